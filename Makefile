@@ -1,0 +1,66 @@
+# supportbot — the two commands a newcomer needs are `make run` and `make test`.
+# Every target installs what it needs first, so each works on a fresh clone.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Stamp files: the environment is rebuilt only when the lock (or the package metadata) changes.
+LOCK_STAMP := $(VENV)/.lock-installed
+PKG_STAMP  := $(VENV)/.package-installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint format bench shell kb train clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(LOCK_STAMP): requirements.lock
+	@echo "==> creating $(VENV) from requirements.lock (first time: a few minutes, ~4 GB)"
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet setuptools==70.3.0
+	$(BIN)/pip install --quiet --no-deps --ignore-requires-python -r requirements.lock
+	touch $@
+
+$(PKG_STAMP): $(LOCK_STAMP) pyproject.toml
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(PKG_STAMP) ## create .venv and install the pinned packages and supportbot
+
+run: install ## build the knowledge base, train if needed, start everything, print the URLs
+	$(BIN)/supportbot run
+
+test: install ## run the whole test suite (unit, integration with real models and servers, stories)
+	$(BIN)/python -m pytest
+
+test-fast: install ## run only the unit tests (seconds)
+	$(BIN)/python -m pytest tests/unit
+
+lint: install ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## run the benchmarks and write JSON results under bench/results/
+	$(BIN)/python -m bench.run_all
+
+shell: install ## chat with the bot in the terminal (rasa shell; needs `make run` in another terminal)
+	$(BIN)/supportbot shell
+
+kb: install ## rebuild the knowledge-base index
+	$(BIN)/supportbot kb build
+
+train: install ## train the Rasa model if its training data changed
+	$(BIN)/supportbot train
+
+clean: ## remove built models and runtime data (keeps .venv)
+	rm -rf models/rasa models/kb_index var .rasa

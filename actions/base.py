@@ -1,0 +1,112 @@
+"""``SupportAction``: what every supportbot action shares.
+
+rasa-sdk instantiates every non-abstract ``Action`` subclass with no arguments (possibly in
+several worker processes), so actions hold no state: the services they use are the process's
+shared, read-only ones, or those a test passes in.
+
+Errors are mapped here, once: whatever goes wrong, the customer gets an apology and a way to
+reach a person, never a stack trace; the log gets the conversation id and the error.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.chat import Reply
+from bot.errors import SupportBotError
+from bot.services import Services, default_services
+from bot.text import TextFlag, parse_flags
+
+logger = logging.getLogger(__name__)
+
+Events = list[dict[str, Any]]
+
+SORRY = (
+    "Sorry, something went wrong on my side and I can't answer that right now. "
+    "Please try again in a moment."
+)
+
+
+class SupportAction(Action, ABC):
+    """Base of our actions: ``respond`` does the work, ``run`` guards it."""
+
+    #: The action's name in domain.yml.
+    action_name: str = ""
+
+    def __init__(self, services: Services | None = None) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        return self._services or default_services()
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abstractmethod
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        """Utter the replies and return the events to apply."""
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        try:
+            return self.respond(dispatcher, tracker)
+        except SupportBotError as exc:
+            logger.error("%s failed in conversation %s: %s", self.name(), tracker.sender_id, exc)
+        except Exception:
+            logger.exception("%s failed in conversation %s", self.name(), tracker.sender_id)
+        dispatcher.utter_message(text=self._sorry_text())
+        return []
+
+    def _sorry_text(self) -> str:
+        try:
+            contact = self.services.business_facts().contact
+        except Exception:  # the business facts may be what is broken
+            return SORRY
+        return f"{SORRY} You can also reach our team at {contact.email} or {contact.phone}."
+
+
+def utter(dispatcher: CollectingDispatcher, *replies: Reply) -> None:
+    """Send ``replies`` in order."""
+    for reply in replies:
+        dispatcher.utter_message(
+            text=reply.text,
+            buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
+        )
+
+
+def text_flags(tracker: Tracker) -> frozenset[TextFlag]:
+    """The flags ``MessageCleaner`` put on the latest message (``empty``, ``truncated``, ...)."""
+    return parse_flags(tracker.latest_message.get("text_flags"))
+
+
+def user_intents(tracker: Tracker) -> Sequence[str | None]:
+    """The intents of the customer's messages in this session, oldest first."""
+    intents: list[str | None] = []
+    for event in tracker.events:
+        if event.get("event") == "session_started":
+            intents = []
+        elif event.get("event") == "user":
+            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
+    return intents
+
+
+def previous_user_message(tracker: Tracker) -> dict[str, Any] | None:
+    """The customer's message before the latest one, in this session (its parse data)."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return None
+        if event.get("event") == "user":
+            if seen_latest:
+                parse: dict[str, Any] = event.get("parse_data") or {}
+                return {**parse, "text": parse.get("text") or event.get("text") or ""}
+            seen_latest = True
+    return None

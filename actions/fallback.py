@@ -1,0 +1,77 @@
+"""When the bot is not sure: the fallback ladder, and "that didn't help"."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import Events, SupportAction, text_flags, user_intents, utter
+from actions.knowledge import KnowledgeAction
+from bot.dialogue.fallback import (
+    RankedIntent,
+    Step,
+    ask_for_words_reply,
+    ask_to_rephrase_reply,
+    clarify_topic_reply,
+    not_helpful_reply,
+    not_understood_reply,
+    only_english_reply,
+    plan,
+    plausible_topics,
+    unclear_in_a_row,
+)
+from bot.handoff.contact import human_contact_reply
+from bot.knowledge import Decision
+from bot.text import TextFlag
+
+
+class ActionHandleLowConfidence(KnowledgeAction):
+    """The ladder: knowledge base, then "Did you mean ...?" topics, then a person."""
+
+    action_name = "action_handle_low_confidence"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        message = tracker.latest_message
+        text: str = message.get("text") or ""
+        flags = text_flags(tracker)
+        ranking = [
+            RankedIntent(r.get("name") or "", float(r.get("confidence") or 0.0))
+            for r in message.get("intent_ranking") or []
+        ]
+        usable = not ({TextFlag.EMPTY, TextFlag.NO_WORDS} & flags)
+        result = self.services.searcher.search(text) if usable else None
+        step = plan(
+            flags=flags,
+            knowledge_base_can_answer=result is not None
+            and result.decision is not Decision.DECLINE,
+            topics=plausible_topics(ranking),
+            unclear_count=unclear_in_a_row(user_intents(tracker)),
+        )
+        if step is Step.ANSWER_FROM_KNOWLEDGE_BASE and result is not None:
+            return self.reply_with_result(dispatcher, result)
+        if step is Step.CLARIFY_TOPIC:
+            utter(dispatcher, clarify_topic_reply(plausible_topics(ranking)))
+        elif step is Step.ASK_TO_REPHRASE:
+            utter(dispatcher, ask_to_rephrase_reply())
+        elif step is Step.ASK_FOR_WORDS:
+            utter(dispatcher, ask_for_words_reply(flags))
+        elif step is Step.ONLY_ENGLISH:
+            utter(dispatcher, only_english_reply())
+        else:
+            facts = self.services.business_facts()
+            utter(
+                dispatcher,
+                not_understood_reply(),
+                human_contact_reply(facts, self.services.clock()),
+            )
+        return []
+
+
+class ActionHandleNotHelpful(SupportAction):
+    """The customer says the answer did not help: apologise, offer to rephrase or a person."""
+
+    action_name = "action_handle_not_helpful"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        utter(dispatcher, not_helpful_reply())
+        return []

@@ -1,0 +1,17 @@
+"""Greeting the customer, in the company's name."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import Events, SupportAction, utter
+from bot.dialogue.greeting import greeting_reply
+
+
+class ActionGreet(SupportAction):
+    action_name = "action_greet"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        utter(dispatcher, greeting_reply(self.services.business_facts()))
+        return []

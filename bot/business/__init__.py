@@ -1,0 +1,18 @@
+"""Business facts: company, support hours, contacts and policies, from one editable file."""
+
+from bot.business.facts import (
+    BusinessFacts,
+    ComplaintPolicy,
+    ContactOptions,
+    load_business_facts,
+)
+from bot.business.hours import BusinessHours, OpeningHours
+
+__all__ = [
+    "BusinessFacts",
+    "BusinessHours",
+    "ComplaintPolicy",
+    "ContactOptions",
+    "OpeningHours",
+    "load_business_facts",
+]

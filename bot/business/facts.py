@@ -1,0 +1,202 @@
+"""The business-facts file: who the company is, how to reach people, and its policies.
+
+``knowledge_base/business.yml`` is the one file a business edits to change what the bot
+promises. Answers in the knowledge base refer to these facts as ``{{ name }}`` placeholders,
+so a changed return window or phone number changes every answer that mentions it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from bot.business.hours import WEEKDAYS, BusinessHours, OpeningHours
+from bot.errors import BusinessFactsError
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class ContactOptions:
+    """How customers reach a person when the chat cannot."""
+
+    email: str
+    phone: str
+    email_reply_within: str  # e.g. "one working day"
+
+
+@dataclass(frozen=True)
+class ComplaintPolicy:
+    """What the company commits to when a customer complains."""
+
+    first_response_hours: int  # working hours until a person replies
+    resolution_days: int  # working days until the complaint is resolved
+
+
+@dataclass(frozen=True)
+class BusinessFacts:
+    """Everything the bot may promise, loaded from ``business.yml``."""
+
+    company_name: str
+    website: str
+    help_centre: str
+    hours: BusinessHours
+    contact: ContactOptions
+    complaints: ComplaintPolicy
+    policies: dict[str, str]
+
+    def placeholders(self) -> dict[str, str]:
+        """Values available to articles as ``{{ name }}``."""
+        values = {
+            "company_name": self.company_name,
+            "website": self.website,
+            "help_centre": self.help_centre,
+            "support_hours": self.hours.describe_week(),
+            "support_email": self.contact.email,
+            "support_phone": self.contact.phone,
+            "email_reply_within": self.contact.email_reply_within,
+            "complaint_first_response_hours": str(self.complaints.first_response_hours),
+            "complaint_resolution_days": str(self.complaints.resolution_days),
+        }
+        values.update(self.policies)
+        return values
+
+    def render(self, template: str, *, where: str = "text") -> str:
+        """Replace ``{{ name }}`` placeholders; unknown names are an error naming ``where``."""
+        values = self.placeholders()
+        unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(template)} - values.keys())
+        if unknown:
+            raise BusinessFactsError(
+                f"{where}: unknown placeholder(s) {', '.join('{{ ' + u + ' }}' for u in unknown)}",
+                hint=f"use one of: {', '.join(sorted(values))}",
+            )
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+    def team_availability(self, now: datetime) -> str:
+        """One honest sentence about whether people are working now, and if not, when."""
+        if self.hours.is_open(now):
+            return f"Our support team is working now ({self.hours.describe_week()})."
+        return (
+            "Our support team is not working right now; "
+            f"they are back {self.hours.describe_next_opening(now)}."
+        )
+
+
+def load_business_facts(path: Path) -> BusinessFacts:
+    """Read and validate the business-facts file."""
+    if not path.is_file():
+        raise BusinessFactsError(
+            f"business facts file not found: {path}",
+            hint="create it from the example in knowledge_base/README.md",
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BusinessFactsError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise BusinessFactsError(f"{path}: expected a mapping at the top level")
+    try:
+        return _parse(raw)
+    except BusinessFactsError as exc:
+        raise BusinessFactsError(f"{path}: {exc.message}", hint=exc.hint) from None
+
+
+def _parse(raw: dict[str, Any]) -> BusinessFacts:
+    company = _section(raw, "company")
+    support = _section(raw, "support")
+    complaints = _section(raw, "complaints")
+    policies = raw.get("policies") or {}
+    if not isinstance(policies, dict):
+        raise BusinessFactsError("'policies' must be a mapping of name: value")
+
+    timezone = _text(support, "support.timezone")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BusinessFactsError(f"support.timezone: unknown timezone {timezone!r}") from None
+
+    hours_raw = support.get("hours")
+    if not isinstance(hours_raw, dict):
+        raise BusinessFactsError("support.hours must map each weekday to 'HH:MM-HH:MM' or closed")
+    unknown_days = set(hours_raw) - set(WEEKDAYS)
+    if unknown_days:
+        raise BusinessFactsError(f"support.hours: unknown day(s) {sorted(unknown_days)}")
+    weekly = tuple(_opening_hours(day, hours_raw.get(day, "closed")) for day in WEEKDAYS)
+
+    holidays: set[date] = set()
+    for item in support.get("holidays") or []:
+        if isinstance(item, date):
+            holidays.add(item)
+        else:
+            try:
+                holidays.add(date.fromisoformat(str(item)))
+            except ValueError:
+                raise BusinessFactsError(
+                    f"support.holidays: {item!r} is not a date (YYYY-MM-DD)"
+                ) from None
+
+    return BusinessFacts(
+        company_name=_text(company, "company.name"),
+        website=_text(company, "company.website"),
+        help_centre=_text(company, "company.help_centre"),
+        hours=BusinessHours(
+            timezone=timezone,
+            timezone_label=str(support.get("timezone_label") or timezone),
+            weekly=weekly,
+            holidays=frozenset(holidays),
+        ),
+        contact=ContactOptions(
+            email=_text(support, "support.email"),
+            phone=_text(support, "support.phone"),
+            email_reply_within=_text(support, "support.email_reply_within"),
+        ),
+        complaints=ComplaintPolicy(
+            first_response_hours=_positive_int(complaints, "complaints.first_response_hours"),
+            resolution_days=_positive_int(complaints, "complaints.resolution_days"),
+        ),
+        policies={str(k): str(v) for k, v in policies.items()},
+    )
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        raise BusinessFactsError(f"missing section '{name}'")
+    return value
+
+
+def _text(section: dict[str, Any], dotted: str) -> str:
+    value = section.get(dotted.rsplit(".", 1)[-1])
+    if value is None or not str(value).strip():
+        raise BusinessFactsError(f"{dotted} is required")
+    return str(value).strip()
+
+
+def _positive_int(section: dict[str, Any], dotted: str) -> int:
+    value = section.get(dotted.rsplit(".", 1)[-1])
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise BusinessFactsError(f"{dotted} must be a whole number of at least 1")
+    return value
+
+
+def _opening_hours(day: str, value: object) -> OpeningHours | None:
+    if value is None or str(value).strip().lower() == "closed":
+        return None
+    match = _HOURS.match(str(value).strip())
+    if not match:
+        raise BusinessFactsError(f"support.hours.{day}: expected 'HH:MM-HH:MM' or closed")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        opens, closes = time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise BusinessFactsError(f"support.hours.{day}: {value!r} is not a valid time") from None
+    if closes <= opens:
+        raise BusinessFactsError(f"support.hours.{day}: closing time must be after opening time")
+    return OpeningHours(opens=opens, closes=closes)

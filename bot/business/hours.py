@@ -1,0 +1,112 @@
+"""When the support team is working: weekly hours, holidays, timezone.
+
+Used to tell customers honestly whether a person is available now and, if not, when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+#: How far ahead ``next_opening`` looks before concluding the team never opens.
+_LOOKAHEAD_DAYS = 60
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """Opening and closing time on one day (closing after opening, same day)."""
+
+    opens: time
+    closes: time
+
+    def describe(self) -> str:
+        return f"{_clock(self.opens)}–{_clock(self.closes)}"
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """The team's weekly schedule in one timezone, minus holidays."""
+
+    timezone: str
+    timezone_label: str
+    weekly: tuple[OpeningHours | None, ...]  # Monday first; None = closed that day
+    holidays: frozenset[date]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def hours_on(self, day: date) -> OpeningHours | None:
+        """The opening hours on ``day``, or None when the team is off."""
+        if day in self.holidays:
+            return None
+        return self.weekly[day.weekday()]
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the team is working at the moment ``at`` (any timezone; naive = UTC)."""
+        local = self._local(at)
+        hours = self.hours_on(local.date())
+        return hours is not None and hours.opens <= local.time() < hours.closes
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """The next moment the team starts working, strictly after ``at`` (local time)."""
+        local = self._local(at)
+        for offset in range(_LOOKAHEAD_DAYS):
+            day = local.date() + timedelta(days=offset)
+            hours = self.hours_on(day)
+            if hours is None:
+                continue
+            opening = datetime.combine(day, hours.opens, tzinfo=self.zone)
+            if opening > local:
+                return opening
+        return None
+
+    def describe_next_opening(self, at: datetime) -> str:
+        """'today at 9:00', 'tomorrow at 9:00', 'on Monday at 9:00' or 'on 2 January at 9:00'."""
+        opening = self.next_opening(at)
+        if opening is None:
+            return "as soon as we reopen"
+        today = self._local(at).date()
+        days = (opening.date() - today).days
+        clock = _clock(opening.time())
+        if days == 0:
+            return f"today at {clock} ({self.timezone_label})"
+        if days == 1:
+            return f"tomorrow at {clock} ({self.timezone_label})"
+        if days < 7:
+            return (
+                f"on {WEEKDAYS[opening.weekday()].capitalize()} at {clock} ({self.timezone_label})"
+            )
+        return f"on {opening.day} {opening.strftime('%B')} at {clock} ({self.timezone_label})"
+
+    def describe_week(self) -> str:
+        """The weekly schedule in words, e.g. 'Monday–Friday 9:00–17:00 (UK time)'."""
+        groups: list[tuple[int, int, OpeningHours]] = []
+        for index, hours in enumerate(self.weekly):
+            if hours is None:
+                continue
+            if groups and groups[-1][2] == hours and groups[-1][1] == index - 1:
+                groups[-1] = (groups[-1][0], index, hours)
+            else:
+                groups.append((index, index, hours))
+        if not groups:
+            return "no regular hours"
+        parts = []
+        for first, last, hours in groups:
+            days = WEEKDAYS[first].capitalize()
+            if last > first:
+                days += "–" + WEEKDAYS[last].capitalize()
+            parts.append(f"{days} {hours.describe()}")
+        return ", ".join(parts) + f" ({self.timezone_label})"
+
+    def _local(self, at: datetime) -> datetime:
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo("UTC"))
+        return at.astimezone(self.zone)
+
+
+def _clock(moment: time) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"

@@ -1,0 +1,1 @@
+"""The ``supportbot`` command line (entry point: ``bot.cli.main:main``)."""

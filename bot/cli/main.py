@@ -1,0 +1,58 @@
+"""``supportbot``: the command line of supportbot.
+
+Errors are mapped here, once: a ``SupportBotError`` prints ``error: ...`` with its hint on
+stderr and exits with status 2; anything unexpected exits with status 1 and a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli import kb, serve
+from bot.errors import SupportBotError
+from bot.services import Services
+from bot.settings import OFFLINE_ENVIRONMENT, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="supportbot",
+        description="supportbot: a self-hosted customer-support assistant. Configuration comes "
+        "from SUPPORTBOT_* environment variables (see the README).",
+    )
+    parser.add_argument("--version", action="version", version=f"supportbot {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    kb.register(subparsers)
+    serve.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        status: int = args.handler(args, Services(settings))
+        return status
+    except SupportBotError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  -> {exc.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

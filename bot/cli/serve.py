@@ -1,0 +1,77 @@
+"""``supportbot run``, ``train`` and ``shell``: running the product."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+
+from bot.cli.output import emit_json, info
+from bot.errors import ServiceError
+from bot.runtime import supervisor
+from bot.runtime.processes import is_healthy
+from bot.runtime.training import ensure_trained, model_file, rasa_executable, training_fingerprint
+from bot.services import Services
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="build the index, train if needed, start the Rasa and action servers",
+        description="Start supportbot: builds the knowledge-base index if needed, trains the "
+        "Rasa model if its inputs changed, starts the action server and the Rasa server, "
+        "prints the URLs, and rebuilds the index when the knowledge base is edited. Ctrl-C stops.",
+    )
+    run.set_defaults(handler=_run)
+
+    train = subparsers.add_parser(
+        "train", help="train the Rasa model if its training inputs changed"
+    )
+    train.add_argument("--force", action="store_true", help="train even if a model exists")
+    train.set_defaults(handler=_train)
+
+    shell = subparsers.add_parser(
+        "shell",
+        help="chat with the bot in the terminal (rasa shell; needs `supportbot run` running)",
+    )
+    shell.set_defaults(handler=_shell)
+
+
+def _run(args: argparse.Namespace, services: Services) -> int:
+    return supervisor.run(services.settings, model_id=services.embedder.model_id)
+
+
+def _train(args: argparse.Namespace, services: Services) -> int:
+    settings = services.settings
+    fingerprint = training_fingerprint(settings)
+    cached = model_file(settings, fingerprint).is_file() and not args.force
+    if not cached:
+        info("training the Rasa model (about a minute) ...")
+    model = ensure_trained(settings, force=args.force)
+    info(f"model: {model}" + (" (up to date, not retrained)" if cached else ""))
+    emit_json({"model": str(model), "fingerprint": fingerprint, "trained": not cached})
+    return 0
+
+
+def _shell(args: argparse.Namespace, services: Services) -> int:
+    settings = services.settings
+    if not is_healthy(f"{settings.actions_url}/health"):
+        raise ServiceError(
+            f"the action server is not running at {settings.actions_url}",
+            hint="start the bot with `make run` in another terminal first",
+        )
+    model = ensure_trained(settings)
+    command = [
+        rasa_executable(), "shell",
+        "--model", str(model),
+        "--endpoints", "endpoints.yml",
+        "--port", str(_free_port()),
+    ]  # fmt: skip
+    os.chdir(settings.home)
+    os.execve(command[0], command, settings.child_environment())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

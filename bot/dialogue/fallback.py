@@ -1,0 +1,149 @@
+"""The fallback ladder: what to do when the bot is not sure what the customer means.
+
+1. The knowledge base may still know: a confident search result is answered (or offered as
+   "Did you mean ...?").
+2. Otherwise, if the intent classifier had a few plausible topics, ask which one with buttons.
+3. Otherwise ask them to say it in other words (a person is one click away).
+4. When the customer was already not understood just before, stop asking: say so honestly
+   and give the ways to reach a person.
+
+Messages with no words, or not in English, get a reply that says what the bot can read.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
+from bot.dialogue.topics import TOPICS
+from bot.text import TextFlag
+
+#: Topics below this NLU confidence are not worth offering as "Did you mean ...?".
+MIN_TOPIC_CONFIDENCE = 0.08
+MAX_TOPIC_CHOICES = 3
+#: After this many unclear messages in a row, the bot stops asking and offers a person.
+UNCLEAR_MESSAGES_BEFORE_PERSON = 2
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class Step(enum.StrEnum):
+    ANSWER_FROM_KNOWLEDGE_BASE = "answer_from_knowledge_base"
+    CLARIFY_TOPIC = "clarify_topic"
+    ASK_TO_REPHRASE = "ask_to_rephrase"
+    ASK_FOR_WORDS = "ask_for_words"
+    ONLY_ENGLISH = "only_english"
+    OFFER_PERSON = "offer_person"
+
+
+@dataclass(frozen=True)
+class RankedIntent:
+    name: str
+    confidence: float
+
+
+def plausible_topics(ranking: Sequence[RankedIntent]) -> list[str]:
+    """Topic intents from the classifier's ranking that are worth offering, best first."""
+    return [r.name for r in ranking if r.name in TOPICS and r.confidence >= MIN_TOPIC_CONFIDENCE][
+        :MAX_TOPIC_CHOICES
+    ]
+
+
+def unclear_in_a_row(recent_intents: Sequence[str | None]) -> int:
+    """How many of the latest customer messages (most recent last) were not understood."""
+    count = 0
+    for intent in reversed(recent_intents):
+        if intent != FALLBACK_INTENT:
+            break
+        count += 1
+    return count
+
+
+def plan(
+    *,
+    flags: frozenset[TextFlag],
+    knowledge_base_can_answer: bool,
+    topics: Sequence[str],
+    unclear_count: int,
+) -> Step:
+    """Choose the next rung of the ladder for an unclear message.
+
+    ``unclear_count`` includes the current message.
+    """
+    if TextFlag.EMPTY in flags or TextFlag.NO_WORDS in flags:
+        if unclear_count >= UNCLEAR_MESSAGES_BEFORE_PERSON + 1:
+            return Step.OFFER_PERSON
+        return Step.ASK_FOR_WORDS
+    if TextFlag.NOT_LATIN in flags:
+        return Step.ONLY_ENGLISH
+    if knowledge_base_can_answer:
+        return Step.ANSWER_FROM_KNOWLEDGE_BASE
+    if unclear_count >= UNCLEAR_MESSAGES_BEFORE_PERSON:
+        return Step.OFFER_PERSON
+    if topics:
+        return Step.CLARIFY_TOPIC
+    return Step.ASK_TO_REPHRASE
+
+
+def clarify_topic_reply(topics: Sequence[str]) -> Reply:
+    buttons = [Button(TOPICS[t].label, intent_payload(t)) for t in topics]
+    return Reply(
+        text="Sorry, I'm not sure I understood. Is your question about one of these?",
+        buttons=(
+            *buttons,
+            Button("Something else", intent_payload("not_helpful")),
+            TALK_TO_A_PERSON,
+        ),
+    )
+
+
+def ask_for_words_reply(flags: frozenset[TextFlag]) -> Reply:
+    if TextFlag.EMPTY in flags:
+        text = "Your message seems to be empty. What can I help you with?"
+    else:
+        text = (
+            "I can only read words, not emoji or symbols on their own. "
+            "Could you tell me in a few words what you need?"
+        )
+    return Reply(text=text, buttons=(TALK_TO_A_PERSON,))
+
+
+def only_english_reply() -> Reply:
+    return Reply(
+        text="Sorry, I can only understand English for now. "
+        "If you prefer another language, a person from our team may be able to help.",
+        buttons=(TALK_TO_A_PERSON,),
+    )
+
+
+def ask_to_rephrase_reply() -> Reply:
+    return Reply(
+        text="Sorry, I didn't understand that. Could you say it in other words? "
+        "You can also talk to a person from our team.",
+        buttons=(TALK_TO_A_PERSON,),
+    )
+
+
+def not_understood_reply() -> Reply:
+    """Step OFFER_PERSON when the customer has not asked for one: honest, with both options."""
+    return Reply(
+        text="Sorry, I still don't understand, and I'd rather not guess. "
+        "You can ask in other words, or a person from our team can help.",
+        buttons=(TALK_TO_A_PERSON,),
+    )
+
+
+def not_helpful_reply() -> Reply:
+    return Reply(
+        text="Sorry that didn't help. You can ask again in other words, "
+        "or talk to a person from our team.",
+        buttons=(TALK_TO_A_PERSON,),
+    )
+
+
+LONG_MESSAGE_NOTE = (
+    "That's a long message, so I read the beginning. "
+    "If I missed something important, a person from our team can read all of it."
+)

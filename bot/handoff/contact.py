@@ -1,0 +1,54 @@
+"""Offering a person, honestly, from the business facts.
+
+Until the live agent queue exists, a person is reached by phone or email. The bot says when
+the team is working and, outside those hours, when they are back — never "someone will be
+right with you" when nobody is working.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.business import BusinessFacts
+from bot.chat import Reply
+
+
+def human_contact_reply(facts: BusinessFacts, now: datetime) -> Reply:
+    """How to reach a person now, given the team's hours."""
+    contact = facts.contact
+    if facts.hours.is_open(now):
+        text = (
+            f"Our team is working now, so you can reach a person by phone on {contact.phone}, "
+            f"or by email at {contact.email} (we reply within {contact.email_reply_within}). "
+            f"Team hours: {facts.hours.describe_week()}."
+        )
+    else:
+        text = (
+            f"Our team isn't working right now; they're back "
+            f"{facts.hours.describe_next_opening(now)}. You can email {contact.email} now and "
+            f"we'll reply within {contact.email_reply_within}, or call {contact.phone} "
+            f"when the team is back ({facts.hours.describe_week()})."
+        )
+    return Reply(text=text)
+
+
+def complaint_reply(facts: BusinessFacts, now: datetime) -> Reply:
+    """A complaint gets an apology, the company's commitment, and a concrete next step."""
+    policy = facts.complaints
+    contact = facts.contact
+    commitment = (
+        f"A person from our team replies to every complaint within "
+        f"{policy.first_response_hours} working hours, and we aim to resolve it within "
+        f"{policy.resolution_days} working days."
+    )
+    if facts.hours.is_open(now):
+        step = (
+            f"The quickest way is to call us now on {contact.phone}. Or email {contact.email} "
+            'with "Complaint" in the subject and your order number.'
+        )
+    else:
+        step = (
+            f'Please email {contact.email} with "Complaint" in the subject and your order '
+            f"number; the team is back {facts.hours.describe_next_opening(now)}."
+        )
+    return Reply(text=f"I'm sorry about this, and thank you for telling us. {commitment} {step}")

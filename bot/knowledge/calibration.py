@@ -1,0 +1,144 @@
+"""Choosing the answer threshold and clarify margin from labelled queries.
+
+The answer threshold trades answered questions against wrong answers. We pick the one that
+maximises correct outcomes — an answerable query answered with the right article, or an
+out-of-scope query declined — where each wrong answer counts ``wrong_answer_cost`` times as
+bad as a missed answer (an unnecessary "I don't know, here is a person" is less harmful than
+a confident wrong answer). Among equally good thresholds, the middle of the best run is taken
+so that small shifts in scores do not flip decisions.
+
+The clarify margin is chosen next: asking "Did you mean ...?" rescues queries whose right
+article came second, at the price of one extra click on queries that were already right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.knowledge.evaluation import QueryOutcome, score
+from bot.knowledge.search import MAX_CHOICES, Decision, decide
+from bot.knowledge.search_config import SearchConfig
+
+#: Margins tried for "Did you mean ...?" (cosine similarity units).
+MARGIN_CANDIDATES = tuple(round(0.005 * i, 3) for i in range(0, 21))
+#: A needless clarification costs this much relative to a rescued wrong answer.
+NEEDLESS_CLARIFY_COST = 0.5
+
+
+@dataclass(frozen=True)
+class ThresholdPoint:
+    """Outcome counts at one candidate threshold (the trade-off ``kb calibrate`` prints)."""
+
+    threshold: float
+    utility: float
+    correct_answers: int
+    wrong_answers: int
+    declined_answerable: int
+    declined_out_of_scope: int
+
+
+def sweep_thresholds(
+    outcomes: Sequence[QueryOutcome], *, wrong_answer_cost: float
+) -> list[ThresholdPoint]:
+    """Evaluate every threshold that changes a decision (each observed best score)."""
+    tops = sorted({o.scores[0] for o in outcomes if o.scores})
+    candidates = [tops[0] - 1e-4, *tops, tops[-1] + 1e-4] if tops else [0.5]
+    points = []
+    for threshold in candidates:
+        correct = wrong = declined_answerable = declined_oos = 0
+        for o in outcomes:
+            top_score = o.scores[0] if o.scores else float("-inf")
+            if top_score < threshold:
+                if o.query.expected_id is None:
+                    declined_oos += 1
+                else:
+                    declined_answerable += 1
+            elif o.query.expected_id is not None and o.ranked_ids[0] == o.query.expected_id:
+                correct += 1
+            else:
+                wrong += 1
+        utility = correct + declined_oos - wrong_answer_cost * wrong
+        points.append(
+            ThresholdPoint(
+                threshold=threshold,
+                utility=utility,
+                correct_answers=correct,
+                wrong_answers=wrong,
+                declined_answerable=declined_answerable,
+                declined_out_of_scope=declined_oos,
+            )
+        )
+    return points
+
+
+def choose_threshold(points: Sequence[ThresholdPoint]) -> float:
+    """The middle of the longest run of best-utility thresholds.
+
+    ``points`` are sorted by threshold; point ``i`` stands for every threshold in
+    ``(points[i-1].threshold, points[i].threshold]`` (they all make the same decisions).
+    """
+    best = max(p.utility for p in points)
+    runs: list[tuple[int, int]] = []
+    for i, point in enumerate(points):
+        if point.utility != best:
+            continue
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    first, last = max(runs, key=lambda run: run[1] - run[0])
+    low = points[first - 1].threshold if first > 0 else points[first].threshold
+    return (low + points[last].threshold) / 2
+
+
+def choose_margin(outcomes: Sequence[QueryOutcome], threshold: float) -> float:
+    """The clarify margin that rescues the most second-place answers for the fewest extra clicks."""
+    best_margin, best_value = 0.0, float("-inf")
+    for margin in MARGIN_CANDIDATES:
+        config = SearchConfig(answer_threshold=threshold, clarify_margin=margin)
+        value = 0.0
+        for o in outcomes:
+            if decide(list(o.scores), config) is not Decision.CLARIFY:
+                continue
+            expected = o.query.expected_id
+            if o.ranked_ids[0] == expected:
+                value -= NEEDLESS_CLARIFY_COST
+            elif expected in o.ranked_ids[:MAX_CHOICES]:
+                value += 1
+        if value > best_value:
+            best_margin, best_value = margin, value
+    return best_margin
+
+
+def calibrate(
+    outcomes: Sequence[QueryOutcome],
+    *,
+    wrong_answer_cost: float = 2.0,
+    queries_name: str,
+    model_id: str,
+) -> tuple[SearchConfig, list[ThresholdPoint], dict[str, Any]]:
+    """Choose thresholds; return them, the sweep, and the metrics they give on ``outcomes``."""
+    points = sweep_thresholds(outcomes, wrong_answer_cost=wrong_answer_cost)
+    threshold = choose_threshold(points)
+    margin = choose_margin(outcomes, threshold)
+    provisional = SearchConfig(answer_threshold=threshold, clarify_margin=margin)
+    metrics = score(outcomes, provisional)
+    config = SearchConfig(
+        answer_threshold=threshold,
+        clarify_margin=margin,
+        calibration={
+            "queries": queries_name,
+            "n": len(outcomes),
+            "model": model_id,
+            "wrong_answer_cost": wrong_answer_cost,
+            "date": datetime.now(UTC).date().isoformat(),
+            "metrics_on_these_queries": {
+                k: metrics[k]
+                for k in ("top1", "answered_rate", "answered_precision", "abstain_recall")
+            },
+        },
+    )
+    return config, points, metrics

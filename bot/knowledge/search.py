@@ -1,0 +1,196 @@
+"""Answering a customer's question from the knowledge base, honestly.
+
+``KnowledgeSearcher.search`` ranks articles by meaning and decides what the bot should do:
+
+* ``ANSWER`` — the best article is similar enough and clearly ahead of the next one;
+* ``CLARIFY`` — two or more articles are similarly good: ask "Did you mean ...?";
+* ``DECLINE`` — nothing is close enough: say so and offer a person. The bot never guesses.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.embeddings import Embedder
+from bot.knowledge.articles import Article
+from bot.knowledge.search_config import SearchConfig
+from bot.knowledge.store import KnowledgeIndex, load_index
+from bot.text import inspect_message
+
+logger = logging.getLogger(__name__)
+
+#: How many phrasings to fetch before grouping them by article.
+_CANDIDATE_PHRASINGS = 64
+#: At most this many articles are offered as "Did you mean ...?" choices.
+MAX_CHOICES = 3
+
+
+class Decision(enum.StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class Match:
+    """An article and how similar its closest phrasing is to the query."""
+
+    article: Article
+    score: float
+    matched_text: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    matches: tuple[Match, ...]  # best first, one per article
+    decision: Decision
+    #: When clarifying: the articles to offer (above the threshold, within the margin of
+    #: the best). Empty for the other decisions.
+    choices: tuple[Match, ...] = ()
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+def decide(scores: list[float], config: SearchConfig) -> Decision:
+    """The decision for article scores sorted best first (shared by search and evaluation)."""
+    if not scores or scores[0] < config.answer_threshold:
+        return Decision.DECLINE
+    runner_up_also_good = len(scores) > 1 and scores[1] >= config.answer_threshold
+    if runner_up_also_good and scores[0] - scores[1] < config.clarify_margin:
+        return Decision.CLARIFY
+    return Decision.ANSWER
+
+
+class Searcher(Protocol):
+    """The role actions depend on: search the knowledge base and fetch an article."""
+
+    def search(
+        self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
+    ) -> SearchResult: ...
+
+    def article(self, article_id: str) -> Article | None: ...
+
+
+class KnowledgeSearcher:
+    """Searches one loaded ``KnowledgeIndex`` with an ``Embedder``."""
+
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder) -> None:
+        self.index = index
+        self._embedder = embedder
+
+    @property
+    def config(self) -> SearchConfig:
+        return self.index.search_config
+
+    def search(
+        self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
+    ) -> SearchResult:
+        """Rank articles for ``text``; with ``categories``, only articles in those."""
+        inspected = inspect_message(text)
+        if not inspected.is_usable:
+            return SearchResult(query=text, matches=(), decision=Decision.DECLINE)
+        vector = self._embedder.embed([inspected.cleaned])
+        # With a category filter, look further so enough phrasings of those categories remain.
+        depth = _CANDIDATE_PHRASINGS if categories is None else _CANDIDATE_PHRASINGS * 16
+        neighbours = self.index.vectors.search(vector, depth)
+        best: dict[str, Match] = {}
+        for score, row in zip(neighbours.scores[0], neighbours.ids[0], strict=True):
+            if row < 0:
+                continue
+            entry = self.index.entries[int(row)]
+            article = self.index.articles[entry.article_id]
+            if categories is not None and article.category not in categories:
+                continue
+            if entry.article_id not in best or score > best[entry.article_id].score:
+                best[entry.article_id] = Match(article, float(score), entry.text)
+        ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
+        decision = decide([m.score for m in ranked[:2]], self.config)
+        choices: tuple[Match, ...] = ()
+        if decision is Decision.CLARIFY:
+            top = ranked[0].score
+            choices = tuple(
+                m
+                for m in ranked
+                if m.score >= self.config.answer_threshold
+                and top - m.score < self.config.clarify_margin
+            )[:MAX_CHOICES]
+        return SearchResult(
+            query=text, matches=tuple(ranked[:limit]), decision=decision, choices=choices
+        )
+
+    def article(self, article_id: str) -> Article | None:
+        return self.index.articles.get(article_id)
+
+
+class ReloadingSearcher:
+    """A searcher that picks up a rebuilt index without a restart.
+
+    Before a search it looks at the index manifest (at most every ``check_every`` seconds,
+    a single ``stat``); when a rebuild replaced it, the new index is loaded and used from
+    then on. If loading fails, it keeps serving the index it has and logs why.
+    """
+
+    def __init__(self, index_dir: Path, embedder: Embedder, *, check_every: float = 2.0) -> None:
+        self._dir = index_dir
+        self._embedder = embedder
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._searcher: KnowledgeSearcher | None = None
+        self._loaded_mtime = 0.0
+        self._last_check = 0.0
+
+    def current(self) -> KnowledgeSearcher:
+        """The searcher for the newest index (loads it on first use)."""
+        now = time.monotonic()
+        if self._searcher is not None and now - self._last_check < self._check_every:
+            return self._searcher
+        with self._lock:
+            self._last_check = now
+            manifest_file = self._dir / "manifest.json"
+            try:
+                mtime = manifest_file.stat().st_mtime
+            except FileNotFoundError:
+                mtime = 0.0
+            if self._searcher is None or mtime != self._loaded_mtime:
+                self._reload(mtime)
+            assert self._searcher is not None
+            return self._searcher
+
+    def _reload(self, mtime: float) -> None:
+        if self._searcher is None:
+            # First load: errors propagate (a missing index must be reported, not hidden).
+            self._searcher = KnowledgeSearcher(load_index(self._dir), self._embedder)
+            self._loaded_mtime = mtime
+            return
+        try:
+            fresh = KnowledgeSearcher(load_index(self._dir), self._embedder)
+        except Exception:
+            logger.exception("could not load the rebuilt index; still serving the previous one")
+            self._loaded_mtime = mtime  # do not retry on every message
+            return
+        self._searcher = fresh
+        self._loaded_mtime = mtime
+        manifest = fresh.index.manifest
+        logger.info(
+            "knowledge-base index reloaded: %d articles, built %s",
+            manifest.articles,
+            manifest.built_at,
+        )
+
+    def search(
+        self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
+    ) -> SearchResult:
+        return self.current().search(text, limit=limit, categories=categories)
+
+    def article(self, article_id: str) -> Article | None:
+        return self.current().article(article_id)

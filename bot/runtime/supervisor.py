@@ -1,0 +1,252 @@
+"""``supportbot run``: prepare and start everything, print the URLs, stop cleanly.
+
+1. Build the knowledge-base index if it is missing or stale.
+2. Train the Rasa model if its training inputs changed (otherwise reuse it: seconds).
+3. Start the action server, then the Rasa server, and wait until both answer.
+4. While running: rebuild the index when the knowledge base is edited (the action server
+   picks up the new index by itself), and stop everything if a service dies.
+5. On Ctrl-C (or SIGTERM): stop the services and exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from bot.errors import ServiceError, SupportBotError
+from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
+from bot.runtime.processes import ManagedProcess
+from bot.runtime.training import ensure_trained, rasa_executable, tail
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT = 240.0  # Rasa loads tensorflow, torch and two models: ~20 s here
+KB_POLL_SECONDS = 2.0
+
+
+def supportbot_executable() -> str:
+    return str(Path(sys.executable).with_name("supportbot"))
+
+
+def index_is_current(settings: Settings, *, model_id: str) -> bool:
+    try:
+        check_fresh(read_manifest(settings.kb_index_dir), source=settings.kb_dir, model_id=model_id)
+    except SupportBotError:
+        return False
+    return True
+
+
+def build_index_now(settings: Settings) -> None:
+    """Run ``supportbot kb build`` in a child process (keeps torch out of the supervisor)."""
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.logs_dir / "kb_build.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        completed = subprocess.run(
+            [supportbot_executable(), "kb", "build"],
+            cwd=settings.home,
+            env=settings.child_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise ServiceError(
+            f"building the knowledge-base index failed:\n{tail(log_path)}", hint=f"see {log_path}"
+        )
+
+
+def rasa_api_token(settings: Settings) -> str:
+    """The token protecting Rasa's HTTP API, created on first use in ``var/secrets``."""
+    path = settings.data_dir / "secrets" / "rasa_api_token"
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = secrets.token_urlsafe(32)
+    path.write_text(token)
+    path.chmod(0o600)
+    return token
+
+
+@dataclass
+class RunningProduct:
+    """The started services; ``stop()`` stops them in reverse order."""
+
+    settings: Settings
+    model: Path
+    processes: list[ManagedProcess]
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+    def dead(self) -> ManagedProcess | None:
+        return next((p for p in self.processes if p.exit_code() is not None), None)
+
+
+def prepare(settings: Settings, *, model_id: str) -> Path:
+    """Steps 1 and 2: a current index and a trained model (returns the model's path)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not index_is_current(settings, model_id=model_id):
+        logger.info("building the knowledge-base index ...")
+        build_index_now(settings)
+    return ensure_trained(settings)
+
+
+def start_services(settings: Settings, model: Path) -> RunningProduct:
+    """Step 3: start the action server and the Rasa server and wait until both answer."""
+    env = settings.child_environment()
+    logs = settings.logs_dir
+    actions = ManagedProcess(
+        "action server",
+        [sys.executable, "-m", "actions", "--port", str(settings.actions_port)],
+        cwd=settings.home,
+        env=env,
+        log_path=logs / "actions.log",
+        health_url=f"{settings.actions_url}/health",
+    )
+    rasa = ManagedProcess(
+        "Rasa server",
+        [
+            rasa_executable(),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            settings.host,
+            "--port",
+            str(settings.rasa_port),
+            "--enable-api",
+            "--auth-token",
+            rasa_api_token(settings),
+            "--cors",
+            "*",
+        ],
+        cwd=settings.home,
+        env=env,
+        log_path=logs / "rasa.log",
+        health_url=f"{settings.rasa_url}/",
+    )
+    product = RunningProduct(settings=settings, model=model, processes=[])
+    try:
+        for process in (actions, rasa):
+            process.start()
+            product.processes.append(process)
+            process.wait_healthy(timeout=STARTUP_TIMEOUT)
+        warm_up_rasa(settings)
+    except BaseException:
+        product.stop()
+        raise
+    return product
+
+
+def warm_up_rasa(settings: Settings) -> None:
+    """Parse one message so the first customer does not wait for TensorFlow to warm up.
+
+    Uses the HTTP API's ``/model/parse`` (NLU only): no conversation is created.
+    """
+    request = urllib.request.Request(
+        f"{settings.rasa_url}/model/parse?token={rasa_api_token(settings)}",
+        data=json.dumps({"text": "hello, where is my order?"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60):
+            pass
+    except OSError as exc:  # not fatal: only the first answer is slower
+        logger.warning("could not warm up the Rasa server: %s", exc)
+
+
+def urls(settings: Settings) -> list[tuple[str, str]]:
+    return [
+        ("Chat (REST)", f"POST {settings.rasa_url}/webhooks/rest/webhook"),
+        ("Rasa HTTP API", f"{settings.rasa_url}/  (token in {settings.data_dir}/secrets/)"),
+        ("Action server", f"{settings.actions_url}/health"),
+        ("Logs", str(settings.logs_dir)),
+    ]
+
+
+def watch(
+    product: RunningProduct,
+    *,
+    model_id: str,
+    stop: threading.Event,
+    rebuild: Callable[[Settings], None] = build_index_now,
+) -> None:
+    """Step 4: until ``stop`` is set, rebuild the index on KB edits and watch the children."""
+    settings = product.settings
+    last_seen = kb_fingerprint(settings.kb_dir)
+    while not stop.wait(KB_POLL_SECONDS):
+        dead = product.dead()
+        if dead is not None:
+            raise ServiceError(
+                f"{dead.name} stopped unexpectedly (exit {dead.exit_code()}):\n"
+                f"{tail(dead.log_path)}",
+                hint=f"see {dead.log_path}",
+            )
+        try:
+            current = kb_fingerprint(settings.kb_dir)
+        except OSError:  # an editor may be replacing a file right now
+            continue
+        if current != last_seen:
+            last_seen = current
+            if not index_is_current(settings, model_id=model_id):
+                print("knowledge base changed: rebuilding the index ...", flush=True)
+                try:
+                    rebuild(settings)
+                    print("index rebuilt; the bot answers from it now", flush=True)
+                except SupportBotError as exc:
+                    # Keep serving the previous index; the operator fixes the files.
+                    print(
+                        f"error: {exc.message}\n  -> the bot keeps the previous index", flush=True
+                    )
+
+
+def run(settings: Settings, *, model_id: str) -> int:
+    """The whole of ``supportbot run``."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    print("preparing: knowledge-base index and Rasa model ...", flush=True)
+    model = prepare(settings, model_id=model_id)
+    if stop.is_set():
+        return 130
+    print(f"starting the action server and the Rasa server (model {model.name}) ...", flush=True)
+    started = time.monotonic()
+    product = start_services(settings, model)
+    try:
+        print(f"\nsupportbot is running (started in {time.monotonic() - started:.0f}s):")
+        for label, url in urls(settings):
+            print(f"  {label:<15} {url}")
+        print(
+            "\nTry it:  curl -s -X POST "
+            f"{settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+            '-d \'{"sender": "me", "message": "how do I return an item?"}\''
+        )
+        print("Chat in the terminal: make shell (in another terminal).  Stop: Ctrl-C\n", flush=True)
+        watch(product, model_id=model_id, stop=stop)
+    finally:
+        print("stopping ...", flush=True)
+        product.stop()
+    print("stopped.", flush=True)
+    return 0

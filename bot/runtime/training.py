@@ -1,0 +1,126 @@
+"""Training the Rasa model only when something that shapes it changed.
+
+The model is named after a fingerprint of everything that goes into it: ``config.yml``,
+``domain.yml``, the training data under ``data/``, the source of our NLU components, the
+embedding model's weights and the Rasa version. An unchanged project reuses its model at
+once; any change trains a new one (about a minute on 2 cores).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from bot.errors import RasaModelError
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Project files that shape the model, relative to the project folder.
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+#: Our Rasa components: changing their code can change the model.
+COMPONENT_SOURCES = ("bot/nlu", "bot/text.py", "bot/embeddings")
+
+
+def rasa_executable() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def training_fingerprint(settings: Settings) -> str:
+    """A hash of every input of ``rasa train`` (see the module docstring)."""
+    digest = hashlib.sha256()
+    home = settings.home
+    files: list[Path] = []
+    for name in (*TRAINING_INPUTS, *COMPONENT_SOURCES):
+        path = home / name
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".py"}
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise RasaModelError(
+                f"missing training input {path}", hint="run from the project folder"
+            )
+    for file in files:
+        digest.update(file.relative_to(home).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+    embedder = SentenceTransformerEmbedder(resolve_model_path(settings.embedding_model))
+    digest.update(embedder.model_id.encode())
+    digest.update(_rasa_version().encode())
+    return digest.hexdigest()[:20]
+
+
+def model_file(settings: Settings, fingerprint: str) -> Path:
+    return settings.rasa_models_dir / f"{fingerprint}.tar.gz"
+
+
+def ensure_trained(settings: Settings, *, force: bool = False) -> Path:
+    """The model for the current training inputs, training it first if needed."""
+    fingerprint = training_fingerprint(settings)
+    target = model_file(settings, fingerprint)
+    if target.is_file() and not force:
+        logger.info("Rasa model is up to date: %s", target.name)
+        return target
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.logs_dir / "train.log"
+    command = [
+        rasa_executable(),
+        "train",
+        "--config", "config.yml",
+        "--domain", "domain.yml",
+        "--data", "data",
+        "--out", str(settings.rasa_models_dir),
+        "--fixed-model-name", fingerprint,
+    ]  # fmt: skip
+    logger.info("training the Rasa model (about a minute; log: %s)", log_path)
+    started = time.monotonic()
+    with log_path.open("w", encoding="utf-8") as log:
+        completed = subprocess.run(
+            command,
+            cwd=settings.home,
+            env=settings.child_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if completed.returncode != 0 or not target.is_file():
+        raise RasaModelError(
+            f"rasa train failed (exit {completed.returncode}):\n{tail(log_path)}",
+            hint=f"see {log_path}",
+        )
+    logger.info("trained %s in %.0fs", target.name, time.monotonic() - started)
+    _remove_old_models(settings, keep=target)
+    return target
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of a log file."""
+    try:
+        content = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return ""
+    return "\n".join(content[-lines:])
+
+
+def _remove_old_models(settings: Settings, *, keep: Path, keep_count: int = 3) -> None:
+    """Keep the newest few models (for a quick switch back), delete the rest."""
+    models = sorted(
+        settings.rasa_models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for old in [m for m in models if m != keep][keep_count - 1 :]:
+        old.unlink(missing_ok=True)
+
+
+def _rasa_version() -> str:
+    from importlib.metadata import version
+
+    return f"rasa=={version('rasa')}"

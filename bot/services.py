@@ -1,0 +1,93 @@
+"""Composition root: builds supportbot's services from ``Settings``.
+
+The one place where feature packages are wired together. Heavy parts (the embedding model,
+the search index) are created on first use and then shared by everything in the process;
+they are read-only caches, never conversation state (which lives in Rasa's tracker store).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.business import BusinessFacts, load_business_facts
+from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
+from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
+from bot.settings import Settings
+from bot.watched_file import WatchedFile
+
+logger = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Services:
+    """Everything the actions and the command line need, built lazily from ``settings``.
+
+    Tests pass their own ``embedder``, ``searcher`` or ``clock`` (fakes, not mocks).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        embedder: Embedder | None = None,
+        searcher: Searcher | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._embedder = embedder
+        self._searcher = searcher
+        self._business_facts = WatchedFile(settings.business_facts_file, load_business_facts)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(
+                resolve_model_path(self.settings.embedding_model),
+                threads=self.settings.torch_threads,
+            )
+        return self._embedder
+
+    @property
+    def searcher(self) -> Searcher:
+        """Knowledge-base search that follows rebuilds of the index on disk."""
+        if self._searcher is None:
+            self._searcher = ReloadingSearcher(self.settings.kb_index_dir, self.embedder)
+        return self._searcher
+
+    def business_facts(self) -> BusinessFacts:
+        """The business facts as currently on disk (edits apply without a restart)."""
+        return self._business_facts.current()
+
+    def check_knowledge_index(self) -> Manifest:
+        """The index manifest, if the index exists and matches the knowledge base and model."""
+        manifest = read_manifest(self.settings.kb_index_dir)
+        check_fresh(manifest, source=self.settings.kb_dir, model_id=self.embedder.model_id)
+        return manifest
+
+    def warm_up(self) -> Manifest:
+        """Fail fast on a missing or stale index or bad business facts, then load everything."""
+        manifest = self.check_knowledge_index()
+        self.business_facts()
+        self.searcher.search("warm up")
+        logger.info(
+            "knowledge base ready: %d articles (%s index)", manifest.articles, manifest.index_kind
+        )
+        return manifest
+
+
+@functools.cache
+def services_for(settings: Settings) -> Services:
+    """One ``Services`` per settings per process (shared by all actions)."""
+    return Services(settings)
+
+
+def default_services() -> Services:
+    """Services for the settings in this process's environment."""
+    return services_for(Settings.from_env())

@@ -1,0 +1,178 @@
+"""The one place that reads supportbot's environment (variables prefixed ``SUPPORTBOT_``).
+
+Everything else receives a ``Settings`` object. Defaults are chosen so that ``make run`` in a
+fresh clone needs no configuration at all: SQLite and files under the project folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import ConfigurationError
+
+PREFIX = "SUPPORTBOT_"
+
+#: Set for every process we start: no model is ever fetched from a hub at run time, and
+#: nothing is reported to Rasa's telemetry service.
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one supportbot installation (build with ``create``)."""
+
+    home: Path
+    host: str
+    rasa_port: int
+    actions_port: int
+    kb_dir: Path
+    kb_index_dir: Path
+    models_dir: Path
+    data_dir: Path
+    embedding_model: Path | None
+    torch_threads: int
+    log_level: str
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        home: Path,
+        host: str = "127.0.0.1",
+        rasa_port: int = 5005,
+        actions_port: int = 5055,
+        kb_dir: Path | None = None,
+        kb_index_dir: Path | None = None,
+        models_dir: Path | None = None,
+        data_dir: Path | None = None,
+        embedding_model: Path | None = None,
+        torch_threads: int = 2,
+        log_level: str = "INFO",
+    ) -> Settings:
+        """Settings for the project folder ``home``; unset folders default to inside it."""
+        for name, port in (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port)):
+            if not 1 <= port <= 65535:
+                raise ConfigurationError(f"{PREFIX}{name} must be a port number, got {port}")
+        if torch_threads < 1:
+            raise ConfigurationError(f"{PREFIX}TORCH_THREADS must be at least 1")
+        if log_level.upper() not in LOG_LEVELS:
+            raise ConfigurationError(
+                f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}"
+            )
+        home = home.resolve()
+        models = (models_dir or home / "models").resolve()
+        return cls(
+            home=home,
+            host=host,
+            rasa_port=rasa_port,
+            actions_port=actions_port,
+            kb_dir=(kb_dir or home / "knowledge_base").resolve(),
+            kb_index_dir=(kb_index_dir or models / "kb_index").resolve(),
+            models_dir=models,
+            data_dir=(data_dir or home / "var").resolve(),
+            embedding_model=embedding_model.resolve() if embedding_model else None,
+            torch_threads=torch_threads,
+            log_level=log_level.upper(),
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``SUPPORTBOT_*`` variables; unset ones take the defaults."""
+        env = os.environ if environ is None else environ
+
+        def text(name: str) -> str | None:
+            value = env.get(PREFIX + name, "").strip()
+            return value or None
+
+        def path(name: str) -> Path | None:
+            value = text(name)
+            return Path(value).expanduser() if value else None
+
+        def integer(name: str, default: int) -> int:
+            value = text(name)
+            if value is None:
+                return default
+            try:
+                return int(value)
+            except ValueError:
+                raise ConfigurationError(
+                    f"{PREFIX}{name} must be a whole number, got {value!r}"
+                ) from None
+
+        return cls.create(
+            home=path("HOME") or Path.cwd(),
+            host=text("HOST") or "127.0.0.1",
+            rasa_port=integer("RASA_PORT", 5005),
+            actions_port=integer("ACTIONS_PORT", 5055),
+            kb_dir=path("KB_DIR"),
+            kb_index_dir=path("KB_INDEX_DIR"),
+            models_dir=path("MODELS_DIR"),
+            data_dir=path("DATA_DIR"),
+            embedding_model=path("EMBEDDING_MODEL"),
+            torch_threads=integer("TORCH_THREADS", 2),
+            log_level=text("LOG_LEVEL") or "INFO",
+        )
+
+    @property
+    def business_facts_file(self) -> Path:
+        """Company name, support hours, contacts and policies: rendered into every promise."""
+        return self.kb_dir / "business.yml"
+
+    @property
+    def search_config_file(self) -> Path:
+        """Calibrated answer/decline thresholds for knowledge-base search."""
+        return self.kb_dir / "search.yml"
+
+    @property
+    def rasa_models_dir(self) -> Path:
+        return self.models_dir / "rasa"
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.data_dir / "tracker.db"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+    def child_environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment for processes we start: these settings plus offline mode."""
+        env = dict(os.environ if base is None else base)
+        env.update(OFFLINE_ENVIRONMENT)
+        env.update(
+            {
+                PREFIX + "HOME": str(self.home),
+                PREFIX + "HOST": self.host,
+                PREFIX + "RASA_PORT": str(self.rasa_port),
+                PREFIX + "ACTIONS_PORT": str(self.actions_port),
+                PREFIX + "KB_DIR": str(self.kb_dir),
+                PREFIX + "KB_INDEX_DIR": str(self.kb_index_dir),
+                PREFIX + "MODELS_DIR": str(self.models_dir),
+                PREFIX + "DATA_DIR": str(self.data_dir),
+                PREFIX + "TORCH_THREADS": str(self.torch_threads),
+                PREFIX + "LOG_LEVEL": self.log_level,
+                # Read by endpoints.yml, so Rasa finds our action server and tracker store.
+                PREFIX + "ACTION_ENDPOINT": f"{self.actions_url}/webhook",
+                PREFIX + "TRACKER_DB": str(self.tracker_db),
+            }
+        )
+        if self.embedding_model is not None:
+            env[PREFIX + "EMBEDDING_MODEL"] = str(self.embedding_model)
+        return env
