@@ -17,7 +17,13 @@ from bot.knowledge import (
     save_search_config,
 )
 from bot.knowledge.calibration import calibrate
-from bot.knowledge.evaluation import QueryOutcome, load_queries, run_queries, score
+from bot.knowledge.evaluation import (
+    QueryOutcome,
+    collect_candidates,
+    load_queries,
+    outcomes_for,
+    score,
+)
 from bot.services import Services
 
 
@@ -130,7 +136,8 @@ def _eval(args: argparse.Namespace, services: Services) -> int:
     if args.clarify_margin is not None:
         config = replace(config, clarify_margin=args.clarify_margin)
     queries = load_queries(args.queries)
-    outcomes = run_queries(KnowledgeSearcher(index, services.embedder), queries)
+    collected = collect_candidates(KnowledgeSearcher(index, services.embedder), queries)
+    outcomes = outcomes_for(collected, config)
     metrics = score(outcomes, config)
     if not index.search_config.is_calibrated and args.answer_threshold is None:
         info("note: this index has no calibrated threshold; see `supportbot kb calibrate`")
@@ -143,9 +150,10 @@ def _eval(args: argparse.Namespace, services: Services) -> int:
 def _calibrate(args: argparse.Namespace, services: Services) -> int:
     index = load_index(args.index)
     queries = load_queries(args.queries)
-    outcomes = run_queries(KnowledgeSearcher(index, services.embedder), queries)
+    collected = collect_candidates(KnowledgeSearcher(index, services.embedder), queries)
     config, points, metrics = calibrate(
-        outcomes,
+        collected,
+        base=index.search_config,
         wrong_answer_cost=args.wrong_answer_cost,
         queries_name=args.queries.name,
         model_id=index.manifest.model_id,
@@ -159,8 +167,8 @@ def _calibrate(args: argparse.Namespace, services: Services) -> int:
             f"{point.declined_out_of_scope:22d}"
         )
     info(
-        f"chosen: answer_threshold={config.answer_threshold:.4f} "
-        f"clarify_margin={config.clarify_margin:.3f}"
+        f"chosen: answer_weight={config.answer_weight} lexical_weight={config.lexical_weight} "
+        f"answer_threshold={config.answer_threshold:.4f} clarify_margin={config.clarify_margin:.3f}"
     )
     if args.write:
         save_search_config(config, args.write)

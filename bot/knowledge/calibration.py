@@ -1,4 +1,8 @@
-"""Choosing the answer threshold and clarify margin from labelled queries.
+"""Choosing the ranking weights, the answer threshold and the clarify margin from labelled queries.
+
+First the weights of the answer and lexical scores (see ``SearchConfig``): the pair from a
+small grid that ranks the expected article first most often (then by mean reciprocal rank;
+ties go to the smaller weights, the simpler model).
 
 The answer threshold trades answered questions against wrong answers. We pick the one that
 maximises correct outcomes — an answerable query answered with the right article, or an
@@ -14,15 +18,18 @@ article came second, at the price of one extra click on queries that were alread
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.knowledge.evaluation import QueryOutcome, score
+from bot.knowledge.evaluation import QueryCandidates, QueryOutcome, outcomes_for, score
 from bot.knowledge.search import MAX_CHOICES, Decision, decide
 from bot.knowledge.search_config import SearchConfig
 
-#: Margins tried for "Did you mean ...?" (cosine similarity units).
+#: Weights tried for the answer and lexical scores.
+ANSWER_WEIGHTS = (0.0, 0.15, 0.3, 0.5)
+LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
+#: Margins tried for "Did you mean ...?" (score units).
 MARGIN_CANDIDATES = tuple(round(0.005 * i, 3) for i in range(0, 21))
 #: A needless clarification costs this much relative to a rescued wrong answer.
 NEEDLESS_CLARIFY_COST = 0.5
@@ -94,11 +101,11 @@ def choose_threshold(points: Sequence[ThresholdPoint]) -> float:
     return (low + points[last].threshold) / 2
 
 
-def choose_margin(outcomes: Sequence[QueryOutcome], threshold: float) -> float:
+def choose_margin(outcomes: Sequence[QueryOutcome], base: SearchConfig) -> float:
     """The clarify margin that rescues the most second-place answers for the fewest extra clicks."""
     best_margin, best_value = 0.0, float("-inf")
     for margin in MARGIN_CANDIDATES:
-        config = SearchConfig(answer_threshold=threshold, clarify_margin=margin)
+        config = replace(base, clarify_margin=margin)
         value = 0.0
         for o in outcomes:
             if decide(list(o.scores), config) is not Decision.CLARIFY:
@@ -113,22 +120,44 @@ def choose_margin(outcomes: Sequence[QueryOutcome], threshold: float) -> float:
     return best_margin
 
 
+def choose_weights(collected: Sequence[QueryCandidates], base: SearchConfig) -> tuple[float, float]:
+    """The (answer_weight, lexical_weight) that rank the expected article first most often."""
+    best: tuple[float, float, float, float] | None = None  # (top1, mrr, -a, -l)
+    for answer_weight in ANSWER_WEIGHTS:
+        for lexical_weight in LEXICAL_WEIGHTS:
+            config = replace(base, answer_weight=answer_weight, lexical_weight=lexical_weight)
+            metrics = score(outcomes_for(collected, config), config)
+            key = (
+                metrics["top1"] or 0.0,
+                metrics["mrr"] or 0.0,
+                -answer_weight,
+                -lexical_weight,
+            )
+            if best is None or key > best:
+                best = key
+    assert best is not None
+    return -best[2], -best[3]
+
+
 def calibrate(
-    outcomes: Sequence[QueryOutcome],
+    collected: Sequence[QueryCandidates],
     *,
+    base: SearchConfig,
     wrong_answer_cost: float = 2.0,
     queries_name: str,
     model_id: str,
 ) -> tuple[SearchConfig, list[ThresholdPoint], dict[str, Any]]:
-    """Choose thresholds; return them, the sweep, and the metrics they give on ``outcomes``."""
+    """Choose weights and thresholds; return them, the sweep, and their metrics on ``collected``."""
+    answer_weight, lexical_weight = choose_weights(collected, base)
+    weighted = replace(base, answer_weight=answer_weight, lexical_weight=lexical_weight)
+    outcomes = outcomes_for(collected, weighted)
     points = sweep_thresholds(outcomes, wrong_answer_cost=wrong_answer_cost)
     threshold = choose_threshold(points)
-    margin = choose_margin(outcomes, threshold)
-    provisional = SearchConfig(answer_threshold=threshold, clarify_margin=margin)
+    margin = choose_margin(outcomes, replace(weighted, answer_threshold=threshold))
+    provisional = replace(weighted, answer_threshold=threshold, clarify_margin=margin)
     metrics = score(outcomes, provisional)
-    config = SearchConfig(
-        answer_threshold=threshold,
-        clarify_margin=margin,
+    config = replace(
+        provisional,
         calibration={
             "queries": queries_name,
             "n": len(outcomes),

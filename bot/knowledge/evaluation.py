@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeBaseError
-from bot.knowledge.search import Decision, KnowledgeSearcher, decide
+from bot.knowledge.search import Candidate, Decision, KnowledgeSearcher, decide, rank
 from bot.knowledge.search_config import SearchConfig
 
 RANK_DEPTH = 10
@@ -73,10 +73,19 @@ def load_queries(path: Path) -> list[LabelledQuery]:
     return queries
 
 
-def run_queries(
+@dataclass(frozen=True)
+class QueryCandidates:
+    """The candidates found for one query, before ranking (so weights can be varied)."""
+
+    query: LabelledQuery
+    candidates: tuple[Candidate, ...]
+    latency_ms: float
+
+
+def collect_candidates(
     searcher: KnowledgeSearcher, queries: Sequence[LabelledQuery]
-) -> list[QueryOutcome]:
-    """Search every query one at a time, timing each."""
+) -> list[QueryCandidates]:
+    """Search every query one at a time (timing each search, ranking included)."""
     unknown = sorted(
         {q.expected_id for q in queries if q.expected_id} - set(searcher.index.articles)
     )
@@ -88,20 +97,37 @@ def run_queries(
         )
     for warm in ("warm up", "where is my order"):  # load the model outside the timings
         searcher.search(warm)
-    outcomes = []
+    collected = []
     for query in queries:
         started = time.perf_counter()
-        result = searcher.search(query.text, limit=RANK_DEPTH)
+        candidates = searcher.candidates(query.text)
+        rank(query.text, candidates, searcher.config, limit=RANK_DEPTH)
         elapsed = (time.perf_counter() - started) * 1000
+        collected.append(QueryCandidates(query, tuple(candidates), elapsed))
+    return collected
+
+
+def outcomes_for(collected: Sequence[QueryCandidates], config: SearchConfig) -> list[QueryOutcome]:
+    """Rank each query's candidates under ``config``."""
+    outcomes = []
+    for item in collected:
+        result = rank(item.query.text, item.candidates, config, limit=RANK_DEPTH)
         outcomes.append(
             QueryOutcome(
-                query=query,
+                query=item.query,
                 ranked_ids=tuple(m.article.id for m in result.matches),
                 scores=tuple(m.score for m in result.matches),
-                latency_ms=elapsed,
+                latency_ms=item.latency_ms,
             )
         )
     return outcomes
+
+
+def run_queries(
+    searcher: KnowledgeSearcher, queries: Sequence[LabelledQuery]
+) -> list[QueryOutcome]:
+    """Search every query one at a time with the index's own configuration."""
+    return outcomes_for(collect_candidates(searcher, queries), searcher.config)
 
 
 def score(outcomes: Sequence[QueryOutcome], config: SearchConfig) -> dict[str, Any]:

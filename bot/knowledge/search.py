@@ -13,7 +13,7 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -39,8 +39,26 @@ class Decision(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """An article found for a query, with the parts of its score (see ``SearchConfig``)."""
+
+    article: Article
+    matched_text: str  # the article's phrasing closest to the query
+    phrasing: float  # cosine similarity of that phrasing
+    answer: float  # cosine similarity of the article's question and answer
+    lexical: float  # saturated word overlap, 0..1
+
+    def score(self, config: SearchConfig) -> float:
+        return (
+            self.phrasing
+            + config.answer_weight * self.answer
+            + config.lexical_weight * self.lexical
+        )
+
+
+@dataclass(frozen=True)
 class Match:
-    """An article and how similar its closest phrasing is to the query."""
+    """An article and its score for the query."""
 
     article: Article
     score: float
@@ -71,6 +89,29 @@ def decide(scores: list[float], config: SearchConfig) -> Decision:
     return Decision.ANSWER
 
 
+def rank(
+    query: str, candidates: Sequence[Candidate], config: SearchConfig, *, limit: int = 5
+) -> SearchResult:
+    """Order candidates by their score under ``config`` and decide what to do."""
+    ranked = sorted(
+        (Match(c.article, c.score(config), c.matched_text) for c in candidates),
+        key=lambda m: m.score,
+        reverse=True,
+    )
+    decision = decide([m.score for m in ranked[:2]], config)
+    choices: tuple[Match, ...] = ()
+    if decision is Decision.CLARIFY:
+        top = ranked[0].score
+        choices = tuple(
+            m
+            for m in ranked
+            if m.score >= config.answer_threshold and top - m.score < config.clarify_margin
+        )[:MAX_CHOICES]
+    return SearchResult(
+        query=query, matches=tuple(ranked[:limit]), decision=decision, choices=choices
+    )
+
+
 class Searcher(Protocol):
     """The role actions depend on: search the knowledge base and fetch an article."""
 
@@ -96,37 +137,50 @@ class KnowledgeSearcher:
         self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
     ) -> SearchResult:
         """Rank articles for ``text``; with ``categories``, only articles in those."""
+        return rank(text, self.candidates(text, categories=categories), self.config, limit=limit)
+
+    def candidates(
+        self, text: str, *, categories: Collection[str] | None = None
+    ) -> list[Candidate]:
+        """Articles whose phrasings are nearest to ``text``, with their score components."""
         inspected = inspect_message(text)
         if not inspected.is_usable:
-            return SearchResult(query=text, matches=(), decision=Decision.DECLINE)
-        vector = self._embedder.embed([inspected.cleaned])
+            return []
+        query = inspected.cleaned
+        vector = self._embedder.embed([query])
         # With a category filter, look further so enough phrasings of those categories remain.
         depth = _CANDIDATE_PHRASINGS if categories is None else _CANDIDATE_PHRASINGS * 16
         neighbours = self.index.vectors.search(vector, depth)
-        best: dict[str, Match] = {}
+        closest: dict[str, tuple[float, str]] = {}
         for score, row in zip(neighbours.scores[0], neighbours.ids[0], strict=True):
             if row < 0:
                 continue
             entry = self.index.entries[int(row)]
-            article = self.index.articles[entry.article_id]
-            if categories is not None and article.category not in categories:
+            if (
+                categories is not None
+                and self.index.articles[entry.article_id].category not in categories
+            ):
                 continue
-            if entry.article_id not in best or score > best[entry.article_id].score:
-                best[entry.article_id] = Match(article, float(score), entry.text)
-        ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
-        decision = decide([m.score for m in ranked[:2]], self.config)
-        choices: tuple[Match, ...] = ()
-        if decision is Decision.CLARIFY:
-            top = ranked[0].score
-            choices = tuple(
-                m
-                for m in ranked
-                if m.score >= self.config.answer_threshold
-                and top - m.score < self.config.clarify_margin
-            )[:MAX_CHOICES]
-        return SearchResult(
-            query=text, matches=tuple(ranked[:limit]), decision=decision, choices=choices
+            if entry.article_id not in closest or score > closest[entry.article_id][0]:
+                closest[entry.article_id] = (float(score), entry.text)
+        if not closest:
+            return []
+        ids = list(closest)
+        positions = [self.index.article_position(article_id) for article_id in ids]
+        answers = self.index.answer_vectors[positions] @ vector[0]
+        lexical = self.index.lexicon.scores(
+            query, positions, saturation=self.config.lexical_saturation
         )
+        return [
+            Candidate(
+                article=self.index.articles[article_id],
+                matched_text=closest[article_id][1],
+                phrasing=closest[article_id][0],
+                answer=float(answer),
+                lexical=lexical_score,
+            )
+            for article_id, answer, lexical_score in zip(ids, answers, lexical, strict=True)
+        ]
 
     def article(self, article_id: str) -> Article | None:
         return self.index.articles.get(article_id)

@@ -1,7 +1,9 @@
-"""How sure the bot must be to answer from the knowledge base (``knowledge_base/search.yml``).
+"""How articles are ranked, and how sure the bot must be to answer (``knowledge_base/search.yml``).
 
-The thresholds are calibrated from labelled queries by ``supportbot kb calibrate``, which
-writes this file with a note of what it was calibrated on; they are not picked by hand.
+An article's score is ``phrasing + answer_weight * answer + lexical_weight * lexical``: the
+cosine similarity of its closest phrasing, of its question-and-answer text, and a saturated
+word-overlap score. The weights and the thresholds are calibrated from labelled queries by
+``supportbot kb calibrate``, which writes this file with a note of what it was calibrated on.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import yaml
 
 from bot.errors import KnowledgeBaseError
 
-#: Used only when no calibration exists (e.g. a freshly imported CSV knowledge base).
-UNCALIBRATED_ANSWER_THRESHOLD = 0.5
+#: Used only when no calibration exists (e.g. a freshly imported CSV knowledge base). The
+#: weights are what calibration chose for the demo knowledge base.
+UNCALIBRATED_ANSWER_THRESHOLD = 0.75
 UNCALIBRATED_CLARIFY_MARGIN = 0.03
+DEFAULT_ANSWER_WEIGHT = 0.3
+DEFAULT_LEXICAL_WEIGHT = 0.2
+DEFAULT_LEXICAL_SATURATION = 5.0
 
 
 @dataclass(frozen=True)
@@ -25,13 +31,18 @@ class SearchConfig:
 
     answer_threshold: float = UNCALIBRATED_ANSWER_THRESHOLD
     clarify_margin: float = UNCALIBRATED_CLARIFY_MARGIN
+    answer_weight: float = DEFAULT_ANSWER_WEIGHT
+    lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
+    lexical_saturation: float = DEFAULT_LEXICAL_SATURATION
     calibration: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not -1.0 <= self.answer_threshold <= 1.0:
-            raise KnowledgeBaseError("answer_threshold must be between -1 and 1")
         if not 0.0 <= self.clarify_margin <= 1.0:
             raise KnowledgeBaseError("clarify_margin must be between 0 and 1")
+        if self.answer_weight < 0 or self.lexical_weight < 0:
+            raise KnowledgeBaseError("answer_weight and lexical_weight must not be negative")
+        if self.lexical_saturation <= 0:
+            raise KnowledgeBaseError("lexical_saturation must be positive")
 
     @property
     def is_calibrated(self) -> bool:
@@ -52,6 +63,9 @@ def load_search_config(path: Path) -> SearchConfig:
         return SearchConfig(
             answer_threshold=float(raw.get("answer_threshold", UNCALIBRATED_ANSWER_THRESHOLD)),
             clarify_margin=float(raw.get("clarify_margin", UNCALIBRATED_CLARIFY_MARGIN)),
+            answer_weight=float(raw.get("answer_weight", DEFAULT_ANSWER_WEIGHT)),
+            lexical_weight=float(raw.get("lexical_weight", DEFAULT_LEXICAL_WEIGHT)),
+            lexical_saturation=float(raw.get("lexical_saturation", DEFAULT_LEXICAL_SATURATION)),
             calibration=dict(raw.get("calibration") or {}),
         )
     except (TypeError, ValueError):
@@ -60,8 +74,10 @@ def load_search_config(path: Path) -> SearchConfig:
 
 def save_search_config(config: SearchConfig, path: Path) -> None:
     header = (
-        "# Knowledge-base answer thresholds, written by `supportbot kb calibrate`.\n"
-        "# answer_threshold: below this similarity the bot declines and offers a person.\n"
+        "# Knowledge-base ranking and answer thresholds, written by `supportbot kb calibrate`.\n"
+        "# An article's score = phrasing + answer_weight * answer + lexical_weight * lexical\n"
+        "# (similarity of its closest phrasing, of its whole answer, and word overlap).\n"
+        "# answer_threshold: below this score the bot declines and offers a person.\n"
         "# clarify_margin: when the best two articles are closer than this, the bot asks\n"
         '# "Did you mean ...?" instead of guessing. Re-run the command to recalibrate.\n'
     )
@@ -69,6 +85,9 @@ def save_search_config(config: SearchConfig, path: Path) -> None:
         {
             "answer_threshold": round(config.answer_threshold, 4),
             "clarify_margin": round(config.clarify_margin, 4),
+            "answer_weight": config.answer_weight,
+            "lexical_weight": config.lexical_weight,
+            "lexical_saturation": config.lexical_saturation,
             "calibration": config.calibration,
         },
         sort_keys=False,

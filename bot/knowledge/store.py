@@ -1,14 +1,17 @@
 """The built knowledge-base index on disk: build it, load it, and tell whether it is current.
 
 An index folder holds ``manifest.json`` (content fingerprint, embedding model, dimensions,
-index kind, thresholds) and the files it names: the FAISS index, the indexed phrasings and
-the articles with their answers already rendered from the business facts. Data files carry
+index kind, ranking weights and thresholds) and the files it names: the FAISS index of the
+phrasings, the phrasings themselves, the articles with their answers already rendered from
+the business facts, one embedding per article of its question and answer, and the word
+statistics for lexical scoring. Data files carry
 the fingerprint in their name and the manifest is replaced last and atomically, so a server
 reading the folder while it is rebuilt sees either the old index or the new one.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -19,8 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder
+from bot.embeddings.base import Vectors
 from bot.errors import (
     BusinessFactsError,
     IndexMissingError,
@@ -29,6 +35,7 @@ from bot.errors import (
     SearchIndexError,
 )
 from bot.knowledge.articles import Article, load_articles
+from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.search_config import SearchConfig, load_search_config
 from bot.knowledge.vector_index import IndexKind, VectorIndex
 
@@ -63,23 +70,58 @@ class Manifest:
     articles: int
     answer_threshold: float
     clarify_margin: float
+    answer_weight: float
+    lexical_weight: float
+    lexical_saturation: float
     calibrated: bool
     built_at: str
     build_seconds: float
     index_file: str
     entries_file: str
     articles_file: str
+    answers_file: str
+    lexicon_file: str
+
+    @property
+    def data_files(self) -> tuple[str, ...]:
+        return (
+            self.index_file,
+            self.entries_file,
+            self.articles_file,
+            self.answers_file,
+            self.lexicon_file,
+        )
+
+    def search_config(self) -> SearchConfig:
+        return SearchConfig(
+            answer_threshold=self.answer_threshold,
+            clarify_margin=self.clarify_margin,
+            answer_weight=self.answer_weight,
+            lexical_weight=self.lexical_weight,
+            lexical_saturation=self.lexical_saturation,
+            calibration={"calibrated": True} if self.calibrated else {},
+        )
 
 
 @dataclass(frozen=True)
 class KnowledgeIndex:
-    """A loaded index: articles by id, the phrasing of each vector row, and the vectors."""
+    """A loaded index: articles, the phrasing of each vector row, and what ranks them."""
 
     manifest: Manifest
     articles: dict[str, Article]
     entries: tuple[Entry, ...]
-    vectors: VectorIndex
+    vectors: VectorIndex  # one row per entry (phrasing)
+    article_order: tuple[str, ...]  # article id of each row of answer_vectors and lexicon
+    answer_vectors: Vectors  # one row per article: its question and answer, embedded
+    lexicon: LexicalIndex
     search_config: SearchConfig
+
+    def article_position(self, article_id: str) -> int:
+        return self._positions[article_id]
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {article_id: i for i, article_id in enumerate(self.article_order)}
 
 
 def kb_fingerprint(source: Path) -> str:
@@ -149,6 +191,10 @@ def build_index(
     entries = [Entry(article.id, text) for article in articles for text in article.phrasings]
     vectors = embedder.embed([entry.text for entry in entries])
     index = VectorIndex.build(vectors, kind=kind)
+    answer_vectors = embedder.embed([answer_document(article) for article in articles])
+    lexicon = LexicalIndex.build(
+        (article.id, " ".join(article.phrasings) + " " + article.answer) for article in articles
+    )
 
     fingerprint = kb_fingerprint(source)
     tag = fingerprint[:12]
@@ -157,10 +203,14 @@ def build_index(
         "index_file": f"index-{tag}.faiss",
         "entries_file": f"entries-{tag}.json",
         "articles_file": f"articles-{tag}.json",
+        "answers_file": f"answers-{tag}.npy",
+        "lexicon_file": f"lexicon-{tag}.json",
     }
     index.save(out_dir / names["index_file"])
     _write_json(out_dir / names["entries_file"], [asdict(e) for e in entries])
     _write_json(out_dir / names["articles_file"], [a.to_json() for a in articles])
+    np.save(out_dir / names["answers_file"], answer_vectors)
+    _write_json(out_dir / names["lexicon_file"], lexicon.to_json())
 
     manifest = Manifest(
         format=FORMAT_VERSION,
@@ -173,12 +223,18 @@ def build_index(
         articles=len(articles),
         answer_threshold=search_config.answer_threshold,
         clarify_margin=search_config.clarify_margin,
+        answer_weight=search_config.answer_weight,
+        lexical_weight=search_config.lexical_weight,
+        lexical_saturation=search_config.lexical_saturation,
         calibrated=search_config.is_calibrated,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
         **names,
     )
-    previous = _read_manifest_or_none(out_dir)
+    try:
+        previous = _read_manifest_or_none(out_dir)
+    except IndexStaleError:  # an index from an older version: simply replaced
+        previous = None
     _write_json(out_dir / MANIFEST, asdict(manifest))  # atomic: readers switch here
     _remove_unreferenced(out_dir, keep=[manifest, previous])
     logger.info(
@@ -230,26 +286,29 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
         )
     vectors = VectorIndex.load(index_dir / manifest.index_file, kind=IndexKind(manifest.index_kind))
     entries = tuple(Entry(**e) for e in _read_json(index_dir / manifest.entries_file))
-    articles = {
-        a["id"]: Article.from_json(a) for a in _read_json(index_dir / manifest.articles_file)
-    }
-    if vectors.size != len(entries):
+    article_list = [Article.from_json(a) for a in _read_json(index_dir / manifest.articles_file)]
+    answer_vectors = np.load(index_dir / manifest.answers_file)
+    lexicon = LexicalIndex.from_json(_read_json(index_dir / manifest.lexicon_file))
+    order = tuple(a.id for a in article_list)
+    if (
+        vectors.size != len(entries)
+        or answer_vectors.shape[0] != len(order)
+        or lexicon.doc_ids != order
+    ):
         raise SearchIndexError(
             f"index in {index_dir} is inconsistent ({vectors.size} vectors, "
-            f"{len(entries)} phrasings)",
+            f"{len(entries)} phrasings, {answer_vectors.shape[0]} answers, {len(order)} articles)",
             hint=BUILD_HINT,
         )
-    config = SearchConfig(
-        answer_threshold=manifest.answer_threshold,
-        clarify_margin=manifest.clarify_margin,
-        calibration={"calibrated": True} if manifest.calibrated else {},
-    )
     return KnowledgeIndex(
         manifest=manifest,
-        articles=articles,
+        articles={a.id: a for a in article_list},
         entries=entries,
         vectors=vectors,
-        search_config=config,
+        article_order=order,
+        answer_vectors=answer_vectors,
+        lexicon=lexicon,
+        search_config=manifest.search_config(),
     )
 
 
@@ -264,6 +323,11 @@ def _read_manifest_or_none(index_dir: Path) -> Manifest | None:
         raise IndexStaleError(
             f"{path} is unreadable or from another version ({exc})", hint=BUILD_HINT
         ) from None
+
+
+def answer_document(article: Article) -> str:
+    """The text embedded for an article as a whole: its question and its answer."""
+    return f"{article.question} {' '.join(article.answer.split())}"
 
 
 def _replace_answer(article: Article, answer: str) -> Article:
@@ -284,20 +348,8 @@ def _read_json(path: Path) -> Any:
 
 def _remove_unreferenced(index_dir: Path, *, keep: list[Manifest | None]) -> None:
     """Delete data files of older builds (keeping the previous one for readers mid-load)."""
-    referenced = {
-        name
-        for manifest in keep
-        if manifest is not None
-        for name in (manifest.index_file, manifest.entries_file, manifest.articles_file)
-    }
+    referenced = {name for manifest in keep if manifest is not None for name in manifest.data_files}
     for path in index_dir.iterdir():
-        if (
-            path.name != MANIFEST
-            and path.name not in referenced
-            and path.suffix
-            in {
-                ".faiss",
-                ".json",
-            }
-        ):
+        is_data = path.suffix in {".faiss", ".json", ".npy"} and not path.name.startswith(".")
+        if is_data and path.name != MANIFEST and path.name not in referenced:
             path.unlink(missing_ok=True)
