@@ -1,0 +1,289 @@
+"""Actions with rasa-sdk's real Tracker and CollectingDispatcher; knowledge from the hash index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import SORRY, SupportAction
+from actions.fallback import ActionHandleLowConfidence, ActionHandleNotHelpful
+from actions.greeting import ActionGreet
+from actions.knowledge import ActionAnswerFromKnowledgeBase
+from actions.people import ActionHandleComplaint, ActionOfferHuman
+from bot.errors import IndexMissingError
+from bot.services import Services
+
+
+def tracker(
+    text: str,
+    intent: str,
+    *,
+    confidence: float = 0.9,
+    ranking: list[tuple[str, float]] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    flags: list[str] | None = None,
+    slots: dict[str, Any] | None = None,
+    earlier: list[tuple[str, str]] | None = None,
+) -> Tracker:
+    """A tracker whose latest message is ``text``; ``earlier`` are (text, intent) before it."""
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [
+            {"name": n, "confidence": c} for n, c in ranking or [(intent, confidence)]
+        ],
+        "entities": entities or [],
+        "text_flags": flags or [],
+    }
+    events: list[dict[str, Any]] = [{"event": "session_started"}]
+    for earlier_text, earlier_intent in earlier or []:
+        events.append(
+            {
+                "event": "user",
+                "text": earlier_text,
+                "parse_data": {"text": earlier_text, "intent": {"name": earlier_intent}},
+            }
+        )
+        events.append({"event": "action", "name": "some_action"})
+    events.append({"event": "user", "text": text, "parse_data": message})
+    return Tracker("conversation-1", slots or {}, message, events, False, None, {}, "action_listen")
+
+
+def run(action: SupportAction, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+@pytest.fixture
+def services(settings, demo_searcher, hash_embedder, open_clock) -> Services:
+    return Services(settings, clock=open_clock, embedder=hash_embedder, searcher=demo_searcher)
+
+
+def slot(events: list[dict], name: str) -> Any:
+    return next(e["value"] for e in events if e.get("event") == "slot" and e["name"] == name)
+
+
+def test_a_clear_question_is_answered_with_its_link_and_a_feedback_question(services):
+    messages, events = run(
+        ActionAnswerFromKnowledgeBase(services), tracker("how do I return an item", "ask_returns")
+    )
+
+    assert "returns label" in messages[0]["text"] or "Return items" in messages[0]["text"]
+    assert "More: https://fernhill.example/help/returns/how-to" in messages[0]["text"]
+    assert messages[1]["text"] == "Did that answer your question?"
+    assert slot(events, "last_article") == "returns-how-to"
+
+
+def test_a_chosen_article_button_answers_that_article(services):
+    messages, events = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker(
+            '/choose_option{"article_id": "payments-gift-cards"}',
+            "choose_option",
+            entities=[{"entity": "article_id", "value": "payments-gift-cards"}],
+        ),
+    )
+
+    assert "gift card" in messages[0]["text"].lower()
+    assert slot(events, "last_article") == "payments-gift-cards"
+
+
+def test_a_typed_choice_picks_from_the_offered_articles(services):
+    messages, events = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker(
+            "the second one",
+            "choose_option",
+            slots={"offered_articles": ["returns-policy", "refunds-timing"]},
+        ),
+    )
+
+    assert slot(events, "last_article") == "refunds-timing"
+
+
+def test_an_unclear_typed_choice_asks_again_without_guessing(services):
+    messages, events = run(
+        ActionAnswerFromKnowledgeBase(services), tracker("that one", "choose_option")
+    )
+
+    assert "not sure which one" in messages[0]["text"]
+    assert events == []
+
+
+def test_a_removed_article_is_not_answered(services):
+    messages, _ = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker(
+            "/choose_option", "choose_option", entities=[{"entity": "article_id", "value": "gone"}]
+        ),
+    )
+
+    assert "couldn't find an answer" in messages[0]["text"]
+    assert messages[0]["buttons"][-1]["payload"] == "/request_human"
+
+
+def test_a_topic_button_without_a_question_shows_that_topics_questions(services):
+    messages, events = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker("/ask_shipping", "ask_shipping", earlier=[("what can you do", "ask_capabilities")]),
+    )
+
+    assert "common questions about delivery options" in messages[0]["text"]
+    offered = slot(events, "offered_articles")
+    assert offered and all(a.startswith("shipping-") for a in offered)
+
+
+def test_a_topic_button_after_an_unclear_question_answers_that_question(services):
+    messages, events = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker(
+            "/ask_refund",
+            "ask_refund",
+            earlier=[("refund to a different card", "nlu_fallback")],
+        ),
+    )
+
+    assert slot(events, "last_article") == "refunds-method"
+
+
+def test_a_long_message_is_answered_with_a_note_that_only_its_start_was_read(services):
+    messages, _ = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker("how do I return an item " + "x" * 5000, "ask_returns", flags=["truncated"]),
+    )
+
+    assert messages[0]["text"].startswith("That's a long message")
+
+
+def test_low_confidence_answers_from_the_knowledge_base_when_it_is_sure(services):
+    messages, events = run(
+        ActionHandleLowConfidence(services),
+        tracker("how do I return an item", "nlu_fallback", confidence=0.4),
+    )
+
+    assert slot(events, "last_article") == "returns-how-to"
+
+
+def test_low_confidence_offers_plausible_topics(services):
+    messages, _ = run(
+        ActionHandleLowConfidence(services),
+        tracker(
+            "zzz qqq",
+            "nlu_fallback",
+            ranking=[("nlu_fallback", 0.5), ("ask_refund", 0.3), ("ask_returns", 0.2)],
+        ),
+    )
+
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[:2] == ["Refunds", "Returns and exchanges"]
+    assert "Talk to a person" in titles
+
+
+def test_a_second_unclear_message_gets_the_ways_to_reach_a_person(services):
+    messages, _ = run(
+        ActionHandleLowConfidence(services),
+        tracker("zzz qqq", "nlu_fallback", earlier=[("xxx yyy", "nlu_fallback")]),
+    )
+
+    assert "still don't understand" in messages[0]["text"]
+    assert services.business_facts().contact.phone in messages[1]["text"]
+
+
+def test_an_empty_message_is_asked_for_words(services):
+    messages, _ = run(
+        ActionHandleLowConfidence(services), tracker("", "nlu_fallback", flags=["empty"])
+    )
+
+    assert messages[0]["text"] == "Your message seems to be empty. What can I help you with?"
+
+
+def test_a_message_in_another_language_says_the_bot_reads_english(services):
+    messages, _ = run(
+        ActionHandleLowConfidence(services),
+        tracker("где мой заказ", "nlu_fallback", flags=["not_latin"]),
+    )
+
+    assert "only understand English" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("clock_fixture", "expected"),
+    [("open_clock", "working now"), ("closed_clock", "back tomorrow")],
+)
+def test_asking_for_a_person_gets_an_honest_answer(
+    request, settings, demo_searcher, clock_fixture, expected
+):
+    services = Services(
+        settings, clock=request.getfixturevalue(clock_fixture), searcher=demo_searcher
+    )
+
+    messages, _ = run(ActionOfferHuman(services), tracker("human please", "request_human"))
+
+    assert expected in messages[0]["text"]
+
+
+def test_a_complaint_is_acknowledged_with_the_commitment(services):
+    messages, _ = run(ActionHandleComplaint(services), tracker("this is unacceptable", "complaint"))
+
+    assert messages[0]["text"].startswith("I'm sorry")
+    assert "4 working hours" in messages[0]["text"]
+
+
+def test_not_helpful_offers_a_person(services):
+    messages, _ = run(ActionHandleNotHelpful(services), tracker("that didn't help", "not_helpful"))
+
+    assert messages[0]["buttons"][0]["payload"] == "/request_human"
+
+
+def test_greeting_comes_from_the_business_facts(services):
+    messages, _ = run(ActionGreet(services), tracker("hi", "greet"))
+
+    assert "Fernhill Outfitters" in messages[0]["text"]
+
+
+class BrokenSearcher:
+    def search(self, text, *, limit=5, categories=None):
+        raise IndexMissingError("no index", hint="run supportbot kb build")
+
+    def article(self, article_id):
+        raise RuntimeError("disk on fire")
+
+
+def test_a_failing_service_gets_an_apology_and_contacts_never_a_stack_trace(settings, open_clock):
+    services = Services(settings, clock=open_clock, searcher=BrokenSearcher())
+
+    for message in (
+        tracker("how do I return an item", "ask_returns"),
+        tracker(
+            "/choose_option", "choose_option", entities=[{"entity": "article_id", "value": "x"}]
+        ),
+    ):
+        messages, events = run(ActionAnswerFromKnowledgeBase(services), message)
+
+        assert messages[0]["text"].startswith(SORRY)
+        assert "help@fernhill.example" in messages[0]["text"]
+        assert "Traceback" not in messages[0]["text"] and events == []
+
+
+def test_every_action_in_the_domain_is_implemented(project):
+    import yaml
+
+    domain_actions = set(yaml.safe_load((project / "domain.yml").read_text())["actions"])
+    implemented = {cls.action_name for cls in _concrete(SupportAction)}
+
+    assert implemented == domain_actions
+
+
+def _concrete(base: type) -> list[type]:
+    import inspect
+
+    found = []
+    for cls in base.__subclasses__():
+        if not inspect.isabstract(cls):
+            found.append(cls)
+        found.extend(_concrete(cls))
+    return found

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.message_cleaner import TEXT_FLAGS, MessageCleaner
+from bot.nlu.unusable_message_classifier import UnusableMessageClassifier, emoji_intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("👍", "affirm"),
+        ("👍🏽👍", "affirm"),  # skin tones do not matter
+        ("🙏 ❤️", "thank"),
+        ("👎", "not_helpful"),
+        ("👍👎", None),  # mixed feelings: no guess
+        ("🦄", None),
+    ],
+)
+def test_emoji_only_messages_mean_what_people_mean_by_them(text, intent):
+    assert emoji_intent(text) == intent
+
+
+def test_cleaner_gives_models_clean_text_and_flags_what_it_saw():
+    message = Message(data={"text": "  where\u200b is my order?? \x07"})
+
+    MessageCleaner({"max_chars": 1000}).process([message])
+
+    assert message.get("text") == "where is my order??"
+    assert message.get(TEXT_FLAGS) == ["control_characters"]
+    assert TEXT_FLAGS in message.as_dict(only_output_properties=True)
+
+
+def test_cleaner_leaves_button_payloads_alone():
+    message = Message(data={"text": '/choose_option{"article_id": "a"}'})
+
+    MessageCleaner({"max_chars": 1000}).process([message])
+
+    assert message.get("text") == '/choose_option{"article_id": "a"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "intent"), [("", ["empty"], "nlu_fallback"), ("👍", ["no_words"], "affirm")]
+)
+def test_messages_without_words_get_an_honest_intent(text, flags, intent):
+    message = Message(
+        data={
+            "text": text,
+            TEXT_FLAGS: flags,
+            "intent": {"name": "ask_refund", "confidence": 0.97},
+            "intent_ranking": [{"name": "ask_refund", "confidence": 0.97}],
+        }
+    )
+
+    UnusableMessageClassifier().process([message])
+
+    assert message.get("intent") == {"name": intent, "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == intent
+
+
+def test_messages_with_words_keep_their_intent():
+    message = Message(
+        data={
+            "text": "refund?",
+            TEXT_FLAGS: [],
+            "intent": {"name": "ask_refund", "confidence": 0.9},
+        }
+    )
+
+    UnusableMessageClassifier().process([message])
+
+    assert message.get("intent")["name"] == "ask_refund"

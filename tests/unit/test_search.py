@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from bot.errors import IndexMissingError
+from bot.knowledge import Article, Decision, KnowledgeSearcher, ReloadingSearcher, build_index
+from bot.knowledge.search import Candidate, decide, rank
+from bot.knowledge.search_config import SearchConfig
+
+CONFIG = SearchConfig(
+    answer_threshold=0.6, clarify_margin=0.05, answer_weight=0.5, lexical_weight=0.2
+)
+
+
+def article(article_id: str) -> Article:
+    return Article(article_id, f"Question {article_id}?", (), "Answer.", "general")
+
+
+def candidate(article_id: str, phrasing: float, answer: float = 0.0, lexical: float = 0.0):
+    return Candidate(article(article_id), "text", phrasing, answer, lexical)
+
+
+@pytest.mark.parametrize(
+    ("scores", "decision"),
+    [
+        ([], Decision.DECLINE),
+        ([0.59], Decision.DECLINE),
+        ([0.6], Decision.ANSWER),
+        ([0.9, 0.5], Decision.ANSWER),
+        ([0.9, 0.8], Decision.ANSWER),  # second is good but clearly behind
+        ([0.9, 0.87], Decision.CLARIFY),
+        ([0.62, 0.59], Decision.ANSWER),  # the runner-up is below the threshold
+    ],
+)
+def test_decide_answers_clarifies_or_declines(scores, decision):
+    assert decide(scores, CONFIG) is decision
+
+
+def test_rank_combines_phrasing_answer_and_word_overlap():
+    candidates = [candidate("a", 0.70, answer=0.2, lexical=0.0), candidate("b", 0.65, 0.4, 0.5)]
+
+    result = rank("q", candidates, CONFIG)
+
+    assert [m.article.id for m in result.matches] == ["b", "a"]
+    assert result.best.score == pytest.approx(0.65 + 0.5 * 0.4 + 0.2 * 0.5)
+
+
+def test_rank_offers_only_close_articles_as_choices():
+    candidates = [
+        candidate("a", 0.90),
+        candidate("b", 0.88),
+        candidate("c", 0.87),
+        candidate("d", 0.80),
+    ]
+
+    result = rank("q", candidates, CONFIG)
+
+    assert result.decision is Decision.CLARIFY
+    assert [m.article.id for m in result.choices] == ["a", "b", "c"]
+
+
+def test_the_demo_searcher_finds_the_article_for_a_plain_question(demo_searcher):
+    result = demo_searcher.search("how do I return an item")
+
+    assert result.best.article.id == "returns-how-to"
+
+
+def test_a_message_without_words_is_declined_without_searching(demo_searcher, hash_embedder):
+    calls = hash_embedder.calls
+
+    result = demo_searcher.search("🙂🙂")
+
+    assert result.decision is Decision.DECLINE and result.matches == ()
+    assert hash_embedder.calls == calls
+
+
+def test_search_within_categories_returns_only_those(demo_searcher):
+    result = demo_searcher.search("how much does it cost", categories={"shipping"}, limit=10)
+
+    assert result.matches
+    assert {m.article.category for m in result.matches} == {"shipping"}
+
+
+def test_a_ten_thousand_character_message_is_searched(demo_searcher):
+    result = demo_searcher.search("where is my order " + "blah " * 2000)
+
+    assert result.matches
+
+
+def test_reloading_searcher_picks_up_a_rebuilt_index(tmp_path, kb_copy, hash_embedder):
+    index_dir = tmp_path / "index"
+    build_index(kb_copy, index_dir, embedder=hash_embedder)
+    searcher = ReloadingSearcher(index_dir, hash_embedder, check_every=0)
+    assert searcher.article("returns-new") is None
+
+    (kb_copy / "returns" / "returns-new.md").write_text(
+        "---\nquestion: Can I return a tent?\ncategory: returns\nlast_reviewed: 2026-11-20\n"
+        "---\nYes, tents too.\n"
+    )
+    time.sleep(0.01)  # a distinct manifest mtime
+    build_index(kb_copy, index_dir, embedder=hash_embedder)
+
+    assert searcher.article("returns-new") is not None
+    assert searcher.search("can i return a tent").best.article.id == "returns-new"
+
+
+def test_reloading_searcher_keeps_serving_when_a_rebuild_is_unreadable(
+    tmp_path, kb_copy, hash_embedder
+):
+    index_dir = tmp_path / "index"
+    build_index(kb_copy, index_dir, embedder=hash_embedder)
+    searcher = ReloadingSearcher(index_dir, hash_embedder, check_every=0)
+    before = searcher.search("how do I return an item").best.article.id
+
+    (index_dir / "manifest.json").write_text("{not json")
+
+    assert searcher.search("how do I return an item").best.article.id == before
+
+
+def test_reloading_searcher_reports_a_missing_index(tmp_path, hash_embedder):
+    with pytest.raises(IndexMissingError):
+        ReloadingSearcher(tmp_path / "none", hash_embedder).search("hello")
+
+
+def test_searcher_uses_the_weights_of_its_index(demo_searcher):
+    index = demo_searcher.index
+    no_extras = KnowledgeSearcher(
+        replace(
+            index, search_config=replace(index.search_config, answer_weight=0, lexical_weight=0)
+        ),
+        demo_searcher._embedder,
+    )
+
+    with_extras = demo_searcher.search("refund to a different card").best.score
+    without = no_extras.search("refund to a different card").best.score
+
+    assert with_extras > without

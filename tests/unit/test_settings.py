@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigurationError
+from bot.settings import Settings
+
+
+def test_settings_default_to_folders_inside_the_project(tmp_path: Path):
+    settings = Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path)})
+
+    assert settings.kb_dir == tmp_path / "knowledge_base"
+    assert settings.kb_index_dir == tmp_path / "models" / "kb_index"
+    assert settings.tracker_db == tmp_path / "var" / "tracker.db"
+    assert (settings.rasa_port, settings.actions_port) == (5005, 5055)
+
+
+def test_settings_read_overrides_from_the_environment(tmp_path: Path):
+    settings = Settings.from_env(
+        {
+            "SUPPORTBOT_HOME": str(tmp_path),
+            "SUPPORTBOT_RASA_PORT": "6005",
+            "SUPPORTBOT_DATA_DIR": str(tmp_path / "data"),
+            "SUPPORTBOT_LOG_LEVEL": "debug",
+        }
+    )
+
+    assert settings.rasa_port == 6005
+    assert settings.data_dir == tmp_path / "data"
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SUPPORTBOT_RASA_PORT", "http", "whole number"),
+        ("SUPPORTBOT_ACTIONS_PORT", "70000", "port number"),
+        ("SUPPORTBOT_TORCH_THREADS", "0", "at least 1"),
+        ("SUPPORTBOT_LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+    ],
+)
+def test_settings_reject_invalid_values_with_a_clear_message(tmp_path, name, value, message):
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path), name: value})
+
+
+def test_child_environment_points_rasa_at_our_action_server_and_tracker_store(tmp_path: Path):
+    settings = Settings.create(home=tmp_path, actions_port=6055)
+
+    env = settings.child_environment({})
+
+    assert env["SUPPORTBOT_ACTION_ENDPOINT"] == "http://127.0.0.1:6055/webhook"
+    assert env["SUPPORTBOT_TRACKER_DB"] == str(tmp_path / "var" / "tracker.db")
+    assert env["HF_HUB_OFFLINE"] == "1"
+    assert env["RASA_TELEMETRY_ENABLED"] == "false"
