@@ -93,7 +93,7 @@ def test_a_chosen_article_button_answers_that_article(services):
 
 
 def test_a_typed_choice_picks_from_the_offered_articles(services):
-    messages, events = run(
+    _, events = run(
         ActionAnswerFromKnowledgeBase(services),
         tracker(
             "the second one",
@@ -138,7 +138,7 @@ def test_a_topic_button_without_a_question_shows_that_topics_questions(services)
 
 
 def test_a_topic_button_after_an_unclear_question_answers_that_question(services):
-    messages, events = run(
+    _, events = run(
         ActionAnswerFromKnowledgeBase(services),
         tracker(
             "/ask_refund",
@@ -160,7 +160,7 @@ def test_a_long_message_is_answered_with_a_note_that_only_its_start_was_read(ser
 
 
 def test_low_confidence_answers_from_the_knowledge_base_when_it_is_sure(services):
-    messages, events = run(
+    _, events = run(
         ActionHandleLowConfidence(services),
         tracker("how do I return an item", "nlu_fallback", confidence=0.4),
     )

@@ -86,7 +86,7 @@ def test_duplicate_ids_in_different_folders_are_rejected(tmp_path):
     write(tmp_path, "a/same.md", ARTICLE)
     write(tmp_path, "b/same.md", ARTICLE)
 
-    with pytest.raises(KnowledgeBaseError, match="id 'same' is also used by a/same.md"):
+    with pytest.raises(KnowledgeBaseError, match=r"id 'same' is also used by a/same\.md"):
         load_articles(tmp_path)
 
 
