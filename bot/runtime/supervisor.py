@@ -4,7 +4,8 @@
 2. Train the Rasa model if its training inputs changed (otherwise reuse it: seconds).
 3. Start the action server, then the Rasa server, and wait until both answer.
 4. While running: rebuild the index when the knowledge base is edited (the action server
-   picks up the new index by itself), and stop everything if a service dies.
+   picks up the new index by itself), and restart a service that died (customers are told
+   meanwhile); a service that keeps dying stops everything.
 5. On Ctrl-C (or SIGTERM): stop the services and exit.
 """
 
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 240.0  # Rasa loads tensorflow, torch and two models: ~20 s here
 KB_POLL_SECONDS = 2.0
+#: A service may be restarted this many times within RESTART_WINDOW seconds.
+MAX_RESTARTS = 3
+RESTART_WINDOW = 600.0
 
 
 def supportbot_executable() -> str:
@@ -191,14 +195,11 @@ def watch(
     """Step 4: until ``stop`` is set, rebuild the index on KB edits and watch the children."""
     settings = product.settings
     last_seen = kb_fingerprint(settings.kb_dir)
+    restarts: dict[str, list[float]] = {}
     while not stop.wait(KB_POLL_SECONDS):
         dead = product.dead()
         if dead is not None:
-            raise ServiceError(
-                f"{dead.name} stopped unexpectedly (exit {dead.exit_code()}):\n"
-                f"{tail(dead.log_path)}",
-                hint=f"see {dead.log_path}",
-            )
+            restart(dead, restarts)
         try:
             current = kb_fingerprint(settings.kb_dir)
         except OSError:  # an editor may be replacing a file right now
@@ -215,6 +216,23 @@ def watch(
                     print(
                         f"error: {exc.message}\n  -> the bot keeps the previous index", flush=True
                     )
+
+
+def restart(process: ManagedProcess, history: dict[str, list[float]]) -> None:
+    """Start a dead service again, unless it keeps dying (then raise with its log)."""
+    now = time.monotonic()
+    recent = [t for t in history.get(process.name, []) if now - t < RESTART_WINDOW]
+    if len(recent) >= MAX_RESTARTS:
+        raise ServiceError(
+            f"{process.name} keeps stopping (exit {process.exit_code()}):\n"
+            f"{tail(process.log_path)}",
+            hint=f"see {process.log_path}",
+        )
+    history[process.name] = [*recent, now]
+    print(f"{process.name} stopped (exit {process.exit_code()}); restarting it ...", flush=True)
+    process.start()
+    process.wait_healthy(timeout=STARTUP_TIMEOUT)
+    print(f"{process.name} is back", flush=True)
 
 
 def run(settings: Settings, *, model_id: str) -> int:

@@ -1,0 +1,1 @@
+"""Our Rasa input channels (named in credentials.yml, loaded by the Rasa server)."""

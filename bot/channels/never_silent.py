@@ -1,0 +1,50 @@
+"""Every customer message gets a reply, even when part of the system is down.
+
+If the action server is unreachable or Rasa fails on a message, Rasa logs the error and the
+customer would get no answer at all. ``never_silent`` wraps a channel's message handler:
+when the turn produced nothing, the customer is told, with the ways to reach a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.business import load_business_facts
+from bot.errors import SupportBotError
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    "Sorry, I can't answer right now because part of our system isn't responding. "
+    "Please try again in a few minutes."
+)
+
+
+def unavailable_text(settings: Settings) -> str:
+    """The apology, with contact details when the business facts can be read."""
+    try:
+        contact = load_business_facts(settings.business_facts_file).contact
+    except SupportBotError:
+        return UNAVAILABLE
+    return f"{UNAVAILABLE} You can also reach our team at {contact.email} or {contact.phone}."
+
+
+def never_silent(
+    on_new_message: Callable[[Any], Awaitable[Any]], *, settings: Settings
+) -> Callable[[Any], Awaitable[None]]:
+    """Wrap Rasa's ``on_new_message`` so an empty turn becomes an apology."""
+
+    async def handle(message: Any) -> None:
+        output = message.output_channel
+        before = len(getattr(output, "messages", []))
+        try:
+            await on_new_message(message)
+        finally:
+            if len(getattr(output, "messages", [])) == before:
+                logger.error("no reply produced for conversation %s", message.sender_id)
+                await output.send_text_message(message.sender_id, unavailable_text(settings))
+
+    return handle

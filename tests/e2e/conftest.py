@@ -1,0 +1,100 @@
+"""End-to-end: the product started exactly as ``make run`` starts it, on free local ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT
+from tests.integration.conftest import free_port
+
+STARTUP_TIMEOUT = 600  # a fresh clone trains the Rasa model first (about a minute here)
+
+
+@dataclass
+class RunningBot:
+    process: subprocess.Popen[str]
+    rasa_url: str
+    actions_url: str
+    kb_dir: Path
+    data_dir: Path
+    output: Path
+
+    def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
+        body = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def log(self) -> str:
+        return self.output.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def running_bot(tmp_path_factory) -> RunningBot:
+    root = tmp_path_factory.mktemp("running")
+    kb_dir = root / "knowledge_base"
+    import shutil
+
+    shutil.copytree(PROJECT / "knowledge_base", kb_dir)
+    rasa_port, actions_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "SUPPORTBOT_RASA_PORT": str(rasa_port),
+        "SUPPORTBOT_ACTIONS_PORT": str(actions_port),
+        "SUPPORTBOT_KB_DIR": str(kb_dir),
+        "SUPPORTBOT_KB_INDEX_DIR": str(root / "kb_index"),
+        "SUPPORTBOT_DATA_DIR": str(root / "var"),
+        # The trained model is shared with `make run` (it is keyed by content anyway).
+        "SUPPORTBOT_MODELS_DIR": str(PROJECT / "models"),
+    }
+    output = root / "supportbot-run.log"
+    handle = output.open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "supportbot"), "run"],
+        cwd=PROJECT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    bot = RunningBot(
+        process=process,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        actions_url=f"http://127.0.0.1:{actions_port}",
+        kb_dir=kb_dir,
+        data_dir=root / "var",
+        output=output,
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while "supportbot is running" not in bot.log():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"supportbot run did not start:\n{bot.log()[-5000:]}")
+        time.sleep(1)
+    yield bot
+    # Ctrl-C: everything stops cleanly, and nothing keeps listening on the ports.
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=90)
+        assert code == 0, bot.log()[-3000:]
+        assert "stopped." in bot.log()
+        for port in (rasa_port, actions_port):
+            with socket.socket() as sock:
+                assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"

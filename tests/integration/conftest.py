@@ -1,0 +1,43 @@
+"""Integration fixtures: the real embedding model, real processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from tests.conftest import PROJECT
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def minilm() -> SentenceTransformerEmbedder:
+    embedder = SentenceTransformerEmbedder(resolve_model_path(None))
+    embedder.warm_up()
+    return embedder
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def supportbot(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``supportbot`` command as a user would."""
+    return subprocess.run(
+        [str(BIN / "supportbot"), *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
