@@ -7,7 +7,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events, SupportAction, text_flags, user_intents, utter
 from actions.knowledge import KnowledgeAction
+from bot.chat import Reply
 from bot.dialogue.fallback import (
+    LONG_MESSAGE_NOTE,
     RankedIntent,
     Step,
     ask_for_words_reply,
@@ -74,4 +76,26 @@ class ActionHandleNotHelpful(SupportAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         utter(dispatcher, not_helpful_reply())
+        return []
+
+
+class ActionHandleOutOfScope(KnowledgeAction):
+    """Outside the shop's business — unless the knowledge base is confident it is not.
+
+    The classifier's "out of scope" is checked against the knowledge base first (calibrated to
+    decline almost all real out-of-scope questions), so a shop question worded unusually, or
+    buried in a very long message, is still answered.
+    """
+
+    action_name = "action_handle_out_of_scope"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        text: str = tracker.latest_message.get("text") or ""
+        flags = text_flags(tracker)
+        result = self.services.searcher.search(text)
+        if result.decision is Decision.ANSWER and result.best is not None:
+            if TextFlag.TRUNCATED in flags:
+                utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
+            return self.reply_with_answer(dispatcher, result.best.article)
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

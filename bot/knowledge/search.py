@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 from collections.abc import Collection, Sequence
@@ -28,6 +29,11 @@ logger = logging.getLogger(__name__)
 
 #: How many phrasings to fetch before grouping them by article.
 _CANDIDATE_PHRASINGS = 64
+#: Messages longer than this are read in parts (sentences, or runs of words): one embedding
+#: of a long message dilutes the question in it.
+LONG_QUERY_CHARS = 300
+_MAX_PARTS = 8
+_WORDS_PER_PART = 40
 #: At most this many articles are offered as "Did you mean ...?" choices.
 MAX_CHOICES = 3
 
@@ -142,11 +148,23 @@ class KnowledgeSearcher:
     def candidates(
         self, text: str, *, categories: Collection[str] | None = None
     ) -> list[Candidate]:
-        """Articles whose phrasings are nearest to ``text``, with their score components."""
+        """Articles whose phrasings are nearest to ``text``, with their score components.
+
+        A long message is searched part by part (its first sentences), keeping each article's
+        best-scoring part.
+        """
         inspected = inspect_message(text)
         if not inspected.is_usable:
             return []
-        query = inspected.cleaned
+        best: dict[str, Candidate] = {}
+        for part in query_parts(inspected.cleaned):
+            for candidate in self._candidates_for(part, categories):
+                current = best.get(candidate.article.id)
+                if current is None or candidate.score(self.config) > current.score(self.config):
+                    best[candidate.article.id] = candidate
+        return list(best.values())
+
+    def _candidates_for(self, query: str, categories: Collection[str] | None) -> list[Candidate]:
         vector = self._embedder.embed([query])
         # With a category filter, look further so enough phrasings of those categories remain.
         depth = _CANDIDATE_PHRASINGS if categories is None else _CANDIDATE_PHRASINGS * 16
@@ -184,6 +202,19 @@ class KnowledgeSearcher:
 
     def article(self, article_id: str) -> Article | None:
         return self.index.articles.get(article_id)
+
+
+def query_parts(text: str) -> list[str]:
+    """The parts a message is searched by: itself, or for a long one its first sentences."""
+    if len(text) <= LONG_QUERY_CHARS:
+        return [text]
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if any(ch.isalnum() for ch in s)]
+    parts: list[str] = []
+    for sentence in sentences:
+        words = sentence.split()
+        for start in range(0, len(words), _WORDS_PER_PART):
+            parts.append(" ".join(words[start : start + _WORDS_PER_PART]))
+    return parts[:_MAX_PARTS] or [text]
 
 
 class ReloadingSearcher:

@@ -9,7 +9,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SORRY, SupportAction
-from actions.fallback import ActionHandleLowConfidence, ActionHandleNotHelpful
+from actions.fallback import (
+    ActionHandleLowConfidence,
+    ActionHandleNotHelpful,
+    ActionHandleOutOfScope,
+)
 from actions.greeting import ActionGreet
 from actions.knowledge import ActionAnswerFromKnowledgeBase
 from actions.people import ActionHandleComplaint, ActionOfferHuman
@@ -231,6 +235,22 @@ def test_a_complaint_is_acknowledged_with_the_commitment(services):
 
     assert messages[0]["text"].startswith("I'm sorry")
     assert "4 working hours" in messages[0]["text"]
+
+
+def test_out_of_scope_is_declined_with_the_domain_response(services):
+    messages, _ = run(ActionHandleOutOfScope(services), tracker("tell me a joke", "out_of_scope"))
+
+    assert messages[0]["response"] == "utter_out_of_scope"
+
+
+def test_out_of_scope_that_the_knowledge_base_knows_is_answered(services):
+    messages, events = run(
+        ActionHandleOutOfScope(services),
+        tracker("how do I return an item", "out_of_scope", flags=["truncated"]),
+    )
+
+    assert messages[0]["text"].startswith("That's a long message")
+    assert slot(events, "last_article") == "returns-how-to"
 
 
 def test_not_helpful_offers_a_person(services):

@@ -7,7 +7,7 @@ import pytest
 
 from bot.errors import IndexMissingError
 from bot.knowledge import Article, Decision, KnowledgeSearcher, ReloadingSearcher, build_index
-from bot.knowledge.search import Candidate, decide, rank
+from bot.knowledge.search import Candidate, decide, query_parts, rank
 from bot.knowledge.search_config import SearchConfig
 
 CONFIG = SearchConfig(
@@ -138,3 +138,32 @@ def test_searcher_uses_the_weights_of_its_index(demo_searcher):
     without = no_extras.search("refund to a different card").best.score
 
     assert with_extras > without
+
+
+def test_short_messages_are_searched_whole():
+    assert query_parts("where is my order? it is late.") == ["where is my order? it is late."]
+
+
+def test_long_messages_are_searched_by_their_first_sentences():
+    text = (
+        "Hi there. I bought boots last week! "
+        + "They are lovely and warm. " * 20
+        + "Can I return them?"
+    )
+
+    parts = query_parts(text)
+
+    assert parts[:2] == ["Hi there.", "I bought boots last week!"]
+    assert len(parts) == 8
+
+
+def test_a_long_run_on_message_is_searched_in_runs_of_words():
+    parts = query_parts("word " * 500)
+
+    assert len(parts) == 8 and all(len(p.split()) == 40 for p in parts)
+
+
+def test_a_question_buried_in_a_long_message_is_found(demo_searcher):
+    text = "how do I return an item? " + "some more detail about my day " * 40
+
+    assert demo_searcher.search(text).best.article.id == "returns-how-to"

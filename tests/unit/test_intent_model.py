@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.intents import IntentModel
+from tests.fakes import HashEmbedder
+
+EXAMPLES = {
+    "ask_refund": ["where is my refund", "refund not received", "when do i get my money back"],
+    "ask_returns": ["how do i return an item", "return policy", "send my boots back"],
+    "greet": ["hello", "hi there", "good morning"],
+}
+
+
+@pytest.fixture(scope="module")
+def trained():
+    texts = [t for examples in EXAMPLES.values() for t in examples]
+    labels = [intent for intent, examples in EXAMPLES.items() for _ in examples]
+    embedder = HashEmbedder()
+    return IntentModel.fit(texts, embedder.embed(texts), labels), embedder
+
+
+def test_the_model_recognises_paraphrases_of_its_examples(trained):
+    model, embedder = trained
+
+    ranking = model.rank(
+        "my refund has not arrived", embedder.embed(["my refund has not arrived"])[0]
+    )
+
+    assert ranking[0][0] == "ask_refund"
+    assert sum(confidence for _, confidence in ranking) == pytest.approx(1.0)
+
+
+def test_typos_are_caught_by_character_ngrams(trained):
+    model, embedder = trained
+
+    assert model.rank("helo", embedder.embed(["helo"])[0])[0][0] == "greet"
+
+
+def test_a_saved_model_predicts_exactly_the_same(trained, tmp_path):
+    model, embedder = trained
+    texts = ["return the jacket", "hey", "refund?"]
+    model.save(tmp_path)
+
+    loaded = IntentModel.load(tmp_path)
+
+    assert loaded.labels == model.labels
+    assert np.allclose(
+        loaded.predict_proba(texts, embedder.embed(texts)),
+        model.predict_proba(texts, embedder.embed(texts)),
+    )
+    assert not list(tmp_path.glob("*.pkl"))
+
+
+def test_training_needs_two_intents():
+    with pytest.raises(ValueError, match="two intents"):
+        IntentModel.fit(["a", "b"], HashEmbedder().embed(["a", "b"]), ["x", "x"])
