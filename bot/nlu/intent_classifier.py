@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -105,7 +106,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         return messages
 
 
-def _embedding(message: Message) -> np.ndarray:
+def _embedding(message: Message) -> npt.NDArray[np.float32]:
     _, sentence = message.get_dense_features(TEXT)
     if sentence is None:
         raise ValueError(
