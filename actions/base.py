@@ -19,6 +19,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import Reply
+from bot.embeddings.base import Vectors
+from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 from bot.errors import SupportBotError
 from bot.services import Services, default_services
 from bot.text import TextFlag, parse_flags
@@ -48,6 +50,14 @@ class SupportAction(Action, ABC):
 
     def name(self) -> str:
         return self.action_name
+
+    def latest_embedding(self, tracker: Tracker) -> Vectors | None:
+        """The latest message's embedding as computed by the NLU (None if not usable)."""
+        return decode_vector(
+            tracker.latest_message.get(TEXT_EMBEDDING),
+            model_id=self.services.searcher.model_id,
+            dimension=self.services.embedder.dimension,
+        )
 
     @abstractmethod
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:

@@ -41,7 +41,11 @@ class ActionHandleLowConfidence(KnowledgeAction):
             for r in message.get("intent_ranking") or []
         ]
         usable = not ({TextFlag.EMPTY, TextFlag.NO_WORDS} & flags)
-        result = self.services.searcher.search(text) if usable else None
+        result = (
+            self.services.searcher.search(text, query_vector=self.latest_embedding(tracker))
+            if usable
+            else None
+        )
         step = plan(
             flags=flags,
             knowledge_base_can_answer=result is not None
@@ -92,7 +96,7 @@ class ActionHandleOutOfScope(KnowledgeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         text: str = tracker.latest_message.get("text") or ""
         flags = text_flags(tracker)
-        result = self.services.searcher.search(text)
+        result = self.services.searcher.search(text, query_vector=self.latest_embedding(tracker))
         if result.decision is Decision.ANSWER and result.best is not None:
             if TextFlag.TRUNCATED in flags:
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))

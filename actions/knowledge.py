@@ -76,7 +76,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
 
         if TextFlag.TRUNCATED in text_flags(tracker):
             utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
-        result = searcher.search(text)
+        result = searcher.search(text, query_vector=self.latest_embedding(tracker))
         if result.decision is Decision.DECLINE and topic is not None:
             # The classifier knows the topic but no article is close: offer the topic's
             # nearest articles rather than nothing, and say that they are only the closest.

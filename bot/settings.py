@@ -55,7 +55,7 @@ class Settings:
         models_dir: Path | None = None,
         data_dir: Path | None = None,
         embedding_model: Path | None = None,
-        torch_threads: int = 2,
+        torch_threads: int = 1,
         log_level: str = "INFO",
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
@@ -118,7 +118,7 @@ class Settings:
             models_dir=path("MODELS_DIR"),
             data_dir=path("DATA_DIR"),
             embedding_model=path("EMBEDDING_MODEL"),
-            torch_threads=integer("TORCH_THREADS", 2),
+            torch_threads=integer("TORCH_THREADS", 1),
             log_level=text("LOG_LEVEL") or "INFO",
         )
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.embeddings import Embedder
+from bot.embeddings.base import Vectors
 from bot.knowledge.articles import Article
 from bot.knowledge.search_config import SearchConfig
 from bot.knowledge.store import KnowledgeIndex, load_index
@@ -121,8 +122,18 @@ def rank(
 class Searcher(Protocol):
     """The role actions depend on: search the knowledge base and fetch an article."""
 
+    @property
+    def model_id(self) -> str:
+        """The embedding model's id (a shared query vector must come from it)."""
+        ...
+
     def search(
-        self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
+        self,
+        text: str,
+        *,
+        limit: int = 5,
+        categories: Collection[str] | None = None,
+        query_vector: Vectors | None = None,
     ) -> SearchResult: ...
 
     def article(self, article_id: str) -> Article | None: ...
@@ -139,14 +150,31 @@ class KnowledgeSearcher:
     def config(self) -> SearchConfig:
         return self.index.search_config
 
+    @property
+    def model_id(self) -> str:
+        return self._embedder.model_id
+
     def search(
-        self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
+        self,
+        text: str,
+        *,
+        limit: int = 5,
+        categories: Collection[str] | None = None,
+        query_vector: Vectors | None = None,
     ) -> SearchResult:
-        """Rank articles for ``text``; with ``categories``, only articles in those."""
-        return rank(text, self.candidates(text, categories=categories), self.config, limit=limit)
+        """Rank articles for ``text``; with ``categories``, only articles in those.
+
+        ``query_vector`` is ``text``'s embedding if it is already known (shared by the NLU).
+        """
+        candidates = self.candidates(text, categories=categories, query_vector=query_vector)
+        return rank(text, candidates, self.config, limit=limit)
 
     def candidates(
-        self, text: str, *, categories: Collection[str] | None = None
+        self,
+        text: str,
+        *,
+        categories: Collection[str] | None = None,
+        query_vector: Vectors | None = None,
     ) -> list[Candidate]:
         """Articles whose phrasings are nearest to ``text``, with their score components.
 
@@ -156,16 +184,22 @@ class KnowledgeSearcher:
         inspected = inspect_message(text)
         if not inspected.is_usable:
             return []
+        parts = query_parts(inspected.cleaned)
+        if query_vector is not None and len(parts) == 1:
+            return self._candidates_for(parts[0], categories, vector=query_vector)
         best: dict[str, Candidate] = {}
-        for part in query_parts(inspected.cleaned):
+        for part in parts:
             for candidate in self._candidates_for(part, categories):
                 current = best.get(candidate.article.id)
                 if current is None or candidate.score(self.config) > current.score(self.config):
                     best[candidate.article.id] = candidate
         return list(best.values())
 
-    def _candidates_for(self, query: str, categories: Collection[str] | None) -> list[Candidate]:
-        vector = self._embedder.embed([query])
+    def _candidates_for(
+        self, query: str, categories: Collection[str] | None, *, vector: Vectors | None = None
+    ) -> list[Candidate]:
+        if vector is None:
+            vector = self._embedder.embed([query])
         # With a category filter, look further so enough phrasings of those categories remain.
         depth = _CANDIDATE_PHRASINGS if categories is None else _CANDIDATE_PHRASINGS * 16
         neighbours = self.index.vectors.search(vector, depth)
@@ -272,10 +306,21 @@ class ReloadingSearcher:
             manifest.built_at,
         )
 
+    @property
+    def model_id(self) -> str:
+        return self._embedder.model_id
+
     def search(
-        self, text: str, *, limit: int = 5, categories: Collection[str] | None = None
+        self,
+        text: str,
+        *,
+        limit: int = 5,
+        categories: Collection[str] | None = None,
+        query_vector: Vectors | None = None,
     ) -> SearchResult:
-        return self.current().search(text, limit=limit, categories=categories)
+        return self.current().search(
+            text, limit=limit, categories=categories, query_vector=query_vector
+        )
 
     def article(self, article_id: str) -> Article | None:
         return self.current().article(article_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -22,6 +23,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from bot.embeddings.shared import TEXT_EMBEDDING, encode_vector
+from bot.settings import Settings
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -37,21 +40,23 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             "model_path": None,  # None: the packaged all-MiniLM-L6-v2
-            "threads": 2,
+            "threads": None,  # None: SUPPORTBOT_TORCH_THREADS (see bot.settings)
             "batch_size": 64,
         }
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        if int(config.get("threads", 1)) < 1:
+        threads = config.get("threads")
+        if threads is not None and int(threads) < 1:
             raise ValueError("threads must be at least 1")
 
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         super().__init__(name, config)
         configured = config.get("model_path")
+        threads = config.get("threads") or Settings.from_env().torch_threads
         self._embedder = SentenceTransformerEmbedder(
             resolve_model_path(Path(configured) if configured else None),
-            threads=int(config["threads"]),
+            threads=int(threads),
             batch_size=int(config["batch_size"]),
         )
 
@@ -73,10 +78,16 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         # Every message gets the feature, even an empty one (as zeros): the classifier was
         # trained with it and cannot run without it.
-        self._featurize([m for m in messages if isinstance(m.get(TEXT), str)])
+        with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
+        vectors = self._featurize(with_text)
+        # Shared with the action server (one forward pass per message), see bot.embeddings.shared.
+        for message, vector in zip(with_text, vectors, strict=True):
+            if vector.any():
+                shared = encode_vector(vector, model_id=self._embedder.model_id)
+                message.set(TEXT_EMBEDDING, shared, add_to_output=True)
         return messages
 
-    def _featurize(self, messages: list[Message]) -> None:
+    def _featurize(self, messages: list[Message]) -> npt.NDArray[np.float32]:
         texts = [m.get(TEXT) or "" for m in messages]
         with_text = [i for i, text in enumerate(texts) if text.strip()]
         vectors = np.zeros((len(messages), self._embedder.dimension), dtype=np.float32)
@@ -86,3 +97,4 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             self.add_features_to_message(
                 sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message
             )
+        return vectors

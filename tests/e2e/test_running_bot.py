@@ -139,6 +139,21 @@ def test_every_conversation_is_recorded_in_the_sqlite_tracker_store(running_bot)
     assert "action" in kinds
 
 
+def test_each_message_is_stored_with_its_intent_flags_and_embedding(running_bot):
+    sender = new_sender()
+    running_bot.say(sender, "do you ship to france")
+
+    with sqlite3.connect(running_bot.data_dir / "tracker.db") as db:
+        [row] = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchall()
+    parse = json.loads(row[0])["parse_data"]
+
+    assert parse["intent"]["name"] == "ask_international_shipping"
+    assert parse["text_flags"] == []
+    assert parse["text_embedding"]["model"].startswith("all-MiniLM-L6-v2@")
+
+
 def test_message_metadata_is_stored_with_the_message(running_bot):
     sender = new_sender()
     running_bot.say(sender, "hello", metadata={"page": "https://fernhill.example/boots"})

@@ -17,6 +17,7 @@ from actions.fallback import (
 from actions.greeting import ActionGreet
 from actions.knowledge import ActionAnswerFromKnowledgeBase
 from actions.people import ActionHandleComplaint, ActionOfferHuman
+from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
 from bot.services import Services
 
@@ -266,11 +267,40 @@ def test_greeting_comes_from_the_business_facts(services):
 
 
 class BrokenSearcher:
-    def search(self, text, *, limit=5, categories=None):
+    model_id = "broken"
+
+    def search(self, text, *, limit=5, categories=None, query_vector=None):
         raise IndexMissingError("no index", hint="run supportbot kb build")
 
     def article(self, article_id):
         raise RuntimeError("disk on fire")
+
+
+def test_the_embedding_shared_by_the_nlu_is_used_instead_of_embedding_again(
+    services, hash_embedder
+):
+    text = "how do I return an item"
+    shared = encode_vector(hash_embedder.embed([text])[0], model_id=hash_embedder.model_id)
+    message = tracker(text, "ask_returns")
+    message.latest_message["text_embedding"] = shared
+    calls = hash_embedder.calls
+
+    _, events = run(ActionAnswerFromKnowledgeBase(services), message)
+
+    assert slot(events, "last_article") == "returns-how-to"
+    assert hash_embedder.calls == calls
+
+
+def test_an_embedding_from_another_model_is_ignored(services, hash_embedder):
+    text = "how do I return an item"
+    message = tracker(text, "ask_returns")
+    message.latest_message["text_embedding"] = encode_vector(
+        hash_embedder.embed(["something else entirely"])[0], model_id="other-model@1"
+    )
+
+    _, events = run(ActionAnswerFromKnowledgeBase(services), message)
+
+    assert slot(events, "last_article") == "returns-how-to"
 
 
 def test_a_failing_service_gets_an_apology_and_contacts_never_a_stack_trace(settings, open_clock):
