@@ -128,7 +128,8 @@ def main() -> None:
     write_result(
         "latency",
         {
-            "setup": "supportbot run (Rasa server + action server, SQLite tracker store), REST channel, 127.0.0.1",
+            "setup": "supportbot run (Rasa server + action server, SQLite tracker store), "
+            "REST channel, 127.0.0.1",
             "messages": MESSAGES,
             "one_conversation_at_a_time": {
                 "requests": len(sequential),
