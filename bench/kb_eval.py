@@ -46,7 +46,7 @@ def main() -> None:
             "--queries bench/data/kb_queries_test.csv",
             "metrics": metrics,
             "goals": GOALS,
-            "goals_met": {k: float(metrics[k] or 0) >= v for k, v in GOALS.items()},  # type: ignore[arg-type]
+            "goals_met": {k: float(metrics[k] or 0) >= v for k, v in GOALS.items()},
             "search_config": calibration,
         },
     )
