@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format bench shell kb train clean
+.PHONY: help install run test test-fast lint format bench bench-all shell kb train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,8 +50,11 @@ format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## run the benchmarks and write JSON results under bench/results/
+bench: install ## run the quick benchmarks (KB quality, NLU, latency); JSON in bench/results/
 	$(BIN)/python -m bench.run_all
+
+bench-all: install ## all benchmarks, including 1M-entry index scale and fresh-clone timings (~40 min)
+	$(BIN)/python -m bench.run_all --all
 
 shell: install ## chat with the bot in the terminal (rasa shell; needs `make run` in another terminal)
 	$(BIN)/supportbot shell

@@ -26,7 +26,11 @@ class KnowledgeAction(SupportAction):
 
     def reply_with_answer(self, dispatcher: CollectingDispatcher, article: Article) -> Events:
         utter(dispatcher, answer_reply(article), HELPED_QUESTION)
-        return [SlotSet("last_article", article.id), SlotSet("offered_articles", None)]
+        return [
+            SlotSet("last_article", article.id),
+            SlotSet("offered_articles", None),
+            SlotSet("awaiting_feedback", True),
+        ]
 
     def reply_with_choices(
         self,
@@ -36,7 +40,10 @@ class KnowledgeAction(SupportAction):
         intro: str | None = None,
     ) -> Events:
         utter(dispatcher, choose_article_reply(choices, intro=intro))
-        return [SlotSet("offered_articles", [m.article.id for m in choices])]
+        return [
+            SlotSet("offered_articles", [m.article.id for m in choices]),
+            SlotSet("awaiting_feedback", False),
+        ]
 
     def reply_with_result(self, dispatcher: CollectingDispatcher, result: SearchResult) -> Events:
         """Answer, clarify or decline, as the search decided."""
@@ -44,8 +51,24 @@ class KnowledgeAction(SupportAction):
             return self.reply_with_answer(dispatcher, result.best.article)
         if result.decision is Decision.CLARIFY:
             return self.reply_with_choices(dispatcher, result.choices)
+        return self.reply_with_decline(dispatcher)
+
+    def reply_with_decline(self, dispatcher: CollectingDispatcher) -> Events:
         utter(dispatcher, decline_reply())
-        return [SlotSet("offered_articles", None)]
+        return [SlotSet("offered_articles", None), SlotSet("awaiting_feedback", False)]
+
+
+class ActionAcknowledgeFeedback(SupportAction):
+    """The customer said yes after a knowledge-base reply: glad only if it was an answer."""
+
+    action_name = "action_acknowledge_feedback"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        if tracker.get_slot("awaiting_feedback"):
+            dispatcher.utter_message(response="utter_glad_it_helped")
+        else:
+            dispatcher.utter_message(response="utter_how_can_i_help")
+        return [SlotSet("awaiting_feedback", False)]
 
 
 class ActionAnswerFromKnowledgeBase(KnowledgeAction):
@@ -63,8 +86,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
         if chosen_id:
             article = searcher.article(str(chosen_id))
             if article is None:  # the article was removed since the button was shown
-                utter(dispatcher, decline_reply())
-                return [SlotSet("offered_articles", None)]
+                return self.reply_with_decline(dispatcher)
             return self.reply_with_answer(dispatcher, article)
 
         if intent == "choose_option":
@@ -101,11 +123,10 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
                 dispatcher,
                 Reply("Sorry, I'm not sure which one you mean. Could you ask your question again?"),
             )
-            return []
+            return [SlotSet("awaiting_feedback", False)]
         article = self.services.searcher.article(offered[position])
         if article is None:
-            utter(dispatcher, decline_reply())
-            return [SlotSet("offered_articles", None)]
+            return self.reply_with_decline(dispatcher)
         return self.reply_with_answer(dispatcher, article)
 
     def _topic_button(
@@ -121,8 +142,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
                 return self.reply_with_result(dispatcher, result)
         menu = searcher.search(topic.label, categories=topic.categories, limit=TOPIC_MENU_SIZE)
         if not menu.matches:
-            utter(dispatcher, decline_reply())
-            return []
+            return self.reply_with_decline(dispatcher)
         return self.reply_with_choices(
             dispatcher,
             menu.matches,

@@ -66,6 +66,15 @@ def test_an_unanswerable_shop_question_is_not_guessed(running_bot):
     assert "/request_human" in payloads(replies)
 
 
+def test_yes_after_a_declined_question_is_not_taken_as_thanks(running_bot):
+    sender = new_sender()
+    running_bot.say(sender, "do you sell kayaks and canoes")
+
+    replies = running_bot.say(sender, "yes")
+
+    assert "glad that helped" not in texts(replies)
+
+
 def test_asking_for_a_person_gives_honest_contact_details(running_bot):
     replies = running_bot.say(new_sender(), "I want to talk to a real person")
 

@@ -15,7 +15,7 @@ from actions.fallback import (
     ActionHandleOutOfScope,
 )
 from actions.greeting import ActionGreet
-from actions.knowledge import ActionAnswerFromKnowledgeBase
+from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowledgeBase
 from actions.people import ActionHandleComplaint, ActionOfferHuman
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
@@ -81,6 +81,28 @@ def test_a_clear_question_is_answered_with_its_link_and_a_feedback_question(serv
     assert "More: https://fernhill.example/help/returns/how-to" in messages[0]["text"]
     assert messages[1]["text"] == "Did that answer your question?"
     assert slot(events, "last_article") == "returns-how-to"
+    assert slot(events, "awaiting_feedback") is True
+
+
+@pytest.mark.parametrize(
+    ("awaiting", "response"), [(True, "utter_glad_it_helped"), (False, "utter_how_can_i_help")]
+)
+def test_yes_is_only_celebrated_after_an_actual_answer(services, awaiting, response):
+    messages, events = run(
+        ActionAcknowledgeFeedback(services),
+        tracker("yes", "affirm", slots={"awaiting_feedback": awaiting}),
+    )
+
+    assert messages[0]["response"] == response
+    assert slot(events, "awaiting_feedback") is False
+
+
+def test_a_decline_does_not_wait_for_feedback(services):
+    _, events = run(
+        ActionAnswerFromKnowledgeBase(services), tracker("zzzz qqqq xxxx", "ask_store_policy")
+    )
+
+    assert slot(events, "awaiting_feedback") is False
 
 
 def test_a_chosen_article_button_answers_that_article(services):
@@ -116,7 +138,7 @@ def test_an_unclear_typed_choice_asks_again_without_guessing(services):
     )
 
     assert "not sure which one" in messages[0]["text"]
-    assert events == []
+    assert slot(events, "awaiting_feedback") is False
 
 
 def test_a_removed_article_is_not_answered(services):

@@ -1,0 +1,30 @@
+"""``make bench``: run the benchmarks and write their JSON results to bench/results/.
+
+By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation and
+REST latency. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
+reference cross-validation (~6 minutes) and the fresh-clone timings (~15 minutes).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+QUICK = [["bench.kb_eval"], ["bench.nlu_eval"], ["bench.latency"]]
+SLOW = [["bench.nlu_eval", "--with-diet"], ["bench.kb_scale"], ["bench.fresh_machine"]]
+
+
+def main() -> int:
+    runs = QUICK + (SLOW if "--all" in sys.argv else [])
+    if "--all" in sys.argv:
+        runs.remove(["bench.nlu_eval"])  # the --with-diet run writes the same result
+    for module in runs:
+        print(f"== {' '.join(module)}", flush=True)
+        completed = subprocess.run([sys.executable, "-m", *module], check=False)
+        if completed.returncode != 0:
+            return completed.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
