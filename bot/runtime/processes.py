@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -43,7 +44,8 @@ class ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         # A new session: Ctrl-C in the terminal reaches only the supervisor, which then
-        # stops the children in order instead of all of them dying at once.
+        # stops the children in order instead of all of them dying at once. And should the
+        # supervisor itself die, Linux stops the children too (no orphaned servers).
         self._process = subprocess.Popen(
             self.command,
             cwd=self.cwd,
@@ -51,6 +53,7 @@ class ManagedProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         logger.info("started %s (pid %d, log %s)", self.name, self._process.pid, self.log_path)
@@ -97,6 +100,18 @@ class ManagedProcess:
         except ProcessLookupError:
             pass
         logger.info("stopped %s", self.name)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not Linux: the supervisor's own clean-up still applies
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def is_healthy(url: str, *, timeout: float = 2.0) -> bool:

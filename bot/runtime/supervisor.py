@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -207,15 +208,13 @@ def watch(
         if current != last_seen:
             last_seen = current
             if not index_is_current(settings, model_id=model_id):
-                print("knowledge base changed: rebuilding the index ...", flush=True)
+                say("knowledge base changed: rebuilding the index ...")
                 try:
                     rebuild(settings)
-                    print("index rebuilt; the bot answers from it now", flush=True)
+                    say("index rebuilt; the bot answers from it now")
                 except SupportBotError as exc:
                     # Keep serving the previous index; the operator fixes the files.
-                    print(
-                        f"error: {exc.message}\n  -> the bot keeps the previous index", flush=True
-                    )
+                    say(f"error: {exc.message}\n  -> the bot keeps the previous index")
 
 
 def restart(process: ManagedProcess, history: dict[str, list[float]]) -> None:
@@ -229,10 +228,16 @@ def restart(process: ManagedProcess, history: dict[str, list[float]]) -> None:
             hint=f"see {process.log_path}",
         )
     history[process.name] = [*recent, now]
-    print(f"{process.name} stopped (exit {process.exit_code()}); restarting it ...", flush=True)
+    say(f"{process.name} stopped (exit {process.exit_code()}); restarting it ...")
     process.start()
     process.wait_healthy(timeout=STARTUP_TIMEOUT)
-    print(f"{process.name} is back", flush=True)
+    say(f"{process.name} is back")
+
+
+def say(message: str) -> None:
+    """Print for the operator; a closed terminal or pipe must not stop the shutdown."""
+    with contextlib.suppress(OSError, ValueError):  # a broken pipe, a closed stream
+        print(message, flush=True)
 
 
 def run(settings: Settings, *, model_id: str) -> int:
@@ -242,29 +247,29 @@ def run(settings: Settings, *, model_id: str) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
 
-    print("preparing: knowledge-base index and Rasa model ...", flush=True)
+    say("preparing: knowledge-base index and Rasa model ...")
     model = prepare(settings, model_id=model_id)
     if stop.is_set():
         return 130
-    print(f"starting the action server and the Rasa server (model {model.name}) ...", flush=True)
+    say(f"starting the action server and the Rasa server (model {model.name}) ...")
     started = time.monotonic()
     product = start_services(settings, model)
     try:
-        print(f"\nsupportbot is running (started in {time.monotonic() - started:.0f}s):")
-        for label, url in urls(settings):
-            print(f"  {label:<15} {url}")
-        print(
+        lines = [f"\nsupportbot is running (started in {time.monotonic() - started:.0f}s):"]
+        lines += [f"  {label:<15} {url}" for label, url in urls(settings)]
+        lines += [
             "\nTry it:  curl -s -X POST "
             f"{settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
-            '-d \'{"sender": "me", "message": "how do I return an item?"}\''
-        )
-        print("Chat in the terminal: make shell (in another terminal).  Stop: Ctrl-C\n", flush=True)
+            """-d '{"sender": "me", "message": "how do I return an item?"}'""",
+            "Chat in the terminal: make shell (in another terminal).  Stop: Ctrl-C\n",
+        ]
+        say("\n".join(lines))
         watch(product, model_id=model_id, stop=stop)
     finally:
-        print("stopping ...", flush=True)
+        # Stop first, then talk: the terminal may already be gone.
         product.stop()
-    print("stopped.", flush=True)
+        say("stopped.")
     return 0
