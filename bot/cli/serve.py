@@ -65,6 +65,7 @@ def _shell(args: argparse.Namespace, services: Services) -> int:
         rasa_executable(), "shell",
         "--model", str(model),
         "--endpoints", "endpoints.yml",
+        "--interface", settings.host,
         "--port", str(_free_port()),
     ]  # fmt: skip
     os.chdir(settings.home)
