@@ -69,8 +69,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "means the bot should decline). Prints n, top1, top3, mrr, answered_rate, "
         "answered_precision, abstain_recall, p50_ms, p95_ms as JSON on the last line.",
     )
-    evaluate.add_argument("--index", type=Path, required=True, help="index folder")
-    evaluate.add_argument("--queries", type=Path, required=True, help="CSV text,expected_id")
+    _labelled_queries_arguments(evaluate)
     evaluate.add_argument("--answer-threshold", type=float, help="override the index's threshold")
     evaluate.add_argument("--clarify-margin", type=float, help="override the index's margin")
     evaluate.add_argument("--errors", type=Path, help="write the misranked queries to this CSV")
@@ -84,11 +83,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--wrong-answer-cost times a missed one). Use a query set apart from the one you "
         "report with `kb eval`.",
     )
-    cal.add_argument("--index", type=Path, required=True, help="index folder")
-    cal.add_argument("--queries", type=Path, required=True, help="CSV text,expected_id")
+    _labelled_queries_arguments(cal)
     cal.add_argument("--wrong-answer-cost", type=float, default=2.0)
     cal.add_argument("--write", type=Path, help="write the thresholds to this search.yml")
     cal.set_defaults(handler=_calibrate)
+
+
+def _labelled_queries_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", type=Path, required=True, help="index folder")
+    parser.add_argument("--queries", type=Path, required=True, help="CSV text,expected_id")
 
 
 def _build(args: argparse.Namespace, services: Services) -> int:

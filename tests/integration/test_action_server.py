@@ -28,16 +28,21 @@ def action_server_env(tmp_path, kb_dir, index_dir, port):
     }
 
 
-def test_the_action_server_refuses_to_start_without_an_index(tmp_path, kb_copy):
-    result = subprocess.run(
+def start_action_server(tmp_path, kb_dir, index_dir) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m actions`` until it exits (for the cases where it must refuse to start)."""
+    return subprocess.run(
         [sys.executable, "-m", "actions"],
         cwd=PROJECT,
-        env=action_server_env(tmp_path, kb_copy, tmp_path / "missing", free_port()),
+        env=action_server_env(tmp_path, kb_dir, index_dir, free_port()),
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_the_action_server_refuses_to_start_without_an_index(tmp_path, kb_copy):
+    result = start_action_server(tmp_path, kb_copy, tmp_path / "missing")
 
     assert result.returncode == 2
     assert "no knowledge-base index" in result.stderr
@@ -49,15 +54,7 @@ def test_the_action_server_refuses_a_stale_index(tmp_path, kb_copy, minilm):
     article = kb_copy / "orders" / "orders-cancel.md"
     article.write_text(article.read_text() + "\nAlso by phone.\n")
 
-    result = subprocess.run(
-        [sys.executable, "-m", "actions"],
-        cwd=PROJECT,
-        env=action_server_env(tmp_path, kb_copy, tmp_path / "index", free_port()),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = start_action_server(tmp_path, kb_copy, tmp_path / "index")
 
     assert result.returncode == 2
     assert "changed since the index was built" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -42,15 +43,10 @@ def env_for(tmp_path) -> dict[str, str]:
     }
 
 
-def last_json(stdout: str) -> dict:
-    return json.loads(stdout.strip().splitlines()[-1])
-
-
-def test_any_labelled_faq_csv_can_be_indexed_and_scored(tmp_path):
+def build_csv_index(tmp_path) -> tuple[Path, dict]:
+    """The FAQ above, built into ``tmp_path/index`` with the real command (and its JSON)."""
     (tmp_path / "faq.csv").write_text(FAQ)
-    (tmp_path / "queries.csv").write_text(QUERIES)
     index = tmp_path / "index"
-
     built = supportbot(
         "kb",
         "build",
@@ -61,7 +57,18 @@ def test_any_labelled_faq_csv_can_be_indexed_and_scored(tmp_path):
         env=env_for(tmp_path),
     )
     assert built.returncode == 0, built.stderr
-    assert last_json(built.stdout)["articles"] == 3
+    return index, last_json(built.stdout)
+
+
+def last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_any_labelled_faq_csv_can_be_indexed_and_scored(tmp_path):
+    (tmp_path / "queries.csv").write_text(QUERIES)
+
+    index, manifest = build_csv_index(tmp_path)
+    assert manifest["articles"] == 3
 
     scored = supportbot(
         "kb",
@@ -80,18 +87,8 @@ def test_any_labelled_faq_csv_can_be_indexed_and_scored(tmp_path):
 
 
 def test_calibrate_writes_thresholds_that_a_rebuild_applies(tmp_path):
-    (tmp_path / "faq.csv").write_text(FAQ)
     (tmp_path / "queries.csv").write_text(QUERIES)
-    index = tmp_path / "index"
-    supportbot(
-        "kb",
-        "build",
-        "--source",
-        str(tmp_path / "faq.csv"),
-        "--out",
-        str(index),
-        env=env_for(tmp_path),
-    )
+    index, _ = build_csv_index(tmp_path)
 
     result = supportbot(
         "kb", "calibrate", "--index", str(index), "--queries", str(tmp_path / "queries.csv"),
@@ -125,17 +122,7 @@ def test_kb_check_names_the_command_that_builds_a_missing_index(tmp_path):
 
 
 def test_kb_search_shows_what_the_bot_would_answer(tmp_path):
-    (tmp_path / "faq.csv").write_text(FAQ)
-    index = tmp_path / "index"
-    supportbot(
-        "kb",
-        "build",
-        "--source",
-        str(tmp_path / "faq.csv"),
-        "--out",
-        str(index),
-        env=env_for(tmp_path),
-    )
+    index, _ = build_csv_index(tmp_path)
 
     result = supportbot(
         "kb", "search", "do you take paypal", "--index", str(index), env=env_for(tmp_path)
