@@ -6,6 +6,7 @@ cheap, and processes that never embed (the CLI's help, the supervisor) never pay
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -61,7 +62,7 @@ class SentenceTransformerEmbedder:
             self._model_id = f"{model_name(self._path)}@{_fingerprint(self._path)}"
         return self._model_id
 
-    @property
+    @functools.cached_property
     def dimension(self) -> int:
         pooling = self._path / "1_Pooling" / "config.json"
         if pooling.is_file():

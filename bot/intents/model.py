@@ -11,6 +11,7 @@ A trained model is plain arrays (coefficients, vocabulary, IDF weights) saved as
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,11 +77,15 @@ class IntentModel:
             char_weight=char_weight,
         )
 
-    def predict_proba(self, texts: Sequence[str], embeddings: npt.NDArray[np.float32]) -> Matrix:
-        """Probability of every label (columns in ``labels`` order) for each text."""
+    @functools.cached_property
+    def _vectorizer(self) -> Any:
         vectorizer = _vectorizer(self.vocabulary)
         vectorizer.idf_ = self.idf
-        features = _features(vectorizer.transform(texts), embeddings, self.char_weight)
+        return vectorizer
+
+    def predict_proba(self, texts: Sequence[str], embeddings: npt.NDArray[np.float32]) -> Matrix:
+        """Probability of every label (columns in ``labels`` order) for each text."""
+        features = _features(self._vectorizer.transform(texts), embeddings, self.char_weight)
         scores = np.asarray(features @ self.coef.T) + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)

@@ -56,4 +56,9 @@ def test_the_training_fingerprint_changes_only_with_training_inputs(project_copy
 
     component = project_copy / "bot" / "nlu" / "message_cleaner.py"
     component.write_text(component.read_text() + "\n# changed\n")
-    assert training_fingerprint(settings) != after_data
+    after_component = training_fingerprint(settings)
+    assert after_component != after_data
+
+    model_code = project_copy / "bot" / "intents" / "model.py"
+    model_code.write_text(model_code.read_text() + "\n# changed\n")
+    assert training_fingerprint(settings) != after_component
