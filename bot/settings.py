@@ -34,6 +34,8 @@ class Settings:
     host: str
     rasa_port: int
     actions_port: int
+    web_port: int
+    public_rasa_url: str | None
     kb_dir: Path
     kb_index_dir: Path
     models_dir: Path
@@ -50,6 +52,8 @@ class Settings:
         host: str = "127.0.0.1",
         rasa_port: int = 5005,
         actions_port: int = 5055,
+        web_port: int = 8000,
+        public_rasa_url: str | None = None,
         kb_dir: Path | None = None,
         kb_index_dir: Path | None = None,
         models_dir: Path | None = None,
@@ -59,7 +63,8 @@ class Settings:
         log_level: str = "INFO",
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
-        for name, port in (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port)):
+        ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
+        for name, port in ports:
             if not 1 <= port <= 65535:
                 raise ConfigurationError(f"{PREFIX}{name} must be a port number, got {port}")
         if torch_threads < 1:
@@ -75,6 +80,8 @@ class Settings:
             host=host,
             rasa_port=rasa_port,
             actions_port=actions_port,
+            web_port=web_port,
+            public_rasa_url=public_rasa_url.rstrip("/") if public_rasa_url else None,
             kb_dir=(kb_dir or home / "knowledge_base").resolve(),
             kb_index_dir=(kb_index_dir or models / "kb_index").resolve(),
             models_dir=models,
@@ -113,6 +120,8 @@ class Settings:
             host=text("HOST") or "127.0.0.1",
             rasa_port=integer("RASA_PORT", 5005),
             actions_port=integer("ACTIONS_PORT", 5055),
+            web_port=integer("WEB_PORT", 8000),
+            public_rasa_url=text("PUBLIC_RASA_URL"),
             kb_dir=path("KB_DIR"),
             kb_index_dir=path("KB_INDEX_DIR"),
             models_dir=path("MODELS_DIR"),
@@ -152,6 +161,19 @@ class Settings:
     def actions_url(self) -> str:
         return f"http://{self.host}:{self.actions_port}"
 
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def widget_bot_url(self) -> str:
+        """Where browsers reach the Rasa server (differs from ``rasa_url`` behind a proxy)."""
+        return self.public_rasa_url or self.rasa_url
+
+    @property
+    def tracker_store_url(self) -> str:
+        return f"sqlite:///{self.tracker_db}"
+
     def child_environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment for processes we start: these settings plus offline mode."""
         env = dict(os.environ if base is None else base)
@@ -162,6 +184,7 @@ class Settings:
                 PREFIX + "HOST": self.host,
                 PREFIX + "RASA_PORT": str(self.rasa_port),
                 PREFIX + "ACTIONS_PORT": str(self.actions_port),
+                PREFIX + "WEB_PORT": str(self.web_port),
                 PREFIX + "KB_DIR": str(self.kb_dir),
                 PREFIX + "KB_INDEX_DIR": str(self.kb_index_dir),
                 PREFIX + "MODELS_DIR": str(self.models_dir),
@@ -175,4 +198,6 @@ class Settings:
         )
         if self.embedding_model is not None:
             env[PREFIX + "EMBEDDING_MODEL"] = str(self.embedding_model)
+        if self.public_rasa_url is not None:
+            env[PREFIX + "PUBLIC_RASA_URL"] = self.public_rasa_url
         return env

@@ -32,6 +32,13 @@ def unavailable_text(settings: Settings) -> str:
     return f"{UNAVAILABLE} You can also reach our team at {contact.email} or {contact.phone}."
 
 
+def replies_sent(output: Any) -> int:
+    """How many replies an output channel has sent: its collected messages, or its counter."""
+    if hasattr(output, "messages"):
+        return len(output.messages)
+    return int(getattr(output, "sent", 0))
+
+
 def never_silent(
     on_new_message: Callable[[Any], Awaitable[Any]], *, settings: Settings
 ) -> Callable[[Any], Awaitable[None]]:
@@ -39,11 +46,11 @@ def never_silent(
 
     async def handle(message: Any) -> None:
         output = message.output_channel
-        before = len(getattr(output, "messages", []))
+        before = replies_sent(output)
         try:
             await on_new_message(message)
         finally:
-            if len(getattr(output, "messages", [])) == before:
+            if replies_sent(output) == before:
                 logger.error("no reply produced for conversation %s", message.sender_id)
                 await output.send_text_message(message.sender_id, unavailable_text(settings))
 

@@ -2,7 +2,8 @@
 
 1. Build the knowledge-base index if it is missing or stale.
 2. Train the Rasa model if its training inputs changed (otherwise reuse it: seconds).
-3. Start the action server, then the Rasa server, and wait until both answer.
+3. Start the action server, the Rasa server and the web service (demo shop and widget), and
+   wait until each answers.
 4. While running: rebuild the index when the knowledge base is edited (the action server
    picks up the new index by itself), and restart a service that died (customers are told
    meanwhile); a service that keeps dying stops everything.
@@ -12,15 +13,12 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from types import FrameType
 
 from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
+from bot.rasa_api import parse, rasa_api_token
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.training import ensure_trained, rasa_executable, tail
 from bot.settings import Settings
@@ -72,18 +71,6 @@ def build_index_now(settings: Settings) -> None:
         )
 
 
-def rasa_api_token(settings: Settings) -> str:
-    """The token protecting Rasa's HTTP API, created on first use in ``var/secrets``."""
-    path = settings.data_dir / "secrets" / "rasa_api_token"
-    if path.is_file():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = secrets.token_urlsafe(32)
-    path.write_text(token)
-    path.chmod(0o600)
-    return token
-
-
 @dataclass
 class RunningProduct:
     """The started services; ``stop()`` stops them in reverse order."""
@@ -110,7 +97,7 @@ def prepare(settings: Settings, *, model_id: str) -> Path:
 
 
 def start_services(settings: Settings, model: Path) -> RunningProduct:
-    """Step 3: start the action server and the Rasa server and wait until both answer."""
+    """Step 3: start the action server, the Rasa server and the web service."""
     env = settings.child_environment()
     logs = settings.logs_dir
     actions = ManagedProcess(
@@ -147,9 +134,17 @@ def start_services(settings: Settings, model: Path) -> RunningProduct:
         log_path=logs / "rasa.log",
         health_url=f"{settings.rasa_url}/",
     )
+    web = ManagedProcess(
+        "web service",
+        [sys.executable, "-m", "bot.web", "--port", str(settings.web_port)],
+        cwd=settings.home,
+        env=env,
+        log_path=logs / "web.log",
+        health_url=f"{settings.web_url}/health",
+    )
     product = RunningProduct(settings=settings, model=model, processes=[])
     try:
-        for process in (actions, rasa):
+        for process in (actions, rasa, web):
             process.start()
             product.processes.append(process)
             process.wait_healthy(timeout=STARTUP_TIMEOUT)
@@ -161,25 +156,21 @@ def start_services(settings: Settings, model: Path) -> RunningProduct:
 
 
 def warm_up_rasa(settings: Settings) -> None:
-    """Parse one message so the first customer does not wait for TensorFlow to warm up.
+    """Parse one message so the first customer does not wait for the models to warm up.
 
     Uses the HTTP API's ``/model/parse`` (NLU only): no conversation is created.
     """
-    request = urllib.request.Request(
-        f"{settings.rasa_url}/model/parse?token={rasa_api_token(settings)}",
-        data=json.dumps({"text": "hello, where is my order?"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=60):
-            pass
+        parse(settings, "hello, where is my order?")
     except OSError as exc:  # not fatal: only the first answer is slower
         logger.warning("could not warm up the Rasa server: %s", exc)
 
 
 def urls(settings: Settings) -> list[tuple[str, str]]:
     return [
+        ("Demo shop", f"{settings.web_url}/  (open it and chat in the widget)"),
         ("Chat (REST)", f"POST {settings.rasa_url}/webhooks/rest/webhook"),
+        ("Chat (socket.io)", f"{settings.rasa_url}/socket.io"),
         ("Rasa HTTP API", f"{settings.rasa_url}/  (token in {settings.data_dir}/secrets/)"),
         ("Action server", f"{settings.actions_url}/health"),
         ("Logs", str(settings.logs_dir)),

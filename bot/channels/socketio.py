@@ -1,0 +1,174 @@
+"""Rasa's socket.io channel (``/socket.io``), as the website widget and any Rasa client use it.
+
+The protocol is Rasa's own: ``session_request`` → ``session_confirm``, ``user_uttered`` →
+``bot_uttered``, with session persistence (a conversation survives reloads and spans tabs).
+What this channel adds:
+
+* it awaits ``enter_room`` (Rasa 3.6 does not; with python-socketio ≥ 5.10 the customer then
+  never joins their conversation's room and never hears the bot);
+* it offers only Socket.IO's HTTP long-polling transport: Rasa's Sanic 21.12 passes a bare
+  coroutine to ``asyncio.wait`` in its WebSocket ``recv``, which Python 3.11 rejects, so a
+  WebSocket upgrade would be accepted and then drop. Clients (the widget, any socket.io
+  client) connect with polling as usual and simply never try to upgrade;
+* a customer always gets a reply (``never_silent``);
+* session ids are checked (a client cannot pick a short or odd conversation id) and message
+  metadata is limited to a small mapping of plain values (page URL, customer id, ...);
+* a message the client re-sends after a lost connection (same ``client_message_id`` in its
+  metadata) is acknowledged but not processed twice. The ids are remembered by this process
+  (the last ``RECENT_MESSAGE_IDS``); a re-send arrives within seconds, to the same server.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels.never_silent import never_silent
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: Metadata a client may attach to a message: at most this many keys, each value a short
+#: plain value. Anything else is dropped (and logged), never stored.
+MAX_METADATA_KEYS = 20
+MAX_METADATA_VALUE = 2000
+#: How many (session, client message id) pairs are remembered to ignore re-sent messages.
+RECENT_MESSAGE_IDS = 10_000
+
+
+class RecentIds:
+    """A bounded set that forgets the oldest entries first."""
+
+    def __init__(self, capacity: int = RECENT_MESSAGE_IDS) -> None:
+        self._capacity = capacity
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def add(self, key: tuple[str, str]) -> bool:
+        """Remember ``key``; False if it was already there."""
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+        return True
+
+
+def valid_session_id(value: object) -> str | None:
+    """The session id if it is one we issue (32 hex characters), else None."""
+    return value if isinstance(value, str) and _SESSION_ID.match(value) else None
+
+
+def clean_metadata(value: object) -> dict[str, Any]:
+    """Keep only a small mapping of short plain values (str, number, bool, None)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    if not isinstance(value, dict):
+        return {}
+    cleaned: dict[str, Any] = {}
+    for key, item in list(value.items())[:MAX_METADATA_KEYS]:
+        if not isinstance(key, str) or len(key) > 100:
+            continue
+        if isinstance(item, str):
+            cleaned[key] = item[:MAX_METADATA_VALUE]
+        elif item is None or isinstance(item, bool | int | float):
+            cleaned[key] = item
+    return cleaned
+
+
+class CountingSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sends (for ``never_silent``)."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(socket_id, response)
+        self.sent += 1
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+        self.sent += 1
+
+
+class SupportSocketIOInput(SocketIOInput):
+    """Same events and URL as Rasa's ``socketio`` channel; see the module docstring."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        handle = never_silent(on_new_message, settings=Settings.from_env())
+        recent = RecentIds()
+        # CORS for the polling transport is handled by Rasa's --cors (Sanic-CORS).
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            transports=["polling"],
+            allow_upgrades=False,  # otherwise WebSocket is still advertised to clients
+        )
+        webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = (auth or {}).get("token")
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
+            session_id = valid_session_id((data or {}).get("session_id")) or uuid.uuid4().hex
+            joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+            if inspect.isawaitable(joined):
+                await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: dict[str, Any] | None) -> None:
+            data = data or {}
+            session_id = valid_session_id(data.get("session_id"))
+            if session_id is None:
+                logger.warning("socket.io message without a valid session id ignored (sid %s)", sid)
+                return
+            metadata = clean_metadata(data.get(self.metadata_key))
+            client_id = metadata.get("client_message_id")
+            if isinstance(client_id, str) and not recent.add((session_id, client_id)):
+                return  # a re-send of a message already being processed or answered
+            text = data.get("message")
+            output = CountingSocketIOOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                text if isinstance(text, str) else "",
+                output,
+                session_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            await handle(message)
+
+        return webhook

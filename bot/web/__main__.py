@@ -1,0 +1,44 @@
+"""``python -m bot.web``: run the web service (started by ``supportbot run``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.business import load_business_facts
+from bot.conversations import ConversationStore
+from bot.errors import SupportBotError
+from bot.settings import Settings
+from bot.web.app import create_app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.web", description="Run the web service.")
+    parser.add_argument("--port", type=int, help="default: SUPPORTBOT_WEB_PORT or 8000")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        facts = load_business_facts(settings.business_facts_file)
+    except SupportBotError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  -> {exc.hint}", file=sys.stderr)
+        return 2
+    app = create_app(
+        settings,
+        store=ConversationStore(settings.tracker_store_url),
+        company=facts.company_name,
+    )
+    web.run_app(app, host=settings.host, port=args.port or settings.web_port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""``create_app``: the web service's routes. Thin: each handler asks one service and answers.
+
+- ``/`` and ``/boots``: the demo shop, with the chat widget embedded as a customer site would.
+- ``/widget/...``: the widget's JavaScript, CSS and the vendored socket.io client.
+- ``/widget/history/{session_id}``: the conversation as the customer saw it (the widget
+  restores it after a reload or a lost connection). The random session id is the key.
+- ``/health``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from aiohttp import web
+
+from bot.conversations import ConversationStore, transcript
+from bot.settings import Settings
+from bot.web.assets import load_assets, serve
+from bot.web.pages import render_page, widget_snippet
+
+logger = logging.getLogger(__name__)
+
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: The most messages a restored conversation shows.
+HISTORY_LIMIT = 200
+
+
+def widget_config(settings: Settings, *, company: str) -> dict[str, object]:
+    """What the demo site passes to the widget (any site can pass the same keys)."""
+    return {
+        "botUrl": settings.widget_bot_url,
+        "title": f"{company} help",
+        "primaryColor": "#2f6f4f",
+        "position": "right",
+        "language": "en",
+    }
+
+
+def create_app(settings: Settings, *, store: ConversationStore, company: str) -> web.Application:
+    assets = load_assets()
+    snippet = widget_snippet(
+        widget_config(settings, company=company), script_url="/widget/widget.js"
+    )
+
+    async def page(request: web.Request) -> web.Response:
+        body = render_page(request.path, company=company, widget=snippet)
+        if body is None:
+            raise web.HTTPNotFound()
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    async def asset(request: web.Request) -> web.Response:
+        found = assets.get("widget/" + request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return serve(found, request)
+
+    async def vendor(request: web.Request) -> web.Response:
+        found = assets.get("vendor/" + request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return serve(found, request, max_age=86400)
+
+    async def history(request: web.Request) -> web.Response:
+        session_id = request.match_info["session_id"]
+        headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+        if not _SESSION_ID.match(session_id):
+            return web.json_response({"error": "unknown conversation"}, status=404, headers=headers)
+        events = await asyncio.get_running_loop().run_in_executor(None, store.events, session_id)
+        items = transcript(events)[-HISTORY_LIMIT:]
+        return web.json_response(
+            {"session_id": session_id, "messages": [item.to_json() for item in items]},
+            headers=headers,
+        )
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def no_icon(request: web.Request) -> web.Response:
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    app.router.add_get("/boots", page)
+    app.router.add_get("/widget/history/{session_id}", history)
+    app.router.add_get("/widget/vendor/{name}", vendor)
+    app.router.add_get("/widget/{name}", asset)
+    app.router.add_get("/health", health)
+    app.router.add_get("/favicon.ico", no_icon)
+    return app

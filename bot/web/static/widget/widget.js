@@ -1,0 +1,363 @@
+/*
+ * supportbot chat widget. Add to any page:
+ *
+ *   <script>window.SupportbotConfig = { botUrl: "https://bot.example.com", title: "Help" };</script>
+ *   <script src="https://your-supportbot/widget/widget.js" defer></script>
+ *
+ * It is a standard Rasa socket.io client (session_request / session_confirm, user_uttered /
+ * bot_uttered, with session persistence). Its CSS and the socket.io client load from the
+ * same place as this script. All text is inserted as text, never as HTML.
+ */
+(function () {
+  "use strict";
+  if (window.__supportbotWidget) return; // the script was included twice
+  window.__supportbotWidget = true;
+
+  var script = document.currentScript;
+  var base = script && script.src ? new URL(".", script.src).href : "/widget/";
+  var cfg = Object.assign(
+    {
+      botUrl: window.location.origin,
+      socketPath: "/socket.io/",
+      title: "Customer support",
+      primaryColor: "#2f6f4f",
+      position: "right",
+      language: "en",
+      customerId: null,
+      storageKey: "supportbot",
+      maxLength: 5000,
+      historyUrl: base + "history/",
+    },
+    window.SupportbotConfig || {}
+  );
+
+  var TEXTS = {
+    en: {
+      open: "Chat with us",
+      close: "Close chat",
+      person: "Talk to a person",
+      send: "Send",
+      placeholder: "Type your question…",
+      inputLabel: "Your message",
+      typing: "The assistant is typing…",
+      reconnecting: "Connection lost. Reconnecting… Your messages will be sent when it is back.",
+      tooLong: "Messages can be up to " + cfg.maxLength + " characters long.",
+      welcome: "Hi! Ask me about orders, delivery, returns, payments or your account. You can talk to a person at any time.",
+      you: "You said:",
+      bot: "Assistant said:",
+      log: "Conversation",
+      newMessage: "New message",
+    },
+  };
+  var t = TEXTS[cfg.language] || TEXTS.en;
+
+  var storage = {
+    get: function (key) {
+      try { return window.localStorage.getItem(cfg.storageKey + ":" + key); } catch (e) { return null; }
+    },
+    set: function (key, value) {
+      try { window.localStorage.setItem(cfg.storageKey + ":" + key, value); } catch (e) { /* private mode */ }
+    },
+  };
+
+  // ---- DOM helpers: attributes and text only, never innerHTML ----
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attrs.text;
+      else if (attrs[name] !== null && attrs[name] !== undefined) node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  var URL_PATTERN = /(https?:\/\/[^\s<>"')\]]+[^\s<>"')\].,;:!?])/g;
+
+  // One line of bot text: **bold** and http(s) links become elements; everything else is text.
+  function appendInline(parent, line) {
+    var parts = line.split(/(\*\*[^*]+\*\*)/g);
+    parts.forEach(function (part) {
+      if (/^\*\*[^*]+\*\*$/.test(part)) {
+        parent.appendChild(el("strong", { text: part.slice(2, -2) }));
+        return;
+      }
+      var last = 0;
+      part.replace(URL_PATTERN, function (url, _g, offset) {
+        parent.appendChild(document.createTextNode(part.slice(last, offset)));
+        parent.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url }));
+        last = offset + url.length;
+        return url;
+      });
+      parent.appendChild(document.createTextNode(part.slice(last)));
+    });
+  }
+
+  function renderText(container, text) {
+    String(text).split("\n").forEach(function (line, index) {
+      if (index > 0) container.appendChild(el("br"));
+      appendInline(container, line);
+    });
+  }
+
+  // ---- Build the widget ----
+  var link = el("link", { rel: "stylesheet", href: base + "widget.css" });
+  document.head.appendChild(link);
+
+  var root = el("div", { class: "sb-root sb-" + (cfg.position === "left" ? "left" : "right"), "data-testid": "sb-root" });
+  root.style.setProperty("--sb-primary", cfg.primaryColor);
+
+  var badge = el("span", { class: "sb-badge", hidden: "", "aria-label": t.newMessage });
+  // A speech-bubble icon drawn as SVG (no icon font or emoji font needed).
+  function bubbleIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+  var launcher = el("button", {
+    type: "button", class: "sb-launcher", "aria-label": t.open, "aria-expanded": "false",
+    "aria-controls": "sb-panel", "data-testid": "sb-launcher",
+  }, [bubbleIcon(), badge]);
+
+  var personButton = el("button", { type: "button", class: "sb-person", "data-testid": "sb-person", text: t.person });
+  var closeButton = el("button", { type: "button", class: "sb-close", "aria-label": t.close, "data-testid": "sb-close", text: "×" });
+  var status = el("div", { class: "sb-status", role: "status", "aria-live": "polite", hidden: "", "data-testid": "sb-status" });
+  var log = el("div", { class: "sb-log", role: "log", "aria-live": "polite", "aria-label": t.log, tabindex: "0", "data-testid": "sb-log" });
+  var typing = el("div", { class: "sb-typing", hidden: "", "data-testid": "sb-typing" }, [
+    el("span", { class: "sb-sr", text: t.typing }),
+    el("span", { class: "sb-dot", "aria-hidden": "true" }),
+    el("span", { class: "sb-dot", "aria-hidden": "true" }),
+    el("span", { class: "sb-dot", "aria-hidden": "true" }),
+  ]);
+  // No maxlength: a pasted text must never be cut silently; send() explains the limit instead.
+  var input = el("textarea", {
+    id: "sb-input", class: "sb-input", rows: "1",
+    placeholder: t.placeholder, "data-testid": "sb-input", autocomplete: "off",
+  });
+  var notice = el("div", { class: "sb-notice", "aria-live": "polite", "data-testid": "sb-notice" });
+  var sendButton = el("button", { type: "submit", class: "sb-send", "data-testid": "sb-send", text: t.send });
+  var form = el("form", { class: "sb-form" }, [
+    el("label", { for: "sb-input", class: "sb-sr", text: t.inputLabel }), input, sendButton,
+  ]);
+  var panel = el("section", {
+    id: "sb-panel", class: "sb-panel", role: "dialog", "aria-label": cfg.title, hidden: "", "data-testid": "sb-panel",
+  }, [
+    el("header", { class: "sb-header" }, [el("h2", { class: "sb-title", text: cfg.title }), personButton, closeButton]),
+    status, log, typing, notice, form,
+  ]);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function mount() { document.body.appendChild(root); }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
+  // ---- Conversation state ----
+  var sessionId = storage.get("session");
+  var socket = null;
+  var confirmed = false;      // the server confirmed our session (we are in its room)
+  var outbox = [];            // messages not yet acknowledged by the server: {id, data, node}
+  var liveSinceSync = null;   // bot messages received while a history sync is in flight
+  var typingTimer = null;
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function addMessage(sender, text, buttons, extraClass) {
+    var bubble = el("div", { class: "sb-msg sb-from-" + sender + (extraClass ? " " + extraClass : ""), "data-testid": "sb-msg-" + sender });
+    bubble.appendChild(el("span", { class: "sb-sr", text: sender === "customer" ? t.you : t.bot }));
+    var body = el("div", { class: "sb-text" });
+    renderText(body, text);
+    bubble.appendChild(body);
+    if (buttons && buttons.length) bubble.appendChild(renderButtons(buttons));
+    log.appendChild(bubble);
+    scrollDown();
+    return bubble;
+  }
+
+  function renderButtons(buttons) {
+    var group = el("div", { class: "sb-buttons", role: "group" });
+    buttons.forEach(function (button) {
+      var node = el("button", { type: "button", class: "sb-choice", "data-testid": "sb-choice", text: button.title });
+      node.addEventListener("click", function () {
+        Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) { b.disabled = true; });
+        node.classList.add("sb-chosen");
+        send(button.payload, button.title);
+      });
+      group.appendChild(node);
+    });
+    return group;
+  }
+
+  function addBotMessage(message) {
+    if (!message || typeof message.text !== "string") return;
+    var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
+      return { title: String(b.title || ""), payload: String(b.payload || "") };
+    });
+    addMessage("bot", message.text, buttons);
+    if (panel.hidden) badge.hidden = false;
+  }
+
+  function renderTranscript(messages) {
+    log.textContent = "";
+    if (!messages.length) addMessage("bot", t.welcome, [], "sb-welcome");
+    messages.forEach(function (item, index) {
+      if (item.from === "customer") { addMessage("customer", item.text); return; }
+      // Like the live channel: one bubble per paragraph, buttons under the last one.
+      var parts = item.text.split("\n\n");
+      var last = index === messages.length - 1;
+      parts.forEach(function (part, i) {
+        // Only the latest message's choices are offered again; older ones are history.
+        addMessage("bot", part, i === parts.length - 1 && last ? item.buttons : []);
+      });
+    });
+    outbox.forEach(function (entry) { log.appendChild(entry.node); });
+    scrollDown();
+  }
+
+  // Restore the conversation from the server (after a reload, a navigation or a reconnect).
+  function syncHistory() {
+    if (!sessionId) return;
+    liveSinceSync = [];
+    fetch(cfg.historyUrl + encodeURIComponent(sessionId), { cache: "no-store" })
+      .then(function (reply) { return reply.ok ? reply.json() : { messages: [] }; })
+      .then(function (data) {
+        var messages = data.messages || [];
+        var live = liveSinceSync || [];
+        liveSinceSync = null;
+        renderTranscript(messages);
+        // Bot messages that arrived during the sync: shown again unless the stored history
+        // already ends with them (the live channel sends one message per paragraph).
+        var stored = messages.filter(function (m) { return m.from === "bot"; })
+          .map(function (m) { return m.text; }).join("\n\n");
+        var arrived = live.map(function (m) { return m.text; }).join("\n\n");
+        if (live.length && stored.slice(-arrived.length) !== arrived) live.forEach(addBotMessage);
+      })
+      .catch(function () { liveSinceSync = null; });
+  }
+
+  function metadata(buttonTitle) {
+    var data = { page_url: window.location.href, page_title: document.title };
+    if (cfg.customerId) data.customer_id = String(cfg.customerId);
+    if (buttonTitle) data.button_title = buttonTitle;
+    return data;
+  }
+
+  function newId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
+    return Date.now().toString(16) + Math.random().toString(16).slice(2);
+  }
+
+  function transmit(entry) {
+    socket.emit("user_uttered", entry.data, function () {
+      // Acknowledged: the server has processed it (replies have been sent).
+      outbox = outbox.filter(function (other) { return other !== entry; });
+      entry.node.classList.remove("sb-pending");
+    });
+  }
+
+  function send(message, title) {
+    var text = String(message || "");
+    if (!text.trim() && !title) return;
+    if (text.length > cfg.maxLength) { notice.textContent = t.tooLong; return; }
+    notice.textContent = "";
+    var entry = {
+      id: newId(),
+      node: addMessage("customer", title || text, [], "sb-pending"),
+      data: null,
+    };
+    entry.data = { message: text, session_id: sessionId, metadata: Object.assign(metadata(title), { client_message_id: entry.id }) };
+    outbox.push(entry);
+    showTyping();
+    if (socket && socket.connected && confirmed) transmit(entry);
+  }
+
+  function showTyping() {
+    typing.hidden = false;
+    scrollDown();
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typing.hidden = true; }, 20000);
+  }
+
+  // ---- Opening, closing, keyboard ----
+  function open() {
+    panel.hidden = false;
+    root.classList.add("sb-open");
+    badge.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.setAttribute("aria-label", t.close);
+    storage.set("open", "1");
+    scrollDown();
+    input.focus();
+  }
+  function close() {
+    panel.hidden = true;
+    root.classList.remove("sb-open");
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-label", t.open);
+    storage.set("open", "0");
+    launcher.focus();
+  }
+  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+  personButton.addEventListener("click", function () { send("/request_human", t.person); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (!text.trim()) return;
+    if (text.length > cfg.maxLength) { notice.textContent = t.tooLong; return; } // kept for editing
+    input.value = "";
+    send(text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit ? form.requestSubmit() : sendButton.click(); }
+  });
+  input.addEventListener("input", function () {
+    notice.textContent = input.value.length > cfg.maxLength ? t.tooLong : "";
+  });
+  if (storage.get("open") === "1") open();
+
+  // ---- Connection ----
+  function connect() {
+    socket = window.io(cfg.botUrl, { path: cfg.socketPath, reconnectionDelayMax: 5000 });
+    socket.on("connect", function () {
+      confirmed = false;
+      status.hidden = true;
+      status.textContent = "";
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("session_confirm", function (confirmation) {
+      var id = typeof confirmation === "string" ? confirmation : confirmation && confirmation.session_id;
+      if (id && id !== sessionId) { sessionId = id; storage.set("session", id); }
+      confirmed = true;
+      outbox.forEach(function (entry) { entry.data.session_id = sessionId; transmit(entry); });
+      syncHistory();
+    });
+    socket.on("bot_uttered", function (message) {
+      typing.hidden = true;
+      if (liveSinceSync) liveSinceSync.push(message);
+      else addBotMessage(message);
+    });
+    socket.on("disconnect", function () {
+      confirmed = false;
+      status.textContent = t.reconnecting;
+      status.hidden = false;
+    });
+  }
+
+  function start() {
+    if (!sessionId) renderTranscript([]);
+    if (window.io) { connect(); return; }
+    var loader = el("script", { src: base + "vendor/socket.io.min.js", async: "" });
+    loader.addEventListener("load", connect);
+    document.head.appendChild(loader);
+  }
+  start();
+})();
