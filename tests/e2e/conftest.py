@@ -26,6 +26,7 @@ class RunningBot:
     process: subprocess.Popen[str]
     rasa_url: str
     actions_url: str
+    web_url: str
     kb_dir: Path
     data_dir: Path
     output: Path
@@ -53,11 +54,12 @@ def running_bot(tmp_path_factory) -> RunningBot:
     import shutil
 
     shutil.copytree(PROJECT / "knowledge_base", kb_dir)
-    rasa_port, actions_port = free_port(), free_port()
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "SUPPORTBOT_RASA_PORT": str(rasa_port),
         "SUPPORTBOT_ACTIONS_PORT": str(actions_port),
+        "SUPPORTBOT_WEB_PORT": str(web_port),
         "SUPPORTBOT_KB_DIR": str(kb_dir),
         "SUPPORTBOT_KB_INDEX_DIR": str(root / "kb_index"),
         "SUPPORTBOT_DATA_DIR": str(root / "var"),
@@ -78,6 +80,7 @@ def running_bot(tmp_path_factory) -> RunningBot:
         process=process,
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         actions_url=f"http://127.0.0.1:{actions_port}",
+        web_url=f"http://127.0.0.1:{web_port}",
         kb_dir=kb_dir,
         data_dir=root / "var",
         output=output,
@@ -95,6 +98,47 @@ def running_bot(tmp_path_factory) -> RunningBot:
         code = process.wait(timeout=90)
         assert code == 0, bot.log()[-3000:]
         assert "stopped." in bot.log()
-        for port in (rasa_port, actions_port):
+        for port in (rasa_port, actions_port, web_port):
             with socket.socket() as sock:
                 assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (installed by `make test`)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: run `make browser` (make test does it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser profile (own storage) per test, failing on any page error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot as a test artefact (tests/artifacts/)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

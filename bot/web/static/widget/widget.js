@@ -206,7 +206,7 @@
 
   function renderTranscript(messages) {
     log.textContent = "";
-    if (!messages.length) addMessage("bot", t.welcome, [], "sb-welcome");
+    addMessage("bot", t.welcome, [], "sb-welcome"); // part of the widget, not of the stored chat
     messages.forEach(function (item, index) {
       if (item.from === "customer") { addMessage("customer", item.text); return; }
       // Like the live channel: one bubble per paragraph, buttons under the last one.
