@@ -7,7 +7,7 @@ fresh clone needs no configuration at all: SQLite and files under the project fo
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,19 @@ OFFLINE_ENVIRONMENT = {
 }
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SLACK_GRANULARITIES = ("sender", "channel", "thread")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """The Slack app this installation answers as (see the README's Slack section)."""
+
+    bot_token: str  # xoxb-...
+    signing_secret: str
+    api_url: str = "https://slack.com/api/"
+    use_threads: bool = True  # answer mentions in a thread under the customer's message
+    channel: str | None = None  # a channel answered without being mentioned
+    conversation_granularity: str = "sender"  # one conversation per sender, channel or thread
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,7 @@ class Settings:
     embedding_model: Path | None
     torch_threads: int
     log_level: str
+    slack: SlackSettings | None = None
 
     @classmethod
     def create(
@@ -61,6 +75,7 @@ class Settings:
         embedding_model: Path | None = None,
         torch_threads: int = 1,
         log_level: str = "INFO",
+        slack: SlackSettings | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -89,6 +104,7 @@ class Settings:
             embedding_model=embedding_model.resolve() if embedding_model else None,
             torch_threads=torch_threads,
             log_level=log_level.upper(),
+            slack=slack,
         )
 
     @classmethod
@@ -129,7 +145,12 @@ class Settings:
             embedding_model=path("EMBEDDING_MODEL"),
             torch_threads=integer("TORCH_THREADS", 1),
             log_level=text("LOG_LEVEL") or "INFO",
+            slack=_slack_from_env(text),
         )
+
+    @property
+    def slack_event_log(self) -> Path:
+        return self.data_dir / "slack_events.db"
 
     @property
     def business_facts_file(self) -> Path:
@@ -201,3 +222,30 @@ class Settings:
         if self.public_rasa_url is not None:
             env[PREFIX + "PUBLIC_RASA_URL"] = self.public_rasa_url
         return env
+
+
+def _slack_from_env(text: Callable[[str], str | None]) -> SlackSettings | None:
+    """Slack settings when both the bot token and the signing secret are set."""
+    token, secret = text("SLACK_BOT_TOKEN"), text("SLACK_SIGNING_SECRET")
+    if not token and not secret:
+        return None
+    if not token or not secret:
+        raise ConfigurationError(
+            f"{PREFIX}SLACK_BOT_TOKEN and {PREFIX}SLACK_SIGNING_SECRET must be set together"
+        )
+    granularity = (text("SLACK_CONVERSATION_GRANULARITY") or "sender").lower()
+    if granularity not in SLACK_GRANULARITIES:
+        choices = ", ".join(SLACK_GRANULARITIES)
+        raise ConfigurationError(f"{PREFIX}SLACK_CONVERSATION_GRANULARITY must be one of {choices}")
+    threads = (text("SLACK_USE_THREADS") or "true").lower()
+    if threads not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ConfigurationError(f"{PREFIX}SLACK_USE_THREADS must be true or false")
+    api_url = text("SLACK_API_URL") or "https://slack.com/api/"
+    return SlackSettings(
+        bot_token=token,
+        signing_secret=secret,
+        api_url=api_url if api_url.endswith("/") else api_url + "/",
+        use_threads=threads in {"true", "1", "yes"},
+        channel=text("SLACK_CHANNEL"),
+        conversation_granularity=granularity,
+    )

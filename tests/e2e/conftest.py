@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT
+from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.integration.conftest import free_port
 
 STARTUP_TIMEOUT = 600  # a fresh clone trains the Rasa model first (about a minute here)
@@ -48,7 +49,15 @@ class RunningBot:
 
 
 @pytest.fixture(scope="session")
-def running_bot(tmp_path_factory) -> RunningBot:
+def fake_slack():
+    """Slack's Web API, faked on a local port (the bot is configured to use it)."""
+    slack = FakeSlack().start()
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture(scope="session")
+def running_bot(tmp_path_factory, fake_slack) -> RunningBot:
     root = tmp_path_factory.mktemp("running")
     kb_dir = root / "knowledge_base"
     import shutil
@@ -65,6 +74,11 @@ def running_bot(tmp_path_factory) -> RunningBot:
         "SUPPORTBOT_DATA_DIR": str(root / "var"),
         # The trained model is shared with `make run` (it is keyed by content anyway).
         "SUPPORTBOT_MODELS_DIR": str(PROJECT / "models"),
+        # Slack, answered through the local fake of Slack's Web API.
+        "SUPPORTBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SUPPORTBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SUPPORTBOT_SLACK_API_URL": fake_slack.api_url,
+        "SUPPORTBOT_SLACK_USE_THREADS": "true",
     }
     output = root / "supportbot-run.log"
     handle = output.open("w")

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.slack_events import RETENTION_SECONDS, SlackEventLog
+from bot.channels.slack_format import BUTTON_TEXT_MAX, button_blocks, escape, to_mrkdwn
+from bot.errors import ConfigurationError
+from bot.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Go to **My account → Orders**.", "Go to *My account → Orders*."),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("<!channel> & <@U123>", "&lt;!channel&gt; &amp; &lt;@U123&gt;"),
+        (
+            "More: https://fernhill.example/help?a=1&b=2",
+            "More: https://fernhill.example/help?a=1&amp;b=2",
+        ),
+    ],
+)
+def test_replies_become_escaped_slack_mrkdwn(text, expected):
+    assert to_mrkdwn(text) == expected
+
+
+def test_escape_handles_ampersands_first():
+    assert escape("&lt;") == "&amp;lt;"
+
+
+def test_any_number_of_buttons_is_kept_with_long_titles_shortened():
+    buttons = [{"title": f"Question {i} " + "x" * 100, "payload": f"/p{i}"} for i in range(30)]
+
+    blocks = button_blocks("Which one?", buttons)
+
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert [len(a["elements"]) for a in actions] == [25, 5]
+    labels = [e["text"]["text"] for a in actions for e in a["elements"]]
+    assert all(len(label) <= BUTTON_TEXT_MAX for label in labels)
+    assert blocks[0]["text"] == {"type": "mrkdwn", "text": "Which one?"}
+
+
+def test_a_delivery_is_handled_once_and_forgotten_after_a_day(tmp_path):
+    log = SlackEventLog(tmp_path / "slack.db")
+
+    assert log.first_time("message:C1:1.0", now=1000.0) is True
+    assert log.first_time("message:C1:1.0", now=1001.0) is False
+    assert SlackEventLog(tmp_path / "slack.db").first_time("message:C1:1.0", now=1002.0) is False
+
+    later = 1000.0 + RETENTION_SECONDS + 10
+    log.first_time("other", now=later)  # pruning happens on writes
+    assert log.first_time("message:C1:1.0", now=later) is True
+
+
+def test_slack_is_off_unless_both_secrets_are_set(tmp_path):
+    assert Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path)}).slack is None
+    with pytest.raises(ConfigurationError, match="must be set together"):
+        Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_SLACK_BOT_TOKEN": "x"})
+
+
+def test_slack_settings_are_read_and_checked(tmp_path):
+    env = {
+        "SUPPORTBOT_HOME": str(tmp_path),
+        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-1",
+        "SUPPORTBOT_SLACK_SIGNING_SECRET": "s",
+        "SUPPORTBOT_SLACK_USE_THREADS": "false",
+        "SUPPORTBOT_SLACK_CONVERSATION_GRANULARITY": "thread",
+    }
+    slack = Settings.from_env(env).slack
+
+    assert (slack.use_threads, slack.conversation_granularity, slack.api_url) == (
+        False,
+        "thread",
+        "https://slack.com/api/",
+    )
+    with pytest.raises(ConfigurationError, match="GRANULARITY"):
+        Settings.from_env({**env, "SUPPORTBOT_SLACK_CONVERSATION_GRANULARITY": "team"})
