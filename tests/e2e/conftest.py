@@ -121,9 +121,14 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless, driven by Playwright (installed by `make test`)."""
+    """Debian's Chromium, headless, driven by Playwright (installed by `make test`).
+
+    Module-scoped on purpose: Playwright's sync API keeps an event loop running
+    in the main thread while it is open, which would break later tests that
+    call asyncio.run().
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
