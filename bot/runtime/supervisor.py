@@ -167,14 +167,28 @@ def warm_up_rasa(settings: Settings) -> None:
 
 
 def urls(settings: Settings) -> list[tuple[str, str]]:
-    return [
+    found = [
         ("Demo shop", f"{settings.web_url}/  (open it and chat in the widget)"),
+        ("Widget script", f"{settings.web_url}/widget/widget.js  (embed: see README)"),
         ("Chat (REST)", f"POST {settings.rasa_url}/webhooks/rest/webhook"),
         ("Chat (socket.io)", f"{settings.rasa_url}/socket.io"),
+    ]
+    if settings.slack is not None:
+        slack_url = f"{settings.widget_bot_url}/webhooks/slack/webhook"
+        found.append(("Slack events", f"{slack_url}  (Slack app: Event Subscriptions)"))
+    return [
+        *found,
         ("Rasa HTTP API", f"{settings.rasa_url}/  (token in {settings.data_dir}/secrets/)"),
         ("Action server", f"{settings.actions_url}/health"),
         ("Logs", str(settings.logs_dir)),
     ]
+
+
+def url_lines(settings: Settings) -> list[str]:
+    """The URL table, labels padded to the longest one."""
+    rows = urls(settings)
+    width = max(len(label) for label, _ in rows)
+    return [f"  {label:<{width}}  {url}" for label, url in rows]
 
 
 def watch(
@@ -250,7 +264,7 @@ def run(settings: Settings, *, model_id: str) -> int:
     product = start_services(settings, model)
     try:
         lines = [f"\nsupportbot is running (started in {time.monotonic() - started:.0f}s):"]
-        lines += [f"  {label:<15} {url}" for label, url in urls(settings)]
+        lines += url_lines(settings)
         lines += [
             "\nTry it:  curl -s -X POST "
             f"{settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "

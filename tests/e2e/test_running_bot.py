@@ -32,7 +32,11 @@ def test_the_printed_urls_answer(running_bot):
     log = running_bot.log()
 
     assert f"{running_bot.rasa_url}/webhooks/rest/webhook" in log
+    assert f"{running_bot.rasa_url}/webhooks/slack/webhook" in log  # Slack is configured here
     assert urllib.request.urlopen(f"{running_bot.actions_url}/health").status == 200
+    assert f"{running_bot.web_url}/" in log
+    assert urllib.request.urlopen(f"{running_bot.web_url}/").status == 200
+    assert urllib.request.urlopen(f"{running_bot.web_url}/widget/widget.js").status == 200
 
 
 def test_a_shop_question_is_answered_from_the_knowledge_base(running_bot):
