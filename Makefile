@@ -53,10 +53,10 @@ format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## run the quick benchmarks (KB quality, NLU, latency); JSON in bench/results/
+bench: install browser ## quick benchmarks (KB, NLU, latency, widget, socket.io); JSON in bench/results/
 	$(BIN)/python -m bench.run_all
 
-bench-all: install ## all benchmarks, including 1M-entry index scale and fresh-clone timings (~40 min)
+bench-all: install browser ## all benchmarks, including 1M-entry index scale and fresh-clone timings (~40 min)
 	$(BIN)/python -m bench.run_all --all
 
 shell: install ## chat with the bot in the terminal (rasa shell; needs `make run` in another terminal)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import shutil
+import signal
+import socket
 import statistics
-from collections.abc import Sequence
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,3 +68,52 @@ def percentile(values: Sequence[float], pct: float) -> float:
     if len(ordered) == 1:
         return ordered[0]
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(pct) - 1]
+
+
+@dataclass(frozen=True)
+class Product:
+    rasa_url: str
+    web_url: str
+    data_dir: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_product() -> Iterator[Product]:
+    """``supportbot run`` on free ports with a private data folder; stopped with Ctrl-C after."""
+    root = Path(tempfile.mkdtemp(prefix="supportbot-bench-"))
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SUPPORTBOT_SLACK")},
+        "SUPPORTBOT_RASA_PORT": str(rasa_port),
+        "SUPPORTBOT_ACTIONS_PORT": str(actions_port),
+        "SUPPORTBOT_WEB_PORT": str(web_port),
+        "SUPPORTBOT_KB_INDEX_DIR": str(root / "kb_index"),
+        "SUPPORTBOT_DATA_DIR": str(root / "var"),
+    }
+    log_path = root / "run.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("supportbot")), "run"],
+            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 600
+        while "supportbot is running" not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(log_path.read_text()[-3000:])
+            time.sleep(1)
+        yield Product(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            web_url=f"http://127.0.0.1:{web_port}",
+            data_dir=root / "var",
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+        shutil.rmtree(root, ignore_errors=True)

@@ -10,20 +10,12 @@ unclear messages (fallback ladder) and requests for a person.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
-from bench.common import PROJECT, percentile, write_result
+from bench.common import percentile, running_product, write_result
 
 MESSAGES = [
     "how do I return an item?",
@@ -49,12 +41,6 @@ CONCURRENT_CLIENTS = 16
 CONCURRENT_PER_CLIENT = 25
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def say(url: str, sender: str, text: str) -> float:
     request = urllib.request.Request(
         url,
@@ -71,28 +57,8 @@ def say(url: str, sender: str, text: str) -> float:
 
 
 def main() -> None:
-    root = Path(tempfile.mkdtemp(prefix="supportbot-latency-"))
-    rasa_port, actions_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "SUPPORTBOT_RASA_PORT": str(rasa_port),
-        "SUPPORTBOT_ACTIONS_PORT": str(actions_port),
-        "SUPPORTBOT_KB_INDEX_DIR": str(root / "kb_index"),
-        "SUPPORTBOT_DATA_DIR": str(root / "var"),
-    }
-    log = (root / "run.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("supportbot")), "run"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-    try:
-        deadline = time.monotonic() + 600
-        while "supportbot is running" not in (root / "run.log").read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((root / "run.log").read_text()[-3000:])
-            time.sleep(1)
-
+    with running_product() as product:
+        url = f"{product.rasa_url}/webhooks/rest/webhook"
         sender = f"bench-{uuid.uuid4().hex[:8]}"
         for i in range(WARM_UP):
             say(url, sender, MESSAGES[i % len(MESSAGES)])
@@ -120,10 +86,6 @@ def main() -> None:
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=120)
-        shutil.rmtree(root, ignore_errors=True)
 
     write_result(
         "latency",

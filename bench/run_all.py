@@ -1,8 +1,9 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
-By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation and
-REST latency. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
-reference cross-validation (~6 minutes) and the fresh-clone timings (~15 minutes).
+By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
+REST latency, the widget's load cost in Chromium and socket.io round trips. ``--all`` adds
+the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
+(~6 minutes) and the fresh-clone timings (~15 minutes).
 """
 
 from __future__ import annotations
@@ -10,7 +11,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-QUICK = [["bench.kb_eval"], ["bench.nlu_eval"], ["bench.latency"]]
+QUICK = [
+    ["bench.kb_eval"],
+    ["bench.nlu_eval"],
+    ["bench.latency"],
+    ["bench.widget"],
+    ["bench.socketio_rtt"],
+]
 SLOW = [["bench.nlu_eval", "--with-diet"], ["bench.kb_scale"], ["bench.fresh_machine"]]
 
 

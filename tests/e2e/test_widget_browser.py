@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -167,6 +169,70 @@ def test_an_oversized_message_is_kept_for_editing_not_cut_or_lost(running_bot, p
     assert "up to 5000 characters" in page.get_by_test_id("sb-notice").inner_text()
     assert page.get_by_test_id("sb-input").input_value() == text
     assert customer_texts(page) == []
+
+
+class OtherSite:
+    """Another company's website: its own origin (port), serving one page that embeds the widget.
+
+    A real local server, not a routed fake: Chromium refuses to let a page of unknown (public)
+    origin load scripts from 127.0.0.1, as it would refuse a real public site.
+    """
+
+    def __init__(self, html: str) -> None:
+        body = html.encode()
+
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        self.url = f"http://localhost:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def other_site(running_bot):
+    site = OtherSite(
+        f"""<!doctype html><html><head><meta charset="utf-8"><title>Other shop</title></head>
+    <body><h1>Another company's page</h1>
+    <script>window.SupportbotConfig = {{
+      botUrl: "{running_bot.rasa_url}", title: "Hilfe", position: "left",
+      primaryColor: "#7a1f5c", customerId: "C-42", storageKey: "othershop",
+      texts: {{ open: "Chat öffnen", person: "Mit einem Menschen sprechen" }}
+    }};</script>
+    <script src="{running_bot.web_url}/widget/widget.js" defer></script>
+    </body></html>"""
+    )
+    yield site
+    site.close()
+
+
+def test_one_script_tag_adds_the_widget_to_another_site(running_bot, other_site, page):
+    page.goto(other_site.url + "/help")
+    launcher = page.get_by_test_id("sb-launcher")
+    assert launcher.get_attribute("aria-label") == "Chat öffnen"
+    launcher.click()
+    ask(page, "how do I return an item?")
+    page.get_by_text(ANSWER_DONE).wait_for(timeout=20000)
+    screenshot(page, "widget-foreign-site")
+
+    assert page.get_by_test_id("sb-person").inner_text() == "Mit einem Menschen sprechen"
+    assert page.get_by_role("dialog").get_attribute("aria-label") == "Hilfe"
+    assert page.get_by_test_id("sb-root").evaluate("e => e.classList.contains('sb-left')")
+    session = page.evaluate("localStorage.getItem('othershop:session')")
+    assert stored_metadata(running_bot, session, "customer_id") == ["C-42"]
+    assert stored_metadata(running_bot, session, "page_url") == [other_site.url + "/help"]
+    assert page.errors == []
 
 
 def wait_until(condition, timeout: float = 30) -> None:

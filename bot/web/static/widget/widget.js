@@ -49,7 +49,8 @@
       newMessage: "New message",
     },
   };
-  var t = TEXTS[cfg.language] || TEXTS.en;
+  // The widget's own labels: English ships; a site may translate them with `texts: {...}`.
+  var t = Object.assign({}, TEXTS[cfg.language] || TEXTS.en, cfg.texts || {});
 
   var storage = {
     get: function (key) {
@@ -243,7 +244,7 @@
   }
 
   function metadata(buttonTitle) {
-    var data = { page_url: window.location.href, page_title: document.title };
+    var data = { page_url: window.location.href, page_title: document.title, language: cfg.language };
     if (cfg.customerId) data.customer_id = String(cfg.customerId);
     if (buttonTitle) data.button_title = buttonTitle;
     return data;
