@@ -55,3 +55,11 @@ class RasaModelError(SupportBotError):
 
 class ServiceError(SupportBotError):
     """A service the product starts (Rasa, action server) failed or did not come up."""
+
+
+class SentimentModelError(SupportBotError):
+    """The sentiment model is missing, stale or cannot be loaded."""
+
+
+class SentimentDataError(SentimentModelError):
+    """A labelled sentiment file cannot be read."""

@@ -54,6 +54,7 @@ class Settings:
     models_dir: Path
     data_dir: Path
     embedding_model: Path | None
+    sentiment_model: Path | None
     torch_threads: int
     log_level: str
     slack: SlackSettings | None = None
@@ -73,6 +74,7 @@ class Settings:
         models_dir: Path | None = None,
         data_dir: Path | None = None,
         embedding_model: Path | None = None,
+        sentiment_model: Path | None = None,
         torch_threads: int = 1,
         log_level: str = "INFO",
         slack: SlackSettings | None = None,
@@ -102,6 +104,7 @@ class Settings:
             models_dir=models,
             data_dir=(data_dir or home / "var").resolve(),
             embedding_model=embedding_model.resolve() if embedding_model else None,
+            sentiment_model=sentiment_model.resolve() if sentiment_model else None,
             torch_threads=torch_threads,
             log_level=log_level.upper(),
             slack=slack,
@@ -143,6 +146,7 @@ class Settings:
             models_dir=path("MODELS_DIR"),
             data_dir=path("DATA_DIR"),
             embedding_model=path("EMBEDDING_MODEL"),
+            sentiment_model=path("SENTIMENT_MODEL"),
             torch_threads=integer("TORCH_THREADS", 1),
             log_level=text("LOG_LEVEL") or "INFO",
             slack=_slack_from_env(text),
@@ -161,6 +165,16 @@ class Settings:
     def search_config_file(self) -> Path:
         """Calibrated answer/decline thresholds for knowledge-base search."""
         return self.kb_dir / "search.yml"
+
+    @property
+    def sentiment_dir(self) -> Path:
+        """Where ``supportbot sentiment train`` writes the built-in sentiment model."""
+        return self.models_dir / "sentiment"
+
+    @property
+    def sentiment_data_dir(self) -> Path:
+        """The labelled messages it is trained on."""
+        return self.home / "data" / "sentiment"
 
     @property
     def rasa_models_dir(self) -> Path:
@@ -219,6 +233,8 @@ class Settings:
         )
         if self.embedding_model is not None:
             env[PREFIX + "EMBEDDING_MODEL"] = str(self.embedding_model)
+        if self.sentiment_model is not None:
+            env[PREFIX + "SENTIMENT_MODEL"] = str(self.sentiment_model)
         if self.public_rasa_url is not None:
             env[PREFIX + "PUBLIC_RASA_URL"] = self.public_rasa_url
         return env

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import kb, serve
+from bot.cli import kb, sentiment, serve
 from bot.errors import SupportBotError
 from bot.services import Services
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kb.register(subparsers)
     serve.register(subparsers)
+    sentiment.register(subparsers)
     return parser
 
 

@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,9 @@ class SentenceTransformerEmbedder:
                     hint="run `make install` (or fix SUPPORTBOT_EMBEDDING_MODEL)",
                 ) from None
             model.eval()
+            # Keep every layer's output of each forward pass: the sentiment model continues
+            # from an inner layer instead of running its own pass (see ``encode``).
+            model[0].auto_model.config.output_hidden_states = True
             logger.info("embedding model loaded: %s", self.model_id)
             self._model = model
 
@@ -107,6 +111,58 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @property
+    def transformer(self) -> Any:
+        """The underlying Hugging Face encoder (the sentiment branch copies its top layers)."""
+        self.warm_up()
+        return self._model[0].auto_model
+
+    def inner_states(self, texts: Sequence[str], *, layer: int, max_tokens: int) -> tuple[Any, Any]:
+        """Hidden states after ``layer`` (and the mask) for training the sentiment branch."""
+        self.warm_up()
+        import torch
+
+        encoded = self._model.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=max_tokens, return_tensors="pt"
+        )
+        with torch.no_grad():  # not inference_mode: these tensors feed a training graph
+            output = self.transformer(**encoded, output_hidden_states=True)
+        return output.hidden_states[layer], encoded["attention_mask"]
+
+    def encode(self, texts: Sequence[str]) -> EncodedBatch:
+        """One forward pass: the (normalised) sentence embeddings and every layer's states.
+
+        For a few texts at a time (the messages being parsed); ``embed`` batches large lists.
+        """
+        self.warm_up()
+        import torch
+
+        with torch.inference_mode():
+            output = self._model.forward(dict(self._model.preprocess(list(texts))))
+        vectors = torch.nn.functional.normalize(output["sentence_embedding"], dim=-1)
+        return EncodedBatch(
+            vectors=np.ascontiguousarray(vectors.numpy(), dtype=np.float32),
+            layers=tuple(output["all_layer_embeddings"]),
+            mask=output["attention_mask"],
+        )
+
+
+@dataclass(frozen=True)
+class EncodedBatch:
+    """What one forward pass of the encoder produced for a batch of texts."""
+
+    vectors: Vectors  # (texts, dimension), unit length
+    layers: tuple[Any, ...]  # torch tensors (texts, tokens, hidden): embeddings, layer 1, ...
+    mask: Any  # torch tensor (texts, tokens): 1 for real tokens
+
+    def states(self, index: int, layer: int) -> tuple[Any, Any]:
+        """Text ``index``'s hidden states after ``layer`` and its mask, without padding."""
+        length = int(self.mask[index].sum())
+        return (
+            self.layers[layer][index : index + 1, :length],
+            self.mask[index : index + 1, :length],
+        )
 
 
 def model_name(folder: Path) -> str:

@@ -7,6 +7,7 @@ The model loads from the local package (or ``model_path``), never from a hub.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,21 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from bot.embeddings.sentence_transformer import EncodedBatch
 from bot.embeddings.shared import TEXT_EMBEDDING, encode_vector
 from bot.settings import Settings
+
+#: Key (in-process only, never stored) of a parsed message's ``EncoderStates``.
+ENCODER_STATES = "encoder_states"
+
+
+@dataclass(frozen=True)
+class EncoderStates:
+    """This message's place in the forward pass that embedded it (for the sentiment branch)."""
+
+    batch: EncodedBatch
+    index: int
+    embedder: SentenceTransformerEmbedder
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -79,7 +93,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         # Every message gets the feature, even an empty one (as zeros): the classifier was
         # trained with it and cannot run without it.
         with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
-        vectors = self._featurize(with_text)
+        vectors = self._featurize(with_text, keep_states=True)
         # Shared with the action server (one forward pass per message), see bot.embeddings.shared.
         for message, vector in zip(with_text, vectors, strict=True):
             if vector.any():
@@ -87,11 +101,19 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 message.set(TEXT_EMBEDDING, shared, add_to_output=True)
         return messages
 
-    def _featurize(self, messages: list[Message]) -> npt.NDArray[np.float32]:
+    def _featurize(
+        self, messages: list[Message], *, keep_states: bool = False
+    ) -> npt.NDArray[np.float32]:
         texts = [m.get(TEXT) or "" for m in messages]
         with_text = [i for i, text in enumerate(texts) if text.strip()]
         vectors = np.zeros((len(messages), self._embedder.dimension), dtype=np.float32)
-        if with_text:
+        if with_text and keep_states:
+            # Parsing: one forward pass whose inner layers the sentiment analyzer continues.
+            batch = self._embedder.encode([texts[i] for i in with_text])
+            vectors[with_text] = batch.vectors
+            for position, i in enumerate(with_text):
+                messages[i].set(ENCODER_STATES, EncoderStates(batch, position, self._embedder))
+        elif with_text:
             vectors[with_text] = self._embedder.embed([texts[i] for i in with_text])
         for message, vector in zip(messages, vectors, strict=True):
             self.add_features_to_message(

@@ -29,6 +29,7 @@ from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import parse, rasa_api_token
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.training import ensure_trained, rasa_executable, tail
+from bot.sentiment.training import ensure_sentiment_model
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def prepare(settings: Settings, *, model_id: str) -> Path:
     if not index_is_current(settings, model_id=model_id):
         logger.info("building the knowledge-base index ...")
         build_index_now(settings)
+    ensure_sentiment_model(settings)
     return ensure_trained(settings)
 
 

@@ -1,0 +1,203 @@
+"""``SentimentBranch``: the encoder's top layers, fine-tuned for sentiment, and a classifier.
+
+The message is encoded once. The sentence embedding (intents, knowledge search) comes from
+the encoder's last layer; the sentiment branch starts from an inner layer (``from_layer``) of
+that same pass and runs its own fine-tuned copies of the layers above it, then mean-pools
+and classifies. The lower layers' work is shared; only the branch's layers are extra.
+
+Chosen by measurement (``bench/sentiment_eval.py``, held-out split): a logistic regression on
+the frozen sentence embedding reached negative-F1 0.884, with character n-grams 0.890; an
+MLP on pooled token states 0.887; fine-tuning the top two layers 0.903, the top three 0.905
+(for one more layer of work per message), the top one 0.901.
+
+Saved as ``sentiment.json`` (labels, base model, layer, metrics) and ``branch.safetensors``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.embeddings.sentence_transformer import EncodedBatch, SentenceTransformerEmbedder
+from bot.errors import SentimentModelError
+from bot.sentiment.base import LABELS, Sentiment
+
+META_FILE = "sentiment.json"
+WEIGHTS_FILE = "branch.safetensors"
+DEFAULT_FROM_LAYER = 4  # of 6: the top two layers are fine-tuned
+MAX_TRAIN_TOKENS = 64
+
+
+class SentimentBranch:
+    """Top encoder layers + a linear classifier over their mean-pooled output (torch)."""
+
+    def __init__(
+        self,
+        embedder: SentenceTransformerEmbedder,
+        layers: Any,
+        head: Any,
+        *,
+        meta: dict[str, Any],
+    ) -> None:
+        self.embedder = embedder  # whose forward pass the branch continues
+        self.layers = layers  # torch.nn.ModuleList
+        self.head = head  # torch.nn.Linear(hidden, len(LABELS))
+        self.config = embedder.transformer.config
+        self.meta = meta
+
+    @property
+    def from_layer(self) -> int:
+        return int(self.meta["from_layer"])
+
+    @property
+    def base_model(self) -> str:
+        return str(self.meta["base_model"])
+
+    @property
+    def model_id(self) -> str:
+        return f"sentiment-branch@{self.meta.get('fingerprint', 'untrained')}"
+
+    @classmethod
+    def initial(cls, embedder: SentenceTransformerEmbedder, from_layer: int) -> SentimentBranch:
+        """Copies of the embedder's layers above ``from_layer``, and a fresh classifier."""
+        import torch
+
+        embedder.warm_up()
+        auto_model = embedder.transformer
+        layers = auto_model.encoder.layer
+        if not 0 <= from_layer < len(layers):
+            raise SentimentModelError(f"from_layer must be 0..{len(layers) - 1}")
+        top = torch.nn.ModuleList(copy.deepcopy(layers[i]) for i in range(from_layer, len(layers)))
+        head = torch.nn.Linear(auto_model.config.hidden_size, len(LABELS))
+        meta = {"from_layer": from_layer, "base_model": embedder.model_id, "labels": list(LABELS)}
+        return cls(embedder, top, head, meta=meta)
+
+    def logits(self, hidden: Any, mask: Any) -> Any:
+        from transformers.masking_utils import create_bidirectional_mask
+
+        attention = create_bidirectional_mask(
+            config=self.config, inputs_embeds=hidden, attention_mask=mask
+        )
+        for layer in self.layers:
+            hidden = layer(hidden, attention_mask=attention)
+            if isinstance(hidden, tuple):
+                hidden = hidden[0]
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        return self.head(pooled)
+
+    def predict(self, texts: Sequence[str], *, batch_size: int = 16) -> list[Sentiment]:
+        """Sentiment of each text: encode (as the NLU pipeline does), then the branch."""
+        results: list[Sentiment] = []
+        for start in range(0, len(texts), batch_size):
+            chunk = list(texts[start : start + batch_size])
+            results += self.predict_encoded(self.embedder.encode(chunk), range(len(chunk)))
+        return results
+
+    def predict_encoded(self, batch: EncodedBatch, indexes: Sequence[int]) -> list[Sentiment]:
+        """Sentiment of texts ``indexes`` of an encoded batch (one text at a time, unpadded)."""
+        import torch
+
+        self.layers.eval()
+        results = []
+        with torch.inference_mode():
+            for index in indexes:
+                hidden, mask = batch.states(index, self.from_layer)
+                probabilities = torch.softmax(self.logits(hidden, mask), dim=-1)[0].tolist()
+                scores = dict(zip(LABELS, probabilities, strict=True))
+                results.append(Sentiment.from_scores(scores, model=self.model_id))
+        return results
+
+    def train(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        epochs: int = 3,
+        learning_rate: float = 1e-4,
+        batch_size: int = 32,
+        seed: int = 13,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        """Fine-tune the branch; the shared lower layers stay as they are."""
+        import torch
+
+        torch.manual_seed(seed)
+        rng = random.Random(seed)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        started = time.monotonic()
+        inputs = []
+        for number, batch in enumerate(batches):
+            hidden, mask = self.embedder.inner_states(
+                [texts[i] for i in batch], layer=self.from_layer, max_tokens=MAX_TRAIN_TOKENS
+            )
+            target = torch.tensor([LABELS.index(labels[i]) for i in batch])
+            inputs.append((hidden, mask, target))
+            if number % 50 == 0:
+                progress(f"encoding {number * batch_size}/{len(texts)}")
+        progress(f"encoded {len(texts)} messages in {time.monotonic() - started:.0f}s")
+        parameters = [*self.layers.parameters(), *self.head.parameters()]
+        optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
+        steps = epochs * len(inputs)
+        warmup = max(1, steps // 10)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
+        )
+        self.layers.train()
+        for epoch in range(epochs):
+            rng.shuffle(inputs)
+            total = 0.0
+            for hidden, mask, target in inputs:
+                loss = torch.nn.functional.cross_entropy(self.logits(hidden, mask), target)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                total += loss.item()
+            progress(f"epoch {epoch + 1}/{epochs}: loss {total / len(inputs):.3f}")
+        self.layers.eval()
+
+    def save(self, folder: Path, **meta: Any) -> None:
+        from safetensors.torch import save_file
+
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {f"layers.{k}": v for k, v in self.layers.state_dict().items()}
+        state |= {f"head.{k}": v for k, v in self.head.state_dict().items()}
+        save_file({k: v.contiguous() for k, v in state.items()}, str(folder / WEIGHTS_FILE))
+        self.meta = {**self.meta, **meta}
+        (folder / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, embedder: SentenceTransformerEmbedder) -> SentimentBranch:
+        """The branch saved in ``folder``, for ``embedder``'s model (refused for another)."""
+        from safetensors.torch import load_file
+
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SentimentModelError(
+                f"no sentiment model in {folder} ({exc})", hint="run `supportbot sentiment train`"
+            ) from None
+        if meta.get("base_model") != embedder.model_id:
+            raise SentimentModelError(
+                f"the sentiment model in {folder} was trained on {meta.get('base_model')}, "
+                f"not on the current embedding model {embedder.model_id}",
+                hint="run `supportbot sentiment train`",
+            )
+        branch = cls.initial(embedder, int(meta["from_layer"]))
+        state = load_file(str(folder / WEIGHTS_FILE))
+        branch.layers.load_state_dict(_part(state, "layers."))
+        branch.head.load_state_dict(_part(state, "head."))
+        branch.layers.eval()
+        branch.meta = meta
+        return branch
+
+
+def _part(state: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}

@@ -1,0 +1,150 @@
+"""Building the sentiment model from the project's labelled data, and loading the one in use.
+
+``ensure_sentiment_model`` is what ``make run`` and the tests call: it trains the built-in
+model when it is missing or was trained from other data, another embedding model or another
+recipe (a fingerprint in ``sentiment.json``), and otherwise does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from bot.errors import SentimentModelError
+from bot.sentiment import dataset
+from bot.sentiment.base import SentimentModel
+from bot.sentiment.branch import DEFAULT_FROM_LAYER, META_FILE, SentimentBranch
+from bot.sentiment.checkpoint import CheckpointSentiment
+from bot.sentiment.evaluation import evaluate
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: How the built-in model is trained; part of its fingerprint.
+RECIPE = {"version": 1, "from_layer": DEFAULT_FROM_LAYER, "epochs": 3, "learning_rate": 1e-4}
+
+
+def embedder_for(settings: Settings, *, threads: int | None = None) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(
+        resolve_model_path(settings.embedding_model), threads=threads or settings.torch_threads
+    )
+
+
+def expected_fingerprint(data_dir: Path, embedder: SentenceTransformerEmbedder) -> str:
+    digest = hashlib.sha256()
+    digest.update(dataset.fingerprint(data_dir).encode())
+    digest.update(embedder.model_id.encode())
+    digest.update(repr(sorted(RECIPE.items())).encode())
+    return digest.hexdigest()[:16]
+
+
+def train(
+    embedder: SentenceTransformerEmbedder,
+    *,
+    data_dir: Path,
+    out: Path,
+    epochs: int = int(RECIPE["epochs"]),
+    progress: Callable[[str], None] = logger.info,
+) -> dict[str, Any]:
+    """Train on the training split of ``data_dir``, score on its held-out split, save."""
+    examples = dataset.load_folder(data_dir)
+    train_split, heldout = dataset.split(examples)
+    progress(f"training on {len(train_split)} messages, {len(heldout)} held out")
+    started = time.monotonic()
+    branch = SentimentBranch.initial(embedder, int(RECIPE["from_layer"]))
+    branch.train(
+        [e.text for e in train_split],
+        [e.label for e in train_split],
+        epochs=epochs,
+        learning_rate=float(RECIPE["learning_rate"]),
+        progress=progress,
+    )
+    seconds = round(time.monotonic() - started, 1)
+    branch.meta["fingerprint"] = expected_fingerprint(data_dir, embedder)
+    metrics = evaluate(branch, heldout, timed=False)
+    branch.save(
+        out,
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        training_seconds=seconds,
+        train_examples=len(train_split),
+        heldout=metrics,
+        recipe={**RECIPE, "epochs": epochs},
+    )
+    progress(
+        f"trained in {seconds:.0f}s; held-out accuracy {metrics['accuracy']:.3f}, "
+        f"negative F1 {metrics['negative_f1']:.3f}"
+    )
+    return metrics
+
+
+def is_current(settings: Settings, embedder: SentenceTransformerEmbedder) -> bool:
+    import json
+
+    meta_file = settings.sentiment_dir / META_FILE
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(
+        meta.get("fingerprint") == expected_fingerprint(settings.sentiment_data_dir, embedder)
+    )
+
+
+def ensure_sentiment_model(settings: Settings) -> None:
+    """Train the built-in model if it is missing or stale (not when a checkpoint is used).
+
+    Trains in a child process (`supportbot sentiment train`), so the caller never loads torch.
+    """
+    if settings.sentiment_model is not None:
+        return
+    if is_current(settings, embedder_for(settings)):
+        logger.info("sentiment model is up to date")
+        return
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.logs_dir / "sentiment_train.log"
+    logger.info("training the sentiment model (about 3 minutes, once; log: %s)", log_path)
+    command = [str(Path(sys.executable).with_name("supportbot")), "sentiment", "train"]
+    with log_path.open("w", encoding="utf-8") as log:
+        completed = subprocess.run(
+            command,
+            cwd=settings.home,
+            env=settings.child_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise SentimentModelError(
+            f"training the sentiment model failed (exit {completed.returncode})",
+            hint=f"see {log_path}",
+        )
+
+
+def load_sentiment_model(
+    settings: Settings,
+    embedder: SentenceTransformerEmbedder | None = None,
+    *,
+    folder: Path | None = None,
+) -> SentimentModel:
+    """The model in ``folder``, or the one in use: a configured checkpoint, or the built-in.
+
+    A folder with ``sentiment.json`` holds a built-in model; any other is read as a Hugging
+    Face text-classification checkpoint.
+    """
+    folder = folder or settings.sentiment_model or settings.sentiment_dir
+    if (folder / META_FILE).is_file():
+        return SentimentBranch.load(folder, embedder or embedder_for(settings))
+    if folder == settings.sentiment_dir:
+        raise SentimentModelError(
+            f"no sentiment model in {folder}",
+            hint="run `.venv/bin/supportbot sentiment train` (make run does it)",
+        )
+    return CheckpointSentiment(folder, threads=settings.torch_threads)
