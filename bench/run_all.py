@@ -1,7 +1,7 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
-REST latency, the widget's load cost in Chromium and socket.io round trips. ``--all`` adds
+REST latency, the widget's load cost in Chromium, socket.io round trips and sentiment. ``--all`` adds
 the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
 (~6 minutes) and the fresh-clone timings (~15 minutes).
 """
@@ -17,6 +17,7 @@ QUICK = [
     ["bench.latency"],
     ["bench.widget"],
     ["bench.socketio_rtt"],
+    ["bench.sentiment_eval"],
 ]
 SLOW = [["bench.nlu_eval", "--with-diet"], ["bench.kb_scale"], ["bench.fresh_machine"]]
 
