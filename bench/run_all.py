@@ -1,9 +1,9 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
-REST latency, the widget's load cost in Chromium, socket.io round trips and sentiment. ``--all`` adds
-the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
-(~6 minutes) and the fresh-clone timings (~15 minutes).
+REST latency, the widget's load cost in Chromium, socket.io round trips and sentiment.
+``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET reference
+cross-validation (~6 minutes) and the fresh-clone timings (~15 minutes).
 """
 
 from __future__ import annotations
