@@ -63,6 +63,19 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
+def supportbot_json(*args: str) -> dict[str, Any]:
+    """Run a ``supportbot`` command as a user would; its result is the last line of stdout."""
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("supportbot")), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     if len(ordered) == 1:

@@ -7,35 +7,21 @@ and records its JSON with the thresholds it used and what they were calibrated o
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import yaml
 
-from bench.common import PROJECT, write_result
+from bench.common import PROJECT, supportbot_json, write_result
 
 GOALS = {"top1": 0.92, "abstain_recall": 0.85}
-
-
-def supportbot(*args: str) -> dict[str, object]:
-    completed = subprocess.run(
-        [str(Path(sys.executable).with_name("supportbot")), *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         index = Path(tmp) / "index"
-        supportbot("kb", "build", "--out", str(index))
-        metrics = supportbot(
+        supportbot_json("kb", "build", "--out", str(index))
+        metrics = supportbot_json(
             "kb", "eval", "--index", str(index), "--queries", "bench/data/kb_queries_test.csv"
         )
     calibration = yaml.safe_load((PROJECT / "knowledge_base" / "search.yml").read_text())

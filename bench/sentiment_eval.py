@@ -11,32 +11,15 @@
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from bench.common import PROJECT, percentile, write_result
+from bench.common import PROJECT, percentile, supportbot_json, write_result
 from bot.sentiment import dataset
 from bot.sentiment.training import embedder_for, load_sentiment_model
 from bot.settings import Settings
 
 HELDOUT_CSV = PROJECT / "bench" / "data" / "sentiment_heldout.csv"
-
-
-def cli_eval() -> dict[str, object]:
-    command = [str(Path(sys.executable).with_name("supportbot")), "sentiment", "eval"]
-    completed = subprocess.run(
-        [*command, "--data", str(HELDOUT_CSV)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
 
 
 def baseline(train: list[dataset.Example], heldout: list[dataset.Example]) -> dict[str, float]:
@@ -90,7 +73,7 @@ def main() -> None:
                 "n": len(heldout),
                 "from_shop_messages": sum(e.source == "shop_messages.csv" for e in heldout),
             },
-            "model": cli_eval(),
+            "model": supportbot_json("sentiment", "eval", "--data", str(HELDOUT_CSV)),
             "baseline_logreg_on_frozen_embedding": baseline(train, heldout),
             "added_latency": added_latency(heldout),
         },

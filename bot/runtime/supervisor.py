@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -28,8 +27,14 @@ from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import parse, rasa_api_token
 from bot.runtime.processes import ManagedProcess
-from bot.runtime.training import ensure_trained, rasa_executable, tail
-from bot.sentiment.training import ensure_sentiment_model
+from bot.runtime.training import (
+    ensure_sentiment_model,
+    ensure_trained,
+    rasa_executable,
+    run_logged,
+    supportbot_executable,
+    tail,
+)
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,10 +44,6 @@ KB_POLL_SECONDS = 2.0
 #: A service may be restarted this many times within RESTART_WINDOW seconds.
 MAX_RESTARTS = 3
 RESTART_WINDOW = 600.0
-
-
-def supportbot_executable() -> str:
-    return str(Path(sys.executable).with_name("supportbot"))
 
 
 def index_is_current(settings: Settings, *, model_id: str) -> bool:
@@ -55,18 +56,8 @@ def index_is_current(settings: Settings, *, model_id: str) -> bool:
 
 def build_index_now(settings: Settings) -> None:
     """Run ``supportbot kb build`` in a child process (keeps torch out of the supervisor)."""
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.logs_dir / "kb_build.log"
-    with log_path.open("w", encoding="utf-8") as log:
-        completed = subprocess.run(
-            [supportbot_executable(), "kb", "build"],
-            cwd=settings.home,
-            env=settings.child_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-    if completed.returncode != 0:
+    if run_logged([supportbot_executable(), "kb", "build"], settings, log_path) != 0:
         raise ServiceError(
             f"building the knowledge-base index failed:\n{tail(log_path)}", hint=f"see {log_path}"
         )

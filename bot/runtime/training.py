@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
-from bot.errors import RasaModelError
+from bot.errors import RasaModelError, SentimentModelError
+from bot.sentiment.training import embedder_for, sentiment_is_current
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ def ensure_trained(settings: Settings, *, force: bool = False) -> Path:
     if target.is_file() and not force:
         logger.info("Rasa model is up to date: %s", target.name)
         return target
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = settings.logs_dir / "train.log"
     command = [
         rasa_executable(),
@@ -83,6 +83,41 @@ def ensure_trained(settings: Settings, *, force: bool = False) -> Path:
     ]  # fmt: skip
     logger.info("training the Rasa model (about a minute; log: %s)", log_path)
     started = time.monotonic()
+    returncode = run_logged(command, settings, log_path)
+    if returncode != 0 or not target.is_file():
+        raise RasaModelError(
+            f"rasa train failed (exit {returncode}):\n{tail(log_path)}",
+            hint=f"see {log_path}",
+        )
+    logger.info("trained %s in %.0fs", target.name, time.monotonic() - started)
+    _remove_old_models(settings, keep=target)
+    return target
+
+
+def ensure_sentiment_model(settings: Settings) -> None:
+    """Train the built-in sentiment model if it is missing or stale (not for a checkpoint)."""
+    if settings.sentiment_model is not None:
+        return
+    if sentiment_is_current(settings, embedder_for(settings)):
+        logger.info("sentiment model is up to date")
+        return
+    log_path = settings.logs_dir / "sentiment_train.log"
+    logger.info("training the sentiment model (about 3 minutes, once; log: %s)", log_path)
+    returncode = run_logged([supportbot_executable(), "sentiment", "train"], settings, log_path)
+    if returncode != 0:
+        raise SentimentModelError(
+            f"training the sentiment model failed (exit {returncode}):\n{tail(log_path)}",
+            hint=f"see {log_path}",
+        )
+
+
+def supportbot_executable() -> str:
+    return str(Path(sys.executable).with_name("supportbot"))
+
+
+def run_logged(command: list[str], settings: Settings, log_path: Path) -> int:
+    """Run a build step as a child process (keeps torch out of the caller); output to a log."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
         completed = subprocess.run(
             command,
@@ -92,14 +127,7 @@ def ensure_trained(settings: Settings, *, force: bool = False) -> Path:
             stderr=subprocess.STDOUT,
             check=False,
         )
-    if completed.returncode != 0 or not target.is_file():
-        raise RasaModelError(
-            f"rasa train failed (exit {completed.returncode}):\n{tail(log_path)}",
-            hint=f"see {log_path}",
-        )
-    logger.info("trained %s in %.0fs", target.name, time.monotonic() - started)
-    _remove_old_models(settings, keep=target)
-    return target
+    return completed.returncode
 
 
 def tail(path: Path, lines: int = 15) -> str:

@@ -1,16 +1,15 @@
 """Building the sentiment model from the project's labelled data, and loading the one in use.
 
-``ensure_sentiment_model`` is what ``make run`` and the tests call: it trains the built-in
+``bot.runtime.training.ensure_sentiment_model`` (what ``make run`` calls) retrains the built-in
 model when it is missing or was trained from other data, another embedding model or another
-recipe (a fingerprint in ``sentiment.json``), and otherwise does nothing.
+recipe: ``sentiment_is_current`` compares the fingerprint in ``sentiment.json``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -85,9 +84,7 @@ def train(
     return metrics
 
 
-def is_current(settings: Settings, embedder: SentenceTransformerEmbedder) -> bool:
-    import json
-
+def sentiment_is_current(settings: Settings, embedder: SentenceTransformerEmbedder) -> bool:
     meta_file = settings.sentiment_dir / META_FILE
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
@@ -96,36 +93,6 @@ def is_current(settings: Settings, embedder: SentenceTransformerEmbedder) -> boo
     return bool(
         meta.get("fingerprint") == expected_fingerprint(settings.sentiment_data_dir, embedder)
     )
-
-
-def ensure_sentiment_model(settings: Settings) -> None:
-    """Train the built-in model if it is missing or stale (not when a checkpoint is used).
-
-    Trains in a child process (`supportbot sentiment train`), so the caller never loads torch.
-    """
-    if settings.sentiment_model is not None:
-        return
-    if is_current(settings, embedder_for(settings)):
-        logger.info("sentiment model is up to date")
-        return
-    settings.logs_dir.mkdir(parents=True, exist_ok=True)
-    log_path = settings.logs_dir / "sentiment_train.log"
-    logger.info("training the sentiment model (about 3 minutes, once; log: %s)", log_path)
-    command = [str(Path(sys.executable).with_name("supportbot")), "sentiment", "train"]
-    with log_path.open("w", encoding="utf-8") as log:
-        completed = subprocess.run(
-            command,
-            cwd=settings.home,
-            env=settings.child_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-    if completed.returncode != 0:
-        raise SentimentModelError(
-            f"training the sentiment model failed (exit {completed.returncode})",
-            hint=f"see {log_path}",
-        )
 
 
 def load_sentiment_model(
