@@ -18,10 +18,12 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.chat import Reply
+from bot.chat import TALK_TO_A_PERSON, Reply
 from bot.embeddings.base import Vectors
 from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 from bot.errors import SupportBotError
+from bot.escalation import Decision, Level, Turn, turns_from_events
+from bot.escalation.replies import offer_reply
 from bot.services import Services, default_services
 from bot.text import TextFlag, parse_flags
 
@@ -40,6 +42,8 @@ class SupportAction(Action, ABC):
 
     #: The action's name in domain.yml.
     action_name: str = ""
+    #: Add the escalation policy's offer of a person, when it made one for this message.
+    adds_pending_offer: bool = True
 
     def __init__(self, services: Services | None = None) -> None:
         self._services = services
@@ -67,13 +71,34 @@ class SupportAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         try:
-            return self.respond(dispatcher, tracker)
+            events = self.respond(dispatcher, tracker)
+            if self.adds_pending_offer:
+                self._add_pending_offer(dispatcher, tracker)
+            return events
         except SupportBotError as exc:
             logger.error("%s failed in conversation %s: %s", self.name(), tracker.sender_id, exc)
         except Exception:
             logger.exception("%s failed in conversation %s", self.name(), tracker.sender_id)
         dispatcher.utter_message(text=self._sorry_text())
         return []
+
+    def _add_pending_offer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The policy decided to offer a person after this message: add it below the reply."""
+        try:
+            _turns, decision = recorded_escalation(tracker)
+            if decision is None or decision.level is not Level.OFFER:
+                return
+            facts = self.services.business_facts()
+        except Exception:  # the answer is out; a missing offer is not worth an apology
+            logger.exception("offer of a person failed in conversation %s", tracker.sender_id)
+            return
+        for message in dispatcher.messages:
+            payloads = {b.get("payload") for b in message.get("buttons") or []}
+            if TALK_TO_A_PERSON.payload in payloads or facts.contact.phone in (
+                message.get("text") or ""
+            ):
+                return  # the reply already offers a person
+        utter(dispatcher, offer_reply(facts, self.services.clock(), decision))
 
     def _sorry_text(self) -> str:
         try:
@@ -90,6 +115,12 @@ def utter(dispatcher: CollectingDispatcher, *replies: Reply) -> None:
             text=reply.text,
             buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
         )
+
+
+def recorded_escalation(tracker: Tracker) -> tuple[list[Turn], Decision | None]:
+    """The session's turns, and the escalation recorded for the latest message (if any)."""
+    turns = turns_from_events(tracker.events)
+    return turns, Decision.from_record(turns[-1].escalation) if turns else None
 
 
 def text_flags(tracker: Tracker) -> frozenset[TextFlag]:

@@ -1,9 +1,10 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
-REST latency, the widget's load cost in Chromium, socket.io round trips and sentiment.
-``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET reference
-cross-validation (~6 minutes) and the fresh-clone timings (~15 minutes).
+REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment and
+escalation. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
+reference cross-validation (~6 minutes), the fresh-clone timings (~15 minutes) and the
+sentiment recipe search (~35 minutes).
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ QUICK = [
     ["bench.widget"],
     ["bench.socketio_rtt"],
     ["bench.sentiment_eval"],
+    ["bench.escalation_eval"],
 ]
-SLOW = [["bench.nlu_eval", "--with-diet"], ["bench.kb_scale"], ["bench.fresh_machine"]]
+SLOW = [
+    ["bench.nlu_eval", "--with-diet"],
+    ["bench.kb_scale"],
+    ["bench.fresh_machine"],
+    ["bench.sentiment_tuning"],
+]
 
 
 def main() -> int:

@@ -25,9 +25,14 @@ def encode_vector(vector: Vectors, *, model_id: str) -> dict[str, Any]:
     return {"model": model_id, "dtype": "float16", "vector": base64.b64encode(data).decode("ascii")}
 
 
-def decode_vector(payload: object, *, model_id: str, dimension: int) -> Vectors | None:
-    """The vector, if ``payload`` holds one from ``model_id`` with ``dimension`` values."""
-    if not isinstance(payload, dict) or payload.get("model") != model_id:
+def decode_vector(
+    payload: object, *, model_id: str | None, dimension: int | None
+) -> Vectors | None:
+    """The vector, if ``payload`` holds one from ``model_id`` with ``dimension`` values.
+
+    ``None`` for either accepts any (when only vectors of one payload family are compared).
+    """
+    if not isinstance(payload, dict) or (model_id is not None and payload.get("model") != model_id):
         return None
     if payload.get("dtype") != "float16" or not isinstance(payload.get("vector"), str):
         return None
@@ -36,7 +41,9 @@ def decode_vector(payload: object, *, model_id: str, dimension: int) -> Vectors 
         vector = np.frombuffer(raw, dtype=np.float16).astype(np.float32)
     except ValueError:
         return None
-    if vector.shape != (dimension,) or not np.isfinite(vector).all():
+    if vector.ndim != 1 or (dimension is not None and vector.shape != (dimension,)):
+        return None
+    if not vector.size or not np.isfinite(vector).all():
         return None
     norm = float(np.linalg.norm(vector))
     return (vector / norm).reshape(1, -1) if norm > 0 else None

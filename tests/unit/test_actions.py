@@ -16,7 +16,7 @@ from actions.fallback import (
 )
 from actions.greeting import ActionGreet
 from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowledgeBase
-from actions.people import ActionHandleComplaint, ActionOfferHuman
+from actions.people import ActionHandoff, ActionOfferPerson
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
 from bot.services import Services
@@ -32,8 +32,12 @@ def tracker(
     flags: list[str] | None = None,
     slots: dict[str, Any] | None = None,
     earlier: list[tuple[str, str]] | None = None,
+    escalation: dict[str, Any] | None = None,
 ) -> Tracker:
-    """A tracker whose latest message is ``text``; ``earlier`` are (text, intent) before it."""
+    """A tracker whose latest message is ``text``; ``earlier`` are (text, intent) before it.
+
+    ``escalation``: what the escalation policy recorded for the latest message.
+    """
     message = {
         "text": text,
         "intent": {"name": intent, "confidence": confidence},
@@ -54,6 +58,8 @@ def tracker(
         )
         events.append({"event": "action", "name": "some_action"})
     events.append({"event": "user", "text": text, "parse_data": message})
+    if escalation is not None:
+        events.append({"event": "slot", "name": "escalation", "value": escalation})
     return Tracker("conversation-1", slots or {}, message, events, False, None, {}, "action_listen")
 
 
@@ -248,16 +254,95 @@ def test_asking_for_a_person_gets_an_honest_answer(
         settings, clock=request.getfixturevalue(clock_fixture), searcher=demo_searcher
     )
 
-    messages, _ = run(ActionOfferHuman(services), tracker("human please", "request_human"))
+    messages, _ = run(ActionHandoff(services), tracker("human please", "request_human"))
 
     assert expected in messages[0]["text"]
 
 
+def test_handoff_without_the_policy_records_its_own_reason(services):
+    _, events = run(ActionHandoff(services), tracker("human please", "request_human"))
+
+    record = slot(events, "escalation")
+    assert (record["level"], record["reason"], record["priority"]) == (
+        "handover",
+        "asked for a person",
+        "normal",
+    )
+
+
+def test_handoff_keeps_the_policy_reason_and_says_sorry_to_an_angry_customer(services):
+    recorded = {
+        "level": "handover",
+        "reason": "negative message (0.99) + shouting",
+        "priority": "high",
+        "trigger": "strong_anger",
+        "turn": 1,
+    }
+
+    messages, events = run(
+        ActionHandoff(services), tracker("WHERE IS IT", "ask_order_status", escalation=recorded)
+    )
+
+    assert events == []  # already recorded by the policy
+    assert messages[0]["text"].startswith("I'm sorry about this. Let's get you to a person.")
+    assert "working now" in messages[0]["text"]
+
+
 def test_a_complaint_is_acknowledged_with_the_commitment(services):
-    messages, _ = run(ActionHandleComplaint(services), tracker("this is unacceptable", "complaint"))
+    messages, events = run(ActionHandoff(services), tracker("this is unacceptable", "complaint"))
 
     assert messages[0]["text"].startswith("I'm sorry")
     assert "4 working hours" in messages[0]["text"]
+    assert slot(events, "escalation")["priority"] == "high"
+
+
+OFFER = {"level": "offer", "reason": "2 fallbacks", "priority": "normal", "trigger": "failures"}
+
+
+@pytest.mark.parametrize(
+    ("clock_fixture", "expected"),
+    [("open_clock", "they're working now"), ("closed_clock", "isn't working right now")],
+)
+def test_the_offer_of_a_person_is_honest_about_hours(
+    request, settings, demo_searcher, clock_fixture, expected
+):
+    services = Services(
+        settings, clock=request.getfixturevalue(clock_fixture), searcher=demo_searcher
+    )
+
+    messages, _ = run(ActionOfferPerson(services), tracker("no", "deny", escalation=OFFER))
+
+    assert messages[0]["text"].startswith("Sorry I haven't managed to sort this out for you.")
+    assert expected in messages[0]["text"]
+    assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/request_human"}]
+
+
+def test_an_answer_gets_the_pending_offer_below_it(services):
+    messages, _ = run(
+        ActionAnswerFromKnowledgeBase(services),
+        tracker("how do I return an item", "ask_returns", escalation=OFFER),
+    )
+
+    assert [m["text"] for m in messages[1:2]] == ["Did that answer your question?"]
+    assert messages[-1]["text"].startswith("Sorry I haven't managed")
+    assert messages[-1]["buttons"][0]["payload"] == "/request_human"
+
+
+def test_no_offer_is_added_without_a_decision_for_this_message(services):
+    messages, _ = run(
+        ActionAnswerFromKnowledgeBase(services), tracker("how do I return an item", "ask_returns")
+    )
+
+    assert not any("keep trying" in m.get("text", "") for m in messages)
+
+
+def test_a_reply_that_already_offers_a_person_gets_no_second_offer(services):
+    messages, _ = run(
+        ActionHandleNotHelpful(services),
+        tracker("that didn't help", "not_helpful", escalation=OFFER),
+    )
+
+    assert len(messages) == 1
 
 
 def test_out_of_scope_is_declined_with_the_domain_response(services):

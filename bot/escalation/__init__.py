@@ -1,0 +1,28 @@
+"""When to bring in a person: signals over the whole conversation, and the decision."""
+
+from bot.escalation.decision import (
+    Decision,
+    EscalationConfig,
+    Level,
+    Priority,
+    Signals,
+    assess,
+    read_signals,
+)
+from bot.escalation.history import ESCALATION_SLOT, Turn, turns_from_events
+from bot.escalation.markers import Markers, read_markers
+
+__all__ = [
+    "ESCALATION_SLOT",
+    "Decision",
+    "EscalationConfig",
+    "Level",
+    "Markers",
+    "Priority",
+    "Signals",
+    "Turn",
+    "assess",
+    "read_markers",
+    "read_signals",
+    "turns_from_events",
+]

@@ -1,0 +1,95 @@
+"""The customer's side of a conversation, turn by turn, as the escalation rules read it.
+
+Built from Rasa tracker events in their JSON form (the Rasa policy converts its tracker; the
+benchmark and the reports read the same form from the conversation store). Only the current
+session counts: a customer who comes back tomorrow starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.embeddings.base import Vectors
+from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
+
+#: The slot the escalation decision is recorded in (one JSON object per escalation).
+ESCALATION_SLOT = "escalation"
+#: Set by an action whenever it answered from the knowledge base.
+ANSWER_SLOT = "last_article"
+#: Bot actions that mean "I did not understand" (unless they still found an answer).
+FALLBACK_ACTIONS = frozenset(
+    {"action_handle_low_confidence", "action_default_fallback", "utter_default"}
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One customer message and what the bot did about it."""
+
+    number: int  # 1 for the session's first customer message
+    text: str
+    intent: str | None
+    sentiment: Mapping[str, float] | None  # label -> probability; None: no reading (a button)
+    vector: Vectors | None = field(default=None, compare=False, repr=False)
+    bot_actions: tuple[str, ...] = ()
+    answered: bool = False  # the bot replied with a knowledge-base answer
+    escalation: Mapping[str, Any] | None = None  # recorded in this turn
+
+    @property
+    def negative(self) -> float | None:
+        return None if self.sentiment is None else float(self.sentiment.get("negative", 0.0))
+
+    @property
+    def fell_back(self) -> bool:
+        """The bot replied with a fallback and found no answer."""
+        return not self.answered and any(a in FALLBACK_ACTIONS for a in self.bot_actions)
+
+
+def turns_from_events(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
+    """The customer turns of the latest session, oldest first."""
+    turns: list[dict[str, Any]] = []
+    number = 0
+    for event in events:
+        kind = event.get("event")
+        if kind in ("session_started", "restart"):
+            turns, number = [], 0
+        elif kind == "user":
+            number += 1
+            turns.append(_user_turn(event, number))
+        elif not turns:
+            continue
+        elif kind == "action":
+            name = event.get("name")
+            if name and name != "action_listen":
+                turns[-1]["bot_actions"].append(name)
+        elif kind == "slot":
+            if event.get("name") == ANSWER_SLOT and event.get("value"):
+                turns[-1]["answered"] = True
+            elif event.get("name") == ESCALATION_SLOT and isinstance(event.get("value"), dict):
+                turns[-1]["escalation"] = event["value"]
+    return [Turn(**{**t, "bot_actions": tuple(t["bot_actions"])}) for t in turns]
+
+
+def _user_turn(event: Mapping[str, Any], number: int) -> dict[str, Any]:
+    parse = event.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    sentiment = (parse.get("sentiment") or {}).get("scores")
+    return {
+        "number": number,
+        "text": event.get("text") or "",
+        "intent": intent,
+        "sentiment": sentiment if isinstance(sentiment, dict) and sentiment else None,
+        "vector": _vector(parse.get(TEXT_EMBEDDING)),
+        "bot_actions": [],
+        "answered": False,
+        "escalation": None,
+    }
+
+
+def _vector(payload: Any) -> Vectors | None:
+    if not isinstance(payload, dict):
+        return None
+    vector = decode_vector(payload, model_id=payload.get("model"), dimension=None)
+    return None if vector is None else vector.reshape(-1)
