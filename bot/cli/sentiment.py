@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.cli.output import emit_json, info
 from bot.sentiment import dataset
 from bot.sentiment.evaluation import evaluate
-from bot.sentiment.training import embedder_for, load_sentiment_model, train
+from bot.sentiment.training import RECIPE, embedder_for, load_sentiment_model, train
 from bot.services import Services
 
 
@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--data", type=Path, help="folder of labelled CSVs (default: data/sentiment/)"
     )
     train_cmd.add_argument("--out", type=Path, help="model folder (default: models/sentiment/)")
-    train_cmd.add_argument("--epochs", type=int, default=3)
+    train_cmd.add_argument(
+        "--epochs", type=int, default=int(RECIPE["epochs"]), help="default: %(default)s"
+    )
     train_cmd.set_defaults(handler=_train)
 
     eval_cmd = commands.add_parser(

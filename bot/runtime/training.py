@@ -102,7 +102,7 @@ def ensure_sentiment_model(settings: Settings) -> None:
         logger.info("sentiment model is up to date")
         return
     log_path = settings.logs_dir / "sentiment_train.log"
-    logger.info("training the sentiment model (about 3 minutes, once; log: %s)", log_path)
+    logger.info("training the sentiment model (about 5 minutes, once; log: %s)", log_path)
     returncode = run_logged([supportbot_executable(), "sentiment", "train"], settings, log_path)
     if returncode != 0:
         raise SentimentModelError(

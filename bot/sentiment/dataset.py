@@ -83,17 +83,17 @@ def load_folder(folder: Path) -> list[Example]:
     return [example for file in files for example in read_labelled_csv(file)]
 
 
-def is_heldout(text: str) -> bool:
-    digest = hashlib.sha1(text.lower().encode("utf-8")).digest()
+def is_heldout(text: str, salt: str = "") -> bool:
+    digest = hashlib.sha1((salt + text.lower()).encode("utf-8")).digest()
     return int.from_bytes(digest[:4], "big") % 100 < HELDOUT_PERCENT
 
 
-def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
-    """``(train, heldout)``."""
+def split(examples: Iterable[Example], salt: str = "") -> tuple[list[Example], list[Example]]:
+    """``(train, heldout)``; another ``salt`` draws another fifth (e.g. a validation part)."""
     train: list[Example] = []
     heldout: list[Example] = []
     for example in examples:
-        (heldout if is_heldout(example.text) else train).append(example)
+        (heldout if is_heldout(example.text, salt) else train).append(example)
     return train, heldout
 
 
