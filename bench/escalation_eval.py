@@ -37,6 +37,7 @@ SWEEP = {
     "angry_negative": (0.8, 0.9),
     "offer_failures": (1, 2),
     "offer_negative_turns": (2, 3),
+    "repeat_similarity": (0.7, 0.75, 0.8, 0.85),
 }
 
 
@@ -143,6 +144,7 @@ def scores(outcomes: list[Outcome]) -> dict[str, Any]:
         if hits
         else None,
         "turns_late": late,
+        "late_ids": [o.id for o in hits if o.by_turn and o.first_turn > o.by_turn],  # type: ignore[operator]
         "false_alarms": [o.id for o in escalated if o.expect is Level.KEEP],
         "missed": [o.id for o in due if o.first_turn is None],
     }
@@ -182,7 +184,8 @@ def _headline(s: dict[str, Any]) -> dict[str, Any]:
         "precision": precision,
         "recall_in_time": in_time,
         "f1_in_time": round(f1, 3),
-        "false_alarms": len(s["false_alarms"]),
+        "false_alarms": s["false_alarms"],
+        "missed_or_late": s["missed"] + s["late_ids"],
         "due": due,
     }
 

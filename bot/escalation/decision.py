@@ -75,15 +75,15 @@ class Priority(enum.StrEnum):
 class EscalationConfig:
     """Thresholds of the rules; defaults chosen on bench/escalation_eval.py."""
 
-    negative_threshold: float = 0.5
+    negative_threshold: float = 0.8
     angry_negative: float = 0.9
-    offer_negative: float = 0.97
-    offer_negative_turns: int = 2
+    offer_negative: float = 0.99
+    offer_negative_turns: int = 3
     handover_negative_turns: int = 3
     negativity_rise: float = 0.5
     offer_failures: int = 2
     handover_failures: int = 3
-    repeat_similarity: float = 0.85
+    repeat_similarity: float = 0.7
     turns_between_offers: int = 3
 
     @classmethod

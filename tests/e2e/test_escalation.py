@@ -58,14 +58,14 @@ def test_a_customer_the_bot_keeps_failing_is_offered_a_person_within_three_turns
     sender, turns = conversation(
         running_bot,
         "how do I change the email on my account",
+        "sorry, I meant how I change the email address my account uses",
         "that didn't help",
-        "how do I change the email address on my account",
     )
 
     [record] = escalations(running_bot, sender)
     assert record["turn"] <= 3
     assert record["trigger"] == "failures"
-    assert "that didn't help" in record["reason"]
+    assert "that didn't help" in record["reason"] or "same question" in record["reason"]
     assert offers_a_person(turns[record["turn"] - 1])
 
 
@@ -92,24 +92,20 @@ def test_a_complaint_is_handed_over_with_high_priority(running_bot):
     assert "working hours" in replies[0]["text"]
 
 
+NOT_HELPED = ("how do I change the email on my account", "that didn't help")
+
+
 def test_an_offer_is_not_repeated_on_the_next_message(running_bot):
-    sender, turns = conversation(
-        running_bot,
-        "this is the worst service I have ever had, three weeks and nothing",
-        "where is my order",
-    )
+    sender, turns = conversation(running_bot, *NOT_HELPED, "and where is my order?")
 
     records = escalations(running_bot, sender)
-    assert [r["turn"] for r in records] == [1]
-    assert records[0]["level"] == "offer"
-    assert offers_a_person(turns[0])
-    assert not any("keep trying" in r.get("text", "") for r in turns[1])
+    assert [(r["turn"], r["level"]) for r in records] == [(2, "offer")]
+    assert offers_a_person(turns[1])
+    assert not any("keep trying" in r.get("text", "") for r in turns[2])
 
 
 def test_asking_for_a_person_after_an_offer_hands_over(running_bot):
-    sender, _ = conversation(
-        running_bot, "this is the worst service I have ever had, three weeks and nothing"
-    )
+    sender, _ = conversation(running_bot, *NOT_HELPED)
     running_bot.say(sender, TALK_TO_A_PERSON)  # the offer's button
 
     levels = [r["level"] for r in escalations(running_bot, sender)]
