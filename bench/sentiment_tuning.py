@@ -9,37 +9,52 @@ Grid: how many top encoder layers are fine-tuned (``from_layer`` 3 or 4 of 6), t
 learning rate and the number of epochs. Selection: the best validation negative-class F1;
 a tie within 0.002 goes to the cheaper recipe (fewer layers per message, then fewer epochs).
 Takes about half an hour on 2 cores.
+
+Then, for the recipe in use, the decision threshold of the negative class (``negative_at``:
+a message is negative from that probability on): the same validation part, thresholds
+0.30-0.50 against the plain likeliest label; a tie within 0.002 keeps the plain label.
+``--negative-at`` runs only this second step (about 5 minutes).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import sys
 import time
 from typing import Any
 
 from bench.common import PROJECT, write_result
 from bot.sentiment import dataset
+from bot.sentiment.base import Sentiment
 from bot.sentiment.branch import SentimentBranch
-from bot.sentiment.evaluation import evaluate
+from bot.sentiment.evaluation import class_scores, evaluate
 from bot.sentiment.training import RECIPE, embedder_for
 from bot.settings import Settings
 
 GRID = {"from_layer": (3, 4), "learning_rate": (1e-4, 2e-4), "epochs": (3, 4)}
 TIE = 0.002
+THRESHOLDS = (0.30, 0.35, 0.40, 0.45, 0.50)
+RESULT = PROJECT / "bench" / "results" / "sentiment_tuning.json"
+
+
+def trained(recipe: dict[str, Any], fit: list[dataset.Example]) -> SentimentBranch:
+    embedder = embedder_for(Settings.from_env(), threads=2)
+    branch = SentimentBranch.initial(embedder, int(recipe["from_layer"]))
+    branch.train(
+        [e.text for e in fit],
+        [e.label for e in fit],
+        epochs=int(recipe["epochs"]),
+        learning_rate=float(recipe["learning_rate"]),
+    )
+    return branch
 
 
 def run(
     recipe: dict[str, Any], fit: list[dataset.Example], validation: list[dataset.Example]
 ) -> dict[str, Any]:
-    embedder = embedder_for(Settings.from_env(), threads=2)
     started = time.monotonic()
-    branch = SentimentBranch.initial(embedder, recipe["from_layer"])
-    branch.train(
-        [e.text for e in fit],
-        [e.label for e in fit],
-        epochs=recipe["epochs"],
-        learning_rate=recipe["learning_rate"],
-    )
+    branch = trained(recipe, fit)
     metrics = evaluate(branch, validation, timed=False)
     return {
         **recipe,
@@ -56,9 +71,39 @@ def choose(results: list[dict[str, Any]]) -> dict[str, Any]:
     return min(close, key=lambda r: (-r["from_layer"], r["epochs"], -r["negative_f1"]))
 
 
+def negative_at(fit: list[dataset.Example], validation: list[dataset.Example]) -> dict[str, Any]:
+    """The negative-class threshold for the recipe in use, on the validation part."""
+    branch = trained(RECIPE, fit)
+    readings = branch.predict([e.text for e in validation])
+    gold = [e.label for e in validation]
+
+    def f1(threshold: float | None) -> float:
+        predicted = [
+            Sentiment.from_scores(r.scores, model="", negative_at=threshold).label for r in readings
+        ]
+        return class_scores(gold, predicted, "negative")[2]
+
+    plain = f1(None)
+    scores = {f"{t:.2f}": f1(t) for t in THRESHOLDS}
+    best = max(THRESHOLDS, key=lambda t: (scores[f"{t:.2f}"], t))
+    chosen = best if scores[f"{best:.2f}"] > plain + TIE else None
+    return {
+        "recipe": {k: RECIPE[k] for k in GRID},
+        "plain_likeliest_label_f1": plain,
+        "negative_f1_by_threshold": scores,
+        "chosen": chosen,
+    }
+
+
 def main() -> None:
     train, _heldout = dataset.split(dataset.load_folder(PROJECT / "data" / "sentiment"))
     fit, validation = dataset.split(train, salt="validation")
+    if "--negative-at" in sys.argv:
+        result = json.loads(RESULT.read_text(encoding="utf-8"))
+        result = {k: v for k, v in result.items() if k not in ("benchmark", "date", "machine")}
+        result.setdefault("grid_date", json.loads(RESULT.read_text(encoding="utf-8"))["date"])
+        write_result("sentiment_tuning", {**result, "negative_at": negative_at(fit, validation)})
+        return
     results = []
     for values in itertools.product(*GRID.values()):
         recipe = dict(zip(GRID, values, strict=True))
@@ -77,6 +122,7 @@ def main() -> None:
             "results": results,
             "chosen": chosen,
             "recipe_in_use": {k: RECIPE[k] for k in GRID},
+            "negative_at": negative_at(fit, validation),
         },
     )
 

@@ -36,7 +36,19 @@ class Sentiment:
         }
 
     @classmethod
-    def from_scores(cls, scores: dict[str, float], *, model: str) -> Sentiment:
+    def from_scores(
+        cls, scores: dict[str, float], *, model: str, negative_at: float | None = None
+    ) -> Sentiment:
+        """The likeliest label; with ``negative_at``, negative from that probability on.
+
+        ``negative_at`` is the built-in model's decision threshold for the class that matters
+        for escalation, chosen on validation data; the scores are left as they are.
+        """
+        if negative_at is not None:
+            if scores.get("negative", 0.0) >= negative_at:
+                return cls(label="negative", scores=scores, model=model)
+            others = {k: v for k, v in scores.items() if k != "negative"}
+            return cls(label=max(others, key=lambda k: others[k]), scores=scores, model=model)
         label = max(scores, key=lambda name: scores[name])
         return cls(label=label, scores=scores, model=model)
 

@@ -112,7 +112,11 @@ class SentimentBranch:
                 hidden, mask = batch.states(index, self.from_layer)
                 probabilities = torch.softmax(self.logits(hidden, mask), dim=-1)[0].tolist()
                 scores = dict(zip(LABELS, probabilities, strict=True))
-                results.append(Sentiment.from_scores(scores, model=self.model_id))
+                results.append(
+                    Sentiment.from_scores(
+                        scores, model=self.model_id, negative_at=self.meta.get("negative_at")
+                    )
+                )
         return results
 
     def train(

@@ -37,7 +37,7 @@ def evaluate(
         "accuracy": _round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)),
     }
     for label in LABELS:
-        precision, recall, f1 = _class_scores(gold, predicted, label)
+        precision, recall, f1 = class_scores(gold, predicted, label)
         result |= {f"{label}_precision": precision, f"{label}_recall": recall, f"{label}_f1": f1}
     result["macro_f1"] = _round(statistics.fmean(result[f"{label}_f1"] for label in LABELS))
     result["confusion"] = {
@@ -55,7 +55,7 @@ def evaluate(
     return result
 
 
-def _class_scores(gold: list[str], predicted: list[str], label: str) -> tuple[float, float, float]:
+def class_scores(gold: list[str], predicted: list[str], label: str) -> tuple[float, float, float]:
     true_positive = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
     predicted_count = predicted.count(label)
     gold_count = gold.count(label)

@@ -27,9 +27,16 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: How the built-in model is trained; part of its fingerprint. Chosen on a validation part of
-#: the training split (bench/sentiment_tuning.py, bench/results/sentiment_tuning.json).
-RECIPE = {"version": 2, "from_layer": DEFAULT_FROM_LAYER, "epochs": 4, "learning_rate": 2e-4}
+#: How the built-in model is trained, and its negative-class threshold (``negative_at``); part
+#: of its fingerprint. Chosen on a validation part of the training split
+#: (bench/sentiment_tuning.py, bench/results/sentiment_tuning.json).
+RECIPE = {
+    "version": 2,
+    "from_layer": DEFAULT_FROM_LAYER,
+    "epochs": 4,
+    "learning_rate": 2e-4,
+    "negative_at": 0.3,
+}
 
 
 def embedder_for(settings: Settings, *, threads: int | None = None) -> SentenceTransformerEmbedder:
@@ -69,6 +76,7 @@ def train(
     )
     seconds = round(time.monotonic() - started, 1)
     branch.meta["fingerprint"] = expected_fingerprint(data_dir, embedder)
+    branch.meta["negative_at"] = RECIPE.get("negative_at")
     metrics = evaluate(branch, heldout, timed=False)
     branch.save(
         out,

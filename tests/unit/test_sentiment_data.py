@@ -52,6 +52,18 @@ def test_the_split_is_fixed_and_keeps_repeated_texts_together():
     assert is_heldout("Where is my parcel") == is_heldout("where is my parcel")
 
 
+def test_a_salted_split_draws_another_fifth_for_validation():
+    train, _ = split(load_folder(PROJECT / "data" / "sentiment"))
+
+    fit, validation = split(train, salt="validation")
+
+    assert 0.17 < len(validation) / len(train) < 0.23
+    assert len(fit) + len(validation) == len(train)
+    assert all(is_heldout(e.text, "validation") for e in validation)
+    assert not any(is_heldout(e.text, "validation") for e in fit)
+    assert not any(is_heldout(e.text) for e in fit + validation)  # held-out stays out
+
+
 def test_the_shipped_data_has_all_three_classes_from_both_sources():
     examples = load_folder(PROJECT / "data" / "sentiment")
 
@@ -109,3 +121,19 @@ def test_checkpoint_labels_are_mapped(id2label, expected):
 def test_unreadable_checkpoint_labels_are_refused():
     with pytest.raises(Exception, match="cannot tell which"):
         label_mapping({0: "joy", 1: "anger", 2: "fear"})
+
+
+@pytest.mark.parametrize(
+    ("scores", "negative_at", "label"),
+    [
+        ({"negative": 0.35, "neutral": 0.45, "positive": 0.20}, None, "neutral"),
+        ({"negative": 0.35, "neutral": 0.45, "positive": 0.20}, 0.3, "negative"),
+        ({"negative": 0.25, "neutral": 0.30, "positive": 0.45}, 0.3, "positive"),
+        ({"negative": 0.45, "neutral": 0.30, "positive": 0.25}, 0.5, "neutral"),
+    ],
+)
+def test_sentiment_label_follows_the_negative_threshold(scores, negative_at, label):
+    sentiment = Sentiment.from_scores(scores, model="m", negative_at=negative_at)
+
+    assert sentiment.label == label
+    assert sentiment.scores == scores
