@@ -63,3 +63,11 @@ class SentimentModelError(SupportBotError):
 
 class SentimentDataError(SentimentModelError):
     """A labelled sentiment file cannot be read."""
+
+
+class HandoffError(SupportBotError):
+    """The handoff to a person could not be done as asked."""
+
+
+class HandoffTransitionError(HandoffError):
+    """An action that the handoff's current status does not allow (or someone was faster)."""

@@ -21,7 +21,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.errors import SupportBotError
+from bot.errors import HandoffTransitionError
 
 
 class Status(enum.StrEnum):
@@ -68,10 +68,6 @@ TRANSITIONS: dict[tuple[Status | None, Action], Status] = {
     (Status.ASSIGNED, Action.RELEASE): Status.RELEASED,
     (Status.ASSIGNED, Action.ABANDON): Status.ABANDONED,
 }
-
-
-class HandoffTransitionError(SupportBotError):
-    """An action that the handoff's current status does not allow."""
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.handoff.lifecycle import (
-    TRANSITIONS,
-    Action,
-    HandoffTransitionError,
-    Status,
-    next_status,
-    transition,
-)
+from bot.errors import HandoffTransitionError
+from bot.handoff.lifecycle import TRANSITIONS, Action, Status, next_status, transition
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 

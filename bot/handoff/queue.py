@@ -1,0 +1,444 @@
+"""``SqlHandoffQueue``: the handoff queue and agent presence, kept in the database.
+
+Nothing lives only in memory, so several server processes can share the queue and a restart
+loses nothing: waiting customers keep their places. Every status change is a conditional
+``UPDATE ... WHERE status = <expected>`` inside one transaction, so when two agents claim the
+same conversation at once exactly one wins; the other gets ``HandoffTransitionError``. Each
+change is also written to ``handoff_events`` (who, why, when: ``bot.handoff.lifecycle``).
+
+Order: priority first (high before normal), then the time the customer started waiting
+(a requeued customer keeps their original time, so an agent dropping out never sends them to
+the back). Assignment: an agent claims, or ``assign_next`` gives the head of the queue to the
+online agent with the fewest conversations, within each agent's capacity.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.errors import HandoffError, HandoffTransitionError
+from bot.handoff.lifecycle import Action, Status, Transition, transition
+from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
+
+PRIORITY_RANK = {"high": 0, "normal": 1}
+
+metadata = sa.MetaData()
+handoffs = sa.Table(
+    "handoffs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("priority_rank", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("agent", sa.String(255)),
+    sa.Column("assigned_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("note", sa.Text),
+)
+handoff_events = sa.Table(
+    "handoff_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("handoff_id", sa.String(36), nullable=False, index=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+agent_presence = sa.Table(
+    "agent_presence",
+    metadata,
+    sa.Column("agent", sa.String(255), primary_key=True),
+    sa.Column("presence", sa.String(16), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class Presence(enum.StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: str
+    conversation_id: str
+    channel: str
+    status: Status
+    priority: str
+    reason: str
+    requested_at: datetime
+    waiting_since: datetime
+    agent: str | None = None
+    assigned_at: datetime | None = None
+    ended_at: datetime | None = None
+    note: str | None = None
+
+
+class SqlHandoffQueue:
+    """The queue in any database SQLAlchemy supports (SQLite by default)."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = sa.create_engine(url, future=True)
+        metadata.create_all(self._engine)
+
+    @classmethod
+    def sqlite(cls, path: str) -> SqlHandoffQueue:
+        return cls(f"sqlite:///{path}")
+
+    # -- requests and reading -------------------------------------------------------------
+
+    def request(
+        self,
+        conversation_id: str,
+        *,
+        channel: str,
+        reason: str,
+        priority: str,
+        actor: str,
+        now: datetime,
+    ) -> Handoff:
+        """Queue the conversation; if it already waits or talks to an agent, that handoff."""
+        if priority not in PRIORITY_RANK:
+            raise HandoffError(f"priority must be one of {', '.join(PRIORITY_RANK)}")
+        with self._engine.begin() as db:
+            open_one = self._open_for(db, conversation_id)
+            if open_one is not None:
+                return open_one
+            handoff_id = uuid.uuid4().hex
+            now = _utc(now)
+            record = transition(
+                handoff_id, None, Action.REQUEST, actor=actor, reason=reason, at=now
+            )
+            db.execute(
+                handoffs.insert().values(
+                    id=handoff_id,
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    status=record.after.value,
+                    priority=priority,
+                    priority_rank=PRIORITY_RANK[priority],
+                    reason=reason,
+                    requested_at=now,
+                    waiting_since=now,
+                )
+            )
+            self._log(db, record)
+            return self._get(db, handoff_id)
+
+    def get(self, handoff_id: str) -> Handoff:
+        with self._engine.connect() as db:
+            return self._get(db, handoff_id)
+
+    def open_for(self, conversation_id: str) -> Handoff | None:
+        """The conversation's waiting or assigned handoff, if any."""
+        with self._engine.connect() as db:
+            return self._open_for(db, conversation_id)
+
+    def waiting(self) -> list[Handoff]:
+        """The queue, next first."""
+        query = (
+            handoffs.select()
+            .where(handoffs.c.status == Status.QUEUED.value)
+            .order_by(handoffs.c.priority_rank, handoffs.c.waiting_since, handoffs.c.id)
+        )
+        with self._engine.connect() as db:
+            return [_handoff(row) for row in db.execute(query).mappings()]
+
+    def listing(self, status: Status) -> list[Handoff]:
+        if status is Status.QUEUED:
+            return self.waiting()
+        query = handoffs.select().where(handoffs.c.status == status.value)
+        with self._engine.connect() as db:
+            rows = db.execute(query.order_by(handoffs.c.requested_at)).mappings()
+            return [_handoff(row) for row in rows]
+
+    def position(self, handoff_id: str) -> int | None:
+        """1 for the next customer to be served; None when not waiting."""
+        for number, handoff in enumerate(self.waiting(), start=1):
+            if handoff.id == handoff_id:
+                return number
+        return None
+
+    def history(self, handoff_id: str) -> list[Transition]:
+        query = (
+            handoff_events.select()
+            .where(handoff_events.c.handoff_id == handoff_id)
+            .order_by(handoff_events.c.id)
+        )
+        with self._engine.connect() as db:
+            return [
+                Transition(
+                    handoff_id=row["handoff_id"],
+                    action=Action(row["action"]),
+                    before=Status(row["from_status"]) if row["from_status"] else None,
+                    after=Status(row["to_status"]),
+                    actor=row["actor"],
+                    reason=row["reason"],
+                    at=_aware(row["at"]),
+                )
+                for row in db.execute(query).mappings()
+            ]
+
+    # -- agents ---------------------------------------------------------------------------
+
+    def set_presence(self, agent: str, presence: Presence, *, capacity: int, now: datetime) -> None:
+        if capacity < 1:
+            raise HandoffError("an agent's capacity is at least 1 conversation")
+        with self._engine.begin() as db:
+            values = {"presence": presence.value, "capacity": capacity, "updated_at": _utc(now)}
+            updated = db.execute(
+                agent_presence.update().where(agent_presence.c.agent == agent).values(**values)
+            )
+            if updated.rowcount == 0:
+                db.execute(agent_presence.insert().values(agent=agent, **values))
+
+    def load(self, agent: str) -> int:
+        """How many conversations ``agent`` has now."""
+        with self._engine.connect() as db:
+            return self._load(db, agent)
+
+    def staffing(self) -> Staffing:
+        """The online agents, their total capacity and how many conversations they have."""
+        with self._engine.connect() as db:
+            online = list(
+                db.execute(
+                    agent_presence.select().where(
+                        agent_presence.c.presence == Presence.ONLINE.value
+                    )
+                ).mappings()
+            )
+            load = sum(self._load(db, row["agent"]) for row in online)
+        return Staffing(
+            agents_online=len(online), capacity=sum(r["capacity"] for r in online), load=load
+        )
+
+    def recent_handling_times(self) -> list[timedelta]:
+        """How long the latest conversations with an agent lasted, oldest first."""
+        query = (
+            sa.select(handoffs.c.assigned_at, handoffs.c.ended_at)
+            .where(
+                handoffs.c.status.in_([Status.CLOSED.value, Status.RELEASED.value]),
+                handoffs.c.assigned_at.is_not(None),
+            )
+            .order_by(handoffs.c.ended_at.desc())
+            .limit(RECENT_CONVERSATIONS)
+        )
+        with self._engine.connect() as db:
+            rows = list(db.execute(query))
+        return [_aware(end) - _aware(start) for start, end in reversed(rows)]
+
+    def estimated_wait(self, handoff_id: str) -> timedelta | None:
+        """The waiting customer's likely wait (None: not waiting, or nobody online)."""
+        position = self.position(handoff_id)
+        if position is None:
+            return None
+        return estimate_wait(position, self.staffing(), self.recent_handling_times())
+
+    # -- changes --------------------------------------------------------------------------
+
+    def claim(self, handoff_id: str, agent: str, *, now: datetime) -> Handoff:
+        """``agent`` takes a waiting customer (exactly one of several claims wins)."""
+        with self._engine.begin() as db:
+            self._check_capacity(db, agent)
+            return self._assign(db, handoff_id, agent, Action.CLAIM, f"agent:{agent}", now)
+
+    def assign_next(self, *, now: datetime) -> Handoff | None:
+        """Give the head of the queue to the least-loaded online agent with room, if any."""
+        with self._engine.begin() as db:
+            head = (
+                db.execute(
+                    handoffs.select()
+                    .where(handoffs.c.status == Status.QUEUED.value)
+                    .order_by(handoffs.c.priority_rank, handoffs.c.waiting_since, handoffs.c.id)
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+            if head is None:
+                return None
+            agent = self._least_loaded(db)
+            if agent is None:
+                return None
+            return self._assign(db, head["id"], agent, Action.ASSIGN, "system", now)
+
+    def transfer(self, handoff_id: str, *, to_agent: str, actor: str, now: datetime) -> Handoff:
+        with self._engine.begin() as db:
+            self._check_capacity(db, to_agent)
+            reason = f"transferred to {to_agent}"
+            self._change(db, handoff_id, Action.TRANSFER, actor, reason, _utc(now), agent=to_agent)
+            return self._get(db, handoff_id)
+
+    def requeue(self, handoff_id: str, *, reason: str, now: datetime) -> Handoff:
+        """The agent went away: back to the queue, keeping the customer's place."""
+        with self._engine.begin() as db:
+            self._change(db, handoff_id, Action.REQUEUE, "system", reason, _utc(now), agent=None)
+            return self._get(db, handoff_id)
+
+    def end(
+        self, handoff_id: str, action: Action, *, actor: str, reason: str = "", now: datetime
+    ) -> Handoff:
+        """Close (with the note as reason), release, cancel, abandon or leave a message."""
+        if action not in (
+            Action.CLOSE,
+            Action.RELEASE,
+            Action.CANCEL,
+            Action.ABANDON,
+            Action.LEAVE_MESSAGE,
+        ):
+            raise HandoffError(f"{action.value} does not end a handoff")
+        if action is Action.CLOSE and not reason.strip():
+            raise HandoffError("closing needs a resolution note")
+        now = _utc(now)
+        with self._engine.begin() as db:
+            note = reason if action is Action.CLOSE else None
+            self._change(db, handoff_id, action, actor, reason, now, ended_at=now, note=note)
+            return self._get(db, handoff_id)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _assign(
+        self,
+        db: sa.Connection,
+        handoff_id: str,
+        agent: str,
+        action: Action,
+        actor: str,
+        now: datetime,
+    ) -> Handoff:
+        now = _utc(now)
+        self._change(
+            db, handoff_id, action, actor, f"to {agent}", now, agent=agent, assigned_at=now
+        )
+        return self._get(db, handoff_id)
+
+    def _change(
+        self,
+        db: sa.Connection,
+        handoff_id: str,
+        action: Action,
+        actor: str,
+        reason: str,
+        now: datetime,
+        **values: Any,
+    ) -> Transition:
+        current = self._get(db, handoff_id)
+        record = transition(handoff_id, current.status, action, actor=actor, reason=reason, at=now)
+        updated = db.execute(
+            handoffs.update()
+            .where(handoffs.c.id == handoff_id, handoffs.c.status == current.status.value)
+            .values(status=record.after.value, **values)
+        )
+        if updated.rowcount != 1:  # someone else changed it in between
+            raise HandoffTransitionError(f"handoff {handoff_id} was changed by someone else")
+        self._log(db, record)
+        return record
+
+    def _log(self, db: sa.Connection, record: Transition) -> None:
+        db.execute(
+            handoff_events.insert().values(
+                handoff_id=record.handoff_id,
+                action=record.action.value,
+                from_status=record.before.value if record.before else None,
+                to_status=record.after.value,
+                actor=record.actor,
+                reason=record.reason,
+                at=record.at,
+            )
+        )
+
+    def _get(self, db: sa.Connection, handoff_id: str) -> Handoff:
+        row = db.execute(handoffs.select().where(handoffs.c.id == handoff_id)).mappings().first()
+        if row is None:
+            raise HandoffError(f"no handoff {handoff_id}")
+        return _handoff(row)
+
+    def _open_for(self, db: sa.Connection, conversation_id: str) -> Handoff | None:
+        row = (
+            db.execute(
+                handoffs.select().where(
+                    handoffs.c.conversation_id == conversation_id,
+                    handoffs.c.status.in_([Status.QUEUED.value, Status.ASSIGNED.value]),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _handoff(row)
+
+    def _load(self, db: sa.Connection, agent: str) -> int:
+        count = db.execute(
+            sa.select(sa.func.count()).where(
+                handoffs.c.agent == agent, handoffs.c.status == Status.ASSIGNED.value
+            )
+        ).scalar_one()
+        return int(count)
+
+    def _check_capacity(self, db: sa.Connection, agent: str) -> None:
+        row = (
+            db.execute(agent_presence.select().where(agent_presence.c.agent == agent))
+            .mappings()
+            .first()
+        )
+        if row is None or row["presence"] != Presence.ONLINE.value:
+            raise HandoffError(f"agent {agent} is not online")
+        if self._load(db, agent) >= row["capacity"]:
+            raise HandoffError(f"agent {agent} already has {row['capacity']} conversations")
+
+    def _least_loaded(self, db: sa.Connection) -> str | None:
+        online = db.execute(
+            agent_presence.select()
+            .where(agent_presence.c.presence == Presence.ONLINE.value)
+            .order_by(agent_presence.c.agent)
+        ).mappings()
+        with_room = [
+            (self._load(db, row["agent"]), row["agent"])
+            for row in online
+            if self._load(db, row["agent"]) < row["capacity"]
+        ]
+        return min(with_room)[1] if with_room else None
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise HandoffError("handoff times must carry a timezone")
+    return moment.astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every time here is stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _handoff(row: Any) -> Handoff:
+    optional = {k: row[k] for k in ("assigned_at", "ended_at")}
+    return Handoff(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        channel=row["channel"],
+        status=Status(row["status"]),
+        priority=row["priority"],
+        reason=row["reason"],
+        requested_at=_aware(row["requested_at"]),
+        waiting_since=_aware(row["waiting_since"]),
+        agent=row["agent"],
+        assigned_at=_aware(optional["assigned_at"]) if optional["assigned_at"] else None,
+        ended_at=_aware(optional["ended_at"]) if optional["ended_at"] else None,
+        note=row["note"],
+    )
