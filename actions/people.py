@@ -1,14 +1,21 @@
-"""A path to a person from anywhere: the offer of a person, and the handoff step.
+"""A path to a person from anywhere: the offer, the live-chat queue, and messages for the team.
 
 The escalation policy (``bot.policies.frustration``) decides and records why (the
-``escalation`` slot); these actions say it to the customer. The live agent queue connects to
-``action_handoff``; until then a person is reached by phone or email, said honestly from the
-business facts.
+``escalation`` slot); ``HandoffPolicy`` (``bot.policies.handoff``) routes the customer's
+messages while a handoff is open. These actions do the work and say it honestly:
+
+* ``action_handoff``: queue the conversation (reason and priority from the escalation) and
+  tell the customer their position and the wait, from live data; when the team is off or
+  nobody is online, say when they are back and offer a message or the bot instead.
+* ``action_handoff_waiting``: the customer wrote while waiting (kept for the agent).
+* ``action_cancel_handoff``: leave the queue, or drop the message being written.
+* ``action_leave_message`` / ``action_take_message``: a message (and contact) for the team.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -18,16 +25,43 @@ from actions.base import Events, SupportAction, recorded_escalation, utter
 from bot.chat import Reply
 from bot.escalation import ESCALATION_SLOT, Decision, EscalationConfig, Level, assess
 from bot.escalation.replies import handover_opening, offer_reply
-from bot.handoff.contact import complaint_reply, human_contact_reply
+from bot.handoff import replies
+from bot.handoff.contact import complaint_reply, find_contact
+from bot.handoff.lifecycle import Action, Status
+from bot.handoff.queue import Handoff
+from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status, slot_value, taking_message
 
 logger = logging.getLogger(__name__)
 
+COMPLAINT_OPENING = "I'm sorry about this, and thank you for telling us."
+#: Escalation rules meaning the customer asked (the request is theirs, not the bot's).
+CUSTOMER_ASKED = ("asked_for_person", "complaint", "requested")
+#: The longest message for the team that is kept (the rest is in the transcript anyway).
+MAX_MESSAGE = 5000
 
-class ActionHandoff(SupportAction):
-    """Hands the conversation to the team, with the reason and priority of the escalation."""
+
+def customer_channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+class HandoffAction(SupportAction):
+    """What the live-chat actions share: the queue, the clock and the facts."""
+
+    adds_pending_offer = False
+
+    def open_handoff(self, tracker: Tracker) -> Handoff | None:
+        return self.services.handoff_queue.open_for(tracker.sender_id)
+
+    def where(self, handoff: Handoff) -> tuple[int, Any]:
+        queue = self.services.handoff_queue
+        position = queue.position(handoff.id) or 1
+        return position, queue.estimated_wait(handoff.id)
+
+
+class ActionHandoff(HandoffAction):
+    """Puts the customer in the queue for a person, with the escalation's reason and priority."""
 
     action_name = "action_handoff"
-    adds_pending_offer = False
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         turns, decision = recorded_escalation(tracker)
@@ -48,13 +82,130 @@ class ActionHandoff(SupportAction):
         )
         facts = self.services.business_facts()
         now = self.services.clock()
-        if decision.trigger == "complaint":
-            utter(dispatcher, complaint_reply(facts, now))
-        else:
-            contact = human_contact_reply(facts, now)
-            opening = handover_opening(decision)
-            utter(dispatcher, Reply(f"{opening} {contact.text}".strip(), contact.buttons))
+        queue = self.services.handoff_queue
+        complaint = decision.trigger == "complaint"
+        opening = COMPLAINT_OPENING if complaint else handover_opening(decision)
+        if not facts.hours.is_open(now) or queue.staffing().agents_online == 0:
+            unavailable = replies.unavailable_reply(facts, now)
+            if complaint:  # the commitment to complaints, and how to reach the team now
+                text = complaint_reply(facts, now).text
+            else:
+                text = f"{opening} {unavailable.text}".strip()
+            utter(dispatcher, Reply(text, unavailable.buttons))
+            return events
+        handoff = queue.request(
+            tracker.sender_id,
+            channel=customer_channel(tracker),
+            reason=decision.reason,
+            priority=decision.priority.value,
+            actor="customer" if decision.trigger in CUSTOMER_ASKED else "bot",
+            now=now,
+        )
+        position, wait = self.where(handoff)
+        queued = replies.queued_reply(position, wait, facts)
+        utter(dispatcher, Reply(f"{opening} {queued.text}".strip(), queued.buttons))
+        history = queue.history(handoff.id)
+        events.append(SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)))
         return events
+
+
+class ActionHandoffWaiting(HandoffAction):
+    """The customer wrote while waiting: it stays in the conversation for the agent."""
+
+    action_name = "action_handoff_waiting"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        handoff = self.open_handoff(tracker)
+        if handoff is None:  # it ended meanwhile (e.g. the agent closed it just now)
+            utter(dispatcher, Reply("You're chatting with the bot again. What can I help with?"))
+            return [SlotSet(HANDOFF_SLOT, None)]
+        if handoff.status is Status.ASSIGNED:  # claimed meanwhile: the agent answers
+            return [SlotSet(HANDOFF_SLOT, slot_value(handoff))]
+        position, wait = self.where(handoff)
+        utter(dispatcher, replies.waiting_reply(position, wait, self.services.business_facts()))
+        return []
+
+
+class ActionCancelHandoff(HandoffAction):
+    """Back to the bot: leave the queue, or drop the message being written."""
+
+    action_name = "action_cancel_handoff"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        if slot_status(tracker.get_slot(HANDOFF_SLOT)) == TAKING_MESSAGE:
+            utter(dispatcher, replies.message_dropped_reply())
+            return [SlotSet(HANDOFF_SLOT, None)]
+        handoff = self.open_handoff(tracker)
+        if handoff is None or handoff.status is not Status.QUEUED:
+            utter(dispatcher, Reply("OK. I'm here: what can I help with?"))
+            return []
+        ended = self.services.handoff_queue.end(
+            handoff.id,
+            Action.CANCEL,
+            actor="customer",
+            reason="the customer chose to go back to the bot",
+            now=self.services.clock(),
+        )
+        logger.info("conversation %s left the queue", tracker.sender_id)
+        utter(dispatcher, replies.cancelled_reply())
+        history = self.services.handoff_queue.history(ended.id)
+        return [SlotSet(HANDOFF_SLOT, slot_value(ended, history[-1]))]
+
+
+class ActionLeaveMessage(HandoffAction):
+    """The customer wants to leave a message for the team: ask for it."""
+
+    action_name = "action_leave_message"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        handoff = self.open_handoff(tracker)
+        if handoff is not None and handoff.status is Status.ASSIGNED:
+            return []  # a person is already chatting with them
+        needs_contact = customer_channel(tracker) != "slack"
+        utter(dispatcher, replies.ask_for_message(needs_contact=needs_contact))
+        return [SlotSet(HANDOFF_SLOT, taking_message(handoff.id if handoff else None))]
+
+
+class ActionTakeMessage(HandoffAction):
+    """Writes down the customer's message (and how to reach them) as a ticket for the team."""
+
+    action_name = "action_take_message"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        slot = tracker.get_slot(HANDOFF_SLOT) or {}
+        draft = str(slot.get("draft") or "")
+        text = (tracker.latest_message.get("text") or "").strip()
+        message = f"{draft}\n{text}".strip() if draft else text
+        channel = customer_channel(tracker)
+        contact = find_contact(message)
+        if contact is None and channel == "slack":
+            contact = f"Slack user {tracker.sender_id}"
+        if not message:
+            utter(dispatcher, replies.ask_for_message(needs_contact=channel != "slack"))
+            return []
+        if contact is None:
+            if draft:  # asked once already: the team can still answer in this chat's transcript
+                contact = "no contact details given (see the conversation)"
+            else:
+                utter(dispatcher, replies.ask_for_contact())
+                return [SlotSet(HANDOFF_SLOT, taking_message(slot.get("id"), message))]
+        _turns, decision = recorded_escalation(tracker)
+        facts = self.services.business_facts()
+        now = self.services.clock()
+        handoff = self.services.handoff_queue.leave_message(
+            tracker.sender_id,
+            channel=channel,
+            reason=decision.reason if decision else "the customer left a message",
+            priority=decision.priority.value if decision else "normal",
+            contact=contact,
+            message=message[:MAX_MESSAGE],
+            now=now,
+        )
+        reference = replies.reference_for(handoff.id)
+        logger.info("conversation %s left message %s", tracker.sender_id, reference)
+        utter(dispatcher, replies.message_left_reply(facts, now, reference, contact))
+        history = self.services.handoff_queue.history(handoff.id)
+        return [SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1]))]
 
 
 class ActionOfferPerson(SupportAction):

@@ -71,3 +71,11 @@ class HandoffError(SupportBotError):
 
 class HandoffTransitionError(HandoffError):
     """An action that the handoff's current status does not allow (or someone was faster)."""
+
+
+class AuthenticationError(SupportBotError):
+    """Wrong user name or password, or no valid session."""
+
+
+class HandoffNotFoundError(HandoffError):
+    """No handoff with that id."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
+from bot.handoff.queue import SqlHandoffQueue
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
 from bot.settings import Settings
 from bot.watched_file import WatchedFile
@@ -28,7 +29,8 @@ def utc_now() -> datetime:
 class Services:
     """Everything the actions and the command line need, built lazily from ``settings``.
 
-    Tests pass their own ``embedder``, ``searcher`` or ``clock`` (fakes, not mocks).
+    Tests pass their own ``embedder``, ``searcher``, ``handoff_queue`` or ``clock`` (fakes or
+    in-memory databases, not mocks).
     """
 
     def __init__(
@@ -38,11 +40,13 @@ class Services:
         clock: Callable[[], datetime] = utc_now,
         embedder: Embedder | None = None,
         searcher: Searcher | None = None,
+        handoff_queue: SqlHandoffQueue | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self._embedder = embedder
         self._searcher = searcher
+        self._handoff_queue = handoff_queue
         self._business_facts = WatchedFile(settings.business_facts_file, load_business_facts)
 
     @property
@@ -60,6 +64,13 @@ class Services:
         if self._searcher is None:
             self._searcher = ReloadingSearcher(self.settings.kb_index_dir, self.embedder)
         return self._searcher
+
+    @property
+    def handoff_queue(self) -> SqlHandoffQueue:
+        """The live-chat queue in the support desk's database (shared by all processes)."""
+        if self._handoff_queue is None:
+            self._handoff_queue = SqlHandoffQueue(self.settings.desk_db_url)
+        return self._handoff_queue
 
     def business_facts(self) -> BusinessFacts:
         """The business facts as currently on disk (edits apply without a restart)."""

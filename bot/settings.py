@@ -162,6 +162,11 @@ class Settings:
         return self.kb_dir / "business.yml"
 
     @property
+    def canned_replies_file(self) -> Path:
+        """Ready-made replies agents pick in the console."""
+        return self.kb_dir / "canned_replies.yml"
+
+    @property
     def search_config_file(self) -> Path:
         """Calibrated answer/decline thresholds for knowledge-base search."""
         return self.kb_dir / "search.yml"
@@ -183,6 +188,11 @@ class Settings:
     @property
     def tracker_db(self) -> Path:
         return self.data_dir / "tracker.db"
+
+    @property
+    def desk_db_url(self) -> str:
+        """The support desk's database: the handoff queue, agents and their sessions."""
+        return f"sqlite:///{self.data_dir / 'desk.db'}"
 
     @property
     def logs_dir(self) -> Path:

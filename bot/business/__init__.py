@@ -4,6 +4,7 @@ from bot.business.facts import (
     BusinessFacts,
     ComplaintPolicy,
     ContactOptions,
+    LiveChatPolicy,
     load_business_facts,
 )
 from bot.business.hours import BusinessHours, OpeningHours
@@ -13,6 +14,7 @@ __all__ = [
     "BusinessHours",
     "ComplaintPolicy",
     "ContactOptions",
+    "LiveChatPolicy",
     "OpeningHours",
     "load_business_facts",
 ]

@@ -41,6 +41,15 @@ class ComplaintPolicy:
 
 
 @dataclass(frozen=True)
+class LiveChatPolicy:
+    """What the live chat with the team promises (``live_chat`` in the file)."""
+
+    promised_wait_minutes: int = 10  # a longer estimate is said, and a message offered
+    update_every_minutes: int = 2  # a waiting customer hears how it goes this often
+    agent_capacity: int = 3  # conversations an agent takes at once unless set per agent
+
+
+@dataclass(frozen=True)
 class BusinessFacts:
     """Everything the bot may promise, loaded from ``business.yml``."""
 
@@ -51,6 +60,7 @@ class BusinessFacts:
     contact: ContactOptions
     complaints: ComplaintPolicy
     policies: dict[str, str]
+    live_chat: LiveChatPolicy = LiveChatPolicy()
 
     def placeholders(self) -> dict[str, str]:
         """Values available to articles as ``{{ name }}``."""
@@ -113,6 +123,9 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
     support = _section(raw, "support")
     complaints = _section(raw, "complaints")
     policies = raw.get("policies") or {}
+    live_chat = raw.get("live_chat") or {}
+    if not isinstance(live_chat, dict):
+        raise BusinessFactsError("'live_chat' must be a mapping")
     if not isinstance(policies, dict):
         raise BusinessFactsError("'policies' must be a mapping of name: value")
 
@@ -162,6 +175,13 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
             resolution_days=_positive_int(complaints, "complaints.resolution_days"),
         ),
         policies={str(k): str(v) for k, v in policies.items()},
+        live_chat=LiveChatPolicy(
+            **{
+                name: _positive_int(live_chat, f"live_chat.{name}")
+                for name in LiveChatPolicy.__dataclass_fields__
+                if name in live_chat
+            }
+        ),
     )
 
 
@@ -194,7 +214,8 @@ def _opening_hours(day: str, value: object) -> OpeningHours | None:
         raise BusinessFactsError(f"support.hours.{day}: expected 'HH:MM-HH:MM' or closed")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
-        opens, closes = time(h1, m1), time(h2, m2)
+        # "24:00" closes at midnight (the team works until the end of the day).
+        opens, closes = time(h1, m1), time.max if (h2, m2) == (24, 0) else time(h2, m2)
     except ValueError:
         raise BusinessFactsError(f"support.hours.{day}: {value!r} is not a valid time") from None
     if closes <= opens:

@@ -109,4 +109,6 @@ class BusinessHours:
 
 
 def _clock(moment: time) -> str:
+    if moment == time.max:
+        return "24:00"
     return f"{moment.hour}:{moment.minute:02d}"

@@ -60,15 +60,29 @@ class SupportSlackBot(SlackBot):
         await super()._post_message(channel, **kwargs)
         self.sent += 1
 
+    def _destination(self, recipient_id: str, kwargs: dict[str, Any]) -> str:
+        """Where to post: the customer's Slack channel and thread when the message says so
+        (messages from the support desk carry them), else this output's own."""
+        channel = kwargs.get("slack_channel")
+        if isinstance(channel, str) and channel:
+            thread = kwargs.get("slack_thread")
+            self.thread_id = thread if isinstance(thread, str) and thread else None
+            return channel
+        return self.slack_channel or recipient_id
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        recipient = self.slack_channel or recipient_id
-        for part in text.strip().split("\n\n"):
-            await self._post_message(channel=recipient, text=to_mrkdwn(part), mrkdwn=True)
+        recipient = self._destination(recipient_id, kwargs)
+        agent = kwargs.get("agent")
+        for number, part in enumerate(text.strip().split("\n\n")):
+            body = to_mrkdwn(part)
+            if isinstance(agent, str) and agent and number == 0:
+                body = f"*{to_mrkdwn(agent)} (support team):* {body}"
+            await self._post_message(channel=recipient, text=body, mrkdwn=True)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        recipient = self.slack_channel or recipient_id
+        recipient = self._destination(recipient_id, kwargs)
         await self._post_message(
             channel=recipient, text=to_mrkdwn(text), blocks=button_blocks(text, buttons)
         )

@@ -93,11 +93,24 @@ def clean_metadata(value: object) -> dict[str, Any]:
 
 
 class CountingSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output, counting what it sends (for ``never_silent``)."""
+    """Rasa's socket.io output, counting what it sends (for ``never_silent``).
+
+    A message from a person on the team (``agent`` in its metadata, written by the support
+    desk) carries the agent's name in its ``bot_uttered`` payload, so the widget can show who
+    is writing; other Rasa clients simply see the text.
+    """
 
     def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = 0
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        agent = kwargs.get("agent")
+        if not isinstance(agent, str) or not agent:
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, "agent": agent})
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         await super()._send_message(socket_id, response)
@@ -116,6 +129,12 @@ class SupportSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    def get_output_channel(self) -> CountingSocketIOOutput | None:
+        """How messages from outside a customer's turn (agents, wait updates) reach them."""
+        if self.sio is None:
+            return None
+        return CountingSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         handle = never_silent(on_new_message, settings=Settings.from_env())

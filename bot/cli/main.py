@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import kb, sentiment, serve
+from bot.cli import agent, kb, sentiment, serve
 from bot.errors import SupportBotError
 from bot.services import Services
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb.register(subparsers)
     serve.register(subparsers)
     sentiment.register(subparsers)
+    agent.register(subparsers)
     return parser
 
 

@@ -36,3 +36,32 @@ class ConversationStore:
                 return []
             raise
         return [json.loads(item) for item in reversed(data)]
+
+    def events_since(
+        self, after: int, conversation_ids: list[str], *, limit: int = 1000
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """Events after row ``after`` of the given conversations: (row id, conversation, event)."""
+        if not conversation_ids:
+            return []
+        query = sa.text(
+            "SELECT id, sender_id, data FROM events WHERE id > :after AND sender_id IN :ids "
+            "ORDER BY id LIMIT :limit"
+        ).bindparams(sa.bindparam("ids", expanding=True))
+        params = {"after": after, "ids": conversation_ids, "limit": limit}
+        try:
+            with self._engine.connect() as connection:
+                rows = list(connection.execute(query, params))
+        except sa.exc.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+        return [(int(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
+
+    def last_event_id(self) -> int:
+        try:
+            with self._engine.connect() as connection:
+                return int(connection.execute(sa.text("SELECT MAX(id) FROM events")).scalar() or 0)
+        except sa.exc.OperationalError as exc:
+            if "no such table" in str(exc):
+                return 0
+            raise

@@ -1,16 +1,32 @@
-"""Offering a person, honestly, from the business facts.
+"""Contact details both ways: how a customer reaches the team, and how the team reaches them.
 
-Until the live agent queue exists, a person is reached by phone or email. The bot says when
-the team is working and, outside those hours, when they are back — never "someone will be
-right with you" when nobody is working.
+When the live chat cannot help (the service is down), a person is reached by phone or email:
+the bot says when the team is working and, outside those hours, when they are back — never
+"someone will be right with you" when nobody is working. When a customer leaves a message,
+``find_contact`` picks the email address or phone number out of what they wrote.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.business import BusinessFacts
 from bot.chat import Reply
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{5,}\d(?!\w)")
+
+
+def find_contact(text: str) -> str | None:
+    """The first email address in ``text``, else the first phone number (7+ digits)."""
+    email = _EMAIL.search(text)
+    if email:
+        return email.group(0)
+    for match in _PHONE.finditer(text):
+        if sum(c.isdigit() for c in match.group(0)) >= 7:
+            return match.group(0).strip()
+    return None
 
 
 def human_contact_reply(facts: BusinessFacts, now: datetime) -> Reply:

@@ -15,14 +15,16 @@ online agent with the fewest conversations, within each agent's capacity.
 from __future__ import annotations
 
 import enum
-import uuid
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.errors import HandoffError, HandoffTransitionError
+from bot.database import database_engine
+from bot.errors import HandoffError, HandoffNotFoundError, HandoffTransitionError
 from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
 
@@ -45,6 +47,9 @@ handoffs = sa.Table(
     sa.Column("assigned_at", sa.DateTime(timezone=True)),
     sa.Column("ended_at", sa.DateTime(timezone=True)),
     sa.Column("note", sa.Text),
+    # A message left for the team (nobody available): how to reach the customer, and what.
+    sa.Column("contact", sa.Text),
+    sa.Column("message", sa.Text),
 )
 handoff_events = sa.Table(
     "handoff_events",
@@ -88,13 +93,15 @@ class Handoff:
     assigned_at: datetime | None = None
     ended_at: datetime | None = None
     note: str | None = None
+    contact: str | None = None
+    message: str | None = None
 
 
 class SqlHandoffQueue:
     """The queue in any database SQLAlchemy supports (SQLite by default)."""
 
     def __init__(self, url: str) -> None:
-        self._engine = sa.create_engine(url, future=True)
+        self._engine = database_engine(url)
         metadata.create_all(self._engine)
 
     @classmethod
@@ -114,32 +121,45 @@ class SqlHandoffQueue:
         now: datetime,
     ) -> Handoff:
         """Queue the conversation; if it already waits or talks to an agent, that handoff."""
-        if priority not in PRIORITY_RANK:
-            raise HandoffError(f"priority must be one of {', '.join(PRIORITY_RANK)}")
         with self._engine.begin() as db:
             open_one = self._open_for(db, conversation_id)
             if open_one is not None:
                 return open_one
-            handoff_id = uuid.uuid4().hex
-            now = _utc(now)
-            record = transition(
-                handoff_id, None, Action.REQUEST, actor=actor, reason=reason, at=now
+            return self._insert(db, conversation_id, channel, reason, priority, actor, _utc(now))
+
+    def leave_message(
+        self,
+        conversation_id: str,
+        *,
+        channel: str,
+        reason: str,
+        priority: str,
+        contact: str,
+        message: str,
+        now: datetime,
+    ) -> Handoff:
+        """Nobody can take the conversation: the customer's message (and contact) for the team.
+
+        A waiting customer leaves the queue; one who never queued (the team is off, nobody
+        online) gets a handoff that goes straight to ``message_left``.
+        """
+        now = _utc(now)
+        with self._engine.begin() as db:
+            handoff = self._open_for(db, conversation_id) or self._insert(
+                db, conversation_id, channel, reason, priority, "customer", now
             )
-            db.execute(
-                handoffs.insert().values(
-                    id=handoff_id,
-                    conversation_id=conversation_id,
-                    channel=channel,
-                    status=record.after.value,
-                    priority=priority,
-                    priority_rank=PRIORITY_RANK[priority],
-                    reason=reason,
-                    requested_at=now,
-                    waiting_since=now,
-                )
+            self._change(
+                db,
+                handoff.id,
+                Action.LEAVE_MESSAGE,
+                "customer",
+                "left a message for the team",
+                now,
+                ended_at=now,
+                contact=contact,
+                message=message,
             )
-            self._log(db, record)
-            return self._get(db, handoff_id)
+            return self._get(db, handoff.id)
 
     def get(self, handoff_id: str) -> Handoff:
         with self._engine.connect() as db:
@@ -160,13 +180,47 @@ class SqlHandoffQueue:
         with self._engine.connect() as db:
             return [_handoff(row) for row in db.execute(query).mappings()]
 
-    def listing(self, status: Status) -> list[Handoff]:
+    def listing(self, status: Status, *, limit: int = 200) -> list[Handoff]:
+        """Handoffs in ``status``: the queue in order, the assigned oldest first, the rest
+        most recently ended first (at most ``limit``)."""
         if status is Status.QUEUED:
-            return self.waiting()
+            return self.waiting()[:limit]
         query = handoffs.select().where(handoffs.c.status == status.value)
+        if status is Status.ASSIGNED:
+            query = query.order_by(handoffs.c.assigned_at, handoffs.c.id)
+        else:
+            query = query.order_by(handoffs.c.ended_at.desc(), handoffs.c.id)
         with self._engine.connect() as db:
-            rows = db.execute(query.order_by(handoffs.c.requested_at)).mappings()
+            rows = db.execute(query.limit(limit)).mappings()
             return [_handoff(row) for row in rows]
+
+    def assigned_to(self, agent: str) -> list[Handoff]:
+        query = handoffs.select().where(
+            handoffs.c.agent == agent, handoffs.c.status == Status.ASSIGNED.value
+        )
+        with self._engine.connect() as db:
+            return [_handoff(row) for row in db.execute(query).mappings()]
+
+    def changes_since(self, after: int, *, limit: int = 500) -> list[tuple[int, Transition]]:
+        """Status changes recorded after change number ``after`` (for followers), oldest first."""
+        query = (
+            handoff_events.select()
+            .where(handoff_events.c.id > after)
+            .order_by(handoff_events.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as db:
+            return [(row["id"], _transition(row)) for row in db.execute(query).mappings()]
+
+    def last_change(self) -> int:
+        with self._engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.max(handoff_events.c.id))).scalar() or 0)
+
+    def presence(self) -> dict[str, tuple[Presence, int]]:
+        """Every known agent's presence and capacity."""
+        with self._engine.connect() as db:
+            rows = db.execute(agent_presence.select()).mappings()
+            return {r["agent"]: (Presence(r["presence"]), r["capacity"]) for r in rows}
 
     def position(self, handoff_id: str) -> int | None:
         """1 for the next customer to be served; None when not waiting."""
@@ -182,18 +236,7 @@ class SqlHandoffQueue:
             .order_by(handoff_events.c.id)
         )
         with self._engine.connect() as db:
-            return [
-                Transition(
-                    handoff_id=row["handoff_id"],
-                    action=Action(row["action"]),
-                    before=Status(row["from_status"]) if row["from_status"] else None,
-                    after=Status(row["to_status"]),
-                    actor=row["actor"],
-                    reason=row["reason"],
-                    at=_aware(row["at"]),
-                )
-                for row in db.execute(query).mappings()
-            ]
+            return [_transition(row) for row in db.execute(query).mappings()]
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -363,10 +406,40 @@ class SqlHandoffQueue:
             )
         )
 
+    def _insert(
+        self,
+        db: sa.Connection,
+        conversation_id: str,
+        channel: str,
+        reason: str,
+        priority: str,
+        actor: str,
+        now: datetime,
+    ) -> Handoff:
+        if priority not in PRIORITY_RANK:
+            raise HandoffError(f"priority must be one of {', '.join(PRIORITY_RANK)}")
+        handoff_id = _new_id()
+        record = transition(handoff_id, None, Action.REQUEST, actor=actor, reason=reason, at=now)
+        db.execute(
+            handoffs.insert().values(
+                id=handoff_id,
+                conversation_id=conversation_id,
+                channel=channel,
+                status=record.after.value,
+                priority=priority,
+                priority_rank=PRIORITY_RANK[priority],
+                reason=reason,
+                requested_at=now,
+                waiting_since=now,
+            )
+        )
+        self._log(db, record)
+        return self._get(db, handoff_id)
+
     def _get(self, db: sa.Connection, handoff_id: str) -> Handoff:
         row = db.execute(handoffs.select().where(handoffs.c.id == handoff_id)).mappings().first()
         if row is None:
-            raise HandoffError(f"no handoff {handoff_id}")
+            raise HandoffNotFoundError(f"no handoff {handoff_id}")
         return _handoff(row)
 
     def _open_for(self, db: sa.Connection, conversation_id: str) -> Handoff | None:
@@ -415,6 +488,12 @@ class SqlHandoffQueue:
         return min(with_room)[1] if with_room else None
 
 
+def _new_id() -> str:
+    """32 hex characters that sort by creation time (the queue's tie-breaker: FIFO even for
+    requests in the same clock tick), then random."""
+    return f"{time.time_ns():016x}{secrets.token_hex(8)}"
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise HandoffError("handoff times must carry a timezone")
@@ -424,6 +503,18 @@ def _utc(moment: datetime) -> datetime:
 def _aware(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every time here is stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _transition(row: Any) -> Transition:
+    return Transition(
+        handoff_id=row["handoff_id"],
+        action=Action(row["action"]),
+        before=Status(row["from_status"]) if row["from_status"] else None,
+        after=Status(row["to_status"]),
+        actor=row["actor"],
+        reason=row["reason"],
+        at=_aware(row["at"]),
+    )
 
 
 def _handoff(row: Any) -> Handoff:
@@ -441,4 +532,6 @@ def _handoff(row: Any) -> Handoff:
         assigned_at=_aware(optional["assigned_at"]) if optional["assigned_at"] else None,
         ended_at=_aware(optional["ended_at"]) if optional["ended_at"] else None,
         note=row["note"],
+        contact=row["contact"],
+        message=row["message"],
     )

@@ -36,6 +36,8 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, assess, turns_from_events
+from bot.handoff.lifecycle import Status
+from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ HANDOFF_ACTION = "action_handoff"
 OFFER_ACTION = "action_offer_person"
 #: After these, the usual reply does not fit an upset customer; the offer replaces it.
 OFFER_REPLACES_REPLY_TO = ("greet", "goodbye", "thank", "affirm", "deny", "not_helpful")
+#: While the customer waits, talks to an agent or writes a message, nothing is escalated.
+HANDOFF_IN_PROGRESS = (Status.QUEUED.value, Status.ASSIGNED.value, TAKING_MESSAGE)
 
 
 @DefaultV1Recipe.register(
@@ -90,6 +94,8 @@ class FrustrationPolicy(Policy):
             return self._predict(domain, ACTION_LISTEN_NAME)
         if latest_action != ACTION_LISTEN_NAME or not _customer_just_wrote(tracker):
             return self._prediction(self._default_predictions(domain))
+        if slot_status(tracker.get_slot(HANDOFF_SLOT)) in HANDOFF_IN_PROGRESS:
+            return self._prediction(self._default_predictions(domain))  # HandoffPolicy's turn
         turns = turns_from_events(_session_events(tracker))
         decision = assess(turns, self.escalation)
         if not decision.escalates:

@@ -20,9 +20,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from bot.desk.accounts import Accounts
 from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import parse, rasa_api_token
@@ -163,6 +165,8 @@ def urls(settings: Settings) -> list[tuple[str, str]]:
     found = [
         ("Demo shop", f"{settings.web_url}/  (open it and chat in the widget)"),
         ("Widget script", f"{settings.web_url}/widget/widget.js  (embed: see README)"),
+        ("Agent console", f"{settings.web_url}/console"),
+        ("Agent API", f"{settings.web_url}/api  (see README)"),
         ("Chat (REST)", f"POST {settings.rasa_url}/webhooks/rest/webhook"),
         ("Chat (socket.io)", f"{settings.rasa_url}/socket.io"),
     ]
@@ -252,12 +256,20 @@ def run(settings: Settings, *, model_id: str) -> int:
     model = prepare(settings, model_id=model_id)
     if stop.is_set():
         return 130
+    admin_password = Accounts(settings.desk_db_url).ensure_admin(now=datetime.now(UTC))
     say(f"starting the action server and the Rasa server (model {model.name}) ...")
     started = time.monotonic()
     product = start_services(settings, model)
     try:
         lines = [f"\nsupportbot is running (started in {time.monotonic() - started:.0f}s):"]
         lines += url_lines(settings)
+        if admin_password is not None:
+            lines += [
+                "\nFirst start: a console admin was created. Sign in at "
+                f"{settings.web_url}/console as  admin  with password  {admin_password}",
+                "(shown only this once; change it: .venv/bin/supportbot agent password "
+                "--name admin; add agents: .venv/bin/supportbot agent add --name NAME)",
+            ]
         lines += [
             "\nTry it:  curl -s -X POST "
             f"{settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "

@@ -11,9 +11,36 @@ from aiohttp import web
 
 from bot.business import load_business_facts
 from bot.conversations import ConversationStore
+from bot.desk.accounts import Accounts
+from bot.desk.canned import CannedReplies
+from bot.desk.desk import SupportDesk
+from bot.desk.feed import DeskFeed
+from bot.desk.rasa_events import RasaConversations
 from bot.errors import SupportBotError
+from bot.services import Services
 from bot.settings import Settings
-from bot.web.app import create_app
+from bot.web.app import DeskParts, create_app
+
+
+def desk_parts(settings: Settings) -> DeskParts:
+    """The support desk on the installation's databases and Rasa server."""
+    services = Services(settings)
+    accounts = Accounts(settings.desk_db_url)
+    desk = SupportDesk(
+        services.handoff_queue,
+        ConversationStore(settings.tracker_store_url),
+        RasaConversations(settings),
+        facts=services.business_facts,
+        clock=services.clock,
+        slack=settings.slack,
+    )
+    return DeskParts(
+        accounts=accounts,
+        desk=desk,
+        feed=DeskFeed(desk),
+        canned=CannedReplies(settings.canned_replies_file, services.business_facts),
+        clock=services.clock,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings,
         store=ConversationStore(settings.tracker_store_url),
         company=facts.company_name,
+        desk=desk_parts(settings),
     )
     web.run_app(app, host=settings.host, port=args.port or settings.web_port, print=None)
     return 0

@@ -4,19 +4,30 @@
 - ``/widget/...``: the widget's JavaScript, CSS and the vendored socket.io client.
 - ``/widget/history/{session_id}``: the conversation as the customer saw it (the widget
   restores it after a reload or a lost connection). The random session id is the key.
+- ``/console``: the agent console (its data comes from the agent API).
+- ``/api/...``: the agent API (``bot.web.agent_api``), when a support desk is given.
 - ``/health``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 
 from bot.conversations import ConversationStore, transcript
+from bot.desk.accounts import Accounts
+from bot.desk.canned import CannedReplies
+from bot.desk.desk import SupportDesk
+from bot.desk.feed import DeskFeed
 from bot.settings import Settings
+from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
 from bot.web.pages import render_page, widget_snippet
 
@@ -38,7 +49,24 @@ def widget_config(settings: Settings, *, company: str) -> dict[str, object]:
     }
 
 
-def create_app(settings: Settings, *, store: ConversationStore, company: str) -> web.Application:
+@dataclass(frozen=True)
+class DeskParts:
+    """What the console and the agent API need."""
+
+    accounts: Accounts
+    desk: SupportDesk
+    feed: DeskFeed
+    canned: CannedReplies
+    clock: Callable[[], datetime]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: ConversationStore,
+    company: str,
+    desk: DeskParts | None = None,
+) -> web.Application:
     assets = load_assets()
     snippet = widget_snippet(
         widget_config(settings, company=company), script_url="/widget/widget.js"
@@ -74,6 +102,16 @@ def create_app(settings: Settings, *, store: ConversationStore, company: str) ->
             headers=headers,
         )
 
+    async def console(request: web.Request) -> web.Response:
+        name = request.match_info.get("name") or "console.html"
+        found = assets.get("console/" + name)
+        if found is None:
+            raise web.HTTPNotFound()
+        response = serve(found, request, max_age=0)
+        response.headers.pop("Access-Control-Allow-Origin", None)  # only for our own pages
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -88,4 +126,30 @@ def create_app(settings: Settings, *, store: ConversationStore, company: str) ->
     app.router.add_get("/widget/{name}", asset)
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", no_icon)
+    app.router.add_get("/console", console)
+    app.router.add_get("/console/{name}", console)
+    if desk is not None:
+        add_agent_api(
+            app,
+            accounts=desk.accounts,
+            desk=desk.desk,
+            feed=desk.feed,
+            canned=desk.canned,
+            clock=desk.clock,
+        )
+        app.cleanup_ctx.append(_following(desk.feed))
     return app
+
+
+def _following(feed: DeskFeed) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Runs the desk feed while the app runs."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        await feed.start()
+        task = asyncio.create_task(feed.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context

@@ -19,7 +19,9 @@ from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowled
 from actions.people import ActionHandoff, ActionOfferPerson
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
+from bot.handoff.queue import Presence
 from bot.services import Services
+from tests.conftest import OPEN_TIME
 
 
 def tracker(
@@ -245,9 +247,9 @@ def test_a_message_in_another_language_says_the_bot_reads_english(services):
 
 @pytest.mark.parametrize(
     ("clock_fixture", "expected"),
-    [("open_clock", "working now"), ("closed_clock", "back tomorrow")],
+    [("open_clock", "Nobody from our team is free"), ("closed_clock", "back tomorrow")],
 )
-def test_asking_for_a_person_gets_an_honest_answer(
+def test_asking_for_a_person_with_nobody_online_gets_an_honest_answer(
     request, settings, demo_searcher, clock_fixture, expected
 ):
     services = Services(
@@ -257,6 +259,7 @@ def test_asking_for_a_person_gets_an_honest_answer(
     messages, _ = run(ActionHandoff(services), tracker("human please", "request_human"))
 
     assert expected in messages[0]["text"]
+    assert "Leave a message" in [b["title"] for b in messages[0]["buttons"]]
 
 
 def test_handoff_without_the_policy_records_its_own_reason(services):
@@ -271,6 +274,7 @@ def test_handoff_without_the_policy_records_its_own_reason(services):
 
 
 def test_handoff_keeps_the_policy_reason_and_says_sorry_to_an_angry_customer(services):
+    services.handoff_queue.set_presence("anna", Presence.ONLINE, capacity=2, now=OPEN_TIME)
     recorded = {
         "level": "handover",
         "reason": "negative message (0.99) + shouting",
@@ -283,9 +287,10 @@ def test_handoff_keeps_the_policy_reason_and_says_sorry_to_an_angry_customer(ser
         ActionHandoff(services), tracker("WHERE IS IT", "ask_order_status", escalation=recorded)
     )
 
-    assert events == []  # already recorded by the policy
+    assert [e["name"] for e in events] == ["handoff"]  # the escalation was recorded already
     assert messages[0]["text"].startswith("I'm sorry about this. Let's get you to a person.")
-    assert "working now" in messages[0]["text"]
+    assert "you're next in the queue" in messages[0]["text"]
+    assert services.handoff_queue.open_for("conversation-1").priority == "high"
 
 
 def test_a_complaint_is_acknowledged_with_the_commitment(services):

@@ -45,6 +45,7 @@
       welcome: "Hi! Ask me about orders, delivery, returns, payments or your account. You can talk to a person at any time.",
       you: "You said:",
       bot: "Assistant said:",
+      team: "support team",
       log: "Conversation",
       newMessage: "New message",
     },
@@ -170,9 +171,14 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
-  function addMessage(sender, text, buttons, extraClass) {
+  // sender: "customer", "bot" or "agent" (a person from the team; ``agent`` is their name).
+  function addMessage(sender, text, buttons, extraClass, agent) {
     var bubble = el("div", { class: "sb-msg sb-from-" + sender + (extraClass ? " " + extraClass : ""), "data-testid": "sb-msg-" + sender });
-    bubble.appendChild(el("span", { class: "sb-sr", text: sender === "customer" ? t.you : t.bot }));
+    if (sender === "agent") {
+      bubble.appendChild(el("div", { class: "sb-author", "data-testid": "sb-author", text: agent + " · " + t.team }));
+    } else {
+      bubble.appendChild(el("span", { class: "sb-sr", text: sender === "customer" ? t.you : t.bot }));
+    }
     var body = el("div", { class: "sb-text" });
     renderText(body, text);
     bubble.appendChild(body);
@@ -201,7 +207,8 @@
     var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
       return { title: String(b.title || ""), payload: String(b.payload || "") };
     });
-    addMessage("bot", message.text, buttons);
+    var agent = typeof message.agent === "string" && message.agent ? message.agent : null;
+    addMessage(agent ? "agent" : "bot", message.text, buttons, null, agent);
     if (panel.hidden) badge.hidden = false;
   }
 
@@ -210,6 +217,7 @@
     addMessage("bot", t.welcome, [], "sb-welcome"); // part of the widget, not of the stored chat
     messages.forEach(function (item, index) {
       if (item.from === "customer") { addMessage("customer", item.text); return; }
+      if (item.from === "agent") { addMessage("agent", item.text, [], null, item.agent); return; }
       // Like the live channel: one bubble per paragraph, buttons under the last one.
       var parts = item.text.split("\n\n");
       var last = index === messages.length - 1;
@@ -235,7 +243,7 @@
         renderTranscript(messages);
         // Bot messages that arrived during the sync: shown again unless the stored history
         // already ends with them (the live channel sends one message per paragraph).
-        var stored = messages.filter(function (m) { return m.from === "bot"; })
+        var stored = messages.filter(function (m) { return m.from !== "customer"; })
           .map(function (m) { return m.text; }).join("\n\n");
         var arrived = live.map(function (m) { return m.text; }).join("\n\n");
         if (live.length && stored.slice(-arrived.length) !== arrived) live.forEach(addBotMessage);

@@ -1,0 +1,68 @@
+"""``supportbot agent add|list|password``: console users (agents, leads, admins)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+
+from bot.cli.output import info
+from bot.desk.accounts import Accounts, Role
+from bot.errors import SupportBotError
+from bot.services import Services
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    agent = subparsers.add_parser(
+        "agent",
+        help="create and list console users",
+        description="Console users: agents chat with customers; leads also review and see "
+        "reports; admins also manage users. Passwords are stored only as salted hashes.",
+    )
+    commands = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMAND")
+    add = commands.add_parser(
+        "add",
+        help="create a console user",
+        description="Create a console user. Without --password the password is asked for "
+        "(not echoed). At least 10 characters.",
+    )
+    add.add_argument("--name", required=True, help="user name (2-40 letters, digits, . _ - space)")
+    add.add_argument("--password", help="the password (default: asked for)")
+    add.add_argument(
+        "--role", choices=[r.value for r in Role], default=Role.AGENT.value, help="default: agent"
+    )
+    add.set_defaults(handler=_add)
+    password = commands.add_parser("password", help="set a user's password (signs them out)")
+    password.add_argument("--name", required=True)
+    password.add_argument("--password", help="the new password (default: asked for)")
+    password.set_defaults(handler=_password)
+    listing = commands.add_parser("list", help="the console users and their roles")
+    listing.set_defaults(handler=_list)
+
+
+def _ask(given: str | None) -> str:
+    if given is not None:
+        return given
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise SupportBotError("the passwords differ")
+    return first
+
+
+def _add(args: argparse.Namespace, services: Services) -> int:
+    accounts = Accounts(services.settings.desk_db_url)
+    agent = accounts.add(args.name, _ask(args.password), args.role, now=services.clock())
+    console = f"{services.settings.web_url}/console"
+    info(f"created {agent.role.value} {agent.name!r}; they sign in at {console}")
+    return 0
+
+
+def _password(args: argparse.Namespace, services: Services) -> int:
+    Accounts(services.settings.desk_db_url).set_password(args.name, _ask(args.password))
+    info(f"password changed for {args.name!r} (their sessions were signed out)")
+    return 0
+
+
+def _list(args: argparse.Namespace, services: Services) -> int:
+    for agent in Accounts(services.settings.desk_db_url).all():
+        print(f"{agent.name}\t{agent.role.value}")
+    return 0

@@ -1,0 +1,223 @@
+"""``SupportDesk``: what agents do to conversations, done in one order everywhere.
+
+Each operation changes the queue first (the database decides: of two agents claiming at once,
+exactly one wins), then writes the change into the customer's conversation through Rasa
+(the ``handoff`` slot with who, why and when, plus what the customer is told), which
+delivers it on the customer's channel. The agent API and the console both use this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.business import BusinessFacts
+from bot.conversations import ConversationStore
+from bot.desk.accounts import Agent, Role
+from bot.desk.rasa_events import RasaConversations, bot_event, slot_event
+from bot.desk.transcript import console_transcript
+from bot.errors import HandoffError
+from bot.handoff import replies
+from bot.handoff.lifecycle import Action, Status
+from bot.handoff.queue import Handoff, Presence, SqlHandoffQueue
+from bot.handoff.slot import HANDOFF_SLOT, slot_value
+from bot.settings import SlackSettings
+
+logger = logging.getLogger(__name__)
+
+#: The longest message an agent can send at once.
+MAX_AGENT_MESSAGE = 5000
+
+
+class PermissionDeniedError(HandoffError):
+    """The agent may not do this to this conversation (it is someone else's)."""
+
+
+class SupportDesk:
+    def __init__(
+        self,
+        queue: SqlHandoffQueue,
+        store: ConversationStore,
+        rasa: RasaConversations,
+        *,
+        facts: Callable[[], BusinessFacts],
+        clock: Callable[[], datetime],
+        slack: SlackSettings | None = None,
+    ) -> None:
+        self.queue = queue
+        self.store = store
+        self.rasa = rasa
+        self.facts = facts
+        self.clock = clock
+        self.slack = slack
+
+    # -- reading --------------------------------------------------------------------------
+
+    def summary(self, handoff: Handoff, position: int | None = None) -> dict[str, Any]:
+        """A handoff as the API lists it."""
+        return {
+            "id": handoff.id,
+            "conversation_id": handoff.conversation_id,
+            "channel": handoff.channel,
+            "status": handoff.status.value,
+            "reason": handoff.reason,
+            "priority": handoff.priority,
+            "waiting_since": handoff.waiting_since.isoformat(),
+            "requested_at": handoff.requested_at.isoformat(),
+            "position": position,
+            "agent": handoff.agent,
+            "assigned_at": handoff.assigned_at.isoformat() if handoff.assigned_at else None,
+            "ended_at": handoff.ended_at.isoformat() if handoff.ended_at else None,
+            "note": handoff.note,
+            "contact": handoff.contact,
+            "message": handoff.message,
+        }
+
+    async def listing(self, status: Status) -> list[dict[str, Any]]:
+        handoffs = await asyncio.to_thread(self.queue.listing, status)
+        if status is Status.QUEUED:
+            return [self.summary(h, n) for n, h in enumerate(handoffs, start=1)]
+        return [self.summary(h) for h in handoffs]
+
+    async def detail(self, handoff_id: str) -> dict[str, Any]:
+        """The handoff, its history, and the whole conversation as the agent sees it."""
+        handoff = await asyncio.to_thread(self.queue.get, handoff_id)
+        position = await asyncio.to_thread(self.queue.position, handoff_id)
+        history = await asyncio.to_thread(self.queue.history, handoff_id)
+        events = await asyncio.to_thread(self.store.events, handoff.conversation_id)
+        return {
+            **self.summary(handoff, position),
+            "history": [change.as_record() for change in history],
+            "transcript": console_transcript(events),
+        }
+
+    # -- agents ---------------------------------------------------------------------------
+
+    async def set_presence(self, agent: str, presence: Presence) -> None:
+        capacity = self.facts().live_chat.agent_capacity
+        await asyncio.to_thread(
+            self.queue.set_presence, agent, presence, capacity=capacity, now=self.clock()
+        )
+
+    async def claim(self, handoff_id: str, agent: Agent) -> Handoff:
+        await self._ensure_online(agent.name)
+        handoff = await asyncio.to_thread(
+            self.queue.claim, handoff_id, agent.name, now=self.clock()
+        )
+        await self._tell(handoff, replies.joined_text(agent.name))
+        return handoff
+
+    async def say(self, handoff_id: str, agent: Agent, text: str) -> None:
+        text = text.strip()
+        if not text:
+            raise HandoffError("the message is empty")
+        if len(text) > MAX_AGENT_MESSAGE:
+            raise HandoffError(f"a message can be up to {MAX_AGENT_MESSAGE} characters")
+        handoff = await self._own(handoff_id, agent)
+        metadata = {"agent": agent.name, "handoff_id": handoff.id, **self._route(handoff)}
+        await self.rasa.append(handoff.conversation_id, [bot_event(text, metadata=metadata)])
+
+    async def close(self, handoff_id: str, agent: Agent, note: str) -> Handoff:
+        if not note.strip():
+            raise HandoffError("closing needs a resolution note")
+        await self._own(handoff_id, agent)
+        handoff = await asyncio.to_thread(
+            self.queue.end,
+            handoff_id,
+            Action.CLOSE,
+            actor=f"agent:{agent.name}",
+            reason=note.strip(),
+            now=self.clock(),
+        )
+        await self._tell(handoff, replies.back_to_bot_text(agent.name, closed=True))
+        return handoff
+
+    async def release(self, handoff_id: str, agent: Agent) -> Handoff:
+        await self._own(handoff_id, agent)
+        handoff = await asyncio.to_thread(
+            self.queue.end,
+            handoff_id,
+            Action.RELEASE,
+            actor=f"agent:{agent.name}",
+            reason="handed back to the bot",
+            now=self.clock(),
+        )
+        await self._tell(handoff, replies.back_to_bot_text(agent.name, closed=False))
+        return handoff
+
+    async def transfer(self, handoff_id: str, agent: Agent, to_agent: str) -> Handoff:
+        await self._own(handoff_id, agent)
+        handoff = await asyncio.to_thread(
+            self.queue.transfer,
+            handoff_id,
+            to_agent=to_agent,
+            actor=f"agent:{agent.name}",
+            now=self.clock(),
+        )
+        await self._tell(handoff, replies.transferred_text(to_agent))
+        return handoff
+
+    async def requeue(self, handoff_id: str, reason: str) -> Handoff:
+        """The agent went away: back to the queue in the same place; the customer is told."""
+        handoff = await asyncio.to_thread(
+            self.queue.requeue, handoff_id, reason=reason, now=self.clock()
+        )
+        position = await asyncio.to_thread(self.queue.position, handoff_id) or 1
+        wait = await asyncio.to_thread(self.queue.estimated_wait, handoff_id)
+        await self._tell(handoff, replies.requeued_text(position, wait))
+        return handoff
+
+    async def update_waiting(self, handoff: Handoff, position: int) -> None:
+        """Tell a waiting customer where they stand (periodically, and when they move up)."""
+        wait = await asyncio.to_thread(self.queue.estimated_wait, handoff.id)
+        reply = replies.update_reply(position, wait, self.facts())
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        await self.rasa.append(
+            handoff.conversation_id,
+            [bot_event(reply.text, buttons=buttons, metadata=self._route(handoff))],
+        )
+
+    # -- internals ------------------------------------------------------------------------
+
+    async def _ensure_online(self, agent: str) -> None:
+        presence = (await asyncio.to_thread(self.queue.presence)).get(agent)
+        if presence is None or presence[0] is not Presence.ONLINE:
+            await self.set_presence(agent, Presence.ONLINE)
+
+    async def _own(self, handoff_id: str, agent: Agent) -> Handoff:
+        handoff = await asyncio.to_thread(self.queue.get, handoff_id)
+        if handoff.status is not Status.ASSIGNED:
+            raise HandoffError(f"this conversation is {handoff.status.value}, not with an agent")
+        if handoff.agent != agent.name and not agent.role.can(Role.LEAD):
+            raise PermissionDeniedError(f"this conversation is with {handoff.agent}")
+        return handoff
+
+    async def _tell(self, handoff: Handoff, text: str) -> None:
+        """Record the change in the conversation and tell the customer ``text``."""
+        history = await asyncio.to_thread(self.queue.history, handoff.id)
+        events = [
+            slot_event(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)),
+            bot_event(text, metadata={"handoff_id": handoff.id, **self._route(handoff)}),
+        ]
+        await self.rasa.append(handoff.conversation_id, events)
+
+    def _route(self, handoff: Handoff) -> dict[str, str]:
+        """For Slack: the customer's channel and thread (from their latest message)."""
+        if handoff.channel != "slack":
+            return {}
+        for event in reversed(self.store.events(handoff.conversation_id, limit=200)):
+            if event.get("event") != "user":
+                continue
+            metadata = event.get("metadata") or {}
+            channel = str(metadata.get("out_channel") or "")
+            if not channel:
+                return {}
+            route = {"slack_channel": channel}
+            thread = metadata.get("thread_id")
+            if thread and self.slack and self.slack.use_threads and not channel.startswith("D"):
+                route["slack_thread"] = str(thread)
+            return route
+        return {}

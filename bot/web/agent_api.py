@@ -1,0 +1,281 @@
+"""The agent API under ``/api`` (the console uses it too). Contract: docs in the README.
+
+Authentication: ``POST /api/login {username, password}`` returns a bearer token (and sets it
+as an HttpOnly, SameSite=Strict cookie for the console). Every other route needs either
+``Authorization: Bearer <token>`` or the cookie; with the cookie, a change (POST) also needs
+the session's ``X-CSRF-Token`` header. No valid session: **401**.
+
+* ``GET /api/handoffs?status=queued|assigned|closed|released|cancelled|abandoned|message_left``
+  (default: queued and assigned) → a JSON list; each item has ``id, conversation_id, status,
+  reason, priority, waiting_since, position`` (position only while queued) and more.
+* ``GET /api/handoffs/{id}``: the handoff, its history and the whole transcript.
+* ``POST /api/handoffs/{id}/claim``, ``/messages {text}``, ``/close {note}``, ``/release``,
+  ``/transfer {agent}``.
+* ``GET /api/agents``, ``POST /api/presence {presence}``, ``GET /api/me``, ``POST /api/logout``,
+  ``GET /api/canned``; ``GET /api/live`` is the console's WebSocket feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.desk.accounts import Accounts, Session
+from bot.desk.canned import CannedReplies
+from bot.desk.desk import PermissionDeniedError, SupportDesk
+from bot.desk.feed import DeskFeed
+from bot.errors import (
+    AuthenticationError,
+    HandoffError,
+    HandoffNotFoundError,
+    HandoffTransitionError,
+    ServiceError,
+)
+from bot.handoff.lifecycle import Status
+from bot.handoff.queue import Presence
+
+logger = logging.getLogger(__name__)
+
+COOKIE = "supportbot_session"
+SESSION_KEY = "supportbot.session"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text='{"error": "the body must be JSON"}', content_type="application/json"
+        ) from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "the body must be a JSON object"}', content_type="application/json"
+        )
+    return body
+
+
+def add_agent_api(
+    app: web.Application,
+    *,
+    accounts: Accounts,
+    desk: SupportDesk,
+    feed: DeskFeed,
+    canned: CannedReplies,
+    clock: Callable[[], datetime],
+) -> None:
+    async def authenticate(request: web.Request) -> Session | None:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            token, by_cookie = header[7:].strip(), False
+        elif request.path == "/api/live" and request.query.get("token"):
+            token, by_cookie = request.query["token"], False
+        else:
+            token, by_cookie = request.cookies.get(COOKIE, ""), True
+        if not token:
+            return None
+        session = await asyncio.to_thread(accounts.session, token, now=clock())
+        if session is None:
+            return None
+        if by_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
+            sent = request.headers.get("X-CSRF-Token", "")
+            if not hmac.compare_digest(sent, session.csrf_token):
+                raise web.HTTPForbidden(
+                    text='{"error": "missing or wrong CSRF token"}',
+                    content_type="application/json",
+                )
+        if by_cookie and request.path == "/api/live":
+            origin = request.headers.get("Origin")
+            if origin and origin.split("://", 1)[-1] != request.host:
+                raise web.HTTPForbidden(text='{"error": "wrong origin"}')
+        return session
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith("/api/") or request.path == "/api/login":
+            return await handler(request)
+        session = await authenticate(request)
+        if session is None:
+            return _error(401, "sign in first: POST /api/login {username, password}")
+        request[SESSION_KEY] = session
+        try:
+            return await handler(request)
+        except PermissionDeniedError as exc:
+            return _error(403, exc.message)
+        except HandoffNotFoundError as exc:
+            return _error(404, exc.message)
+        except HandoffTransitionError as exc:
+            return _error(409, exc.message)
+        except HandoffError as exc:
+            return _error(400, exc.message)
+        except ServiceError as exc:
+            logger.error("agent API: %s", exc)
+            return _error(502, f"saved, but the customer could not be reached: {exc.message}")
+
+    def session_of(request: web.Request) -> Session:
+        session: Session = request[SESSION_KEY]
+        return session
+
+    async def login(request: web.Request) -> web.Response:
+        body = await _body(request)
+        name, password = body.get("username"), body.get("password")
+        if not isinstance(name, str) or not isinstance(password, str):
+            return _error(400, "send {username, password}")
+        try:
+            session = await asyncio.to_thread(accounts.sign_in, name, password, now=clock())
+        except AuthenticationError as exc:
+            return _error(401, exc.message)
+        await desk.set_presence(session.agent.name, Presence.ONLINE)
+        response = web.json_response(
+            {
+                "token": session.token,
+                "csrf_token": session.csrf_token,
+                "agent": session.agent.name,
+                "role": session.agent.role.value,
+                "expires_at": session.expires_at.isoformat(),
+            }
+        )
+        response.set_cookie(
+            COOKIE,
+            session.token,
+            httponly=True,
+            samesite="Strict",
+            path="/",
+            max_age=int((session.expires_at - clock()).total_seconds()),
+        )
+        return response
+
+    async def logout(request: web.Request) -> web.Response:
+        session = session_of(request)
+        await asyncio.to_thread(accounts.sign_out, session.token)
+        response = web.json_response({"signed_out": session.agent.name})
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    async def me(request: web.Request) -> web.Response:
+        session = session_of(request)
+        return web.json_response(
+            {
+                "agent": session.agent.name,
+                "role": session.agent.role.value,
+                "csrf_token": session.csrf_token,
+            }
+        )
+
+    async def listing(request: web.Request) -> web.Response:
+        wanted = request.query.get("status")
+        if wanted is None:
+            items = await desk.listing(Status.QUEUED) + await desk.listing(Status.ASSIGNED)
+            return web.json_response(items)
+        try:
+            status = Status(wanted)
+        except ValueError:
+            return _error(400, f"status must be one of {', '.join(s.value for s in Status)}")
+        return web.json_response(await desk.listing(status))
+
+    async def detail(request: web.Request) -> web.Response:
+        return web.json_response(await desk.detail(request.match_info["id"]))
+
+    async def claim(request: web.Request) -> web.Response:
+        handoff = await desk.claim(request.match_info["id"], session_of(request).agent)
+        return web.json_response(desk.summary(handoff))
+
+    async def message(request: web.Request) -> web.Response:
+        text = (await _body(request)).get("text")
+        if not isinstance(text, str):
+            return _error(400, "send {text}")
+        await desk.say(request.match_info["id"], session_of(request).agent, text)
+        return web.json_response({"sent": True}, status=201)
+
+    async def close(request: web.Request) -> web.Response:
+        note = (await _body(request)).get("note")
+        if not isinstance(note, str):
+            return _error(400, "send {note}: what was the outcome?")
+        handoff = await desk.close(request.match_info["id"], session_of(request).agent, note)
+        return web.json_response(desk.summary(handoff))
+
+    async def release(request: web.Request) -> web.Response:
+        handoff = await desk.release(request.match_info["id"], session_of(request).agent)
+        return web.json_response(desk.summary(handoff))
+
+    async def transfer(request: web.Request) -> web.Response:
+        to_agent = (await _body(request)).get("agent")
+        if not isinstance(to_agent, str) or not to_agent:
+            return _error(400, "send {agent}: who takes over?")
+        if await asyncio.to_thread(accounts.get, to_agent) is None:
+            return _error(404, f"there is no agent called {to_agent}")
+        agent = session_of(request).agent
+        handoff = await desk.transfer(request.match_info["id"], agent, to_agent)
+        return web.json_response(desk.summary(handoff))
+
+    async def agents(request: web.Request) -> web.Response:
+        users = await asyncio.to_thread(accounts.all)
+        presence = await asyncio.to_thread(desk.queue.presence)
+        result = []
+        for user in users:
+            state, capacity = presence.get(user.name, (Presence.OFFLINE, 0))
+            load = await asyncio.to_thread(desk.queue.load, user.name)
+            result.append(
+                {
+                    "name": user.name,
+                    "role": user.role.value,
+                    "presence": state.value,
+                    "capacity": capacity,
+                    "load": load,
+                }
+            )
+        return web.json_response(result)
+
+    async def presence(request: web.Request) -> web.Response:
+        wanted = (await _body(request)).get("presence")
+        try:
+            state = Presence(str(wanted))
+        except ValueError:
+            return _error(400, "presence must be online, away or offline")
+        await desk.set_presence(session_of(request).agent.name, state)
+        return web.json_response({"presence": state.value})
+
+    async def canned_replies(request: web.Request) -> web.Response:
+        return web.json_response(canned.current())
+
+    async def live(request: web.Request) -> web.StreamResponse:
+        session = session_of(request)
+        socket = web.WebSocketResponse(heartbeat=20)
+        await socket.prepare(request)
+        key = feed.subscribe(session.agent.name, socket.send_str)
+        try:
+            await socket.send_json({"type": "hello", "agent": session.agent.name})
+            async for frame in socket:
+                if frame.type is WSMsgType.ERROR:
+                    break
+        finally:
+            feed.unsubscribe(key)
+        return socket
+
+    app.middlewares.append(guard)
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/api/me", me)
+    app.router.add_get("/api/handoffs", listing)
+    app.router.add_get("/api/handoffs/{id}", detail)
+    app.router.add_post("/api/handoffs/{id}/claim", claim)
+    app.router.add_post("/api/handoffs/{id}/messages", message)
+    app.router.add_post("/api/handoffs/{id}/close", close)
+    app.router.add_post("/api/handoffs/{id}/release", release)
+    app.router.add_post("/api/handoffs/{id}/transfer", transfer)
+    app.router.add_get("/api/agents", agents)
+    app.router.add_post("/api/presence", presence)
+    app.router.add_get("/api/canned", canned_replies)
+    app.router.add_get("/api/live", live)

@@ -1,0 +1,301 @@
+/*
+ * supportbot's agent console: the live queue, one conversation at a time, replies in real time.
+ *
+ * Everything goes through the agent API (/api, cookie session + CSRF header) and its
+ * WebSocket feed (/api/live). Every text from customers, the bot or agents is shown with
+ * textContent: markup in a message is shown as text, never run.
+ */
+(function () {
+  "use strict";
+
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, notify: false };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function api(method, path, body) {
+    var options = { method: method, credentials: "same-origin", headers: {} };
+    if (method !== "GET") options.headers["X-CSRF-Token"] = state.csrf;
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (reply) {
+      return reply.json().catch(function () { return {}; }).then(function (data) {
+        if (reply.status === 401 && path !== "/api/login") { showSignIn(); }
+        if (!reply.ok) throw new Error(data.error || ("request failed (" + reply.status + ")"));
+        return data;
+      });
+    });
+  }
+
+  function showError(error) { $("error").textContent = error ? error.message || String(error) : ""; }
+
+  // ---- Signing in ----
+  function showSignIn() {
+    $("app").hidden = true;
+    $("signin").hidden = false;
+    if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
+  }
+
+  $("signin-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("signin-error").textContent = "";
+    api("POST", "/api/login", { username: $("username").value, password: $("password").value })
+      .then(function (data) { start({ agent: data.agent, role: data.role, csrf_token: data.csrf_token }); })
+      .catch(function (error) { $("signin-error").textContent = error.message; });
+  });
+
+  $("signout").addEventListener("click", function () {
+    api("POST", "/api/logout").finally(showSignIn);
+  });
+
+  function start(me) {
+    state.me = me.agent;
+    state.csrf = me.csrf_token;
+    $("me").textContent = me.agent + " (" + me.role + ")";
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    connect();
+    refreshLists();
+    api("GET", "/api/canned").then(fillCanned).catch(showError);
+  }
+
+  // ---- Live feed ----
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + "/api/live");
+    state.socket = socket;
+    socket.onopen = function () { $("connection").textContent = "live"; $("connection").className = "connection live"; };
+    socket.onclose = function () {
+      $("connection").textContent = "reconnecting…";
+      $("connection").className = "connection";
+      setTimeout(function () { if (state.socket === socket) connect(); }, 2000);
+    };
+    socket.onmessage = function (frame) {
+      var message = JSON.parse(frame.data);
+      if (message.type === "change") onChange(message);
+      if (message.type === "event" && message.handoff_id === state.openId) addEntry(message.entry);
+    };
+  }
+
+  function onChange(message) {
+    refreshLists();
+    var change = message.change;
+    if (change.action === "request") alertNewConversation(message.handoff);
+    if (message.handoff.id === state.openId) openConversation(state.openId);
+  }
+
+  // A new conversation waits: a short sound, and a desktop notification when allowed.
+  function alertNewConversation(handoff) {
+    try {
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      var tone = audio.createOscillator();
+      var gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.1;
+      tone.connect(gain); gain.connect(audio.destination);
+      tone.start(); tone.stop(audio.currentTime + 0.25);
+    } catch (e) { /* no audio: the list still updates */ }
+    if (state.notify && window.Notification && Notification.permission === "granted") {
+      new Notification("A customer is waiting", { body: handoff.reason + " (" + handoff.priority + " priority)" });
+    }
+  }
+
+  $("notify").addEventListener("click", function () {
+    if (!window.Notification) { $("notify").textContent = "Notifications not supported"; return; }
+    Notification.requestPermission().then(function (permission) {
+      state.notify = permission === "granted";
+      $("notify").textContent = state.notify ? "Notifications on" : "Notifications blocked";
+    });
+  });
+
+  $("presence").addEventListener("change", function () {
+    api("POST", "/api/presence", { presence: $("presence").value }).catch(showError);
+  });
+
+  // ---- Lists ----
+  function since(iso) {
+    var seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+    if (seconds < 60) return seconds + " s";
+    var minutes = Math.floor(seconds / 60);
+    return minutes < 60 ? minutes + " min" : Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+  }
+
+  function item(handoff, extra) {
+    var node = el("li", "item" + (handoff.id === state.openId ? " selected" : ""));
+    node.dataset.id = handoff.id;
+    node.dataset.testid = "handoff";
+    node.setAttribute("data-testid", "handoff");
+    var line = el("div", "line");
+    if (handoff.position) line.appendChild(el("strong", null, "#" + handoff.position));
+    line.appendChild(el("span", "badge" + (handoff.priority === "high" ? " high" : ""), handoff.priority));
+    line.appendChild(el("span", "badge", handoff.channel));
+    line.appendChild(el("span", "waited", extra));
+    node.appendChild(line);
+    node.appendChild(el("div", "reason", handoff.reason));
+    node.addEventListener("click", function () { openConversation(handoff.id); });
+    return node;
+  }
+
+  function fill(list, handoffs, extra) {
+    list.textContent = "";
+    handoffs.forEach(function (h) { list.appendChild(item(h, extra(h))); });
+  }
+
+  function refreshLists() {
+    api("GET", "/api/handoffs?status=queued").then(function (waiting) {
+      $("waiting-count").textContent = waiting.length;
+      fill($("waiting"), waiting, function (h) { return "waiting " + since(h.waiting_since); });
+    }).catch(showError);
+    api("GET", "/api/handoffs?status=assigned").then(function (assigned) {
+      fill($("assigned"), assigned, function (h) { return h.agent + " · " + since(h.assigned_at); });
+    }).catch(showError);
+    api("GET", "/api/handoffs?status=message_left").then(function (left) {
+      fill($("messages-left"), left.slice(0, 20), function (h) { return h.contact || ""; });
+    }).catch(showError);
+    api("GET", "/api/agents").then(function (agents) { state.agents = agents; fillAgents(); }).catch(showError);
+  }
+  setInterval(function () { if (state.me) refreshLists(); }, 15000); // waiting times tick on
+
+  function fillAgents() {
+    var select = $("transfer-to");
+    select.textContent = "";
+    state.agents.filter(function (a) { return a.name !== state.me && a.presence === "online"; })
+      .forEach(function (a) {
+        var option = el("option", null, a.name + " (" + a.load + "/" + a.capacity + ")");
+        option.value = a.name;
+        select.appendChild(option);
+      });
+  }
+
+  function fillCanned(replies) {
+    var select = $("canned");
+    replies.forEach(function (reply) {
+      var option = el("option", null, reply.title);
+      option.value = reply.text;
+      select.appendChild(option);
+    });
+  }
+
+  $("canned").addEventListener("change", function () {
+    if ($("canned").value) $("reply").value = $("canned").value;
+    $("canned").value = "";
+    $("reply").focus();
+  });
+
+  // ---- One conversation ----
+  function openConversation(id) {
+    state.openId = id;
+    Array.prototype.forEach.call(document.querySelectorAll(".item"), function (node) {
+      node.classList.toggle("selected", node.dataset.id === id);
+    });
+    return api("GET", "/api/handoffs/" + encodeURIComponent(id)).then(function (handoff) {
+      if (state.openId !== id) return;
+      state.open = handoff;
+      $("nothing-open").hidden = true;
+      $("open").hidden = false;
+      $("conv-title").textContent = "Conversation " + handoff.conversation_id.slice(0, 12) + " (" + handoff.channel + ")";
+      var meta = handoff.status + " · " + handoff.priority + " priority · reason: " + handoff.reason;
+      if (handoff.position) meta += " · #" + handoff.position + " in the queue";
+      if (handoff.agent) meta += " · with " + handoff.agent;
+      if (handoff.contact) meta += " · contact: " + handoff.contact;
+      if (handoff.note) meta += " · note: " + handoff.note;
+      $("conv-meta").textContent = meta;
+      $("transcript").textContent = "";
+      handoff.transcript.forEach(addEntry);
+      if (handoff.message) addEntry({ kind: "left", text: handoff.message });
+      var mine = handoff.status === "assigned" && handoff.agent === state.me;
+      $("claim").hidden = handoff.status !== "queued";
+      $("transfer").hidden = $("transfer-to").hidden = $("release").hidden = !mine;
+      $("reply-form").hidden = $("close-form").hidden = !mine;
+      var left = handoff.status === "abandoned";
+      $("customer-left").hidden = !left;
+      $("customer-left").textContent = left ? "The customer left the conversation." : "";
+      showError(null);
+    }).catch(showError);
+  }
+
+  function describe(entry) {
+    if (entry.kind === "action") return "bot ran " + entry.name;
+    if (entry.kind === "escalation") {
+      var r = entry.record;
+      return "escalation: " + r.level + " (" + r.priority + " priority): " + r.reason;
+    }
+    if (entry.kind === "handoff") {
+      var c = entry.change;
+      return "handoff " + c.action + " by " + c.actor + (c.reason ? ": " + c.reason : "");
+    }
+    return "";
+  }
+
+  function addEntry(entry) {
+    var list = $("transcript");
+    var node;
+    if (entry.kind === "message") {
+      node = el("li", "entry " + entry.from);
+      node.setAttribute("data-testid", "entry-" + entry.from);
+      var who = entry.from === "agent" ? entry.agent : entry.from === "bot" ? "Bot" : "Customer";
+      node.appendChild(el("span", "who", who));
+      node.appendChild(el("span", "text", entry.text));
+      if (entry.from === "customer") {
+        var tags = el("span", "tags");
+        if (entry.intent) tags.appendChild(el("span", null, "intent " + entry.intent + " " + (entry.confidence || 0).toFixed(2) + " · "));
+        if (entry.sentiment) {
+          var negative = entry.negative !== null && entry.negative !== undefined ? " " + entry.negative.toFixed(2) : "";
+          tags.appendChild(el("span", entry.sentiment === "negative" ? "sentiment-negative" : null, entry.sentiment + negative));
+        }
+        node.appendChild(tags);
+      }
+      if (entry.buttons && entry.buttons.length) node.appendChild(el("span", "tags", "buttons: " + entry.buttons.join(" | ")));
+    } else if (entry.kind === "left") {
+      node = el("li", "entry customer");
+      node.appendChild(el("span", "who", "Message left for the team"));
+      node.appendChild(el("span", "text", entry.text));
+    } else {
+      node = el("li", "event " + entry.kind, describe(entry));
+      node.setAttribute("data-testid", "event-" + entry.kind);
+    }
+    list.appendChild(node);
+    node.scrollIntoView({ block: "end" });
+  }
+
+  function act(path, body) {
+    showError(null);
+    return api("POST", "/api/handoffs/" + encodeURIComponent(state.openId) + path, body)
+      .then(function () { refreshLists(); return openConversation(state.openId); })
+      .catch(showError);
+  }
+
+  $("claim").addEventListener("click", function () { act("/claim"); });
+  $("release").addEventListener("click", function () { act("/release"); });
+  $("transfer").addEventListener("click", function () {
+    if (!$("transfer-to").value) { showError(new Error("nobody else is online to take it")); return; }
+    act("/transfer", { agent: $("transfer-to").value });
+  });
+  $("reply-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("reply").value;
+    if (!text.trim()) return;
+    showError(null);
+    api("POST", "/api/handoffs/" + encodeURIComponent(state.openId) + "/messages", { text: text })
+      .then(function () { $("reply").value = ""; })
+      .catch(showError);
+  });
+  $("reply").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("reply-form").requestSubmit(); }
+  });
+  $("close-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!$("note").value.trim()) { showError(new Error("write a resolution note to close")); return; }
+    act("/close", { note: $("note").value }).then(function () { $("note").value = ""; });
+  });
+
+  // Already signed in (cookie)? Otherwise the sign-in form.
+  api("GET", "/api/me").then(start).catch(showSignIn);
+})();
