@@ -166,12 +166,17 @@
   function fillAgents() {
     var select = $("transfer-to");
     select.textContent = "";
-    state.agents.filter(function (a) { return a.name !== state.me && a.presence === "online"; })
-      .forEach(function (a) {
-        var option = el("option", null, a.name + " (" + a.load + "/" + a.capacity + ")");
-        option.value = a.name;
-        select.appendChild(option);
-      });
+    var others = state.agents.filter(function (a) { return a.name !== state.me && a.presence === "online"; });
+    others.forEach(function (a) {
+      var option = el("option", null, a.name + " (" + a.load + "/" + a.capacity + ")");
+      option.value = a.name;
+      select.appendChild(option);
+    });
+    if (!others.length) {
+      var none = el("option", null, "nobody else online");
+      none.value = "";
+      select.appendChild(none);
+    }
   }
 
   function fillCanned(replies) {

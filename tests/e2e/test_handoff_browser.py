@@ -1,0 +1,205 @@
+"""Live handoff in real browsers: a customer in the widget, an agent in the console.
+
+Business hours are set in the running product's business facts (which it reloads without a
+restart): open all week for the live chat, closed all week for the "leave a message" path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_widget_browser import ask, bot_texts, open_widget
+
+pytestmark = pytest.mark.rasa
+
+PASSWORD = "correct horse battery"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def set_hours(kb_dir: Path, hours: str) -> None:
+    path = kb_dir / "business.yml"
+    text = path.read_text()
+    for day in WEEKDAYS:
+        text = re.sub(
+            rf"(?m)^(\s+{day}): .*$",
+            rf'\1: "{hours}"' if hours != "closed" else r"\1: closed",
+            text,
+        )
+    text = re.sub(r"(?m)^  holidays:\n(    - .*\n)+", "  holidays: []\n", text)
+    path.write_text(text)
+
+
+@pytest.fixture
+def hours(running_bot):
+    """Lets a test choose the team's hours; the original business facts come back after."""
+    path = running_bot.kb_dir / "business.yml"
+    original = path.read_text()
+    yield lambda value: set_hours(running_bot.kb_dir, value)
+    path.write_text(original)
+
+
+def add_agent(running_bot, name: str, role: str = "agent") -> None:
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(running_bot.data_dir),
+        "SUPPORTBOT_KB_DIR": str(running_bot.kb_dir),
+    }
+    import os
+
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "supportbot"),
+            "agent",
+            "add",
+            "--name",
+            name,
+            "--password",
+            PASSWORD,
+            "--role",
+            role,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 or "already a user" in result.stderr, result.stderr
+
+
+def api(running_bot, method: str, path: str, body: dict | None = None, token: str | None = None):
+    request = urllib.request.Request(
+        running_bot.web_url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def sign_in(console, running_bot, name: str) -> None:
+    console.goto(running_bot.web_url + "/console")
+    console.get_by_test_id("username").fill(name)
+    console.get_by_test_id("password").fill(PASSWORD)
+    console.get_by_test_id("signin").click()
+    console.get_by_test_id("connection").filter(has_text="live").wait_for(timeout=15000)
+
+
+def agent_texts(page) -> list[str]:
+    return page.get_by_test_id("sb-msg-agent").all_inner_texts()
+
+
+def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, browser, page, hours):
+    hours("00:00-24:00")
+    add_agent(running_bot, "anna")
+    console_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    console = console_context.new_page()
+    console_errors: list[str] = []
+    console.on("pageerror", lambda error: console_errors.append(str(error)))
+    try:
+        sign_in(console, running_bot, "anna")
+
+        # The customer asks for a person: queued, told their place and the wait.
+        open_widget(page, running_bot.web_url + "/")
+        ask(page, "I want to talk to a person")
+        page.get_by_text("you're next in the queue").wait_for(timeout=30000)
+
+        # The console shows it live; the agent opens it and sees why, then claims it.
+        waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
+        waiting.first.wait_for(timeout=15000)
+        assert "asked for a person" in waiting.first.inner_text()
+        waiting.first.click()
+        console.get_by_test_id("event-escalation").first.wait_for(timeout=10000)
+        transcript = console.get_by_test_id("transcript").inner_text()
+        assert "I want to talk to a person" in transcript and "intent request_human" in transcript
+        console.get_by_test_id("claim").click()
+        page.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
+
+        # Both ways, in real time; markup is shown as text on both sides; the bot keeps quiet.
+        answered_before = len(bot_texts(page))
+        ask(page, "<b>My order FH1001</b> is late")
+        console.get_by_test_id("entry-customer").filter(
+            has_text="<b>My order FH1001</b> is late"
+        ).wait_for(timeout=15000)
+        console.get_by_test_id("reply").fill("Sorry about that! Let me check <i>right now</i>.")
+        console.get_by_test_id("send").click()
+        page.get_by_test_id("sb-msg-agent").filter(
+            has_text="Let me check <i>right now</i>."
+        ).wait_for(timeout=15000)
+        assert "anna · support team" in agent_texts(page)[-1]
+        assert len(bot_texts(page)) == answered_before  # no bot reply while the agent chats
+        screenshot(page, "handoff-widget-with-agent")
+        screenshot(console, "handoff-console")
+
+        # The agent closes with a note; the customer is back with the bot, which answers again.
+        console.get_by_test_id("note").fill("Late order chased with the courier")
+        console.get_by_test_id("close").click()
+        page.get_by_text("anna has closed the chat.").wait_for(timeout=15000)
+        ask(page, "how do I return an item?")
+        page.get_by_text("Did that answer your question?").wait_for(timeout=30000)
+
+        # The record: every change with who and why, through the agent API.
+        status, token = api(
+            running_bot, "POST", "/api/login", {"username": "anna", "password": PASSWORD}
+        )
+        assert status == 200
+        status, closed = api(
+            running_bot, "GET", "/api/handoffs?status=closed", token=token["token"]
+        )
+        mine = [h for h in closed if h["note"] == "Late order chased with the courier"]
+        assert len(mine) == 1 and mine[0]["agent"] == "anna"
+        _, detail = api(running_bot, "GET", f"/api/handoffs/{mine[0]['id']}", token=token["token"])
+        assert [(c["action"], c["actor"]) for c in detail["history"]] == [
+            ("request", "customer"),
+            ("claim", "agent:anna"),
+            ("close", "agent:anna"),
+        ]
+        assert page.errors == [] and console_errors == []
+    finally:
+        console_context.close()
+
+
+def test_outside_hours_the_customer_is_told_and_leaves_a_message(running_bot, page, hours):
+    hours("closed")
+    open_widget(page, running_bot.web_url + "/")
+    ask(page, "can I speak to someone please")
+    page.get_by_text("isn't working right now").wait_for(timeout=30000)
+    assert not any("in the queue" in text for text in bot_texts(page))
+
+    page.get_by_role("button", name="Leave a message").click()
+    page.get_by_text("with an email address or phone number").wait_for(timeout=15000)
+    ask(page, "My boots arrived in the wrong size. Reach me at jo@example.com")
+    page.get_by_text("your message is with our team (reference M-").wait_for(timeout=15000)
+    screenshot(page, "handoff-message-left")
+
+    add_agent(running_bot, "lead-lee", role="lead")
+    _, login = api(
+        running_bot, "POST", "/api/login", {"username": "lead-lee", "password": PASSWORD}
+    )
+    _, left = api(running_bot, "GET", "/api/handoffs?status=message_left", token=login["token"])
+    assert any(h["contact"] == "jo@example.com" and "wrong size" in h["message"] for h in left)
+
+
+def test_the_agent_api_needs_a_session(running_bot):
+    for method, path in [("GET", "/api/handoffs"), ("POST", "/api/handoffs/x/claim")]:
+        status, body = api(running_bot, method, path)
+        assert status == 401, (method, path)
+        assert "sign in" in body["error"]
+    status, _ = api(
+        running_bot, "POST", "/api/login", {"username": "anna", "password": "wrong password"}
+    )
+    assert status == 401
