@@ -1,0 +1,340 @@
+"""The agent API and the support desk behind it, through aiohttp's test server.
+
+The Rasa server is replaced by a recording fake of its "append events" endpoint (what the desk
+writes into conversations is checked); the queue, accounts and tracker store are real SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.conversations import ConversationStore
+from bot.desk.accounts import Accounts, Role, check_password, hash_password
+from bot.desk.canned import CannedReplies
+from bot.desk.desk import SupportDesk
+from bot.desk.feed import DeskFeed
+from bot.errors import AuthenticationError, SupportBotError
+from bot.handoff.queue import Presence, SqlHandoffQueue
+from bot.services import Services
+from bot.web.app import DeskParts, create_app
+from tests.conftest import OPEN_TIME
+from tests.fakes import FixedClock
+
+PASSWORD = "a long enough password"
+
+
+class RecordingRasa:
+    """Stands in for ``RasaConversations``: keeps what would be appended to each conversation."""
+
+    def __init__(self) -> None:
+        self.appended: list[tuple[str, list[dict[str, Any]]]] = []
+
+    async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        self.appended.append((conversation_id, events))
+
+    def texts(self, conversation_id: str) -> list[str]:
+        return [
+            e["text"]
+            for c, events in self.appended
+            if c == conversation_id
+            for e in events
+            if e["event"] == "bot"
+        ]
+
+
+@pytest.fixture
+def parts(settings, tmp_path):
+    clock = FixedClock(OPEN_TIME)
+    services = Services(settings, clock=clock)
+    accounts = Accounts(settings.desk_db_url)
+    for name, role in [("anna", "agent"), ("ben", "agent"), ("lea", "lead")]:
+        accounts.add(name, PASSWORD, role, now=OPEN_TIME)
+    rasa = RecordingRasa()
+    desk = SupportDesk(
+        services.handoff_queue,
+        ConversationStore.sqlite(str(tmp_path / "tracker.db")),
+        rasa,  # type: ignore[arg-type]
+        facts=services.business_facts,
+        clock=clock,
+    )
+    return DeskParts(
+        accounts=accounts,
+        desk=desk,
+        feed=DeskFeed(desk),
+        canned=CannedReplies(settings.canned_replies_file, services.business_facts),
+        clock=clock,
+    )
+
+
+def queue_of(parts: DeskParts) -> SqlHandoffQueue:
+    return parts.desk.queue
+
+
+def waiting_customer(parts: DeskParts, conversation: str, priority: str = "normal") -> str:
+    handoff = queue_of(parts).request(
+        conversation,
+        channel="socketio",
+        reason="asked for a person",
+        priority=priority,
+        actor="customer",
+        now=OPEN_TIME,
+    )
+    return handoff.id
+
+
+def session(settings, parts, script):
+    """Run ``script(client, login)`` against a fresh app; ``login(name)`` gives auth headers."""
+
+    async def run():
+        app = create_app(settings, store=parts.desk.store, company="Fernhill", desk=parts)
+        async with TestClient(TestServer(app)) as client:
+
+            async def login(name: str) -> dict[str, str]:
+                reply = await client.post(
+                    "/api/login", json={"username": name, "password": PASSWORD}
+                )
+                assert reply.status == 200
+                return {"Authorization": f"Bearer {(await reply.json())['token']}"}
+
+            return await script(client, login)
+
+    return asyncio.run(run())
+
+
+def test_without_a_valid_session_everything_is_401(settings, parts):
+    async def script(client, login):
+        results = []
+        for method, path in [
+            ("GET", "/api/handoffs"),
+            ("GET", "/api/handoffs/abc"),
+            ("POST", "/api/handoffs/abc/claim"),
+            ("POST", "/api/handoffs/abc/messages"),
+            ("POST", "/api/handoffs/abc/close"),
+            ("POST", "/api/handoffs/abc/release"),
+            ("POST", "/api/handoffs/abc/transfer"),
+        ]:
+            reply = await client.request(method, path, headers={"Authorization": "Bearer nope"})
+            results.append(reply.status)
+        wrong = await client.post("/api/login", json={"username": "anna", "password": "wrong!"})
+        return results, wrong.status
+
+    statuses, wrong = session(settings, parts, script)
+    assert statuses == [401] * 7
+    assert wrong == 401
+
+
+def test_the_listing_carries_the_contract_fields_in_queue_order(settings, parts):
+    first = waiting_customer(parts, "c1")
+    urgent = waiting_customer(parts, "c2", priority="high")
+
+    async def script(client, login):
+        headers = await login("anna")
+        reply = await client.get("/api/handoffs?status=queued", headers=headers)
+        bad = await client.get("/api/handoffs?status=lost", headers=headers)
+        return await reply.json(), bad.status
+
+    listing, bad = session(settings, parts, script)
+    assert [(h["id"], h["position"]) for h in listing] == [(urgent, 1), (first, 2)]
+    required = {
+        "id",
+        "conversation_id",
+        "status",
+        "reason",
+        "priority",
+        "waiting_since",
+        "position",
+    }
+    assert required <= set(listing[0])
+    assert listing[0]["status"] == "queued" and listing[0]["priority"] == "high"
+    assert bad == 400
+
+
+def test_claim_talk_close_writes_each_change_into_the_conversation(settings, parts):
+    handoff = waiting_customer(parts, "c1")
+
+    async def script(client, login):
+        anna = await login("anna")
+        claimed = await client.post(f"/api/handoffs/{handoff}/claim", headers=anna)
+        sent = await client.post(
+            f"/api/handoffs/{handoff}/messages", json={"text": "Hello <b>there</b>"}, headers=anna
+        )
+        no_note = await client.post(
+            f"/api/handoffs/{handoff}/close", json={"note": " "}, headers=anna
+        )
+        closed = await client.post(
+            f"/api/handoffs/{handoff}/close", json={"note": "refund issued"}, headers=anna
+        )
+        return claimed.status, sent.status, no_note.status, await closed.json()
+
+    claimed, sent, no_note, closed = session(settings, parts, script)
+    assert (claimed, sent, no_note) == (200, 201, 400)
+    assert (closed["status"], closed["note"], closed["agent"]) == (
+        "closed",
+        "refund issued",
+        "anna",
+    )
+    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    assert rasa.texts("c1") == [
+        "anna from our team has joined the chat.",
+        "Hello <b>there</b>",  # stored as written; channels and pages show it as text
+        "anna has closed the chat. You're chatting with the bot again: ask me anything, or say "
+        '"talk to a person" if you need the team again.',
+    ]
+    slots = [e["value"] for _, events in rasa.appended for e in events if e["event"] == "slot"]
+    assert [(s["status"], s["change"]["action"], s["change"]["actor"]) for s in slots] == [
+        ("assigned", "claim", "agent:anna"),
+        ("closed", "close", "agent:anna"),
+    ]
+    agent_message = [
+        e for _, events in rasa.appended for e in events if e.get("text") == "Hello <b>there</b>"
+    ]
+    assert agent_message[0]["metadata"]["agent"] == "anna"
+
+
+def test_two_agents_claiming_at_once_exactly_one_wins(settings, parts):
+    handoff = waiting_customer(parts, "c1")
+
+    async def script(client, login):
+        anna, ben = await login("anna"), await login("ben")
+        replies = await asyncio.gather(
+            client.post(f"/api/handoffs/{handoff}/claim", headers=anna),
+            client.post(f"/api/handoffs/{handoff}/claim", headers=ben),
+        )
+        return sorted(r.status for r in replies)
+
+    assert session(settings, parts, script) == [200, 409]
+
+
+def test_only_the_assigned_agent_or_a_lead_acts_on_a_conversation(settings, parts):
+    handoff = waiting_customer(parts, "c1")
+
+    async def script(client, login):
+        anna, ben, lea = await login("anna"), await login("ben"), await login("lea")
+        await client.post(f"/api/handoffs/{handoff}/claim", headers=anna)
+        by_ben = await client.post(
+            f"/api/handoffs/{handoff}/messages", json={"text": "hi"}, headers=ben
+        )
+        to_nobody = await client.post(
+            f"/api/handoffs/{handoff}/transfer", json={"agent": "zed"}, headers=anna
+        )
+        moved = await client.post(
+            f"/api/handoffs/{handoff}/transfer", json={"agent": "ben"}, headers=anna
+        )
+        by_lead = await client.post(f"/api/handoffs/{handoff}/release", headers=lea)
+        return by_ben.status, to_nobody.status, await moved.json(), await by_lead.json()
+
+    by_ben, to_nobody, moved, released = session(settings, parts, script)
+    assert by_ben == 403
+    assert to_nobody == 404
+    assert moved["agent"] == "ben"
+    assert released["status"] == "released"
+
+
+def test_a_cookie_session_needs_the_csrf_token_for_changes(settings, parts):
+    handoff = waiting_customer(parts, "c1")
+
+    async def script(client, login):
+        reply = await client.post("/api/login", json={"username": "anna", "password": PASSWORD})
+        csrf = (await reply.json())["csrf_token"]
+        # The test client keeps the HttpOnly cookie, as a browser does.
+        read = await client.get("/api/handoffs")
+        forged = await client.post(f"/api/handoffs/{handoff}/claim")
+        real = await client.post(f"/api/handoffs/{handoff}/claim", headers={"X-CSRF-Token": csrf})
+        return read.status, forged.status, real.status
+
+    assert session(settings, parts, script) == (200, 403, 200)
+
+
+def test_canned_replies_carry_the_business_facts(settings, parts):
+    async def script(client, login):
+        reply = await client.get("/api/canned", headers=await login("anna"))
+        return await reply.json()
+
+    replies = {r["title"]: r["text"] for r in session(settings, parts, script)}
+    assert "30 days" in replies["Returns"]
+    assert "{{" not in " ".join(replies.values())
+
+
+def test_an_absent_agents_conversations_go_back_to_the_queue_in_place(settings, parts):
+    queue = queue_of(parts)
+    first = waiting_customer(parts, "c1")
+    waiting_customer(parts, "c2")
+    queue.set_presence("anna", Presence.ONLINE, capacity=2, now=OPEN_TIME)
+    queue.claim(first, "anna", now=OPEN_TIME + timedelta(minutes=1))
+    now = [0.0]
+    feed = DeskFeed(parts.desk, agent_grace=60, monotonic=lambda: now[0])
+
+    async def script():
+        await feed.start()
+
+        async def send(text: str) -> None:
+            return None
+
+        key = feed.subscribe("anna", send)
+        feed.unsubscribe(key)  # the console closed
+        now[0] = 30
+        await feed.tick()
+        still = queue.get(first).status.value
+        now[0] = 61
+        await feed.tick()
+        return still
+
+    assert asyncio.run(script()) == "assigned"  # a reconnect within the grace keeps it
+    assert queue.get(first).status.value == "queued"
+    assert queue.position(first) == 1  # ahead of c2, as before
+    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    assert "You keep your place: you're next in the queue." in rasa.texts("c1")[-1]
+
+
+def test_waiting_customers_hear_when_they_move_up(settings, parts):
+    queue = queue_of(parts)
+    first = waiting_customer(parts, "c1")
+    waiting_customer(parts, "c2")
+    queue.set_presence("anna", Presence.ONLINE, capacity=1, now=OPEN_TIME)
+    feed = DeskFeed(parts.desk, monotonic=lambda: 0.0)
+
+    async def script():
+        await feed.start()
+        await feed.tick()  # first sight: they were told their place when queued
+        queue.claim(first, "anna", now=OPEN_TIME)
+        await feed.tick()
+
+    asyncio.run(script())
+    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    assert rasa.texts("c1") == []
+    assert rasa.texts("c2") == [
+        "Still waiting for the team: you're next in the queue. The wait is about 6 minutes."
+    ]
+
+
+def test_passwords_are_salted_hashes_and_sessions_expire(settings):
+    accounts = Accounts(settings.desk_db_url)
+    stored = hash_password(PASSWORD)
+    assert PASSWORD not in stored and stored != hash_password(PASSWORD)
+    assert check_password(PASSWORD, stored) and not check_password("other password", stored)
+
+    accounts.add("anna", PASSWORD, Role.AGENT, now=OPEN_TIME)
+    signed_in = accounts.sign_in("anna", PASSWORD, now=OPEN_TIME)
+    assert accounts.session(signed_in.token, now=OPEN_TIME + timedelta(hours=1)) is not None
+    assert accounts.session(signed_in.token, now=OPEN_TIME + timedelta(hours=13)) is None
+    with pytest.raises(AuthenticationError):
+        accounts.sign_in("nobody", PASSWORD, now=OPEN_TIME)
+    with pytest.raises(SupportBotError, match="at least 10"):
+        accounts.add("ben", "short", Role.AGENT, now=OPEN_TIME)
+    with pytest.raises(SupportBotError, match="already"):
+        accounts.add("anna", PASSWORD, Role.LEAD, now=OPEN_TIME)
+
+
+def test_the_first_admin_gets_a_random_password_once(settings):
+    accounts = Accounts(settings.desk_db_url)
+    password = accounts.ensure_admin(now=OPEN_TIME)
+
+    assert password and len(password) >= 12
+    assert accounts.sign_in("admin", password, now=OPEN_TIME).agent.role is Role.ADMIN
+    assert accounts.ensure_admin(now=OPEN_TIME) is None
+    assert Accounts(settings.desk_db_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
