@@ -97,8 +97,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_product() -> Iterator[Product]:
-    """``supportbot run`` on free ports with a private data folder; stopped with Ctrl-C after."""
+def running_product(**extra_env: str) -> Iterator[Product]:
+    """``supportbot run`` on free ports with a private data folder; stopped with Ctrl-C after.
+
+    ``extra_env``: more ``SUPPORTBOT_*`` settings (e.g. a knowledge-base copy)."""
     root = Path(tempfile.mkdtemp(prefix="supportbot-bench-"))
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = {
@@ -108,6 +110,7 @@ def running_product() -> Iterator[Product]:
         "SUPPORTBOT_WEB_PORT": str(web_port),
         "SUPPORTBOT_KB_INDEX_DIR": str(root / "kb_index"),
         "SUPPORTBOT_DATA_DIR": str(root / "var"),
+        **extra_env,
     }
     log_path = root / "run.log"
     with log_path.open("w") as log:

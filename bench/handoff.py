@@ -1,0 +1,198 @@
+"""Live handoff: how fast agents see customers and customers see agents; queue operations at load.
+
+1. Queue operations on the SQLite desk database with 200 waiting conversations and 20 online
+   agents (capacity 3 each): request, the ordered queue, one position, a wait estimate, a
+   claim, an automatic assignment, a close.
+2. With the product running (team hours set to "always open" in a copy of the knowledge base):
+   * handoff → console: from a Socket.IO customer (like the widget) sending "I want to talk to
+     a person" until the console's WebSocket feed (/api/live) announces the new conversation;
+   * agent → customer: from the agent's ``POST /api/handoffs/{id}/messages`` until the
+     customer's Socket.IO client receives the message (``bot_uttered`` with the agent's name).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import re
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import PROJECT, percentile, running_product, write_result
+from bench.socketio_rtt import Client
+from bot.desk.accounts import Accounts
+from bot.handoff.lifecycle import Action
+from bot.handoff.queue import Presence, SqlHandoffQueue
+
+WAITING, AGENTS, ROUNDS = 200, 20, 20
+PASSWORD = "bench password 1234"
+
+
+def ms(samples: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "p50_ms": round(percentile(samples, 50), 2),
+        "p95_ms": round(percentile(samples, 95), 2),
+    }
+
+
+def timed(samples: list[float], call: Any, *args: Any, **kwargs: Any) -> Any:
+    started = time.perf_counter()
+    result = call(*args, **kwargs)
+    samples.append((time.perf_counter() - started) * 1000)
+    return result
+
+
+def queue_operations() -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="handoff-bench-"))
+    try:
+        desk = SqlHandoffQueue(f"sqlite:///{root / 'desk.db'}")
+        now = datetime(2026, 11, 24, 11, tzinfo=UTC)
+        for number in range(AGENTS):
+            desk.set_presence(f"agent-{number}", Presence.ONLINE, capacity=3, now=now)
+        operations = ("request", "queue", "position", "estimated_wait", "claim", "assign_next")
+        times: dict[str, list[float]] = {k: [] for k in (*operations, "close")}
+        ids = []
+        for number in range(WAITING):
+            priority = "high" if number % 10 == 0 else "normal"
+            handoff = timed(times["request"], desk.request, f"c{number}", channel="socketio",
+                            reason="asked for a person", priority=priority, actor="customer",
+                            now=now + timedelta(seconds=number))  # fmt: skip
+            ids.append(handoff.id)
+        for index in range(ROUNDS):
+            timed(times["queue"], desk.waiting)
+            timed(times["position"], desk.position, ids[-1 - index])
+            timed(times["estimated_wait"], desk.estimated_wait, ids[-1 - index])
+        later = now + timedelta(minutes=10)
+        for index in range(ROUNDS):
+            head = desk.waiting()[0].id
+            claimed = timed(times["claim"], desk.claim, head, f"agent-{index}", now=later)
+            timed(times["close"], desk.end, claimed.id, Action.CLOSE, actor="bench",
+                  reason="done", now=later + timedelta(minutes=5))  # fmt: skip
+            timed(times["assign_next"], desk.assign_next, now=later)
+        return {
+            "waiting": WAITING,
+            "agents_online": AGENTS,
+            **{name: ms(samples) for name, samples in times.items()},
+        }
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class ConsoleFeed:
+    """The console's WebSocket feed in a thread; each message is queued with its arrival time."""
+
+    def __init__(self, url: str) -> None:
+        self.messages: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
+        self._ready = threading.Event()
+        threading.Thread(target=lambda: asyncio.run(self._run(url)), daemon=True).start()
+        if not self._ready.wait(30):
+            raise RuntimeError("the console feed did not connect")
+
+    async def _run(self, url: str) -> None:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
+            self._ready.set()
+            async for frame in socket:
+                self.messages.put((time.perf_counter(), json.loads(frame.data)))
+
+    def wait_for(self, match: Any, timeout: float = 30) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            arrived, message = self.messages.get(timeout=max(0.01, deadline - time.monotonic()))
+            if match(message):
+                return arrived
+        raise TimeoutError("the console never showed it")
+
+
+def api(web_url: str, method: str, path: str, token: str, body: dict | None = None) -> Any:
+    request = urllib.request.Request(
+        web_url + path, method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return json.loads(reply.read())
+
+
+def always_open_kb() -> Path:
+    kb = Path(tempfile.mkdtemp(prefix="handoff-bench-kb-")) / "knowledge_base"
+    shutil.copytree(PROJECT / "knowledge_base", kb)
+    facts = kb / "business.yml"
+    text = re.sub(r"(?m)^(\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day): .*$",
+                  r'\1: "00:00-24:00"', facts.read_text())  # fmt: skip
+    facts.write_text(re.sub(r"(?m)^  holidays:\n(    - .*\n)+", "  holidays: []\n", text))
+    return kb
+
+
+def live_latency() -> dict[str, Any]:
+    kb = always_open_kb()
+    with running_product(SUPPORTBOT_KB_DIR=str(kb)) as product:
+        Accounts(f"sqlite:///{product.data_dir / 'desk.db'}").add(
+            "bench", PASSWORD, "agent", now=datetime.now(UTC)
+        )
+        request = urllib.request.Request(
+            product.web_url + "/api/login", method="POST",
+            data=json.dumps({"username": "bench", "password": PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            token = json.loads(reply.read())["token"]
+        feed = ConsoleFeed(product.web_url.replace("http", "ws") + f"/api/live?token={token}")
+        to_console: list[float] = []
+        to_customer: list[float] = []
+        for _ in range(ROUNDS):
+            customer = Client(product.rasa_url)
+            agent_says = threading.Event()
+            arrived: list[float] = []
+
+            @customer.sio.on("bot_uttered")
+            def on_reply(
+                message: dict, arrived: list[float] = arrived, ev: threading.Event = agent_says
+            ) -> None:  # type: ignore[type-arg]
+                if message.get("agent") == "bench":
+                    arrived.append(time.perf_counter())
+                    ev.set()
+
+            sent = time.perf_counter()
+            customer.sio.emit("user_uttered", {"message": "I want to talk to a person",
+                                               "session_id": customer.session})  # fmt: skip
+            seen = feed.wait_for(
+                lambda m, c=customer: m.get("type") == "change"
+                and m["change"]["action"] == "request"
+                and m["handoff"]["conversation_id"] == c.session
+            )
+            to_console.append((seen - sent) * 1000)
+            handoff = api(product.web_url, "GET", "/api/handoffs?status=queued", token)[-1]
+            api(product.web_url, "POST", f"/api/handoffs/{handoff['id']}/claim", token)
+            started = time.perf_counter()
+            api(product.web_url, "POST", f"/api/handoffs/{handoff['id']}/messages", token,
+                {"text": "Hello, this is the team."})  # fmt: skip
+            if not agent_says.wait(30):
+                raise RuntimeError("the customer never got the agent's message")
+            to_customer.append((arrived[0] - started) * 1000)
+            api(product.web_url, "POST", f"/api/handoffs/{handoff['id']}/close", token,
+                {"note": "benchmark"})  # fmt: skip
+            customer.close()
+    shutil.rmtree(kb.parent, ignore_errors=True)
+    return {
+        "handoff_to_console": ms(to_console),
+        "agent_to_customer": ms(to_customer),
+        "note": "console feed polls the database every 0.5 s; the customer uses HTTP "
+        "long-polling like the widget",
+    }
+
+
+def main() -> None:
+    write_result("handoff", {"queue_operations": queue_operations(), "live": live_latency()})
+
+
+if __name__ == "__main__":
+    main()
