@@ -77,16 +77,20 @@ def _longer_than_promised(facts: BusinessFacts) -> str:
 
 def unavailable_reply(facts: BusinessFacts, now: datetime) -> Reply:
     """Nobody can take the chat: the team is off, or nobody is online. No false promise."""
+    contact = facts.contact
     if facts.hours.is_open(now):
-        situation = "Nobody from our team is free to chat right now, sorry."
+        situation = (
+            "Nobody from our team is free to chat right now, sorry. You can call them on "
+            f"{contact.phone} ({facts.hours.describe_week()})."
+        )
     else:
         situation = (
             f"Our team isn't working right now; they're back "
-            f"{facts.hours.describe_next_opening(now)}."
+            f"{facts.hours.describe_next_opening(now)} (phone {contact.phone})."
         )
     return Reply(
-        f"{situation} You can leave a message and we'll reply within "
-        f"{facts.contact.email_reply_within}, or keep chatting with me.",
+        f"{situation} Or leave a message here and we'll reply within "
+        f"{contact.email_reply_within}, or keep chatting with me.",
         (LEAVE_A_MESSAGE, KEEP_CHATTING),
     )
 

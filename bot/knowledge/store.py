@@ -177,6 +177,9 @@ def build_index(
     """Build the index for ``source`` (a folder or CSV) into ``out_dir``; return its manifest."""
     started = time.perf_counter()
     source = source.resolve()
+    # Taken before reading: a file edited while the index builds makes the index stale (and
+    # rebuilt), instead of being recorded as built from content the index does not contain.
+    fingerprint = kb_fingerprint(source)
     articles = load_articles(source)
     folder = source if source.is_dir() else None
     facts = None
@@ -196,7 +199,6 @@ def build_index(
         (article.id, " ".join(article.phrasings) + " " + article.answer) for article in articles
     )
 
-    fingerprint = kb_fingerprint(source)
     tag = fingerprint[:12]
     out_dir.mkdir(parents=True, exist_ok=True)
     names = {

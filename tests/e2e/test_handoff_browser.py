@@ -40,11 +40,18 @@ def set_hours(kb_dir: Path, hours: str) -> None:
 
 @pytest.fixture
 def hours(running_bot):
-    """Lets a test choose the team's hours; the original business facts come back after."""
+    """Lets a test choose the team's hours; after it, the original business facts come back
+    and every agent is offline again (other tests expect nobody to be chatting)."""
     path = running_bot.kb_dir / "business.yml"
     original = path.read_text()
     yield lambda value: set_hours(running_bot.kb_dir, value)
     path.write_text(original)
+    for name in ("anna", "lead-lee"):
+        status, login = api(
+            running_bot, "POST", "/api/login", {"username": name, "password": PASSWORD}
+        )
+        if status == 200:
+            api(running_bot, "POST", "/api/presence", {"presence": "offline"}, token=login["token"])
 
 
 def add_agent(running_bot, name: str, role: str = "agent") -> None:
