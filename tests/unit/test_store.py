@@ -128,3 +128,25 @@ def test_index_files_are_self_consistent(tmp_path: Path, kb_copy, hash_embedder)
     assert index.vectors.size == len(index.entries)
     assert index.answer_vectors.shape == (len(index.articles), hash_embedder.dimension)
     assert set(index.article_order) == set(index.articles)
+
+
+class EditingEmbedder(HashEmbedder):
+    """Edits an article while the index is being built (as an operator might)."""
+
+    def __init__(self, article: Path) -> None:
+        super().__init__()
+        self.article = article
+
+    def embed(self, texts):
+        if self.calls == 0:
+            self.article.write_text(self.article.read_text().replace("£3.50", "£2.95"))
+        return super().embed(texts)
+
+
+def test_an_edit_during_a_build_leaves_the_index_stale_not_silently_old(tmp_path, kb_copy):
+    embedder = EditingEmbedder(kb_copy / "policies" / "policies-gift-wrap.md")
+
+    manifest = build_index(kb_copy, tmp_path / "index", embedder=embedder)
+
+    with pytest.raises(IndexStaleError):
+        check_fresh(manifest, source=kb_copy, model_id=embedder.model_id)
