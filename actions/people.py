@@ -15,7 +15,7 @@ messages while a handoff is open. These actions do the work and say it honestly:
 from __future__ import annotations
 
 import logging
-from typing import Any
+from datetime import timedelta
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -52,7 +52,8 @@ class HandoffAction(SupportAction):
     def open_handoff(self, tracker: Tracker) -> Handoff | None:
         return self.services.handoff_queue.open_for(tracker.sender_id)
 
-    def where(self, handoff: Handoff) -> tuple[int, Any]:
+    def where(self, handoff: Handoff) -> tuple[int, timedelta | None]:
+        """The waiting customer's position and expected wait."""
         queue = self.services.handoff_queue
         position = queue.position(handoff.id) or 1
         return position, queue.estimated_wait(handoff.id)

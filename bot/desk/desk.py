@@ -117,7 +117,7 @@ class SupportDesk:
         if len(text) > MAX_AGENT_MESSAGE:
             raise HandoffError(f"a message can be up to {MAX_AGENT_MESSAGE} characters")
         handoff = await self._own(handoff_id, agent)
-        metadata = {"agent": agent.name, "handoff_id": handoff.id, **self._route(handoff)}
+        metadata = {"agent": agent.name, "handoff_id": handoff.id, **await self._route(handoff)}
         await self.rasa.append(handoff.conversation_id, [bot_event(text, metadata=metadata)])
 
     async def close(self, handoff_id: str, agent: Agent, note: str) -> Handoff:
@@ -177,7 +177,7 @@ class SupportDesk:
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         await self.rasa.append(
             handoff.conversation_id,
-            [bot_event(reply.text, buttons=buttons, metadata=self._route(handoff))],
+            [bot_event(reply.text, buttons=buttons, metadata=await self._route(handoff))],
         )
 
     # -- internals ------------------------------------------------------------------------
@@ -200,15 +200,16 @@ class SupportDesk:
         history = await asyncio.to_thread(self.queue.history, handoff.id)
         events = [
             slot_event(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)),
-            bot_event(text, metadata={"handoff_id": handoff.id, **self._route(handoff)}),
+            bot_event(text, metadata={"handoff_id": handoff.id, **await self._route(handoff)}),
         ]
         await self.rasa.append(handoff.conversation_id, events)
 
-    def _route(self, handoff: Handoff) -> dict[str, str]:
+    async def _route(self, handoff: Handoff) -> dict[str, str]:
         """For Slack: the customer's channel and thread (from their latest message)."""
         if handoff.channel != "slack":
             return {}
-        for event in reversed(self.store.events(handoff.conversation_id, limit=200)):
+        events = await asyncio.to_thread(self.store.events, handoff.conversation_id, limit=200)
+        for event in reversed(events):
             if event.get("event") != "user":
                 continue
             metadata = event.get("metadata") or {}

@@ -31,6 +31,8 @@ from bot.handoff.queue import Presence
 logger = logging.getLogger(__name__)
 
 Send = Callable[[str], Awaitable[Any]]
+#: The most conversation events read in one tick.
+FOLLOW_LIMIT = 1000
 
 
 class DeskFeed:
@@ -119,7 +121,11 @@ class DeskFeed:
         store = self.desk.store
         top = await asyncio.to_thread(store.last_event_id)
         by_conversation = {h.conversation_id: h for h in open_handoffs}
-        rows = await asyncio.to_thread(store.events_since, self._last_event, list(by_conversation))
+        rows = await asyncio.to_thread(
+            store.events_since, self._last_event, list(by_conversation), limit=FOLLOW_LIMIT
+        )
+        if len(rows) == FOLLOW_LIMIT:  # more than one read's worth: the rest next tick
+            top = min(top, rows[-1][0])
         for row_id, conversation_id, event in rows:
             if row_id > top:
                 break

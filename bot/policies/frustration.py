@@ -31,13 +31,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import SessionStarted, SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, assess, turns_from_events
 from bot.handoff.lifecycle import Status
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
+from bot.policies.turns import message_to_answer
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class FrustrationPolicy(Policy):
         latest_action = tracker.latest_action_name
         if latest_action in (HANDOFF_ACTION, OFFER_ACTION):
             return self._predict(domain, ACTION_LISTEN_NAME)
-        if latest_action != ACTION_LISTEN_NAME or not _customer_just_wrote(tracker):
+        if message_to_answer(tracker) is None:
             return self._prediction(self._default_predictions(domain))
         if slot_status(tracker.get_slot(HANDOFF_SLOT)) in HANDOFF_IN_PROGRESS:
             return self._prediction(self._default_predictions(domain))  # HandoffPolicy's turn
@@ -120,16 +121,6 @@ class FrustrationPolicy(Policy):
         self, domain: Domain, action: str, events: list[SlotSet] | None = None
     ) -> PolicyPrediction:
         return self._prediction(confidence_scores_for(action, 1.0, domain), optional_events=events)
-
-
-def _customer_just_wrote(tracker: DialogueStateTracker) -> bool:
-    """The latest event that is not a slot change is the customer's message."""
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return event.text is not None
-        if isinstance(event, ActionExecuted):
-            return False
-    return False
 
 
 def _session_events(tracker: DialogueStateTracker) -> list[dict[str, Any]]:

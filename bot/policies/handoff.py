@@ -21,18 +21,16 @@ from typing import Any
 
 from rasa.core.constants import RULE_POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.lifecycle import Status
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
+from bot.policies.turns import message_to_answer
 
 WAITING_ACTION = "action_handoff_waiting"
 CANCEL_ACTION = "action_cancel_handoff"
@@ -68,16 +66,6 @@ class HandoffPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": RULE_POLICY_PRIORITY + 2}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
     ) -> Resource:
@@ -92,7 +80,7 @@ class HandoffPolicy(Policy):
     ) -> PolicyPrediction:
         if tracker.latest_action_name in OWN_ACTIONS:
             return self._predict(domain, ACTION_LISTEN_NAME)
-        message = _just_written(tracker)
+        message = message_to_answer(tracker)
         if message is None:
             return self._prediction(self._default_predictions(domain))
         action = next_action(
@@ -104,15 +92,3 @@ class HandoffPolicy(Policy):
 
     def _predict(self, domain: Domain, action: str) -> PolicyPrediction:
         return self._prediction(confidence_scores_for(action, 1.0, domain))
-
-
-def _just_written(tracker: DialogueStateTracker) -> UserUttered | None:
-    """The customer's message, if it is what the bot has to respond to now."""
-    if tracker.latest_action_name != ACTION_LISTEN_NAME:
-        return None
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return event
-        if isinstance(event, ActionExecuted):
-            return None
-    return None

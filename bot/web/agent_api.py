@@ -129,6 +129,8 @@ def add_agent_api(
         return session
 
     async def login(request: web.Request) -> web.Response:
+        if request.content_type != "application/json":  # no sign-in from another site's form
+            return _error(415, "send JSON: Content-Type: application/json")
         body = await _body(request)
         name, password = body.get("username"), body.get("password")
         if not isinstance(name, str) or not isinstance(password, str):

@@ -338,3 +338,11 @@ def test_the_first_admin_gets_a_random_password_once(settings):
     assert accounts.sign_in("admin", password, now=OPEN_TIME).agent.role is Role.ADMIN
     assert accounts.ensure_admin(now=OPEN_TIME) is None
     assert Accounts(settings.desk_db_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
+
+
+def test_signing_in_takes_json_only(settings, parts):
+    async def script(client, login):
+        form = await client.post("/api/login", data={"username": "anna", "password": PASSWORD})
+        return form.status
+
+    assert session(settings, parts, script) == 415
