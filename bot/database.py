@@ -8,6 +8,7 @@ scaled out) is used as given.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,9 @@ def database_engine(url: str) -> sa.Engine:
 
     sa.event.listen(engine, "connect", _wal)
     return engine
+
+
+def stored_utc(moment: datetime) -> datetime:
+    """A time read back from the database, in UTC (SQLite returns it without a timezone;
+    everything we store is UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -37,6 +37,7 @@ class SlackSettings:
     use_threads: bool = True  # answer mentions in a thread under the customer's message
     channel: str | None = None  # a channel answered without being mentioned
     conversation_granularity: str = "sender"  # one conversation per sender, channel or thread
+    agent_channel: str | None = None  # where agents are told a customer waits
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Settings:
     actions_port: int
     web_port: int
     public_rasa_url: str | None
+    public_web_url: str | None
     kb_dir: Path
     kb_index_dir: Path
     models_dir: Path
@@ -69,6 +71,7 @@ class Settings:
         actions_port: int = 5055,
         web_port: int = 8000,
         public_rasa_url: str | None = None,
+        public_web_url: str | None = None,
         kb_dir: Path | None = None,
         kb_index_dir: Path | None = None,
         models_dir: Path | None = None,
@@ -99,6 +102,7 @@ class Settings:
             actions_port=actions_port,
             web_port=web_port,
             public_rasa_url=public_rasa_url.rstrip("/") if public_rasa_url else None,
+            public_web_url=public_web_url.rstrip("/") if public_web_url else None,
             kb_dir=(kb_dir or home / "knowledge_base").resolve(),
             kb_index_dir=(kb_index_dir or models / "kb_index").resolve(),
             models_dir=models,
@@ -141,6 +145,7 @@ class Settings:
             actions_port=integer("ACTIONS_PORT", 5055),
             web_port=integer("WEB_PORT", 8000),
             public_rasa_url=text("PUBLIC_RASA_URL"),
+            public_web_url=text("PUBLIC_WEB_URL"),
             kb_dir=path("KB_DIR"),
             kb_index_dir=path("KB_INDEX_DIR"),
             models_dir=path("MODELS_DIR"),
@@ -216,6 +221,11 @@ class Settings:
         return self.public_rasa_url or self.rasa_url
 
     @property
+    def console_url(self) -> str:
+        """The agent console as agents reach it (``SUPPORTBOT_PUBLIC_WEB_URL`` behind a proxy)."""
+        return (self.public_web_url or self.web_url) + "/console"
+
+    @property
     def tracker_store_url(self) -> str:
         return f"sqlite:///{self.tracker_db}"
 
@@ -247,6 +257,8 @@ class Settings:
             env[PREFIX + "SENTIMENT_MODEL"] = str(self.sentiment_model)
         if self.public_rasa_url is not None:
             env[PREFIX + "PUBLIC_RASA_URL"] = self.public_rasa_url
+        if self.public_web_url is not None:
+            env[PREFIX + "PUBLIC_WEB_URL"] = self.public_web_url
         return env
 
 
@@ -274,4 +286,5 @@ def _slack_from_env(text: Callable[[str], str | None]) -> SlackSettings | None:
         use_threads=threads in {"true", "1", "yes"},
         channel=text("SLACK_CHANNEL"),
         conversation_granularity=granularity,
+        agent_channel=text("SLACK_AGENT_CHANNEL"),
     )

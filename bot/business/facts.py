@@ -47,6 +47,8 @@ class LiveChatPolicy:
     promised_wait_minutes: int = 10  # a longer estimate is said, and a message offered
     update_every_minutes: int = 2  # a waiting customer hears how it goes this often
     agent_capacity: int = 3  # conversations an agent takes at once unless set per agent
+    abandon_after_seconds: int = 120  # a customer whose chat page stays closed this long left
+    auto_assign: bool = False  # give waiting customers to the least-loaded online agent
 
 
 @dataclass(frozen=True)
@@ -175,13 +177,7 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
             resolution_days=_positive_int(complaints, "complaints.resolution_days"),
         ),
         policies={str(k): str(v) for k, v in policies.items()},
-        live_chat=LiveChatPolicy(
-            **{
-                name: _positive_int(live_chat, f"live_chat.{name}")
-                for name in LiveChatPolicy.__dataclass_fields__
-                if name in live_chat
-            }
-        ),
+        live_chat=_live_chat(live_chat),
     )
 
 
@@ -197,6 +193,20 @@ def _text(section: dict[str, Any], dotted: str) -> str:
     if value is None or not str(value).strip():
         raise BusinessFactsError(f"{dotted} is required")
     return str(value).strip()
+
+
+def _live_chat(section: dict[str, Any]) -> LiveChatPolicy:
+    values: dict[str, Any] = {}
+    for name in LiveChatPolicy.__dataclass_fields__:
+        if name not in section:
+            continue
+        if name == "auto_assign":
+            if not isinstance(section[name], bool):
+                raise BusinessFactsError("live_chat.auto_assign must be true or false")
+            values[name] = section[name]
+        else:
+            values[name] = _positive_int(section, f"live_chat.{name}")
+    return LiveChatPolicy(**values)
 
 
 def _positive_int(section: dict[str, Any], dotted: str) -> int:

@@ -51,7 +51,7 @@ def _ask(given: str | None) -> str:
 def _add(args: argparse.Namespace, services: Services) -> int:
     accounts = Accounts(services.settings.desk_db_url)
     agent = accounts.add(args.name, _ask(args.password), args.role, now=services.clock())
-    console = f"{services.settings.web_url}/console"
+    console = services.settings.console_url
     info(f"created {agent.role.value} {agent.name!r}; they sign in at {console}")
     return 0
 

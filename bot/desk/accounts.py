@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.database import database_engine
+from bot.database import database_engine, stored_utc
 from bot.errors import AuthenticationError, SupportBotError
 
 #: scrypt parameters (2**14 rounds, 8 MB): about 50 ms per sign-in on this machine's CPU.
@@ -197,7 +197,7 @@ class Accounts:
         if row is None:
             return None
         expires = row["expires_at"]
-        expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+        expires = stored_utc(expires)
         if expires <= now:
             return None
         return Session(token, Agent(row["agent"], Role(row["role"])), row["csrf_token"], expires)

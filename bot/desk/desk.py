@@ -19,8 +19,9 @@ from bot.conversations import ConversationStore
 from bot.desk.accounts import Agent, Role
 from bot.desk.rasa_events import RasaConversations, bot_event, slot_event
 from bot.desk.transcript import console_transcript
-from bot.errors import HandoffError
+from bot.errors import HandoffError, HandoffTransitionError
 from bot.handoff import replies
+from bot.handoff.customers import CustomerActivity
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.queue import Handoff, Presence, SqlHandoffQueue
 from bot.handoff.slot import HANDOFF_SLOT, slot_value
@@ -42,6 +43,7 @@ class SupportDesk:
         queue: SqlHandoffQueue,
         store: ConversationStore,
         rasa: RasaConversations,
+        customers: CustomerActivity,
         *,
         facts: Callable[[], BusinessFacts],
         clock: Callable[[], datetime],
@@ -50,6 +52,7 @@ class SupportDesk:
         self.queue = queue
         self.store = store
         self.rasa = rasa
+        self.customers = customers
         self.facts = facts
         self.clock = clock
         self.slack = slack
@@ -168,6 +171,34 @@ class SupportDesk:
         position = await asyncio.to_thread(self.queue.position, handoff_id) or 1
         wait = await asyncio.to_thread(self.queue.estimated_wait, handoff_id)
         await self._tell(handoff, replies.requeued_text(position, wait))
+        return handoff
+
+    async def assign_waiting(self, *, most: int = 50) -> list[Handoff]:
+        """Give waiting customers, head of the queue first, to the least-loaded online agents
+        with room (``live_chat.auto_assign``); each customer is told who joined."""
+        assigned: list[Handoff] = []
+        for _ in range(most):
+            try:
+                handoff = await asyncio.to_thread(self.queue.assign_next, now=self.clock())
+            except HandoffTransitionError:  # another process took that customer first
+                continue
+            if handoff is None:
+                break
+            assigned.append(handoff)
+            await self._tell(handoff, replies.joined_text(handoff.agent or "Someone"))
+        return assigned
+
+    async def abandon(self, handoff_id: str, reason: str) -> Handoff:
+        """The customer left: the handoff ends, and what they find if they come back says so."""
+        handoff = await asyncio.to_thread(
+            self.queue.end,
+            handoff_id,
+            Action.ABANDON,
+            actor="customer",
+            reason=reason,
+            now=self.clock(),
+        )
+        await self._tell(handoff, replies.abandoned_text())
         return handoff
 
     async def update_waiting(self, handoff: Handoff, position: int) -> None:

@@ -6,12 +6,18 @@ Every ``interval`` seconds it reads what changed since last time — handoff sta
 reads the database, it sees changes made by any process: the action server queueing a
 customer, another web service, a restart.
 
-It also keeps the promises made to waiting customers and agents' absences honest:
+It also shows agents what the customer is doing (typing; their chat page closed), and keeps
+the promises made to customers and agents honest:
 
 * a waiting customer hears their position when they move up, and at least every
   ``live_chat.update_every_minutes`` (business facts);
-* an agent whose consoles have all been disconnected for ``agent_grace`` seconds goes offline
-  and their conversations go back to the queue, in the same place (the customer is told).
+* with ``live_chat.auto_assign``, waiting customers go to the least-loaded online agent;
+* a website customer whose chat page has stayed closed for
+  ``live_chat.abandon_after_seconds`` has left: the handoff is marked abandoned;
+* an agent not heard from for ``agent_grace`` seconds (no open console, no call to the agent
+  API) goes offline and their conversations go back to the queue, in the same place (the
+  customer is told). Open consoles keep their agent present (a heartbeat in the database, so
+  any web service process sees it).
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from bot.desk.desk import SupportDesk
@@ -33,6 +39,10 @@ logger = logging.getLogger(__name__)
 Send = Callable[[str], Awaitable[Any]]
 #: The most conversation events read in one tick.
 FOLLOW_LIMIT = 1000
+#: An agent's presence is written to the database at most this often (seconds).
+HEARTBEAT_EVERY = 10.0
+#: A keystroke reported this recently (seconds) shows "the customer is typing".
+TYPING_SHOWN = 5.0
 
 
 class DeskFeed:
@@ -42,15 +52,14 @@ class DeskFeed:
         *,
         interval: float = 0.5,
         agent_grace: float = 60.0,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.desk = desk
         self.interval = interval
         self.agent_grace = agent_grace
-        self._monotonic = monotonic
         self._subscribers: dict[int, tuple[str, Send]] = {}
-        self._gone_since: dict[str, float] = {}
+        self._heard: dict[str, float] = {}  # agent -> when their presence was last written
         self._told: dict[str, tuple[int, float]] = {}  # handoff id -> (position, when)
+        self._customers: dict[str, dict[str, Any]] = {}  # handoff id -> what consoles were shown
         self._last_change = 0
         self._last_event = 0
         self._started = False
@@ -60,13 +69,20 @@ class DeskFeed:
     def subscribe(self, agent: str, send: Send) -> int:
         key = id(send)
         self._subscribers[key] = (agent, send)
-        self._gone_since.pop(agent, None)
         return key
 
     def unsubscribe(self, key: int) -> None:
-        agent, _ = self._subscribers.pop(key, ("", None))
-        if agent and not any(a == agent for a, _ in self._subscribers.values()):
-            self._gone_since[agent] = self._monotonic()
+        self._subscribers.pop(key, None)
+
+    async def heard_from(self, agent: str) -> None:
+        """The agent is there (an open console, a call to the API): noted at most every
+        ``HEARTBEAT_EVERY`` seconds."""
+        now = self.desk.clock()
+        last = self._heard.get(agent)
+        if last is not None and now.timestamp() - last < HEARTBEAT_EVERY:
+            return
+        self._heard[agent] = now.timestamp()
+        await asyncio.to_thread(self.desk.queue.seen, agent, now=now)
 
     async def publish(self, message: dict[str, Any]) -> None:
         text = json.dumps(message)
@@ -98,9 +114,14 @@ class DeskFeed:
 
     async def tick(self) -> None:
         await self._follow_changes()
-        waiting = await asyncio.to_thread(self.desk.queue.waiting)
-        assigned = await asyncio.to_thread(self.desk.queue.listing, Status.ASSIGNED)
+        queue = self.desk.queue
+        waiting = await asyncio.to_thread(queue.waiting)
+        assigned = await asyncio.to_thread(queue.listing, Status.ASSIGNED)
         await self._follow_conversations(waiting + assigned)
+        await self._follow_customers(waiting + assigned)
+        auto_assign = self.desk.facts().live_chat.auto_assign
+        if waiting and auto_assign and await self.desk.assign_waiting():
+            waiting = await asyncio.to_thread(queue.waiting)
         await self._update_waiting(waiting)
         await self._requeue_absent_agents()
 
@@ -141,9 +162,46 @@ class DeskFeed:
                 )
         self._last_event = max(self._last_event, top)
 
+    async def _follow_customers(self, open_handoffs: list[Any]) -> None:
+        """Typing, and customers who closed the chat page (website only: a Slack customer
+        has no page to close and may answer hours later)."""
+        on_site = [h for h in open_handoffs if h.channel == "socketio"]
+        for gone in set(self._customers) - {h.id for h in on_site}:
+            del self._customers[gone]
+        if not on_site:
+            return
+        activity = await asyncio.to_thread(
+            self.desk.customers.of, [h.conversation_id for h in on_site]
+        )
+        now = self.desk.clock()
+        leave_after = self.desk.facts().live_chat.abandon_after_seconds
+        for handoff in on_site:
+            seen = activity.get(handoff.conversation_id)
+            away = seen.gone_for(now) if seen else None
+            if away is not None and away >= leave_after:
+                try:
+                    await self.desk.abandon(
+                        handoff.id, f"the chat page was closed for {round(away)} s"
+                    )
+                except Exception:
+                    logger.exception("could not end abandoned conversation %s", handoff.id)
+                continue
+            shown = {
+                "typing": bool(seen and seen.typing(now, within_seconds=TYPING_SHOWN)),
+                "page_closed": away is not None,
+                "ends_in_seconds": None if away is None else round(leave_after - away),
+            }
+            before = self._customers.get(handoff.id)
+            if before is not None and _same_state(before, shown):
+                continue
+            self._customers[handoff.id] = shown
+            if before is None and not shown["typing"] and not shown["page_closed"]:
+                continue  # nothing to show
+            await self.publish({"type": "customer", "handoff_id": handoff.id, **shown})
+
     async def _update_waiting(self, waiting: list[Any]) -> None:
         every = self.desk.facts().live_chat.update_every_minutes * 60
-        now = self._monotonic()
+        now = self.desk.clock().timestamp()
         current = {h.id for h in waiting}
         for gone in set(self._told) - current:
             del self._told[gone]
@@ -160,15 +218,19 @@ class DeskFeed:
                     logger.exception("could not update waiting conversation %s", handoff.id)
 
     async def _requeue_absent_agents(self) -> None:
-        now = self._monotonic()
-        for agent, since in list(self._gone_since.items()):
-            if now - since < self.agent_grace:
-                continue
-            del self._gone_since[agent]
-            logger.info("agent %s has been disconnected for %.0f s", agent, now - since)
+        for agent in {a for a, _ in self._subscribers.values()}:
+            await self.heard_from(agent)
+        since = self.desk.clock() - timedelta(seconds=self.agent_grace)
+        for agent in await asyncio.to_thread(self.desk.queue.unheard_since, since):
+            logger.info("agent %s has not been heard from for %.0f s", agent, self.agent_grace)
             await self.desk.set_presence(agent, Presence.OFFLINE)
             for handoff in await asyncio.to_thread(self.desk.queue.assigned_to, agent):
                 try:
                     await self.desk.requeue(handoff.id, f"{agent} disconnected")
                 except Exception:
                     logger.exception("could not requeue %s after %s left", handoff.id, agent)
+
+
+def _same_state(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Nothing new for the console (the countdown alone is not news)."""
+    return all(before[key] == now[key] for key in ("typing", "page_closed"))

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.database import database_engine
+from bot.database import database_engine, stored_utc
 from bot.errors import HandoffError, HandoffNotFoundError, HandoffTransitionError
 from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
@@ -70,6 +70,13 @@ agent_presence = sa.Table(
     sa.Column("presence", sa.String(16), nullable=False),
     sa.Column("capacity", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+#: When each agent was last heard from: an open console, or any call to the agent API.
+agent_heartbeats = sa.Table(
+    "agent_heartbeats",
+    metadata,
+    sa.Column("agent", sa.String(255), primary_key=True),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -250,6 +257,31 @@ class SqlHandoffQueue:
             )
             if updated.rowcount == 0:
                 db.execute(agent_presence.insert().values(agent=agent, **values))
+            self._seen(db, agent, _utc(now))
+
+    def seen(self, agent: str, *, now: datetime) -> None:
+        """The agent is there (their console is open, or their client called the API)."""
+        with self._engine.begin() as db:
+            self._seen(db, agent, _utc(now))
+
+    def unheard_since(self, moment: datetime) -> list[str]:
+        """Agents online or away who have not been heard from since ``moment``."""
+        query = (
+            sa.select(agent_presence.c.agent)
+            .select_from(
+                agent_presence.outerjoin(
+                    agent_heartbeats, agent_heartbeats.c.agent == agent_presence.c.agent
+                )
+            )
+            .where(
+                agent_presence.c.presence != Presence.OFFLINE.value,
+                sa.func.coalesce(agent_heartbeats.c.seen_at, agent_presence.c.updated_at)
+                < _utc(moment),
+            )
+            .order_by(agent_presence.c.agent)
+        )
+        with self._engine.connect() as db:
+            return list(db.execute(query).scalars())
 
     def load(self, agent: str) -> int:
         """How many conversations ``agent`` has now."""
@@ -284,7 +316,7 @@ class SqlHandoffQueue:
         )
         with self._engine.connect() as db:
             rows = list(db.execute(query))
-        return [_aware(end) - _aware(start) for start, end in reversed(rows)]
+        return [stored_utc(end) - stored_utc(start) for start, end in reversed(rows)]
 
     def estimated_wait(self, handoff_id: str) -> timedelta | None:
         """The waiting customer's likely wait (None: not waiting, or nobody online)."""
@@ -455,6 +487,19 @@ class SqlHandoffQueue:
         )
         return None if row is None else _handoff(row)
 
+    def _seen(self, db: sa.Connection, agent: str, now: datetime) -> None:
+        updated = db.execute(
+            agent_heartbeats.update()
+            .where(agent_heartbeats.c.agent == agent, agent_heartbeats.c.seen_at < now)
+            .values(seen_at=now)
+        )
+        if updated.rowcount == 0:
+            exists = db.execute(
+                sa.select(agent_heartbeats.c.agent).where(agent_heartbeats.c.agent == agent)
+            ).first()
+            if exists is None:
+                db.execute(agent_heartbeats.insert().values(agent=agent, seen_at=now))
+
     def _load(self, db: sa.Connection, agent: str) -> int:
         count = db.execute(
             sa.select(sa.func.count()).where(
@@ -500,11 +545,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; every time here is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _transition(row: Any) -> Transition:
     return Transition(
         handoff_id=row["handoff_id"],
@@ -513,7 +553,7 @@ def _transition(row: Any) -> Transition:
         after=Status(row["to_status"]),
         actor=row["actor"],
         reason=row["reason"],
-        at=_aware(row["at"]),
+        at=stored_utc(row["at"]),
     )
 
 
@@ -526,11 +566,11 @@ def _handoff(row: Any) -> Handoff:
         status=Status(row["status"]),
         priority=row["priority"],
         reason=row["reason"],
-        requested_at=_aware(row["requested_at"]),
-        waiting_since=_aware(row["waiting_since"]),
+        requested_at=stored_utc(row["requested_at"]),
+        waiting_since=stored_utc(row["waiting_since"]),
         agent=row["agent"],
-        assigned_at=_aware(optional["assigned_at"]) if optional["assigned_at"] else None,
-        ended_at=_aware(optional["ended_at"]) if optional["ended_at"] else None,
+        assigned_at=stored_utc(optional["assigned_at"]) if optional["assigned_at"] else None,
+        ended_at=stored_utc(optional["ended_at"]) if optional["ended_at"] else None,
         note=row["note"],
         contact=row["contact"],
         message=row["message"],

@@ -163,3 +163,11 @@ def back_to_bot_text(agent: str | None, *, closed: bool) -> str:
 def reference_for(handoff_id: str) -> str:
     """A short reference a customer can quote (the random end of the handoff id)."""
     return "M-" + handoff_id[-8:].upper()
+
+
+def abandoned_text() -> str:
+    """What a customer who left mid-handoff finds when they come back."""
+    return (
+        "Your chat with the team ended because the chat page was closed. You're chatting with "
+        'the bot again: ask me anything, or say "talk to a person" if you need the team again.'
+    )

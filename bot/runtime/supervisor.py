@@ -266,7 +266,7 @@ def run(settings: Settings, *, model_id: str) -> int:
         if admin_password is not None:
             lines += [
                 "\nFirst start: a console admin was created. Sign in at "
-                f"{settings.web_url}/console as  admin  with password  {admin_password}",
+                f"{settings.console_url} as  admin  with password  {admin_password}",
                 "(shown only this once; change it: .venv/bin/supportbot agent password "
                 "--name admin; add agents: .venv/bin/supportbot agent add --name NAME)",
             ]

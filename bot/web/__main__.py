@@ -17,6 +17,7 @@ from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.desk.rasa_events import RasaConversations
 from bot.errors import SupportBotError
+from bot.handoff.customers import CustomerActivity
 from bot.services import Services
 from bot.settings import Settings
 from bot.web.app import DeskParts, create_app
@@ -30,6 +31,7 @@ def desk_parts(settings: Settings) -> DeskParts:
         services.handoff_queue,
         ConversationStore(settings.tracker_store_url),
         RasaConversations(settings),
+        CustomerActivity(settings.desk_db_url),
         facts=services.business_facts,
         clock=services.clock,
         slack=settings.slack,

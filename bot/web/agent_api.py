@@ -13,6 +13,10 @@ the session's ``X-CSRF-Token`` header. No valid session: **401**.
   ``/transfer {agent}``.
 * ``GET /api/agents``, ``POST /api/presence {presence}``, ``GET /api/me``, ``POST /api/logout``,
   ``GET /api/canned``; ``GET /api/live`` is the console's WebSocket feed.
+
+An agent stays present while their console is open or their client calls the API at least
+once a minute; after a minute unheard they go offline and their conversations go back to the
+queue (``DeskFeed``).
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ def add_agent_api(
             return _error(401, "sign in first: POST /api/login {username, password}")
         request[SESSION_KEY] = session
         try:
+            await feed.heard_from(session.agent.name)  # keeps an API-only agent present
             return await handler(request)
         except PermissionDeniedError as exc:
             return _error(403, exc.message)

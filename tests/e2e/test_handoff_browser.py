@@ -136,6 +136,12 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
         console.get_by_test_id("claim").click()
         page.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
 
+        # The agent sees the customer typing (before they send anything).
+        page.get_by_test_id("sb-input").press_sequentially("Thanks, one mo", delay=50)
+        console.get_by_test_id("customer-typing").wait_for(state="visible", timeout=15000)
+        page.get_by_test_id("sb-input").fill("")
+        console.get_by_test_id("customer-typing").wait_for(state="hidden", timeout=15000)
+
         # Both ways, in real time; markup is shown as text on both sides; the bot keeps quiet.
         answered_before = len(bot_texts(page))
         ask(page, "<b>My order FH1001</b> is late")
@@ -176,6 +182,44 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
             ("close", "agent:anna"),
         ]
         assert page.errors == [] and console_errors == []
+    finally:
+        console_context.close()
+
+
+def test_a_customer_who_leaves_is_marked_abandoned_and_the_agent_sees_it(
+    running_bot, browser, hours
+):
+    hours("00:00-24:00")
+    business = running_bot.kb_dir / "business.yml"
+    business.write_text(
+        re.sub(
+            r"(?m)^  abandon_after_seconds: .*$", "  abandon_after_seconds: 6", business.read_text()
+        )
+    )
+    add_agent(running_bot, "anna")
+    customer_context = browser.new_context()
+    customer = customer_context.new_page()
+    console_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    console = console_context.new_page()
+    try:
+        sign_in(console, running_bot, "anna")
+        open_widget(customer, running_bot.web_url + "/")
+        ask(customer, "let me talk to a human")
+        customer.get_by_text("in the queue").first.wait_for(timeout=30000)
+        waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
+        waiting.first.wait_for(timeout=15000)
+        waiting.first.click()
+        console.get_by_test_id("claim").click()
+        customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
+
+        # The customer closes the tab. The server notices at once if the browser says goodbye,
+        # else when the page misses its pings (PING_INTERVAL + PING_TIMEOUT = 20 s).
+        customer_context.close()
+        notice = console.get_by_test_id("customer-left")
+        notice.filter(has_text="closed the chat page").wait_for(timeout=40000)
+        notice.filter(has_text="The customer left the conversation.").wait_for(timeout=30000)
+        assert console.get_by_test_id("reply-form").is_hidden()  # nothing more to send
+        assert "abandoned" in console.get_by_test_id("conv-meta").inner_text()
     finally:
         console_context.close()
 

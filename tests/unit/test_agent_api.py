@@ -7,10 +7,12 @@ writes into conversations is checked); the queue, accounts and tracker store are
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.conversations import ConversationStore
@@ -19,6 +21,7 @@ from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.errors import AuthenticationError, SupportBotError
+from bot.handoff.customers import CustomerActivity
 from bot.handoff.queue import Presence, SqlHandoffQueue
 from bot.services import Services
 from bot.web.app import DeskParts, create_app
@@ -59,6 +62,7 @@ def parts(settings, tmp_path):
         services.handoff_queue,
         ConversationStore.sqlite(str(tmp_path / "tracker.db")),
         rasa,  # type: ignore[arg-type]
+        CustomerActivity(settings.desk_db_url),
         facts=services.business_facts,
         clock=clock,
     )
@@ -265,9 +269,9 @@ def test_an_absent_agents_conversations_go_back_to_the_queue_in_place(settings, 
     first = waiting_customer(parts, "c1")
     waiting_customer(parts, "c2")
     queue.set_presence("anna", Presence.ONLINE, capacity=2, now=OPEN_TIME)
-    queue.claim(first, "anna", now=OPEN_TIME + timedelta(minutes=1))
-    now = [0.0]
-    feed = DeskFeed(parts.desk, agent_grace=60, monotonic=lambda: now[0])
+    queue.claim(first, "anna", now=OPEN_TIME)
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
+    feed = DeskFeed(parts.desk, agent_grace=60)
 
     async def script():
         await feed.start()
@@ -276,19 +280,44 @@ def test_an_absent_agents_conversations_go_back_to_the_queue_in_place(settings, 
             return None
 
         key = feed.subscribe("anna", send)
+        clock.now = OPEN_TIME + timedelta(minutes=5)
+        await feed.tick()  # an open console keeps its agent present, however long
         feed.unsubscribe(key)  # the console closed
-        now[0] = 30
+        clock.now += timedelta(seconds=30)
         await feed.tick()
         still = queue.get(first).status.value
-        now[0] = 61
+        clock.now += timedelta(seconds=31)
         await feed.tick()
         return still
 
     assert asyncio.run(script()) == "assigned"  # a reconnect within the grace keeps it
     assert queue.get(first).status.value == "queued"
     assert queue.position(first) == 1  # ahead of c2, as before
+    assert queue.presence()["anna"][0] is Presence.OFFLINE
     rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
     assert "You keep your place: you're next in the queue." in rasa.texts("c1")[-1]
+
+
+def test_an_agent_using_only_the_api_stays_present_while_calling_it(settings, parts):
+    queue = queue_of(parts)
+    handoff = waiting_customer(parts, "c1")
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
+
+    async def script(client, login):
+        headers = await login("anna")  # signing in puts the agent online
+        assert (await client.post(f"/api/handoffs/{handoff}/claim", headers=headers)).ok
+        for _ in range(5):  # a client polling the queue every 50 s
+            clock.now += timedelta(seconds=50)
+            await parts.feed.tick()
+            assert (await client.get("/api/handoffs", headers=headers)).ok
+        present = queue.presence()["anna"][0]
+        clock.now += timedelta(seconds=61)  # then silence
+        await parts.feed.tick()
+        return present
+
+    assert session(settings, parts, script) is Presence.ONLINE
+    assert queue.presence()["anna"][0] is Presence.OFFLINE
+    assert queue.get(handoff).status.value == "queued"
 
 
 def test_waiting_customers_hear_when_they_move_up(settings, parts):
@@ -296,7 +325,7 @@ def test_waiting_customers_hear_when_they_move_up(settings, parts):
     first = waiting_customer(parts, "c1")
     waiting_customer(parts, "c2")
     queue.set_presence("anna", Presence.ONLINE, capacity=1, now=OPEN_TIME)
-    feed = DeskFeed(parts.desk, monotonic=lambda: 0.0)
+    feed = DeskFeed(parts.desk)
 
     async def script():
         await feed.start()
@@ -346,3 +375,76 @@ def test_signing_in_takes_json_only(settings, parts):
         return form.status
 
     assert session(settings, parts, script) == 415
+
+
+def test_a_customer_who_closed_the_chat_page_is_marked_abandoned_and_agents_see_it(settings, parts):
+    queue = queue_of(parts)
+    handoff = waiting_customer(parts, "c1")
+    queue.set_presence("anna", Presence.ONLINE, capacity=2, now=OPEN_TIME)
+    queue.claim(handoff, "anna", now=OPEN_TIME)
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
+    customers = parts.desk.customers
+    feed = DeskFeed(parts.desk)
+    shown: list[dict[str, Any]] = []
+
+    async def script():
+        await feed.start()
+
+        async def send(text: str) -> None:
+            shown.append(json.loads(text))
+
+        feed.subscribe("anna", send)
+        customers.typed("c1", now=clock.now)
+        await feed.tick()
+        clock.now += timedelta(seconds=10)  # stopped typing
+        await feed.tick()
+        customers.left("c1", now=clock.now)  # closed the page
+        clock.now += timedelta(seconds=60)
+        await feed.tick()
+        still = queue.get(handoff).status.value
+        clock.now += timedelta(seconds=61)  # abandon_after_seconds: 120
+        await feed.tick()
+        await feed.tick()  # the change reaches the consoles
+        return still
+
+    assert asyncio.run(script()) == "assigned"
+    assert queue.get(handoff).status.value == "abandoned"
+    assert queue.history(handoff)[-1].actor == "customer"
+    about_customer = [(m["typing"], m["page_closed"]) for m in shown if m["type"] == "customer"]
+    assert about_customer == [(True, False), (False, False), (False, True)]
+    changes = [m["change"]["action"] for m in shown if m["type"] == "change"]
+    assert changes[-1] == "abandon"
+    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    assert "the chat page was closed" in rasa.texts("c1")[-1]
+
+
+def test_a_customer_back_within_the_grace_keeps_their_agent(settings, parts):
+    queue = queue_of(parts)
+    handoff = waiting_customer(parts, "c1")
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
+    parts.desk.customers.left("c1", now=clock.now)
+    clock.now += timedelta(seconds=100)
+    parts.desk.customers.back("c1")  # reloaded the page
+    clock.now += timedelta(seconds=100)
+    asyncio.run(DeskFeed(parts.desk).tick())
+    assert queue.get(handoff).status.value == "queued"
+
+
+def test_auto_assign_gives_the_queue_to_the_least_loaded_agents(settings, parts, tmp_path):
+    facts = yaml.safe_load(settings.business_facts_file.read_text())
+    facts["live_chat"]["auto_assign"] = True
+    settings.business_facts_file.write_text(yaml.safe_dump(facts))
+    queue = queue_of(parts)
+    ids = [waiting_customer(parts, f"c{n}") for n in range(4)]
+    urgent = waiting_customer(parts, "angry", priority="high")
+    queue.set_presence("anna", Presence.ONLINE, capacity=1, now=OPEN_TIME)
+    queue.set_presence("ben", Presence.ONLINE, capacity=2, now=OPEN_TIME)
+
+    asyncio.run(DeskFeed(parts.desk).tick())
+
+    assert queue.get(urgent).agent == "anna"  # the most urgent first, to the least loaded
+    assert [queue.get(i).agent for i in ids] == ["ben", "ben", None, None]
+    assert queue.position(ids[2]) == 1
+    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    assert rasa.texts("angry") == ["anna from our team has joined the chat."]
+    assert rasa.texts("c3") == []  # still waiting; told their place when they queued

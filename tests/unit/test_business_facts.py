@@ -94,6 +94,8 @@ def _write(tmp_path: Path, data: dict) -> Path:
         (lambda d: d["support"].update(holidays=["next tuesday"]), "is not a date"),
         (lambda d: d["complaints"].update(first_response_hours=0), "at least 1"),
         (lambda d: d.pop("company"), "missing section 'company'"),
+        (lambda d: d["live_chat"].update(auto_assign="yes"), "true or false"),
+        (lambda d: d["live_chat"].update(abandon_after_seconds=0), "at least 1"),
         (lambda d: d["support"].pop("email"), "support.email is required"),
     ],
 )

@@ -1,8 +1,20 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from bot.channels.socketio import MAX_METADATA_VALUE, RecentIds, clean_metadata, valid_session_id
+from bot.channels.socketio import (
+    MAX_METADATA_VALUE,
+    OpenPages,
+    RecentIds,
+    clean_metadata,
+    valid_session_id,
+)
+from bot.handoff.customers import CustomerActivity
+from bot.handoff.lifecycle import Action
+from bot.handoff.queue import SqlHandoffQueue
+from tests.conftest import OPEN_TIME
 
 
 @pytest.mark.parametrize(
@@ -55,3 +67,48 @@ def test_recent_ids_remember_a_bounded_number():
     recent.add(("s", "3"))
 
     assert recent.add(("s", "1")) is True  # the oldest was forgotten
+
+
+def test_a_conversation_is_left_when_its_last_open_page_closes():
+    pages = OpenPages()
+    pages.opened("tab1", "conv")
+    pages.opened("tab2", "conv")
+
+    assert pages.session_of("tab2") == "conv"
+    assert pages.closed("tab1") is None  # another tab still shows the conversation
+    assert pages.closed("tab2") == "conv"
+    assert pages.closed("tab2") is None  # a second disconnect of the same page
+    assert pages.session_of("tab2") is None
+
+
+def test_a_page_that_switches_conversation_leaves_the_old_one():
+    pages = OpenPages()
+    pages.opened("tab", "old")
+    pages.opened("tab", "new")
+
+    assert pages.session_of("tab") == "new"
+    assert pages.closed("tab") == "new"
+
+
+def test_activity_is_recorded_only_for_conversations_with_the_team(settings):
+    activity = CustomerActivity(settings.desk_db_url)
+    assert activity.wanted("c1") is False  # no handoff was ever requested: no table yet
+    queue = SqlHandoffQueue(settings.desk_db_url)
+    handoff = queue.request(
+        "c1", channel="socketio", reason="r", priority="normal", actor="customer", now=OPEN_TIME
+    )
+    assert activity.wanted("c1") is True and activity.wanted("c2") is False
+
+    activity.typed("c1", now=OPEN_TIME)
+    seen = activity.of(["c1", "c2"])["c1"]
+    assert seen.typing(OPEN_TIME + timedelta(seconds=3), within_seconds=5)
+    assert not seen.typing(OPEN_TIME + timedelta(seconds=6), within_seconds=5)
+    assert seen.gone_for(OPEN_TIME) is None
+
+    activity.left("c1", now=OPEN_TIME)
+    assert activity.of(["c1"])["c1"].gone_for(OPEN_TIME + timedelta(seconds=90)) == 90
+    activity.back("c1")
+    assert activity.of(["c1"])["c1"].gone_for(OPEN_TIME + timedelta(seconds=90)) is None
+
+    queue.end(handoff.id, Action.CANCEL, actor="customer", now=OPEN_TIME)
+    assert activity.wanted("c1") is False

@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, notify: false };
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, notify: false, customers: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -81,7 +81,28 @@
       var message = JSON.parse(frame.data);
       if (message.type === "change") onChange(message);
       if (message.type === "event" && message.handoff_id === state.openId) addEntry(message.entry);
+      if (message.type === "customer") {
+        state.customers[message.handoff_id] = message;
+        if (message.handoff_id === state.openId) showCustomer();
+      }
     };
+  }
+
+  // What the open conversation's customer is doing: typing, or gone from the chat page.
+  function showCustomer() {
+    var handoff = state.open;
+    var doing = (handoff && state.customers[handoff.id]) || {};
+    var live = handoff && (handoff.status === "queued" || handoff.status === "assigned");
+    $("customer-typing").hidden = !(live && doing.typing);
+    var text = "";
+    if (handoff && handoff.status === "abandoned") text = "The customer left the conversation.";
+    else if (live && doing.page_closed) {
+      text = "The customer closed the chat page. If they don't come back";
+      text += doing.ends_in_seconds > 0 ? " within " + doing.ends_in_seconds + " s," : ",";
+      text += " the conversation ends.";
+    }
+    $("customer-left").hidden = !text;
+    $("customer-left").textContent = text;
   }
 
   function onChange(message) {
@@ -219,9 +240,7 @@
       $("claim").hidden = handoff.status !== "queued";
       $("transfer").hidden = $("transfer-to").hidden = $("release").hidden = !mine;
       $("reply-form").hidden = $("close-form").hidden = !mine;
-      var left = handoff.status === "abandoned";
-      $("customer-left").hidden = !left;
-      $("customer-left").textContent = left ? "The customer left the conversation." : "";
+      showCustomer();
       showError(null);
     }).catch(showError);
   }

@@ -330,7 +330,23 @@
   });
   input.addEventListener("input", function () {
     notice.textContent = input.value.length > cfg.maxLength ? t.tooLong : "";
+    reportTyping();
   });
+
+  // An agent sees the customer typing: told at most every 2 s while keys are pressed (the
+  // last keystroke of a burst is always told, however soon after the previous report).
+  var lastTypingReport = 0;
+  var typingReport = null;
+  function reportTyping() {
+    if (typingReport !== null) return;
+    var wait = Math.max(0, lastTypingReport + 2000 - Date.now());
+    typingReport = setTimeout(function () {
+      typingReport = null;
+      if (!input.value.trim() || !socket || !socket.connected || !confirmed) return;
+      lastTypingReport = Date.now();
+      socket.emit("user_typing", { session_id: sessionId });
+    }, wait);
+  }
   if (storage.get("open") === "1") open();
 
   // ---- Connection ----
@@ -360,6 +376,13 @@
       status.hidden = false;
     });
   }
+
+  // Leaving the page closes the connection at once, so the team knows the customer has gone
+  // (a reload or another open tab of the same conversation reconnects within a second).
+  window.addEventListener("pagehide", function () { if (socket) socket.disconnect(); });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && socket && !socket.connected) socket.connect();
+  });
 
   function start() {
     if (!sessionId) renderTranscript([]);
