@@ -9,6 +9,7 @@ customer, another web service, a restart.
 It also shows agents what the customer is doing (typing; their chat page closed), and keeps
 the promises made to customers and agents honest:
 
+* a customer who starts waiting is announced in Slack (``SUPPORTBOT_SLACK_AGENT_CHANNEL``);
 * a waiting customer hears their position when they move up, and at least every
   ``live_chat.update_every_minutes`` (business facts);
 * with ``live_chat.auto_assign``, waiting customers go to the least-loaded online agent;
@@ -30,8 +31,9 @@ from datetime import timedelta
 from typing import Any
 
 from bot.desk.desk import SupportDesk
+from bot.desk.slack_notice import SlackAgentNotice
 from bot.desk.transcript import entry
-from bot.handoff.lifecycle import Status
+from bot.handoff.lifecycle import Action, Status
 from bot.handoff.queue import Presence
 
 logger = logging.getLogger(__name__)
@@ -52,8 +54,10 @@ class DeskFeed:
         *,
         interval: float = 0.5,
         agent_grace: float = 60.0,
+        slack_notice: SlackAgentNotice | None = None,
     ) -> None:
         self.desk = desk
+        self.slack_notice = slack_notice
         self.interval = interval
         self.agent_grace = agent_grace
         self._subscribers: dict[int, tuple[str, Send]] = {}
@@ -137,6 +141,10 @@ class DeskFeed:
                     "handoff": self.desk.summary(handoff),
                 }
             )
+            queued = change.action in (Action.REQUEST, Action.REQUEUE)
+            if queued and self.slack_notice and handoff.status is Status.QUEUED:
+                position = await asyncio.to_thread(self.desk.queue.position, handoff.id)
+                await self.slack_notice.waiting(handoff, position)
 
     async def _follow_conversations(self, open_handoffs: list[Any]) -> None:
         store = self.desk.store

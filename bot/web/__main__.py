@@ -16,11 +16,25 @@ from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.desk.rasa_events import RasaConversations
+from bot.desk.slack_notice import SlackAgentNotice
 from bot.errors import SupportBotError
 from bot.handoff.customers import CustomerActivity
 from bot.services import Services
 from bot.settings import Settings
 from bot.web.app import DeskParts, create_app
+
+
+def slack_notice(settings: Settings) -> SlackAgentNotice | None:
+    """Waiting customers announced in Slack, when an agent channel is configured."""
+    slack = settings.slack
+    if slack is None or not slack.agent_channel:
+        return None
+    return SlackAgentNotice(
+        slack.bot_token,
+        slack.agent_channel,
+        api_url=slack.api_url,
+        console_url=settings.console_url,
+    )
 
 
 def desk_parts(settings: Settings) -> DeskParts:
@@ -39,7 +53,7 @@ def desk_parts(settings: Settings) -> DeskParts:
     return DeskParts(
         accounts=accounts,
         desk=desk,
-        feed=DeskFeed(desk),
+        feed=DeskFeed(desk, slack_notice=slack_notice(settings)),
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=services.clock,
     )

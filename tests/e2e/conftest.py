@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT
+from tests.e2e.desk import PASSWORD, api, set_hours
 from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.integration.conftest import free_port
 
+#: The Slack channel where agents hear that a customer is waiting.
+AGENT_CHANNEL = "CAGENTS01"
 STARTUP_TIMEOUT = 600  # a fresh clone trains the Rasa model first (about a minute here)
 
 
@@ -79,6 +82,7 @@ def running_bot(tmp_path_factory, fake_slack) -> RunningBot:
         "SUPPORTBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SUPPORTBOT_SLACK_API_URL": fake_slack.api_url,
         "SUPPORTBOT_SLACK_USE_THREADS": "true",
+        "SUPPORTBOT_SLACK_AGENT_CHANNEL": AGENT_CHANNEL,
     }
     output = root / "supportbot-run.log"
     handle = output.open("w")
@@ -161,3 +165,19 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+@pytest.fixture
+def hours(running_bot):
+    """Lets a test choose the team's hours; after it, the original business facts come back
+    and every agent is offline again (other tests expect nobody to be chatting)."""
+    path = running_bot.kb_dir / "business.yml"
+    original = path.read_text()
+    yield lambda value: set_hours(running_bot.kb_dir, value)
+    path.write_text(original)
+    for name in ("anna", "lead-lee"):
+        status, login = api(
+            running_bot, "POST", "/api/login", {"username": name, "password": PASSWORD}
+        )
+        if status == 200:
+            api(running_bot, "POST", "/api/presence", {"presence": "offline"}, token=login["token"])

@@ -6,96 +6,15 @@ restart): open all week for the live chat, closed all week for the "leave a mess
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.desk import PASSWORD, add_agent, api
 from tests.e2e.test_widget_browser import ask, bot_texts, open_widget
 
 pytestmark = pytest.mark.rasa
-
-PASSWORD = "correct horse battery"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def set_hours(kb_dir: Path, hours: str) -> None:
-    path = kb_dir / "business.yml"
-    text = path.read_text()
-    for day in WEEKDAYS:
-        text = re.sub(
-            rf"(?m)^(\s+{day}): .*$",
-            rf'\1: "{hours}"' if hours != "closed" else r"\1: closed",
-            text,
-        )
-    text = re.sub(r"(?m)^  holidays:\n(    - .*\n)+", "  holidays: []\n", text)
-    path.write_text(text)
-
-
-@pytest.fixture
-def hours(running_bot):
-    """Lets a test choose the team's hours; after it, the original business facts come back
-    and every agent is offline again (other tests expect nobody to be chatting)."""
-    path = running_bot.kb_dir / "business.yml"
-    original = path.read_text()
-    yield lambda value: set_hours(running_bot.kb_dir, value)
-    path.write_text(original)
-    for name in ("anna", "lead-lee"):
-        status, login = api(
-            running_bot, "POST", "/api/login", {"username": name, "password": PASSWORD}
-        )
-        if status == 200:
-            api(running_bot, "POST", "/api/presence", {"presence": "offline"}, token=login["token"])
-
-
-def add_agent(running_bot, name: str, role: str = "agent") -> None:
-    env = {
-        "SUPPORTBOT_DATA_DIR": str(running_bot.data_dir),
-        "SUPPORTBOT_KB_DIR": str(running_bot.kb_dir),
-    }
-    import os
-
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "supportbot"),
-            "agent",
-            "add",
-            "--name",
-            name,
-            "--password",
-            PASSWORD,
-            "--role",
-            role,
-        ],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0 or "already a user" in result.stderr, result.stderr
-
-
-def api(running_bot, method: str, path: str, body: dict | None = None, token: str | None = None):
-    request = urllib.request.Request(
-        running_bot.web_url + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={
-            "Content-Type": "application/json",
-            **({"Authorization": f"Bearer {token}"} if token else {}),
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            return reply.status, json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def sign_in(console, running_bot, name: str) -> None:

@@ -4,8 +4,12 @@ import pytest
 
 from bot.channels.slack_events import RETENTION_SECONDS, SlackEventLog
 from bot.channels.slack_format import BUTTON_TEXT_MAX, button_blocks, escape, to_mrkdwn
+from bot.desk.slack_notice import notice_text
 from bot.errors import ConfigurationError
+from bot.handoff.lifecycle import Status
+from bot.handoff.queue import Handoff
 from bot.settings import Settings
+from tests.conftest import OPEN_TIME
 
 
 @pytest.mark.parametrize(
@@ -75,3 +79,36 @@ def test_slack_settings_are_read_and_checked(tmp_path):
     )
     with pytest.raises(ConfigurationError, match="GRANULARITY"):
         Settings.from_env({**env, "SUPPORTBOT_SLACK_CONVERSATION_GRANULARITY": "team"})
+
+
+def test_the_agent_channel_notice_escapes_the_reason_and_flags_upset_customers():
+    handoff = Handoff(
+        id="h1",
+        conversation_id="c1",
+        channel="socketio",
+        status=Status.QUEUED,
+        priority="high",
+        reason="<!channel> angry & stuck",
+        requested_at=OPEN_TIME,
+        waiting_since=OPEN_TIME,
+    )
+
+    text = notice_text(handoff, 2, "https://desk.example/console")
+
+    assert text.startswith("*:rotating_light: An upset customer is waiting* (website chat, #2 in")
+    assert "&lt;!channel&gt; angry &amp; stuck" in text and "<!channel>" not in text
+    assert text.endswith("<https://desk.example/console|Open the agent console> to claim it.")
+
+
+def test_the_agent_channel_is_read_from_the_environment(tmp_path):
+    env = {
+        "SUPPORTBOT_HOME": str(tmp_path),
+        "SUPPORTBOT_SLACK_BOT_TOKEN": "xoxb-1",
+        "SUPPORTBOT_SLACK_SIGNING_SECRET": "s",
+        "SUPPORTBOT_SLACK_AGENT_CHANNEL": "CTEAM",
+        "SUPPORTBOT_PUBLIC_WEB_URL": "https://desk.example/",
+    }
+    settings = Settings.from_env(env)
+
+    assert settings.slack is not None and settings.slack.agent_channel == "CTEAM"
+    assert settings.console_url == "https://desk.example/console"
