@@ -77,5 +77,9 @@ class AuthenticationError(SupportBotError):
     """Wrong user name or password, or no valid session."""
 
 
+class SignInLimitError(AuthenticationError):
+    """Too many failed sign-ins for this name or from this address: wait, then try again."""
+
+
 class HandoffNotFoundError(HandoffError):
     """No handoff with that id."""

@@ -22,11 +22,16 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from bot.database import database_engine, stored_utc
-from bot.errors import AuthenticationError, SupportBotError
+from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
 
 #: scrypt parameters (2**14 rounds, 8 MB): about 50 ms per sign-in on this machine's CPU.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_LIFETIME = timedelta(hours=12)
+#: Failed sign-ins allowed per user name, and per client address, within ``SIGN_IN_WINDOW``;
+#: beyond them sign-in is refused until the oldest failure leaves the window.
+FAILURES_PER_NAME = 5
+FAILURES_PER_ADDRESS = 20
+SIGN_IN_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,38}[A-Za-z0-9]$")
 
@@ -46,6 +51,13 @@ sessions = sa.Table(
     sa.Column("agent", sa.String(64), nullable=False, index=True),
     sa.Column("csrf_token", sa.String(64), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("who", sa.String(128), nullable=False, index=True),  # name:<n> or address:<ip>
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -163,18 +175,25 @@ class Accounts:
         self.add("admin", password, Role.ADMIN, now=now)
         return password
 
-    def sign_in(self, name: str, password: str, *, now: datetime) -> Session:
-        """A new session for the right name and password; ``AuthenticationError`` otherwise."""
+    def sign_in(self, name: str, password: str, *, now: datetime, address: str = "") -> Session:
+        """A new session for the right name and password; ``AuthenticationError`` otherwise,
+        ``SignInLimitError`` after too many failures for the name or from ``address``."""
+        now = now.astimezone(UTC)
+        who = [f"name:{name[:100]}"] + ([f"address:{address[:100]}"] if address else [])
+        self._check_failures(who, now)
         with self._engine.connect() as db:
             row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
         # Hash even for an unknown name, so timing does not tell which names exist.
         stored = row["password_hash"] if row else hash_password("not a user")
         if not check_password(password, stored) or row is None:
+            with self._engine.begin() as db:
+                db.execute(sign_in_failures.insert(), [{"who": w, "at": now} for w in who])
             raise AuthenticationError("wrong user name or password")
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        expires = now.astimezone(UTC) + SESSION_LIFETIME
+        expires = now + SESSION_LIFETIME
         with self._engine.begin() as db:
-            db.execute(sessions.delete().where(sessions.c.expires_at < now.astimezone(UTC)))
+            db.execute(sessions.delete().where(sessions.c.expires_at < now))
+            db.execute(sign_in_failures.delete().where(sign_in_failures.c.who == who[0]))
             db.execute(
                 sessions.insert().values(
                     token_hash=_token_hash(token),
@@ -184,6 +203,26 @@ class Accounts:
                 )
             )
         return Session(token, Agent(row["name"], Role(row["role"])), csrf, expires)
+
+    def _check_failures(self, who: list[str], now: datetime) -> None:
+        since = now - SIGN_IN_WINDOW
+        with self._engine.begin() as db:
+            db.execute(sign_in_failures.delete().where(sign_in_failures.c.at < since))
+            for key in who:
+                times = sorted(
+                    stored_utc(at)
+                    for at in db.execute(
+                        sa.select(sign_in_failures.c.at).where(sign_in_failures.c.who == key)
+                    ).scalars()
+                )
+                limit = FAILURES_PER_NAME if key.startswith("name:") else FAILURES_PER_ADDRESS
+                if len(times) >= limit:
+                    wait = times[-limit] + SIGN_IN_WINDOW - now
+                    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+                    raise SignInLimitError(
+                        f"too many failed sign-ins: try again in {minutes} minute"
+                        + ("s" if minutes != 1 else "")
+                    )
 
     def session(self, token: str, *, now: datetime) -> Session | None:
         """The live session for ``token``, or None (unknown, expired, or user removed)."""

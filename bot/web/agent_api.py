@@ -40,6 +40,7 @@ from bot.errors import (
     HandoffNotFoundError,
     HandoffTransitionError,
     ServiceError,
+    SignInLimitError,
 )
 from bot.handoff.lifecycle import Status
 from bot.handoff.queue import Presence
@@ -141,7 +142,11 @@ def add_agent_api(
         if not isinstance(name, str) or not isinstance(password, str):
             return _error(400, "send {username, password}")
         try:
-            session = await asyncio.to_thread(accounts.sign_in, name, password, now=clock())
+            session = await asyncio.to_thread(
+                accounts.sign_in, name, password, now=clock(), address=request.remote or ""
+            )
+        except SignInLimitError as exc:
+            return _error(429, exc.message)
         except AuthenticationError as exc:
             return _error(401, exc.message)
         await desk.set_presence(session.agent.name, Presence.ONLINE)

@@ -16,11 +16,19 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.conversations import ConversationStore
-from bot.desk.accounts import Accounts, Role, check_password, hash_password
+from bot.desk.accounts import (
+    FAILURES_PER_ADDRESS,
+    FAILURES_PER_NAME,
+    SIGN_IN_WINDOW,
+    Accounts,
+    Role,
+    check_password,
+    hash_password,
+)
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
-from bot.errors import AuthenticationError, SupportBotError
+from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
 from bot.handoff.customers import CustomerActivity
 from bot.handoff.queue import Presence, SqlHandoffQueue
 from bot.services import Services
@@ -367,6 +375,35 @@ def test_the_first_admin_gets_a_random_password_once(settings):
     assert accounts.sign_in("admin", password, now=OPEN_TIME).agent.role is Role.ADMIN
     assert accounts.ensure_admin(now=OPEN_TIME) is None
     assert Accounts(settings.desk_db_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(settings):
+    accounts = Accounts(settings.desk_db_url)
+    accounts.add("ola", PASSWORD, "agent", now=OPEN_TIME)
+    for _ in range(FAILURES_PER_NAME):
+        with pytest.raises(AuthenticationError, match="wrong user name or password"):
+            accounts.sign_in("ola", "a wrong password", now=OPEN_TIME, address="10.0.0.1")
+
+    with pytest.raises(SignInLimitError, match="try again in 15 minutes"):
+        accounts.sign_in("ola", PASSWORD, now=OPEN_TIME, address="10.0.0.2")
+    later = OPEN_TIME + SIGN_IN_WINDOW + timedelta(seconds=1)
+    assert accounts.sign_in("ola", PASSWORD, now=later).agent.name == "ola"
+
+
+def test_one_address_guessing_many_names_is_stopped(settings, parts):
+    async def script(client, login):
+        statuses = []
+        for number in range(FAILURES_PER_ADDRESS + 1):
+            reply = await client.post(
+                "/api/login", json={"username": f"guess{number}", "password": "a guess!!!"}
+            )
+            statuses.append(reply.status)
+        last = await client.post("/api/login", json={"username": "anna", "password": PASSWORD})
+        return statuses, last.status, (await last.json())["error"]
+
+    statuses, last, error = session(settings, parts, script)
+    assert statuses == [401] * FAILURES_PER_ADDRESS + [429]
+    assert last == 429 and "too many failed sign-ins" in error
 
 
 def test_signing_in_takes_json_only(settings, parts):
