@@ -9,7 +9,9 @@ change is also written to ``handoff_events`` (who, why, when: ``bot.handoff.life
 Order: priority first (high before normal), then the time the customer started waiting
 (a requeued customer keeps their original time, so an agent dropping out never sends them to
 the back). Assignment: an agent claims, or ``assign_next`` gives the head of the queue to the
-online agent with the fewest conversations, within each agent's capacity.
+online agent with the fewest conversations, within each agent's capacity. Presence: each
+agent's chosen status (online / away / offline) and a heartbeat (``seen``), so agents who
+went quiet can be found (``unheard_since``) by whichever process looks.
 """
 
 from __future__ import annotations
