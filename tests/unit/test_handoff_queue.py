@@ -245,3 +245,14 @@ def test_the_wait_estimate_uses_live_staffing_and_recent_handling_times(queue):
     assert queue.estimated_wait(talking.id) is None
     queue.set_presence("ana", Presence.OFFLINE, capacity=1, now=at(25))
     assert queue.estimated_wait(waiting[0].id) is None  # nobody online: no promise
+
+
+def test_agents_not_heard_from_are_found_whatever_their_presence_says(queue):
+    queue.set_presence("anna", Presence.ONLINE, capacity=2, now=at(0))
+    queue.set_presence("ben", Presence.AWAY, capacity=2, now=at(0))
+    queue.set_presence("cy", Presence.OFFLINE, capacity=2, now=at(0))
+    queue.seen("anna", now=at(5))
+    queue.seen("anna", now=at(4))  # a late, older heartbeat does not turn the clock back
+
+    assert queue.unheard_since(at(1)) == ["ben"]  # offline agents are not missed
+    assert queue.unheard_since(at(6)) == ["anna", "ben"]
