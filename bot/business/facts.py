@@ -63,6 +63,7 @@ class BusinessFacts:
     complaints: ComplaintPolicy
     policies: dict[str, str]
     live_chat: LiveChatPolicy = LiveChatPolicy()
+    order_number_pattern: str | None = None  # the shop's order numbers, masked in reviews
 
     def placeholders(self) -> dict[str, str]:
         """Values available to articles as ``{{ name }}``."""
@@ -178,6 +179,7 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
         ),
         policies={str(k): str(v) for k, v in policies.items()},
         live_chat=_live_chat(live_chat),
+        order_number_pattern=_pattern(company.get("order_number_pattern")),
     )
 
 
@@ -193,6 +195,18 @@ def _text(section: dict[str, Any], dotted: str) -> str:
     if value is None or not str(value).strip():
         raise BusinessFactsError(f"{dotted} is required")
     return str(value).strip()
+
+
+def _pattern(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        re.compile(str(value))
+    except re.error as exc:
+        raise BusinessFactsError(
+            f"company.order_number_pattern is not a regular expression: {exc}"
+        ) from None
+    return str(value)
 
 
 def _live_chat(section: dict[str, Any]) -> LiveChatPolicy:

@@ -29,13 +29,14 @@ def free_port() -> int:
 
 
 def supportbot(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``supportbot`` command as a user would."""
     return subprocess.run(
         [str(BIN / "supportbot"), *args],
         cwd=PROJECT,
         env=env,
+        input=input,
         capture_output=True,
         text=True,
         timeout=timeout,

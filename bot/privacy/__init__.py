@@ -1,0 +1,1 @@
+"""Personal data: finding it in customer messages and masking it (``Redactor``)."""
