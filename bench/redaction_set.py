@@ -20,6 +20,7 @@ import string
 import yaml
 
 from bench.common import PROJECT
+from bot.privacy.patterns import luhn_valid
 
 OUT = PROJECT / "bench" / "data" / "redaction_set.jsonl"
 FIRST = [
@@ -81,17 +82,7 @@ DOMAINS = ["example.com", "mail.example.org", "example.co.uk", "inbox.example.ne
 
 def luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
     body = prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix) - 1))
-    for check in string.digits:
-        digits = body + check
-        total = 0
-        for position, char in enumerate(reversed(digits)):
-            value = int(char)
-            if position % 2:
-                value = value * 2 - 9 if value > 4 else value * 2
-            total += value
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable")
+    return next(body + check for check in string.digits if luhn_valid(body + check))
 
 
 def iban(country: str, length: int, rng: random.Random) -> str:

@@ -20,6 +20,8 @@ QUICK = [
     ["bench.socketio_rtt"],
     ["bench.sentiment_eval"],
     ["bench.escalation_eval"],
+    ["bench.handoff"],
+    ["bench.redaction"],
 ]
 SLOW = [
     ["bench.nlu_eval", "--with-diet"],
