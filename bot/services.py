@@ -11,6 +11,7 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
@@ -18,6 +19,9 @@ from bot.handoff.queue import SqlHandoffQueue
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
 from bot.settings import Settings
 from bot.watched_file import WatchedFile
+
+if TYPE_CHECKING:
+    from bot.review.workflow import ReviewWorkflow
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,26 @@ class Services:
         if self._handoff_queue is None:
             self._handoff_queue = SqlHandoffQueue(self.settings.desk_db_url)
         return self._handoff_queue
+
+    def review_workflow(self) -> ReviewWorkflow:
+        """The support leads' review loop over the tracker store and the desk's database."""
+        from bot.conversations.store import ConversationStore
+        from bot.privacy.redactor import Redactor
+        from bot.review.inbox import ReviewInbox
+        from bot.review.training_data import IntentFile, ProjectIntents
+        from bot.review.workflow import ReviewWorkflow
+
+        settings = self.settings
+        return ReviewWorkflow(
+            inbox=ReviewInbox(settings.desk_db_url),
+            store=ConversationStore(settings.tracker_store_url),
+            redactor=lambda: Redactor(self.business_facts().order_number_pattern),
+            embedder=lambda: self.embedder,
+            project=ProjectIntents(settings.home),
+            eval_file=IntentFile(settings.eval_set_file),
+            kb_dir=settings.kb_dir,
+            clock=self.clock,
+        )
 
     def business_facts(self) -> BusinessFacts:
         """The business facts as currently on disk (edits apply without a restart)."""

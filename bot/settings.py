@@ -191,6 +191,11 @@ class Settings:
         return self.models_dir / "rasa"
 
     @property
+    def eval_set_file(self) -> Path:
+        """The frozen intent evaluation set (kept apart from data/, which trains the model)."""
+        return self.home / "evaluation" / "intents.yml"
+
+    @property
     def tracker_db(self) -> Path:
         return self.data_dir / "tracker.db"
 

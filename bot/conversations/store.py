@@ -7,6 +7,7 @@ database SQLAlchemy and Rasa support (SQLite by default, PostgreSQL when scaled 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,3 +66,46 @@ class ConversationStore:
             if "no such table" in str(exc):
                 return 0
             raise
+
+    def scan(
+        self,
+        types: tuple[str, ...],
+        *,
+        after: int = 0,
+        conversations: list[str] | None = None,
+        batch: int = 5000,
+    ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """Every event of the given types (``user``, ``bot``, ``slot`` ...) after row ``after``,
+        oldest first, of all conversations or only the given ones: (row, conversation, event)."""
+        if conversations is not None:
+            for start in range(0, len(conversations), 500):
+                yield from self._scan(types, after, conversations[start : start + 500], batch)
+            return
+        yield from self._scan(types, after, None, batch)
+
+    def _scan(
+        self, types: tuple[str, ...], after: int, conversations: list[str] | None, batch: int
+    ) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        where = "id > :after AND type_name IN :types"
+        params: dict[str, Any] = {"types": list(types), "limit": batch}
+        if conversations is not None:
+            where += " AND sender_id IN :ids"
+            params["ids"] = conversations
+        query = sa.text(
+            f"SELECT id, sender_id, data FROM events WHERE {where} ORDER BY id LIMIT :limit"
+        ).bindparams(sa.bindparam("types", expanding=True))
+        if conversations is not None:
+            query = query.bindparams(sa.bindparam("ids", expanding=True))
+        while True:
+            try:
+                with self._engine.connect() as connection:
+                    rows = list(connection.execute(query, {**params, "after": after}))
+            except sa.exc.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return
+                raise
+            for row in rows:
+                yield int(row[0]), str(row[1]), json.loads(row[2])
+            if len(rows) < batch:
+                return
+            after = int(rows[-1][0])

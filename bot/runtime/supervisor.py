@@ -28,14 +28,17 @@ from bot.desk.accounts import Accounts
 from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import parse, rasa_api_token
+from bot.retraining.registry import ModelRegistry
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.training import (
     ensure_sentiment_model,
     ensure_trained,
+    model_file,
     rasa_executable,
     run_logged,
     supportbot_executable,
     tail,
+    training_fingerprint,
 )
 from bot.settings import Settings
 
@@ -88,7 +91,30 @@ def prepare(settings: Settings, *, model_id: str) -> Path:
         logger.info("building the knowledge-base index ...")
         build_index_now(settings)
     ensure_sentiment_model(settings)
-    return ensure_trained(settings)
+    return serving_model(settings)
+
+
+def serving_model(settings: Settings) -> Path:
+    """The model to serve: the one last promoted by ``supportbot retrain`` (or rolled back
+    to), else the model for the current training data (trained if needed).
+
+    Returned as ``var/models/serving.tar.gz``, a link that promotion moves, so a Rasa
+    server restarted after a promotion starts with the promoted model.
+    """
+    registry = ModelRegistry(settings)
+    entry = registry.serving()
+    if entry is not None and registry.file(entry).is_file():
+        model = registry.file(entry)
+        if model.name != model_file(settings, training_fingerprint(settings)).name:
+            logger.warning(
+                "serving the promoted model %s; the training data changed since: "
+                "`supportbot retrain` checks a new model and promotes it if it is not worse",
+                model.name,
+            )
+    else:
+        model = ensure_trained(settings)
+    registry.point_link(model)
+    return registry.link
 
 
 def start_services(settings: Settings, model: Path) -> RunningProduct:
@@ -257,7 +283,7 @@ def run(settings: Settings, *, model_id: str) -> int:
     if stop.is_set():
         return 130
     admin_password = Accounts(settings.desk_db_url).ensure_admin(now=datetime.now(UTC))
-    say(f"starting the action server and the Rasa server (model {model.name}) ...")
+    say(f"starting the action server and the Rasa server (model {model.resolve().name}) ...")
     started = time.monotonic()
     product = start_services(settings, model)
     try:

@@ -140,12 +140,17 @@ def tail(path: Path, lines: int = 15) -> str:
 
 
 def _remove_old_models(settings: Settings, *, keep: Path, keep_count: int = 3) -> None:
-    """Keep the newest few models (for a quick switch back), delete the rest."""
+    """Keep the newest few models, and the serving and previous ones (for a quick switch
+    back, see ``bot.retraining.registry``); delete the rest."""
+    from bot.retraining.registry import ModelRegistry
+
+    protected = {p.resolve() for p in ModelRegistry(settings).kept_files()} | {keep.resolve()}
     models = sorted(
         settings.rasa_models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True
     )
     for old in [m for m in models if m != keep][keep_count - 1 :]:
-        old.unlink(missing_ok=True)
+        if old.resolve() not in protected:
+            old.unlink(missing_ok=True)
 
 
 def _rasa_version() -> str:

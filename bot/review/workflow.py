@@ -1,0 +1,445 @@
+"""The review loop's steps: mine new messages into the inbox, and apply a lead's decision.
+
+Mining (``ReviewWorkflow.mine``): read the tracker rows added since the last run, re-read
+the conversations they belong to, find the candidates (``mining.py``), mask personal data
+(``bot.privacy``) before anything is stored, group near-duplicates with the open groups
+(``clustering.py``), and refresh each touched group's figures and suggestions.
+
+Deciding (``ReviewWorkflow.decide``): write the group's messages where the decision says —
+an intent's examples (and, for every second message of a group, the frozen evaluation set
+instead, so it grows with reviewed messages and stays apart from training data), a new
+intent, or a knowledge-base article's question variants — then close the group and record
+who decided what in the audit log, in one transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.conversations.store import ConversationStore
+from bot.embeddings import Embedder
+from bot.knowledge.articles import load_articles
+from bot.review.clustering import cluster
+from bot.review.inbox import DECIDED, IGNORED, ReviewInbox, ReviewItem, ReviewMessage
+from bot.review.mining import EVENT_TYPES, Candidate, mine
+from bot.review.training_data import (
+    IntentFile,
+    ProjectIntents,
+    TrainingDataError,
+    add_article_variants,
+)
+
+if TYPE_CHECKING:  # spaCy (which the redactor loads) is imported only when mining
+    from bot.privacy.redactor import Redactor
+
+logger = logging.getLogger(__name__)
+
+#: A message's weight in a group's impact halves every this many days.
+HALF_LIFE_DAYS = 14.0
+#: A message after which the customer asked for a person weighs this much more.
+PERSON_WEIGHT = 2.0
+#: Similarity from which a group is suggested as an existing intent or article.
+SUGGEST_SIMILARITY = 0.6
+
+ACTIONS = ("accept", "intent", "new_intent", "faq_variant", "ignore")
+_WORD = re.compile(r"[a-z]{3,}")
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "you",
+        "your",
+        "can",
+        "how",
+        "what",
+        "when",
+        "where",
+        "why",
+        "with",
+        "this",
+        "that",
+        "have",
+        "has",
+        "was",
+        "are",
+        "not",
+        "does",
+        "did",
+        "but",
+        "from",
+        "will",
+        "would",
+        "could",
+        "please",
+        "there",
+        "about",
+        "any",
+        "get",
+        "got",
+        "into",
+        "its",
+        "just",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A lead's decision about one group (see ``ACTIONS``)."""
+
+    action: str
+    intent: str | None = None
+    topic: str | None = None  # for a new intent: data/nlu/<topic>.yml
+    article: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Decision:
+        action = str(data.get("action") or "")
+        if action not in ACTIONS:
+            raise TrainingDataError(
+                f"unknown decision {action!r}", hint=f"one of: {', '.join(ACTIONS)}"
+            )
+        decision = cls(
+            action=action,
+            intent=_text_or_none(data.get("intent")),
+            topic=_text_or_none(data.get("topic")),
+            article=_text_or_none(data.get("article")),
+        )
+        if action in ("intent", "new_intent") and not decision.intent:
+            raise TrainingDataError(f"'{action}' needs an intent name")
+        if action == "faq_variant" and not decision.article:
+            raise TrainingDataError("'faq_variant' needs an article id")
+        return decision
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def _text_or_none(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+@dataclass(frozen=True)
+class MiningResult:
+    scanned_to: int
+    candidates: int
+    new_messages: int
+    new_items: int
+    updated_items: int
+
+    def to_json(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class ReviewWorkflow:
+    def __init__(
+        self,
+        *,
+        inbox: ReviewInbox,
+        store: ConversationStore,
+        redactor: Callable[[], Redactor],
+        embedder: Callable[[], Embedder],
+        project: ProjectIntents,
+        eval_file: IntentFile,
+        kb_dir: Path,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.inbox = inbox
+        self.store = store
+        self._redactor = redactor  # both are loaded on first use: listing needs neither
+        self._embedder = embedder
+        self.project = project
+        self.eval_file = eval_file
+        self.kb_dir = kb_dir
+        self.clock = clock
+
+    @functools.cached_property
+    def redactor(self) -> Redactor:
+        return self._redactor()
+
+    @functools.cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder()
+
+    # -- mining -------------------------------------------------------------------------------
+
+    def mine(self) -> MiningResult:
+        last = self.inbox.last_row()
+        fresh = list(self.store.scan(EVENT_TYPES, after=last))
+        if not fresh:
+            return MiningResult(last, 0, 0, 0, 0)
+        scanned_to = max(row for row, _, _ in fresh)
+        if last:  # re-read the touched conversations whole: context before the new rows
+            touched = sorted({conversation for _, conversation, _ in fresh})
+            fresh = list(self.store.scan(EVENT_TYPES, conversations=touched))
+        candidates = mine(fresh)
+        known = self.inbox.known_keys([c.key for c in candidates])
+        new = [c for c in candidates if c.key not in known]
+        result = self.add_candidates(new, scanned_to=scanned_to)
+        return MiningResult(scanned_to, len(candidates), len(new), *result)
+
+    def add_candidates(
+        self, candidates: Sequence[Candidate], *, scanned_to: int
+    ) -> tuple[int, int]:
+        """Mask, group and store new candidates; returns (new groups, updated groups)."""
+        if not candidates:
+            with self.inbox.begin() as connection:
+                self.inbox.set_last_row(connection, scanned_to)
+            return 0, 0
+        masked = [self.redactor.redact(c.text) for c in candidates]
+        vectors = self._embed_unique(masked)
+        leaders = self.inbox.open_leaders()
+        leader_vectors = self._embed_unique([text for _, text in leaders])
+        groups = cluster(vectors, leaders=leader_vectors)
+        members: dict[int, list[int]] = {}
+        for position, group in enumerate(groups):
+            members.setdefault(group, []).append(position)
+        examples = _Nearest.of_intents(self.project.examples(), self.embedder)
+        articles = _Nearest.of_articles(self.kb_dir, self.embedder)
+        new_items = updated = 0
+        with self.inbox.begin() as connection:
+            for group, positions in members.items():
+                first = positions[0]
+                if group < len(leaders):
+                    item_id = leaders[group][0]
+                    updated += 1
+                else:
+                    item_id = self.inbox.create_item(
+                        connection, _new_item_values(masked[first], self.clock())
+                    )
+                    new_items += 1
+                self.inbox.add_messages(
+                    connection,
+                    [_message_row(candidates[p], masked[p], item_id) for p in positions],
+                )
+                messages = self.inbox.messages_of(connection, item_id)
+                representative = leaders[group][1] if group < len(leaders) else masked[first]
+                centre = leader_vectors[group] if group < len(leaders) else vectors[first]
+                figures = _figures(messages, self.clock())
+                figures["suggestion"] = json.dumps(
+                    _suggest(
+                        representative, centre, figures["predicted_intent"], examples, articles
+                    )
+                )
+                self.inbox.update_item(connection, item_id, figures)
+            self.inbox.set_last_row(connection, scanned_to)
+        return new_items, updated
+
+    def _embed_unique(self, texts: Sequence[str]) -> Any:
+        unique = sorted(set(texts))
+        vectors = self.embedder.embed(unique) if unique else np.zeros((0, self.embedder.dimension))
+        position = {text: i for i, text in enumerate(unique)}
+        return np.asarray(vectors, dtype=np.float32)[[position[t] for t in texts]]
+
+    # -- deciding -----------------------------------------------------------------------------
+
+    def decide(self, item_id: int, decision: Decision, *, actor: str) -> dict[str, Any]:
+        """Apply ``decision`` to an open group; returns the audit record's detail."""
+        item = self.inbox.item(item_id)
+        now = self.clock()
+        written: dict[str, list[str]] = {}
+        with self.inbox.begin() as connection:
+            status = IGNORED if decision.action == "ignore" else DECIDED
+            self.inbox.close(
+                connection,
+                item_id,
+                status=status,
+                decision=decision.to_json(),
+                actor=actor,
+                at=now,
+            )
+            if decision.action != "ignore":
+                written = self._write(item, decision)
+            detail = {"decision": decision.to_json(), "text": item.text, "written": written}
+            self.inbox.record(
+                connection,
+                actor=actor,
+                item_id=item_id,
+                action=decision.action,
+                detail=detail,
+                at=now,
+            )
+        logger.info("review item %s: %s by %s", item_id, decision.action, actor)
+        return detail
+
+    def _write(self, item: ReviewItem, decision: Decision) -> dict[str, list[str]]:
+        texts = _unique_texts(item.messages)
+        home = self.project.home
+        if decision.action == "faq_variant":
+            path = self._article_path(str(decision.article))
+            return {_relative(path, home): add_article_variants(path, texts)}
+        intent = item.predicted_intent if decision.action == "accept" else decision.intent
+        if not intent:
+            raise TrainingDataError(
+                "the bot made no guess for this group", hint="pick an intent instead of accepting"
+            )
+        train, held_out = texts[::2], texts[1::2]
+        written: dict[str, list[str]] = {}
+        if decision.action == "new_intent":
+            path, added = self.project.create_intent(
+                intent, train, topic=decision.topic or "reviewed"
+            )
+        else:
+            path, added = self.project.add_examples(intent, train)
+        written[_relative(path, home)] = added
+        if held_out:
+            added_eval = self.eval_file.add(intent, held_out, create=True)
+            written[_relative(self.eval_file.path, home)] = added_eval
+        return written
+
+    def _article_path(self, article_id: str) -> Path:
+        found = [p for p in self.kb_dir.rglob(f"{article_id}.md") if p.is_file()]
+        if not found:
+            raise TrainingDataError(
+                f"no knowledge-base article {article_id!r}",
+                hint=f"the id is the file name without .md, under {self.kb_dir}",
+            )
+        return found[0]
+
+
+def _relative(path: Path, home: Path) -> str:
+    try:
+        return path.resolve().relative_to(home.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _unique_texts(messages: Sequence[ReviewMessage]) -> list[str]:
+    seen: set[str] = set()
+    texts: list[str] = []
+    for message in sorted(messages, key=lambda m: (m.sent_at, m.key)):
+        normal = " ".join(message.text.lower().split())
+        if normal not in seen:
+            seen.add(normal)
+            texts.append(message.text)
+    return texts
+
+
+def _message_row(candidate: Candidate, masked: str, item_id: int) -> dict[str, Any]:
+    return {
+        "key": candidate.key,
+        "item_id": item_id,
+        "conversation_id": candidate.conversation_id,
+        "sent_at": candidate.sent_at,
+        "text": masked,
+        "intent": candidate.intent,
+        "confidence": candidate.confidence,
+        "signals": json.dumps(sorted(candidate.signals)),
+        "model_id": candidate.model_id,
+        "asked_for_person": candidate.asked_for_person,
+    }
+
+
+def _new_item_values(text: str, now: datetime) -> dict[str, Any]:
+    """A new group's row before its figures are computed (in the same transaction)."""
+    return {
+        "text": text,
+        "size": 0,
+        "conversations": 0,
+        "asked_for_person": 0,
+        "score": 0.0,
+        "last_seen": now,
+        "signals": "{}",
+        "suggestion": "{}",
+    }
+
+
+def _figures(messages: Sequence[ReviewMessage], now: datetime) -> dict[str, Any]:
+    """A group's size, impact and the model's majority guess, from its messages."""
+    score = 0.0
+    signals: Counter[str] = Counter()
+    intents: Counter[str] = Counter()
+    for message in messages:
+        age_days = max(0.0, (now - message.sent_at).total_seconds() / 86400)
+        weight = math.pow(0.5, age_days / HALF_LIFE_DAYS)
+        score += weight * (PERSON_WEIGHT if message.asked_for_person else 1.0)
+        signals.update(message.signals)
+        if message.intent:
+            intents[message.intent] += 1
+    predicted = intents.most_common(1)[0][0] if intents else None
+    confidences = [m.confidence for m in messages if m.intent == predicted]
+    return {
+        "size": len(messages),
+        "conversations": len({m.conversation_id for m in messages}),
+        "asked_for_person": sum(1 for m in messages if m.asked_for_person),
+        "score": score,
+        "last_seen": max(m.sent_at for m in messages),
+        "signals": json.dumps(dict(sorted(signals.items()))),
+        "predicted_intent": predicted,
+        "confidence": sum(confidences) / len(confidences) if confidences else None,
+    }
+
+
+class _Nearest:
+    """Labelled texts (intent examples, or article questions) and their embeddings."""
+
+    def __init__(self, labels: list[str], texts: list[str], embedder: Embedder) -> None:
+        self.labels = labels
+        self.texts = texts
+        self.vectors = (
+            np.asarray(embedder.embed(texts), dtype=np.float32) if texts else np.zeros((0, 1))
+        )
+
+    @classmethod
+    def of_intents(cls, examples: dict[str, list[str]], embedder: Embedder) -> _Nearest:
+        pairs = [(intent, text) for intent, texts in examples.items() for text in texts]
+        return cls([p[0] for p in pairs], [p[1] for p in pairs], embedder)
+
+    @classmethod
+    def of_articles(cls, kb_dir: Path, embedder: Embedder) -> _Nearest:
+        try:
+            articles = load_articles(kb_dir)
+        except Exception as exc:
+            logger.warning("no article suggestions: %s", exc)
+            articles = []
+        pairs = [(a.id, text) for a in articles for text in a.phrasings]
+        return cls([p[0] for p in pairs], [p[1] for p in pairs], embedder)
+
+    def best(self, vector: Any) -> tuple[str | None, str | None, float]:
+        if not self.labels:
+            return None, None, 0.0
+        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        best = int(np.argmax(scores))
+        return self.labels[best], self.texts[best], float(scores[best])
+
+
+def _suggest(
+    text: str, vector: Any, predicted: str | None, intents: _Nearest, articles: _Nearest
+) -> dict[str, Any]:
+    """What the group most likely is: the bot's guess, another intent, an article, or new."""
+    intent, example, intent_similarity = intents.best(vector)
+    article, question, article_similarity = articles.best(vector)
+    if intent and intent == predicted and intent_similarity >= SUGGEST_SIMILARITY:
+        proposal = "accept"
+    elif article and article_similarity >= SUGGEST_SIMILARITY:
+        proposal = "faq_variant"
+    elif intent and intent_similarity >= SUGGEST_SIMILARITY:
+        proposal = "intent"
+    else:
+        proposal = "new"
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    name = "ask_" + "_".join(list(dict.fromkeys(words))[:2]) if words else "ask_new_topic"
+    return {
+        "proposal": proposal,
+        "intent": intent,
+        "intent_example": example,
+        "intent_similarity": round(intent_similarity, 3),
+        "article": article,
+        "article_question": question,
+        "article_similarity": round(article_similarity, 3),
+        "new_intent_name": name,
+    }
