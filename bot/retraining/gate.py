@@ -15,8 +15,10 @@ from typing import Any
 
 from bot.retraining.evaluation import Scores
 
-#: Default largest F1 drop allowed for any one intent.
-MAX_INTENT_DROP = 0.1
+#: Default largest F1 drop allowed for any one intent. The shipped evaluation set has about
+#: four messages per intent, where one changed prediction moves an intent's F1 by 0.1 to
+#: 0.15 and two by 0.3 or more: the default tolerates one, never two.
+MAX_INTENT_DROP = 0.2
 #: Scores are compared with this tolerance (rounding), never more.
 EPSILON = 1e-9
 

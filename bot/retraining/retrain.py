@@ -124,9 +124,11 @@ def _serving_model(
             "no serving model to compare with: the product is not running",
             hint="start it with `make run` (or `supportbot run`), then retrain",
         )
-    path = Path(reported)
-    if not path.is_absolute():
-        path = settings.home / path
+    path = Path(reported)  # Rasa reports the file name it was started with
+    if path.name == registry.link.name:
+        path = registry.link
+    elif not path.is_absolute():
+        path = settings.rasa_models_dir / path.name
     path = path.resolve()
     registry.record_baseline(path, at=clock())
     logger.info("recorded %s as the serving model", path.name)
