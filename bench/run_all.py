@@ -3,8 +3,8 @@
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
 REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment and
 escalation. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
-reference cross-validation (~6 minutes), the fresh-clone timings (~15 minutes) and the
-sentiment recipe search (~35 minutes).
+reference cross-validation (~6 minutes), the fresh-clone timings (~15 minutes), the
+sentiment recipe search (~35 minutes) and mining 100k logged messages for review.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ SLOW = [
     ["bench.kb_scale"],
     ["bench.fresh_machine"],
     ["bench.sentiment_tuning"],
+    ["bench.review_mining"],
 ]
 
 
