@@ -93,7 +93,7 @@ _STOP = frozenset(
         "its",
         "just",
     ]
-)
+) | {"email", "phone", "card", "iban", "order", "address", "name"}  # the masks
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ def desk_parts(settings: Settings) -> DeskParts:
         feed=DeskFeed(desk, slack_notice=slack_notice(settings)),
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=services.clock,
+        review=services.review_workflow,
     )
 
 

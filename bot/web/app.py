@@ -4,7 +4,8 @@
 - ``/widget/...``: the widget's JavaScript, CSS and the vendored socket.io client.
 - ``/widget/history/{session_id}``: the conversation as the customer saw it (the widget
   restores it after a reload or a lost connection). The random session id is the key.
-- ``/console``: the agent console (its data comes from the agent API).
+- ``/console``: the agent console (its data comes from the agent API); ``/console/review.html``
+  the leads' review inbox (``/api/review``).
 - ``/api/...``: the agent API (``bot.web.agent_api``), when a support desk is given.
 - ``/health``.
 """
@@ -26,10 +27,12 @@ from bot.desk.accounts import Accounts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.review.workflow import ReviewWorkflow
 from bot.settings import Settings
 from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
 from bot.web.pages import render_page, widget_snippet
+from bot.web.review_api import add_review_api
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ class DeskParts:
     feed: DeskFeed
     canned: CannedReplies
     clock: Callable[[], datetime]
+    review: Callable[[], ReviewWorkflow] | None = None  # the leads' review inbox
 
 
 def create_app(
@@ -137,6 +141,8 @@ def create_app(
             canned=desk.canned,
             clock=desk.clock,
         )
+        if desk.review is not None:
+            add_review_api(app, workflow=desk.review)
         app.cleanup_ctx.append(_following(desk.feed))
     return app
 

@@ -24,6 +24,8 @@ import pytest
 from bot.runtime.training import model_file, training_fingerprint
 from bot.settings import Settings
 from tests.conftest import PROJECT
+from tests.e2e.conftest import screenshot
+from tests.e2e.desk import PASSWORD
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.rasa
@@ -165,6 +167,59 @@ def product(tmp_path_factory) -> Product:
     yield product
     product.process.send_signal(signal.SIGINT)
     product.process.wait(timeout=90)
+
+
+def test_a_lead_reviews_in_the_browser_with_personal_data_masked(product, page):
+    """The console's review page (Chromium): mine, see a masked group, label it as a
+    question variant of an article; an agent who is not a lead is turned away."""
+    product.say(
+        "gift-customer", "hi, I'm Maya Patel, can you wrap it as a present? maya@example.com"
+    )
+    product.say("gift-customer", "that didn't help")
+    for name, role in (("lead-lee", "lead"), ("anna", "agent")):
+        added = product.supportbot(
+            "agent", "add", "--name", name, "--password", PASSWORD, "--role", role
+        )
+        assert added.returncode == 0, added.stderr[-2000:]
+    web = f"http://127.0.0.1:{product.web_port}"
+
+    def sign_in(name: str) -> None:
+        page.goto(f"{web}/console")
+        page.get_by_test_id("username").fill(name)
+        page.get_by_test_id("password").fill(PASSWORD)
+        page.get_by_test_id("signin").click()
+        page.get_by_test_id("me").filter(has_text=name).wait_for(timeout=15000)
+
+    sign_in("anna")
+    assert page.get_by_test_id("review-link").is_hidden()
+    page.goto(f"{web}/console/review.html")
+    page.get_by_text("The review inbox is for support leads").wait_for(timeout=15000)
+    page.goto(f"{web}/console")
+    page.get_by_test_id("signout").click()
+
+    sign_in("lead-lee")
+    page.get_by_test_id("review-link").click()
+    page.get_by_test_id("review-mine").click()
+    page.get_by_test_id("review-status-line").filter(has_text="new message").wait_for(
+        timeout=180_000
+    )
+    group = page.get_by_test_id("review-item").filter(has_text="wrap it as a present")
+    group.click()
+    message = page.get_by_test_id("review-message").filter(has_text="wrap it as a present")
+    message.wait_for(timeout=15000)
+    shown = message.inner_text()
+    assert "[NAME]" in shown and "[EMAIL]" in shown
+    assert "Maya" not in page.content() and "maya@example.com" not in page.content()
+    page.get_by_test_id("review-faq").check()
+    page.get_by_test_id("review-article").select_option("policies-gift-wrap")
+    page.get_by_test_id("review-save").click()
+    page.get_by_test_id("review-status-line").filter(has_text="Written to").wait_for(timeout=15000)
+    screenshot(page, "review-inbox")
+    page.get_by_test_id("review-audit").filter(has_text="lead-lee").wait_for(timeout=15000)
+    article = next((product.home / "knowledge_base").rglob("policies-gift-wrap.md")).read_text()
+    assert "can you wrap it as a present? [EMAIL]" in article
+    # Only the sign-in page's expected "not signed in yet" (401) responses, no script error.
+    assert [e for e in page.errors if "status of 401" not in e] == []
 
 
 def test_a_misunderstood_message_is_labelled_retrained_and_understood_without_restart(product):

@@ -59,6 +59,7 @@
     state.me = me.agent;
     state.csrf = me.csrf_token;
     $("me").textContent = me.agent + " (" + me.role + ")";
+    $("review-link").hidden = me.role !== "lead" && me.role !== "admin";
     $("signin").hidden = true;
     $("app").hidden = false;
     connect();

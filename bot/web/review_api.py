@@ -1,0 +1,131 @@
+"""The review inbox's API under ``/api/review`` (support leads and admins only).
+
+Same sign-in as the agent API (bearer token or the console's cookie + CSRF header); an agent
+without the lead role gets **403**. The console's review page (``/console/review.html``) uses
+it; the command line (``supportbot review``) does the same on the same database.
+
+* ``GET /api/review/items?status=open|decided|ignored|all`` → ``{"items": [...]}``, highest
+  impact first (masked text, size, signals, the model's guess, the suggestion).
+* ``GET /api/review/items/{id}`` → one group with its masked messages.
+* ``POST /api/review/items/{id}/decision {action, intent?, topic?, article?}`` with
+  ``action`` one of ``accept, intent, new_intent, faq_variant, ignore`` → what was written.
+* ``POST /api/review/mine`` → look for new messages now (``scanned_to, candidates, ...``).
+* ``GET /api/review/choices`` → the intents and articles a group can be labelled as.
+* ``GET /api/review/audit`` → who decided what, newest first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.desk.accounts import Role, Session
+from bot.knowledge.articles import load_articles
+from bot.review.inbox import ReviewItemNotFoundError
+from bot.review.training_data import TrainingDataError
+from bot.review.workflow import Decision, ReviewWorkflow
+from bot.web.agent_api import SESSION_KEY
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("open", "decided", "ignored", "all")
+
+
+def add_review_api(app: web.Application, *, workflow: Callable[[], ReviewWorkflow]) -> None:
+    """Routes for the review inbox; ``workflow`` is built on first use (it loads models)."""
+    built = functools.cache(workflow)
+    mining = asyncio.Lock()
+
+    def lead(request: web.Request) -> Session:
+        session: Session = request[SESSION_KEY]
+        if not session.agent.role.can(Role.LEAD):
+            raise web.HTTPForbidden(
+                text='{"error": "the review inbox is for support leads"}',
+                content_type="application/json",
+            )
+        return session
+
+    async def items(request: web.Request) -> web.Response:
+        lead(request)
+        status = request.query.get("status", "open")
+        if status not in STATUSES:
+            return web.json_response({"error": f"status: one of {', '.join(STATUSES)}"}, status=400)
+        found = await asyncio.to_thread(
+            built().inbox.items, status=None if status == "all" else status, limit=200
+        )
+        return web.json_response({"items": [item.to_json() for item in found]})
+
+    async def item(request: web.Request) -> web.Response:
+        lead(request)
+        try:
+            found = await asyncio.to_thread(built().inbox.item, _item_id(request))
+        except ReviewItemNotFoundError as exc:
+            return web.json_response({"error": exc.message}, status=404)
+        return web.json_response(found.to_json())
+
+    async def decide(request: web.Request) -> web.Response:
+        session = lead(request)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "the body must be JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "the body must be a JSON object"}, status=400)
+        try:
+            decision = Decision.from_json(body)
+            detail = await asyncio.to_thread(
+                built().decide, _item_id(request), decision, actor=session.agent.name
+            )
+        except ReviewItemNotFoundError as exc:
+            return web.json_response({"error": exc.message}, status=409)
+        except TrainingDataError as exc:
+            message = exc.message + (f" ({exc.hint})" if exc.hint else "")
+            return web.json_response({"error": message}, status=400)
+        return web.json_response(detail)
+
+    async def mine(request: web.Request) -> web.Response:
+        lead(request)
+        async with mining:  # one mining run at a time
+            result = await asyncio.to_thread(built().mine)
+        return web.json_response(result.to_json())
+
+    async def choices(request: web.Request) -> web.Response:
+        lead(request)
+        return web.json_response(await asyncio.to_thread(_choices, built()))
+
+    async def audit(request: web.Request) -> web.Response:
+        lead(request)
+        return web.json_response({"audit": await asyncio.to_thread(built().inbox.audit)})
+
+    app.router.add_get("/api/review/items", items)
+    app.router.add_get("/api/review/items/{id}", item)
+    app.router.add_post("/api/review/items/{id}/decision", decide)
+    app.router.add_post("/api/review/mine", mine)
+    app.router.add_get("/api/review/choices", choices)
+    app.router.add_get("/api/review/audit", audit)
+
+
+def _item_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(
+            text='{"error": "no such review item"}', content_type="application/json"
+        ) from None
+
+
+def _choices(workflow: ReviewWorkflow) -> dict[str, Any]:
+    try:
+        articles = load_articles(workflow.kb_dir)
+    except Exception as exc:  # a broken article must not hide the intents
+        logger.warning("review choices without articles: %s", exc)
+        articles = []
+    return {
+        "intents": sorted(workflow.project.examples()),
+        "articles": [{"id": a.id, "question": a.question} for a in articles],
+    }

@@ -1,0 +1,222 @@
+/*
+ * supportbot's review inbox (support leads): groups of messages the bot misunderstood, with
+ * personal data already masked by the server, and a decision form per group.
+ *
+ * Everything goes through /api/review (cookie session + CSRF header, like the console).
+ * Every customer text is shown with textContent: markup in a message is never run.
+ */
+(function () {
+  "use strict";
+
+  var state = { csrf: "", openId: null, open: null };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function api(method, path, body) {
+    var options = { method: method, credentials: "same-origin", headers: {} };
+    if (method !== "GET") options.headers["X-CSRF-Token"] = state.csrf;
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (reply) {
+      return reply.json().catch(function () { return {}; }).then(function (data) {
+        if (reply.status === 401) showSignIn("Sign in to the support console first, as a support lead.");
+        if (!reply.ok) throw new Error(data.error || ("request failed (" + reply.status + ")"));
+        return data;
+      });
+    });
+  }
+
+  function showError(error) { $("error").textContent = error ? error.message || String(error) : ""; }
+  function say(text) { $("status-line").textContent = text; $("status-line").hidden = !text; }
+
+  function showSignIn(why) {
+    $("app").hidden = true;
+    $("signin").hidden = false;
+    if (why) $("signin-why").textContent = why;
+    var link = el("a", null, "Go to the support console");
+    link.href = "/console";
+    $("signin-why").appendChild(document.createTextNode(" "));
+    $("signin-why").appendChild(link);
+  }
+
+  function start(me) {
+    if (me.role !== "lead" && me.role !== "admin") {
+      showSignIn("The review inbox is for support leads (you are signed in as " + me.agent + ", " + me.role + ").");
+      return;
+    }
+    state.csrf = me.csrf_token;
+    $("me").textContent = me.agent + " (" + me.role + ")";
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    api("GET", "/api/review/choices").then(fillChoices).catch(showError);
+    refresh();
+  }
+
+  function fillChoices(choices) {
+    $("intent").textContent = "";
+    choices.intents.forEach(function (name) {
+      var option = el("option", null, name);
+      option.value = name;
+      $("intent").appendChild(option);
+    });
+    $("article").textContent = "";
+    choices.articles.forEach(function (article) {
+      var option = el("option", null, article.id + " — " + article.question);
+      option.value = article.id;
+      $("article").appendChild(option);
+    });
+  }
+
+  // ---- The list ----
+  function refresh() {
+    showError(null);
+    api("GET", "/api/review/items?status=" + encodeURIComponent($("status").value))
+      .then(renderItems).catch(showError);
+    api("GET", "/api/review/audit").then(renderAudit).catch(showError);
+  }
+
+  var SIGNALS = {
+    fallback: "unsure", low_confidence: "low confidence", rejected_choices: "choices rejected",
+    negative_feedback: "didn't help", before_handoff: "before a handoff"
+  };
+
+  function renderItems(data) {
+    var list = $("items");
+    list.textContent = "";
+    $("count").textContent = String(data.items.length);
+    if (!data.items.length) list.appendChild(el("li", "empty", "Nothing here. Look for new messages?"));
+    data.items.forEach(function (item) {
+      var li = el("li", "item" + (item.id === state.openId ? " selected" : ""));
+      li.dataset.testid = "review-item";
+      li.dataset.id = String(item.id);
+      li.appendChild(maskedText("div", item.text));
+      var line = el("div", "line");
+      line.appendChild(el("span", "badge", item.size + (item.size === 1 ? " message" : " messages")));
+      line.appendChild(el("span", "reason", "impact " + item.score.toFixed(2)));
+      Object.keys(item.signals).forEach(function (signal) {
+        line.appendChild(el("span", "badge", SIGNALS[signal] || signal));
+      });
+      if (item.asked_for_person) line.appendChild(el("span", "badge high", item.asked_for_person + " then asked for a person"));
+      li.appendChild(line);
+      li.addEventListener("click", function () { openItem(item.id); });
+      list.appendChild(li);
+    });
+  }
+
+  // Masks like [EMAIL] are shown as tags; everything else as plain text.
+  function maskedText(tag, text) {
+    var node = el(tag);
+    String(text).split(/(\[(?:EMAIL|PHONE|CARD|IBAN|ORDER|ADDRESS|NAME)\])/).forEach(function (part, index) {
+      if (!part) return;
+      node.appendChild(index % 2 ? el("span", "mask", part) : document.createTextNode(part));
+    });
+    return node;
+  }
+
+  function renderAudit(data) {
+    var list = $("audit");
+    list.textContent = "";
+    data.audit.slice(0, 20).forEach(function (record) {
+      var detail = record.detail || {};
+      var decision = detail.decision || {};
+      var what = decision.intent || decision.article || "";
+      var li = el("li", "item");
+      li.appendChild(el("div", "reason", new Date(record.at).toLocaleString() + " · " + record.actor + " · " + record.action + (what ? " " + what : "")));
+      li.appendChild(maskedText("div", detail.text || ""));
+      list.appendChild(li);
+    });
+  }
+
+  // ---- One group ----
+  function openItem(id) {
+    state.openId = id;
+    showError(null);
+    $("decided").hidden = true;
+    api("GET", "/api/review/items/" + id).then(renderItem).catch(showError);
+    Array.prototype.forEach.call(document.querySelectorAll("#items .item"), function (node) {
+      node.classList.toggle("selected", node.dataset.id === String(id));
+    });
+  }
+
+  function renderItem(item) {
+    state.open = item;
+    $("nothing-open").hidden = true;
+    $("open").hidden = false;
+    $("item-title").textContent = "";
+    $("item-title").appendChild(maskedText("span", item.text));
+    $("item-meta").textContent = item.size + " message(s) from " + item.conversations + " conversation(s); impact " +
+      item.score.toFixed(2) + "; last " + new Date(item.last_seen).toLocaleString() + "; status " + item.status;
+    var s = item.suggestion || {};
+    var parts = [];
+    if (item.predicted_intent) parts.push("The bot guessed " + item.predicted_intent + (item.confidence !== null ? " (" + item.confidence.toFixed(2) + ")" : ""));
+    if (s.intent) parts.push("nearest intent: " + s.intent + " (" + s.intent_similarity + ", \"" + s.intent_example + "\")");
+    if (s.article) parts.push("nearest article: " + s.article + " (" + s.article_similarity + ")");
+    if (s.proposal === "new") parts.push("it fits nothing well: a new intent such as " + s.new_intent_name + "?");
+    $("item-suggestion").textContent = parts.join("; ");
+    var list = $("messages");
+    list.textContent = "";
+    item.messages.forEach(function (message) {
+      var li = el("li", "entry customer");
+      li.dataset.testid = "review-message";
+      li.appendChild(maskedText("span", message.text));
+      var tags = (message.intent || "-") + " " + message.confidence.toFixed(2) + " · " +
+        message.signals.map(function (x) { return SIGNALS[x] || x; }).join(", ") +
+        " · " + new Date(message.sent_at).toLocaleString();
+      li.appendChild(el("span", "tags", tags));
+      list.appendChild(li);
+    });
+    $("guess").textContent = item.predicted_intent || "(no guess)";
+    $("decision").hidden = item.status !== "open";
+    var proposal = { accept: "accept", intent: "intent", faq_variant: "faq_variant", "new": "new_intent" }[s.proposal] || "intent";
+    if (proposal === "accept" && !item.predicted_intent) proposal = "intent";
+    document.querySelector('input[name=action][value="' + proposal + '"]').checked = true;
+    if (s.intent) $("intent").value = s.intent;
+    if (s.article) $("article").value = s.article;
+    $("new-intent").value = s.new_intent_name || "";
+    if (item.decision) {
+      $("decided").hidden = false;
+      $("decided").textContent = "Decided by " + item.decided_by + ": " + JSON.stringify(item.decision);
+    }
+  }
+
+  $("decision").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var checked = document.querySelector("input[name=action]:checked");
+    if (!checked || !state.open) return;
+    var body = { action: checked.value };
+    if (body.action === "intent") body.intent = $("intent").value;
+    if (body.action === "new_intent") { body.intent = $("new-intent").value.trim(); body.topic = $("topic").value.trim(); }
+    if (body.action === "faq_variant") body.article = $("article").value;
+    api("POST", "/api/review/items/" + state.open.id + "/decision", body).then(function (detail) {
+      var written = Object.keys(detail.written || {}).map(function (path) {
+        return path + " (+" + detail.written[path].length + ")";
+      });
+      say("Saved. " + (written.length ? "Written to " + written.join(", ") + ". Run supportbot retrain to train and check a model with it." : "Ignored."));
+      $("decision").hidden = true;
+      refresh();
+      openItem(state.open.id);
+    }).catch(showError);
+  });
+
+  $("mine").addEventListener("click", function () {
+    $("mine").disabled = true;
+    say("Looking for new messages (the first time loads the models: up to a minute) …");
+    api("POST", "/api/review/mine").then(function (result) {
+      say(result.new_messages + " new message(s): " + result.new_items + " new group(s), " + result.updated_items + " grown.");
+      refresh();
+    }).catch(function (error) { say(""); showError(error); })
+      .finally(function () { $("mine").disabled = false; });
+  });
+
+  $("status").addEventListener("change", refresh);
+
+  api("GET", "/api/me").then(start).catch(function () { showSignIn(null); });
+})();
