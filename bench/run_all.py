@@ -4,7 +4,8 @@ By default the quick ones (a few minutes): knowledge-base quality, NLU cross-val
 REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment and
 escalation. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
 reference cross-validation (~6 minutes), the fresh-clone timings (~15 minutes), the
-sentiment recipe search (~35 minutes) and mining 100k logged messages for review.
+sentiment recipe search (~35 minutes), mining 100k logged messages for review, and the
+retrain steps' times.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SLOW = [
     ["bench.fresh_machine"],
     ["bench.sentiment_tuning"],
     ["bench.review_mining"],
+    ["bench.retrain"],
 ]
 
 
