@@ -116,8 +116,8 @@ def _list(args: argparse.Namespace, services: Services) -> int:
         )
     if previous is not None:
         print(f"previous: {previous.file}  (`supportbot model rollback` serves it again)")
-    for entry in registry.history():
-        print(f"  {entry.promoted_at}  {entry.file}  {entry.model_id}  by {entry.by}")
+    for event, entry in registry.history():
+        print(f"  {entry.promoted_at}  {event:<11}  {entry.file}  {entry.model_id}  by {entry.by}")
     emit_json(
         {
             "serving": serving.to_json() if serving else None,

@@ -93,8 +93,12 @@ class ModelRegistry:
     def previous(self) -> ModelEntry | None:
         return self._entry("previous")
 
-    def history(self) -> list[ModelEntry]:
-        return [ModelEntry.from_json(e) for e in self._read().get("history", [])]
+    def history(self) -> list[tuple[str, ModelEntry]]:
+        """Every change, oldest first: (``baseline``, ``promoted`` or ``rolled back``, entry)."""
+        return [
+            (str(e.get("event", "")), ModelEntry.from_json(e))
+            for e in self._read().get("history", [])
+        ]
 
     def file(self, entry: ModelEntry) -> Path:
         return self.settings.rasa_models_dir / entry.file

@@ -123,7 +123,11 @@ def test_the_registry_promotes_keeps_the_previous_and_rolls_back(tmp_path):
     entry, _ = registry.rollback(by="lead", at=OPEN_TIME)
     assert entry.file == "first.tar.gz" and registry.link.resolve() == first.resolve()
     assert registry.previous().file == "second.tar.gz"
-    assert [e.file for e in registry.history()] == ["first.tar.gz", "second.tar.gz", "first.tar.gz"]
+    assert [(event, e.file) for event, e in registry.history()] == [
+        ("baseline", "first.tar.gz"),
+        ("promoted", "second.tar.gz"),
+        ("rolled back", "first.tar.gz"),
+    ]
 
 
 def test_rollback_without_a_previous_model_says_so(tmp_path):
