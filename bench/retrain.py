@@ -1,11 +1,11 @@
 """How long ``supportbot retrain`` takes for the demo bot on this machine, step by step.
 
-The same steps as the command, on the project's own data, with models written to a
-temporary folder: a full ``rasa train`` (no cache), scoring the model on the frozen
-evaluation set (loading it as the server does, then one parse per message), and the test
-stories. A retrain scores two models (serving and candidate), so the total counts the
-scoring twice. There is no incremental fine-tuning: our intent classifier trains in about a
-second; the rest is Rasa's own training pipeline (rules, memoization, domain).
+The same steps as the command, on a copy of the project's data, with models written to a
+temporary folder: a first ``rasa train`` (empty cache), then the training a retrain does after
+one review decision (one NLU example more; Rasa's component cache reuses what did not
+change), scoring the model on the frozen evaluation set (loading it as the server does, then
+one parse per message), and the test stories. A retrain scores two models (serving and
+candidate), so the total counts the scoring twice.
 
 Run: ``.venv/bin/python -m bench.retrain`` → ``bench/results/retrain.json``.
 """
@@ -13,6 +13,8 @@ Run: ``.venv/bin/python -m bench.retrain`` → ``bench/results/retrain.json``.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 from bench.common import PROJECT, write_result
 from bot.retraining.evaluation import evaluate
 from bot.retraining.retrain import load_eval_set, run_story_tests
+from bot.review.training_data import IntentFile
 from bot.runtime.training import ensure_trained
 from bot.settings import Settings
 
@@ -27,11 +30,21 @@ from bot.settings import Settings
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        settings = Settings.create(home=PROJECT, models_dir=root / "models", data_dir=root / "var")
+        home = copy_project(root / "project")
+        # Rasa caches trained components (.rasa/cache); an empty cache is a first training.
+        os.environ["RASA_CACHE_DIRECTORY"] = str(root / "rasa-cache")
+        settings = Settings.create(home=home, models_dir=root / "models", data_dir=root / "var")
         started = time.perf_counter()
-        model = ensure_trained(settings, force=True)
+        ensure_trained(settings, force=True)
+        cold_seconds = time.perf_counter() - started
+        # What a lead's retrain trains: one reviewed message more, Rasa's cache warm.
+        IntentFile(home / "data" / "nlu" / "shipping.yml").add(
+            "ask_shipping", ["can my parcel be left with a neighbour"]
+        )
+        started = time.perf_counter()
+        model = ensure_trained(settings)
         train_seconds = time.perf_counter() - started
-        examples = load_eval_set(PROJECT / "evaluation" / "intents.yml")
+        examples = load_eval_set(home / "evaluation" / "intents.yml")
         started = time.perf_counter()
         scores = evaluate(model, examples)
         score_seconds = time.perf_counter() - started
@@ -40,7 +53,8 @@ def main() -> None:
         stories_seconds = time.perf_counter() - started
     total = train_seconds + 2 * score_seconds + stories_seconds
     result = {
-        "train_seconds": round(train_seconds, 1),
+        "first_train_seconds": round(cold_seconds, 1),
+        "train_after_a_review_decision_seconds": round(train_seconds, 1),
         "score_one_model_seconds": round(score_seconds, 1),
         "stories_seconds": round(stories_seconds, 1),
         "retrain_total_seconds": round(total, 1),
@@ -49,10 +63,22 @@ def main() -> None:
         "macro_f1": round(scores.macro_f1, 4),
         "stories_passed": passed,
         "stories": summary,
-        "incremental": "not used: the intent classifier itself trains in about a second",
+        "incremental": "Rasa's own component cache: after a review decision only the NLU "
+        "components retrain (our intent classifier takes about a second); no fine-tuning",
     }
     write_result("retrain", result)
     print(json.dumps(result))
+
+
+def copy_project(home: Path) -> Path:
+    """What ``rasa train`` and the fingerprint read, copied so the bench may edit it."""
+    home.mkdir(parents=True)
+    for name in ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml"):
+        shutil.copy2(PROJECT / name, home / name)
+    for name in ("data", "evaluation", "tests/stories", "bot/nlu", "bot/intents", "bot/embeddings"):
+        shutil.copytree(PROJECT / name, home / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(PROJECT / "bot" / "text.py", home / "bot" / "text.py")
+    return home
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def _retrain(args: argparse.Namespace, services: Services) -> int:
     options = RetrainOptions(
         max_intent_drop=args.max_intent_drop, promote=not args.no_promote, by=_actor(args)
     )
-    info("training the candidate model and checking it (a few minutes) ...")
+    info("training the candidate model and checking it (under a minute for the demo bot) ...")
     result = retrain(services.settings, options, clock=services.clock)
     if not result["changed"]:
         info(f"nothing to do: {result['message']}")
