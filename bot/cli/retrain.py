@@ -74,7 +74,9 @@ def _retrain(args: argparse.Namespace, services: Services) -> int:
             info(f"  better: {change['intent']} {change['delta']:+.2f}")
         for change in verdict["worse"]:
             info(f"  worse:  {change['intent']} {change['delta']:+.2f}")
-        if verdict["passed"]:
+        if result.get("promotion_error"):
+            info(f"PASSED the gate, but the promotion failed: {result['promotion_error']}")
+        elif verdict["passed"]:
             where = (
                 "into the running server"
                 if result.get("loaded_into_running_server")

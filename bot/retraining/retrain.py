@@ -87,9 +87,14 @@ def retrain(
         report=str(folder / "report.html"),
     )
     if verdict.passed and options.promote:
-        _, loaded = registry.promote(candidate, by=options.by, at=now, report=result["report"])
-        result["promoted"] = True
-        result["loaded_into_running_server"] = loaded
+        try:
+            _, loaded = registry.promote(candidate, by=options.by, at=now, report=result["report"])
+        except RasaModelError as exc:  # the report is still written; nothing was switched
+            result["passed"] = False
+            result["promotion_error"] = exc.message
+        else:
+            result["promoted"] = True
+            result["loaded_into_running_server"] = loaded
     result["total_seconds"] = round(time.monotonic() - started, 1)
     write_report(folder, result, candidate_scores)
     return result

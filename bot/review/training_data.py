@@ -116,9 +116,12 @@ class IntentFile:
             if line and _normal(line) not in seen:
                 seen.add(_normal(line))
                 added.append(line)
-        if added:
+        if added:  # appended to the block as it is: any other line in it stays
+            block = str(entry.get("examples") or "")
+            if block and not block.endswith("\n"):
+                block += "\n"
             entry["examples"] = LiteralScalarString(
-                "".join(f"- {line}\n" for line in [*current, *added])
+                block + "".join(f"- {line}\n" for line in added)
             )
             self._save(data)
         return added

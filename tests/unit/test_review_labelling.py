@@ -206,3 +206,16 @@ def test_the_store_scan_reads_all_or_some_conversations(tmp_path):
     assert [c for _, c, _ in store.scan(("user",), conversations=["b"])] == ["b", "b"]
     assert list(store.scan(("user",), after=3)) == []
     assert list(ConversationStore.sqlite(str(tmp_path / "none.db")).scan(("user",))) == []
+
+
+def test_lines_of_an_examples_block_that_are_not_examples_are_kept(tmp_path):
+    path = tmp_path / "nlu.yml"
+    path.write_text(
+        'version: "3.1"\n# our comment\nnlu:\n- intent: greet  # hello\n  examples: |\n'
+        "    - hi\n    note kept as written\n"
+    )
+    assert IntentFile(path).add("greet", ["hiya"]) == ["hiya"]
+    assert path.read_text() == (
+        'version: "3.1"\n# our comment\nnlu:\n- intent: greet  # hello\n  examples: |\n'
+        "    - hi\n    note kept as written\n    - hiya\n"
+    )
