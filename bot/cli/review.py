@@ -126,7 +126,10 @@ def _show(args: argparse.Namespace, services: Services) -> int:
         f"{s.get('article_question')!r})"
     )
     if s.get("proposal") == "new":
-        print(f"fits nothing well: a new intent? for example {s.get('new_intent_name')}")
+        print(
+            f"fits nothing well: a new intent (for example {s.get('new_intent_name')}), or a "
+            "new help article if the help centre does not cover it"
+        )
     if item.decision:
         print(f"decided by {item.decided_by} at {item.decided_at}: {json.dumps(item.decision)}")
     print("messages (personal data masked):")

@@ -12,14 +12,17 @@ it; the command line (``supportbot review``) does the same on the same database.
 * ``POST /api/review/mine`` → look for new messages now (``scanned_to, candidates, ...``).
 * ``GET /api/review/choices`` → the intents and articles a group can be labelled as.
 * ``GET /api/review/audit`` → who decided what, newest first.
+
+The web service also mines by itself every 15 minutes (``MINE_EVERY``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
@@ -34,12 +37,44 @@ from bot.web.agent_api import SESSION_KEY
 logger = logging.getLogger(__name__)
 
 STATUSES = ("open", "decided", "ignored", "all")
+#: The web service also looks for new messages by itself this often (seconds).
+MINE_EVERY = 15 * 60
 
 
-def add_review_api(app: web.Application, *, workflow: Callable[[], ReviewWorkflow]) -> None:
-    """Routes for the review inbox; ``workflow`` is built on first use (it loads models)."""
+def add_review_api(
+    app: web.Application,
+    *,
+    workflow: Callable[[], ReviewWorkflow],
+    mine_every: float | None = MINE_EVERY,
+) -> None:
+    """Routes for the review inbox; ``workflow`` is built on first use (it loads models).
+
+    With ``mine_every``, new messages reach the inbox by themselves: a background task
+    mines every ``mine_every`` seconds (a lead can also ask for it at once).
+    """
     built = functools.cache(workflow)
     mining = asyncio.Lock()
+
+    async def mine_regularly(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            assert mine_every is not None
+            while True:
+                await asyncio.sleep(mine_every)
+                try:
+                    async with mining:
+                        result = await asyncio.to_thread(built().mine)
+                    logger.info("review inbox: %s", result.to_json())
+                except Exception:  # the next round tries again; the API stays up
+                    logger.exception("mining the review inbox failed")
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    if mine_every is not None:
+        app.cleanup_ctx.append(mine_regularly)
 
     def lead(request: web.Request) -> Session:
         session: Session = request[SESSION_KEY]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.web.review_api import add_review_api
 
 from tests.unit.test_agent_api import parts, session  # noqa: F401 - fixture
 from tests.unit.test_review_labelling import home, workflow  # noqa: F401 - fixtures
@@ -63,3 +69,18 @@ def test_only_leads_review_and_a_decision_is_written_and_audited(settings, parts
         "- " + detail["written"]["data/nlu/shipping.yml"][0]
         in (home / "data" / "nlu" / "shipping.yml").read_text()
     )
+
+
+def test_the_web_service_mines_by_itself(workflow):  # noqa: F811
+    async def run() -> int:
+        app = web.Application()
+        add_review_api(app, workflow=lambda: workflow, mine_every=0.05)
+        async with TestServer(app):
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                found = await asyncio.to_thread(workflow.inbox.items)
+                if found:
+                    return len(found)
+        return 0
+
+    assert asyncio.run(run()) > 0

@@ -159,7 +159,7 @@
     if (item.predicted_intent) parts.push("The bot guessed " + item.predicted_intent + (item.confidence !== null ? " (" + item.confidence.toFixed(2) + ")" : ""));
     if (s.intent) parts.push("nearest intent: " + s.intent + " (" + s.intent_similarity + ", \"" + s.intent_example + "\")");
     if (s.article) parts.push("nearest article: " + s.article + " (" + s.article_similarity + ")");
-    if (s.proposal === "new") parts.push("it fits nothing well: a new intent such as " + s.new_intent_name + "?");
+    if (s.proposal === "new") parts.push("it fits nothing well: a new intent such as " + s.new_intent_name + ", or a new help article if the help centre does not cover it");
     $("item-suggestion").textContent = parts.join("; ");
     var list = $("messages");
     list.textContent = "";
