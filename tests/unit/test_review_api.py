@@ -9,7 +9,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.web.review_api import add_review_api
-
 from tests.unit.test_agent_api import parts, session  # noqa: F401 - fixture
 from tests.unit.test_review_labelling import home, workflow  # noqa: F401 - fixtures
 
