@@ -1,0 +1,61 @@
+"""``supportbot report``: the day's figures (contract in design.md), as JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from datetime import date
+
+from bot.cli.output import emit_json
+from bot.errors import SupportBotError
+from bot.privacy.redactor import Redactor
+from bot.reporting.report import daily_report
+from bot.services import Services
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = subparsers.add_parser(
+        "report",
+        help="the day's figures: conversations, containment, handoffs, waits, satisfaction",
+        description="The figures of one day (in the business timezone of business.yml): "
+        "conversations, contained_rate, handoff_rate, handoff_reasons, wait_p50_s, wait_p90_s, "
+        "abandoned_rate, first_agent_response_p50_s, csat_avg, csat_satisfied_rate, "
+        "csat_response_rate, estimated_satisfaction, complaints, complaints_sla_breached, "
+        "top_unanswered and more. Definitions: README, 'Daily report'. JSON: one object on the "
+        "last line of stdout. CSV: a header line and one line of values.",
+    )
+    report.add_argument("--date", required=True, help="the day, YYYY-MM-DD")
+    report.add_argument("--format", choices=("json", "csv"), default="json")
+    report.set_defaults(handler=_report)
+
+
+def _report(args: argparse.Namespace, services: Services) -> int:
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise SupportBotError(
+            f"--date {args.date!r} is not a date", hint="write it as YYYY-MM-DD"
+        ) from None
+    facts = services.business_facts()
+    result = daily_report(
+        services.settings,
+        day,
+        timezone=facts.hours.timezone,
+        redactor=Redactor(facts.order_number_pattern),
+    )
+    if args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(list(result))
+        writer.writerow(
+            [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for v in result.values()
+            ]
+        )
+        print(buffer.getvalue(), end="")
+        return 0
+    emit_json(result)
+    return 0

@@ -1,0 +1,122 @@
+"""One conversation, summed up for the daily figures, from its events in the tracker store.
+
+A *conversation* is one Rasa session of one customer (Rasa starts a new session after an
+hour of silence, ``session_config`` in ``domain.yml``) with at least one customer message.
+It belongs to the day (business timezone) of its first customer message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+#: Customer intents that ask for a person (or leave a message for the team).
+PERSON_INTENTS = frozenset({"request_human", "leave_message"})
+COMPLAINT = "complaint"
+#: Intents after which a customer who got an answer is taken to be done with the bot.
+CONTENT = frozenset({"affirm", "thank", "goodbye"})
+#: A message this likely negative counts as a negative message.
+NEGATIVE = 0.5
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    started_at: datetime  # the first customer message
+    channel: str
+    customer_messages: int = 0
+    asked_for_person: bool = False
+    handoff_reason: str | None = None  # why a person was brought in (the first handoff)
+    message_left: bool = False
+    complaint: bool = False
+    fallbacks: int = 0
+    answered: bool = False  # the bot answered from the knowledge base at least once
+    content_after_answer: bool = False  # then "yes, thanks" / "thank you" / "bye"
+    not_helpful: bool = False  # "that didn't help" at least once
+    agent_messages: list[datetime] = field(default_factory=list)
+    negativity: list[float] = field(default_factory=list)  # per customer message
+    intents: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+
+    @property
+    def handed_off(self) -> bool:
+        """A person was asked for or brought in (a live handoff or a message for the team)."""
+        return self.handoff_reason is not None or self.message_left or self.asked_for_person
+
+    @property
+    def contained(self) -> bool:
+        """The bot alone dealt with it: nobody asked for a person, no complaint."""
+        return not self.handed_off and not self.complaint
+
+
+def conversations(events: Iterable[tuple[int, str, dict[str, Any]]]) -> Iterator[Conversation]:
+    """Conversations from tracker rows ``(row, sender, event)`` in row order."""
+    by_sender: dict[str, list[dict[str, Any]]] = {}
+    for _, sender, event in events:
+        by_sender.setdefault(sender, []).append(event)
+    for sender, sender_events in by_sender.items():
+        for session in _sessions(sender_events):
+            found = summarise(sender, session)
+            if found is not None:
+                yield found
+
+
+def _sessions(events: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    current: list[dict[str, Any]] = []
+    for event in events:
+        if event.get("event") == "session_started" and current:
+            yield current
+            current = []
+        current.append(event)
+    if current:
+        yield current
+
+
+def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
+    """The summary of one session (None if the customer never wrote)."""
+    found: Conversation | None = None
+    awaiting_feedback = False
+    for event in events:
+        kind = event.get("event")
+        when = datetime.fromtimestamp(float(event.get("timestamp") or 0), UTC)
+        if kind == "user":
+            parse = event.get("parse_data") or {}
+            intent = str((parse.get("intent") or {}).get("name") or "")
+            if found is None:
+                found = Conversation(sender, when, str(event.get("input_channel") or ""))
+            found.customer_messages += 1
+            found.intents.append(intent)
+            if intent in PERSON_INTENTS:
+                found.asked_for_person = True
+            if intent == COMPLAINT:
+                found.complaint = True
+            if intent == "nlu_fallback":
+                found.fallbacks += 1
+            if intent in ("not_helpful", "deny") and awaiting_feedback:
+                found.not_helpful = True
+            if intent in CONTENT and found.answered:
+                found.content_after_answer = True
+            sentiment = (parse.get("sentiment") or {}).get("scores") or {}
+            if isinstance(sentiment, dict) and "negative" in sentiment:
+                found.negativity.append(float(sentiment["negative"]))
+            awaiting_feedback = False
+        elif found is None:
+            continue
+        elif kind == "slot":
+            name, value = event.get("name"), event.get("value")
+            if name == "awaiting_feedback" and value is True:
+                awaiting_feedback = True
+                found.answered = True
+            elif name == "last_article" and isinstance(value, str) and value:
+                found.articles.append(value)
+            elif name == "handoff" and isinstance(value, dict):
+                status = value.get("status")
+                if status == "queued" and found.handoff_reason is None:
+                    found.handoff_reason = str(value.get("reason") or "unknown")
+                elif status == "message_left":
+                    found.message_left = True
+        elif kind == "bot" and (event.get("metadata") or {}).get("agent"):
+            found.agent_messages.append(when)
+    return found

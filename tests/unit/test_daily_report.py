@@ -1,0 +1,160 @@
+"""The daily figures' definitions, on small hand-made days with known answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.reporting.daily import HandoffRecord, estimated_satisfied, figures, percentile
+from bot.reporting.summary import conversations
+
+LONDON = ZoneInfo("Europe/London")
+DAY = date(2026, 11, 24)
+T = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def user(intent, minute=0, negative=None, channel="socketio", text="hello"):
+    parse = {"intent": {"name": intent, "confidence": 0.9}}
+    if negative is not None:
+        parse["sentiment"] = {"scores": {"negative": negative}}
+    return {
+        "event": "user",
+        "timestamp": (T + timedelta(minutes=minute)).timestamp(),
+        "text": text,
+        "input_channel": channel,
+        "parse_data": parse,
+    }
+
+
+def slot(name, value, minute=0):
+    return {
+        "event": "slot",
+        "name": name,
+        "value": value,
+        "timestamp": (T + timedelta(minutes=minute)).timestamp(),
+    }
+
+
+def agent_says(minute):
+    return {
+        "event": "bot",
+        "text": "Hi, Anna here",
+        "metadata": {"agent": "anna"},
+        "timestamp": (T + timedelta(minutes=minute)).timestamp(),
+    }
+
+
+def rows(**by_sender):
+    found, row = [], 0
+    for sender, events in by_sender.items():
+        for event in events:
+            row += 1
+            found.append((row, sender, event))
+    return found
+
+
+def test_conversations_are_sessions_with_a_customer_message():
+    found = list(
+        conversations(
+            rows(
+                a=[
+                    {"event": "session_started", "timestamp": T.timestamp()},
+                    user("greet"),
+                    {"event": "session_started", "timestamp": T.timestamp() + 7200},
+                    user("thank", minute=121),
+                ],
+                silent=[{"event": "session_started", "timestamp": T.timestamp()}],
+            )
+        )
+    )
+    assert [c.conversation_id for c in found] == ["a", "a"]
+    assert found[1].started_at == T + timedelta(minutes=121)
+
+
+def day_of_conversations():
+    return rows(
+        # 1: answered, the customer says thanks: contained, estimated satisfied.
+        bot_ok=[
+            user("ask_returns", negative=0.1),
+            slot("awaiting_feedback", True),
+            slot("last_article", "returns-how-to"),
+            user("affirm", minute=1, negative=0.05),
+        ],
+        # 2: the answer did not help, then the customer asked for a person, waited 120 s,
+        #    the agent answered 30 s after taking it and closed it.
+        handed=[
+            user("ask_refund", negative=0.3),
+            slot("awaiting_feedback", True),
+            user("not_helpful", minute=1, negative=0.6),
+            user("request_human", minute=2, negative=0.6),
+            slot("handoff", {"status": "queued", "reason": "asked for a person"}, minute=2),
+            agent_says(minute=4.5),
+            user("thank", minute=6, negative=0.1),
+        ],
+        # 3: a complaint; the customer left while waiting.
+        left=[
+            user("complaint", negative=0.95, channel="slack"),
+            slot("handoff", {"status": "queued", "reason": "complaint"}),
+        ],
+        # 4: fallback, then nothing more: not contained? It is (nobody was asked for), but
+        #    not estimated satisfied (an unanswered question).
+        unclear=[user("nlu_fallback", negative=0.2, text="qwxz")],
+        # 5: another day (London time): not counted.
+        yesterday=[
+            {**user("greet"), "timestamp": (T - timedelta(days=1)).timestamp()},
+        ],
+    )
+
+
+HANDOFFS = [
+    HandoffRecord(
+        "handed", T + timedelta(minutes=2), T + timedelta(minutes=4), "closed", "asked", "anna"
+    ),
+    HandoffRecord("left", T, None, "abandoned", "complaint", None),
+]
+
+
+def test_the_days_figures_match_their_definitions():
+    result = figures(DAY, LONDON, list(conversations(day_of_conversations())), HANDOFFS)
+    assert result["conversations"] == 4
+    assert result["contained_rate"] == 0.5  # bot_ok, unclear
+    assert result["handoff_rate"] == 0.5  # handed, left
+    assert result["handoffs"] == 2
+    assert result["handoff_reasons"] == {"asked": 1, "complaint": 1}
+    assert result["wait_p50_s"] == 120.0 and result["wait_p90_s"] == 120.0
+    assert result["abandoned_rate"] == 0.5
+    assert result["first_agent_response_p50_s"] == 30.0
+    assert result["complaints"] == 1
+    assert result["estimated_satisfaction"] == 0.5  # bot_ok (thanks), handed (closed, calm)
+    assert result["csat_avg"] is None and result["csat_response_rate"] == 0.0
+    assert result["sentiment_start_negative"] == pytest.approx(
+        (0.1 + 0.3 + 0.95 + 0.2) / 4, abs=1e-3
+    )
+    assert result["sentiment_end_negative"] == pytest.approx(
+        (0.05 + 0.1 + 0.95 + 0.2) / 4, abs=1e-3
+    )
+    assert result["by_channel"] == {"socketio": 3, "slack": 1}
+
+
+def test_an_empty_day_has_no_rates_rather_than_made_up_ones():
+    result = figures(DAY, LONDON, [], [])
+    assert result["conversations"] == 0
+    assert result["contained_rate"] is None and result["estimated_satisfaction"] is None
+    assert result["wait_p50_s"] is None and result["csat_response_rate"] is None
+
+
+def test_estimated_satisfaction_rules():
+    found = {c.conversation_id: c for c in conversations(day_of_conversations())}
+    assert estimated_satisfied(found["bot_ok"], None)
+    assert not estimated_satisfied(found["left"], HANDOFFS[1])
+    assert not estimated_satisfied(found["unclear"], None)
+    assert estimated_satisfied(found["handed"], HANDOFFS[0])
+
+
+def test_percentiles_are_nearest_rank():
+    assert percentile([], 0.5) is None
+    assert percentile([5.0], 0.9) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0
+    assert percentile([float(i) for i in range(1, 11)], 0.9) == 9.0
