@@ -207,11 +207,17 @@ class SupportSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict[str, Any] | None) -> None:
             session_id = valid_session_id((data or {}).get("session_id")) or uuid.uuid4().hex
+            # Handlers run as tasks: the page may already have gone (its disconnect handled)
+            # by the time this one runs. Register only a live page, and before any await, so
+            # a disconnect during the awaits below finds it and forgets it. (Registering a
+            # gone page would leave the conversation "open" forever: never abandoned.)
+            if not sio.manager.is_connected(sid, self.namespace or "/"):
+                return
+            pages.opened(sid, session_id)
             joined = sio.enter_room(sid, session_id, namespace=self.namespace)
             if inspect.isawaitable(joined):
                 await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            pages.opened(sid, session_id)
             await _quietly(asyncio.to_thread(activity.back, session_id))
 
         @sio.on("disconnect", namespace=self.namespace)
