@@ -1,4 +1,4 @@
-"""``supportbot report``: the day's figures (contract in design.md), as JSON or CSV."""
+"""``supportbot report``: the day's figures (contract in design.md), as JSON, CSV or HTML."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import date
 from bot.cli.output import emit_json
 from bot.errors import SupportBotError
 from bot.privacy.redactor import Redactor
+from bot.reporting.html import render
 from bot.reporting.report import daily_report
 from bot.services import Services
 
@@ -27,7 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "last line of stdout. CSV: a header line and one line of values.",
     )
     report.add_argument("--date", required=True, help="the day, YYYY-MM-DD")
-    report.add_argument("--format", choices=("json", "csv"), default="json")
+    report.add_argument(
+        "--format",
+        choices=("json", "csv", "html"),
+        default="json",
+        help="json (default), csv, or html: one self-contained page with charts (redirect it "
+        "to a file and open it in a browser)",
+    )
     report.set_defaults(handler=_report)
 
 
@@ -45,6 +52,9 @@ def _report(args: argparse.Namespace, services: Services) -> int:
         timezone=facts.hours.timezone,
         redactor=Redactor(facts.order_number_pattern),
     )
+    if args.format == "html":
+        print(render(result, company=facts.company_name), end="")
+        return 0
     if args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)

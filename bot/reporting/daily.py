@@ -101,7 +101,16 @@ def figures(
         "sentiment_start_negative": _round(statistics.fmean(starts), 3) if starts else None,
         "sentiment_end_negative": _round(statistics.fmean(ends), 3) if ends else None,
         "by_channel": dict(Counter(c.channel or "unknown" for c in today).most_common()),
+        "by_hour": _by_hour(today, zone),
     }
+
+
+def _by_hour(today: Sequence[Conversation], zone: tzinfo) -> list[int]:
+    """Conversations started in each hour of the day (local time), 0 to 23."""
+    counts = [0] * 24
+    for conversation in today:
+        counts[conversation.started_at.astimezone(zone).hour] += 1
+    return counts
 
 
 def _rate(count: int, total: int) -> float | None:

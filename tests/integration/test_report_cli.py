@@ -61,5 +61,10 @@ def test_the_report_has_the_contracts_fields_from_the_stores(tmp_path):
     header, values = list(csv.reader(io.StringIO(table.stdout)))
     assert header[:2] == ["date", "conversations"] and values[1] == "4"
 
+    page = supportbot("report", "--date", "2026-11-24", "--format", "html", env=env).stdout
+    assert "support report for 2026-11-24" in page and "data:image/png;base64," in page
+    assert "<td>qwxz</td>" in page and "not measured" in page  # CSAT: no survey yet
+    assert "<script" not in page and "http" not in page.split("<body>")[1]  # nothing fetched
+
     wrong = supportbot("report", "--date", "24/11/2026", env=env)
     assert wrong.returncode == 2 and "YYYY-MM-DD" in wrong.stderr

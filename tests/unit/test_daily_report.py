@@ -136,6 +136,7 @@ def test_the_days_figures_match_their_definitions():
         (0.05 + 0.1 + 0.95 + 0.2) / 4, abs=1e-3
     )
     assert result["by_channel"] == {"socketio": 3, "slack": 1}
+    assert result["by_hour"][10] == 4 and sum(result["by_hour"]) == 4  # 10:00 UTC = 10:00 GMT
 
 
 def test_an_empty_day_has_no_rates_rather_than_made_up_ones():
