@@ -258,14 +258,19 @@ class SupportSocketIOInput(SocketIOInput):
 
 
 async def _record(activity: CustomerActivity, session_id: str, *, typing: bool) -> None:
-    """Record typing, or the last page closing, for a conversation with the team."""
-    if not await asyncio.to_thread(activity.wanted, session_id):
-        return
+    """Record typing (for a conversation with the team), or the last page closing.
+
+    A closing page is recorded for every conversation, with no check first: it happens
+    once per conversation, and it must never be missed (an agent would wait for a customer
+    who has gone). Typing is frequent, so it is recorded only while the team is involved.
+    """
     now = datetime.now(UTC)
-    if typing:
-        await asyncio.to_thread(activity.typed, session_id, now=now)
-    else:
+    if not typing:
         await asyncio.to_thread(activity.left, session_id, now=now)
+        logger.info("the last chat page of conversation %s closed", session_id)
+        return
+    if await asyncio.to_thread(activity.wanted, session_id):
+        await asyncio.to_thread(activity.typed, session_id, now=now)
 
 
 async def _quietly(step: Awaitable[None]) -> None:

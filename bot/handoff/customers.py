@@ -63,8 +63,10 @@ class CustomerActivity:
         try:
             with self._engine.connect() as db:
                 return bool(db.execute(query).scalar())
-        except sa.exc.OperationalError:  # no handoff was ever requested (no table yet)
-            return False
+        except sa.exc.OperationalError as exc:
+            if "no such table" in str(exc):  # no handoff was ever requested yet
+                return False
+            raise
 
     def typed(self, conversation_id: str, *, now: datetime) -> None:
         self._save(conversation_id, typing_at=_utc(now), left_at=None)
