@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from bot.retraining.gate import MAX_INTENT_DROP, judge
 from bot.retraining.registry import ModelRegistry, running_model
 from bot.retraining.report import write_report
 from bot.review.training_data import IntentFile
-from bot.runtime.training import ensure_trained, rasa_executable, tail
+from bot.runtime.training import ensure_trained, rasa_executable, run_logged, tail
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -147,7 +146,6 @@ def run_story_tests(settings: Settings, model: Path) -> tuple[bool, str]:
         return True, f"no test stories in {STORIES}"
     out = settings.data_dir / "retrain" / "stories"
     log = settings.logs_dir / "retrain_stories.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     command = [
         rasa_executable(), "test", "core", "--e2e",
         "--stories", str(stories),
@@ -155,16 +153,6 @@ def run_story_tests(settings: Settings, model: Path) -> tuple[bool, str]:
         "--out", str(out),
         "--fail-on-prediction-errors", "--no-plot",
     ]  # fmt: skip
-    with log.open("w", encoding="utf-8") as handle:
-        completed = subprocess.run(
-            command,
-            cwd=settings.home,
-            env=settings.child_environment(),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            timeout=STORIES_TIMEOUT,
-            check=False,
-        )
-    if completed.returncode == 0:
+    if run_logged(command, settings, log, timeout=STORIES_TIMEOUT) == 0:
         return True, "all test stories passed"
     return False, f"see {log}: {tail(log, 3)}"

@@ -115,7 +115,9 @@ def supportbot_executable() -> str:
     return str(Path(sys.executable).with_name("supportbot"))
 
 
-def run_logged(command: list[str], settings: Settings, log_path: Path) -> int:
+def run_logged(
+    command: list[str], settings: Settings, log_path: Path, *, timeout: float | None = None
+) -> int:
     """Run a build step as a child process (keeps torch out of the caller); output to a log."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
@@ -125,6 +127,7 @@ def run_logged(command: list[str], settings: Settings, log_path: Path) -> int:
             env=settings.child_environment(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            timeout=timeout,
             check=False,
         )
     return completed.returncode
