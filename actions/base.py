@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import TALK_TO_A_PERSON, Reply
@@ -24,6 +25,7 @@ from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, turns_from_events
 from bot.escalation.replies import offer_reply
+from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.services import Services, default_services
 from bot.text import TextFlag, parse_flags
 
@@ -106,6 +108,20 @@ class SupportAction(Action, ABC):
         except Exception:  # the business facts may be what is broken
             return SORRY
         return f"{SORRY} You can also reach our team at {contact.email} or {contact.phone}."
+
+
+def customer_channel(tracker: Tracker) -> str:
+    """The channel the customer last wrote from ("socketio", "slack", "rest" ...)."""
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def ask_satisfaction(dispatcher: CollectingDispatcher, tracker: Tracker, *, at: float) -> Events:
+    """The conversation is ending: ask the satisfaction question, unless it was asked already
+    (or there was nothing but small talk). Returns the event recording that it was asked."""
+    if not worth_asking(tracker.events):
+        return []
+    utter(dispatcher, survey_reply())
+    return [SlotSet(CSAT_SLOT, asked_record(by="bot", at=at))]
 
 
 def utter(dispatcher: CollectingDispatcher, *replies: Reply) -> None:

@@ -8,7 +8,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Events, SupportAction, previous_user_message, text_flags, utter
+from actions.base import (
+    Events,
+    SupportAction,
+    ask_satisfaction,
+    previous_user_message,
+    text_flags,
+    utter,
+)
 from bot.chat import Reply
 from bot.dialogue.choices import chosen_position
 from bot.dialogue.fallback import FALLBACK_INTENT, LONG_MESSAGE_NOTE
@@ -64,11 +71,12 @@ class ActionAcknowledgeFeedback(SupportAction):
     action_name = "action_acknowledge_feedback"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        if tracker.get_slot("awaiting_feedback"):
-            dispatcher.utter_message(response="utter_glad_it_helped")
-        else:
+        if not tracker.get_slot("awaiting_feedback"):
             dispatcher.utter_message(response="utter_how_can_i_help")
-        return [SlotSet("awaiting_feedback", False)]
+            return [SlotSet("awaiting_feedback", False)]
+        dispatcher.utter_message(response="utter_glad_it_helped")
+        asked = ask_satisfaction(dispatcher, tracker, at=self.services.clock().timestamp())
+        return [SlotSet("awaiting_feedback", False), *asked]
 
 
 class ActionAnswerFromKnowledgeBase(KnowledgeAction):

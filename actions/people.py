@@ -21,7 +21,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Events, SupportAction, recorded_escalation, utter
+from actions.base import Events, SupportAction, customer_channel, recorded_escalation, utter
 from bot.chat import Reply
 from bot.escalation import ESCALATION_SLOT, Decision, EscalationConfig, Level, assess
 from bot.escalation.replies import handover_opening, offer_reply
@@ -38,10 +38,6 @@ COMPLAINT_OPENING = "I'm sorry about this, and thank you for telling us."
 CUSTOMER_ASKED = ("asked_for_person", "complaint", "requested")
 #: The longest message for the team that is kept (the rest is in the transcript anyway).
 MAX_MESSAGE = 5000
-
-
-def customer_channel(tracker: Tracker) -> str:
-    return tracker.get_latest_input_channel() or "rest"
 
 
 class HandoffAction(SupportAction):

@@ -17,6 +17,7 @@ from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
 from bot.handoff.queue import SqlHandoffQueue
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
+from bot.satisfaction.followups import SqlFollowUps
 from bot.settings import Settings
 from bot.watched_file import WatchedFile
 
@@ -51,6 +52,7 @@ class Services:
         self._embedder = embedder
         self._searcher = searcher
         self._handoff_queue = handoff_queue
+        self._followups: SqlFollowUps | None = None
         self._business_facts = WatchedFile(settings.business_facts_file, load_business_facts)
 
     @property
@@ -75,6 +77,13 @@ class Services:
         if self._handoff_queue is None:
             self._handoff_queue = SqlHandoffQueue(self.settings.desk_db_url)
         return self._handoff_queue
+
+    @property
+    def followups(self) -> SqlFollowUps:
+        """Unhappy survey answers for the team to look at (the support desk's database)."""
+        if self._followups is None:
+            self._followups = SqlFollowUps(self.settings.desk_db_url)
+        return self._followups
 
     def review_workflow(self) -> ReviewWorkflow:
         """The support leads' review loop over the tracker store and the desk's database."""

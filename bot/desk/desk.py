@@ -25,6 +25,7 @@ from bot.handoff.customers import CustomerActivity
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.queue import Handoff, Presence, SqlHandoffQueue
 from bot.handoff.slot import HANDOFF_SLOT, slot_value
+from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.settings import SlackSettings
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,9 @@ class SupportDesk:
             reason=note.strip(),
             now=self.clock(),
         )
-        await self._tell(handoff, replies.back_to_bot_text(agent.name, closed=True))
+        await self._tell(
+            handoff, replies.back_to_bot_text(agent.name, closed=True), survey_by=agent.name
+        )
         return handoff
 
     async def release(self, handoff_id: str, agent: Agent) -> Handoff:
@@ -148,7 +151,9 @@ class SupportDesk:
             reason="handed back to the bot",
             now=self.clock(),
         )
-        await self._tell(handoff, replies.back_to_bot_text(agent.name, closed=False))
+        await self._tell(
+            handoff, replies.back_to_bot_text(agent.name, closed=False), survey_by=agent.name
+        )
         return handoff
 
     async def transfer(self, handoff_id: str, agent: Agent, to_agent: str) -> Handoff:
@@ -226,14 +231,32 @@ class SupportDesk:
             raise PermissionDeniedError(f"this conversation is with {handoff.agent}")
         return handoff
 
-    async def _tell(self, handoff: Handoff, text: str) -> None:
-        """Record the change in the conversation and tell the customer ``text``."""
+    async def _tell(self, handoff: Handoff, text: str, *, survey_by: str | None = None) -> None:
+        """Record the change in the conversation and tell the customer ``text``; with
+        ``survey_by`` (the agent who ended the chat), ask the satisfaction question too."""
         history = await asyncio.to_thread(self.queue.history, handoff.id)
+        route = await self._route(handoff)
         events = [
             slot_event(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)),
-            bot_event(text, metadata={"handoff_id": handoff.id, **await self._route(handoff)}),
+            bot_event(text, metadata={"handoff_id": handoff.id, **route}),
         ]
+        if survey_by is not None:
+            events += await self._survey(handoff, survey_by, route)
         await self.rasa.append(handoff.conversation_id, events)
+
+    async def _survey(
+        self, handoff: Handoff, agent: str, route: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """The satisfaction question, unless this conversation was asked already."""
+        events = await asyncio.to_thread(self.store.events, handoff.conversation_id)
+        if not worth_asking(events):
+            return []
+        reply = survey_reply()
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        return [
+            slot_event(CSAT_SLOT, asked_record(by=f"agent:{agent}", at=self.clock().timestamp())),
+            bot_event(reply.text, buttons=buttons, metadata=route),
+        ]
 
     async def _route(self, handoff: Handoff) -> dict[str, str]:
         """For Slack: the customer's channel and thread (from their latest message)."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -35,6 +36,7 @@ from bot.desk.slack_notice import SlackAgentNotice
 from bot.desk.transcript import entry
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.queue import Presence
+from bot.satisfaction.followups import SqlFollowUps
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ Send = Callable[[str], Awaitable[Any]]
 FOLLOW_LIMIT = 1000
 #: An agent's presence is written to the database at most this often (seconds).
 HEARTBEAT_EVERY = 10.0
+#: How often (seconds) new follow-ups are looked for, to announce them in Slack.
+FOLLOWUPS_EVERY = 5.0
 #: A keystroke reported this recently (seconds) shows "the customer is typing".
 TYPING_SHOWN = 5.0
 
@@ -55,9 +59,12 @@ class DeskFeed:
         interval: float = 0.5,
         agent_grace: float = 60.0,
         slack_notice: SlackAgentNotice | None = None,
+        followups: SqlFollowUps | None = None,
     ) -> None:
         self.desk = desk
         self.slack_notice = slack_notice
+        self.followups = followups
+        self._followups_checked = 0.0
         self.interval = interval
         self.agent_grace = agent_grace
         self._subscribers: dict[int, tuple[str, Send]] = {}
@@ -128,6 +135,23 @@ class DeskFeed:
             waiting = await asyncio.to_thread(queue.waiting)
         await self._update_waiting(waiting)
         await self._requeue_absent_agents()
+        await self._announce_followups()
+
+    async def _announce_followups(self) -> None:
+        """Unhappy survey answers go to the team's Slack channel (checked every few seconds;
+        only items from the last hour, so switching Slack on does not replay history)."""
+        if self.slack_notice is None or self.followups is None:
+            return
+        now = time.monotonic()
+        if now - self._followups_checked < FOLLOWUPS_EVERY:
+            return
+        self._followups_checked = now
+        moment = self.desk.clock()
+        for item in await asyncio.to_thread(
+            self.followups.unannounced, since=moment - timedelta(hours=1)
+        ):
+            await self.slack_notice.follow_up(item)
+            await asyncio.to_thread(self.followups.announced, item.id, now=moment)
 
     async def _follow_changes(self) -> None:
         changes = await asyncio.to_thread(self.desk.queue.changes_since, self._last_change)

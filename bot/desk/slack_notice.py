@@ -1,4 +1,5 @@
-"""``SlackAgentNotice``: tells the team in a Slack channel that a customer is waiting.
+"""``SlackAgentNotice``: tells the team in a Slack channel that a customer is waiting, or was
+unhappy (a low satisfaction score or an angry comment: a follow-up item).
 
 Set ``SUPPORTBOT_SLACK_AGENT_CHANNEL`` (a channel id the bot was invited to). Each customer who
 joins the queue, or goes back to it because their agent left, is posted there with the reason,
@@ -16,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_format import escape
 from bot.handoff.queue import Handoff
+from bot.satisfaction.followups import FollowUp
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,17 @@ def notice_text(handoff: Handoff, position: int | None, console_url: str) -> str
     return (
         f"*{head}* ({escape(where)}{place}): {escape(handoff.reason)}\n"
         f"<{console_url}|Open the agent console> to claim it."
+    )
+
+
+def follow_up_text(item: FollowUp, console_url: str) -> str:
+    """The message posted for an unhappy survey answer (Slack mrkdwn, escaped)."""
+    where = CHANNEL_NAMES.get(item.channel, item.channel)
+    who = f", with {escape(item.agent)}" if item.agent else f", {escape(item.stage)} stage"
+    comment = f"\n> {escape(item.comment[:300])}" if item.comment else ""
+    return (
+        f"*:warning: A customer was unhappy* ({escape(where)}{who}): {escape(item.reason)}"
+        f"{comment}\n<{console_url}|Open the console> to follow it up."
     )
 
 
@@ -50,3 +63,16 @@ class SlackAgentNotice:
             )
         except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
             logger.warning("could not tell Slack %s a customer waits: %s", self.channel, exc)
+
+    async def follow_up(self, item: FollowUp) -> None:
+        try:
+            await self._client.chat_postMessage(
+                channel=self.channel,
+                text=follow_up_text(item, self.console_url),
+                mrkdwn=True,
+                unfurl_links=False,
+            )
+        except (TimeoutError, SlackApiError, aiohttp.ClientError, OSError) as exc:
+            logger.warning(
+                "could not tell Slack %s about follow-up %s: %s", self.channel, item.id, exc
+            )

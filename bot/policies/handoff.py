@@ -64,7 +64,7 @@ class HandoffPolicy(Policy):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"priority": RULE_POLICY_PRIORITY + 2}
+        return {"priority": RULE_POLICY_PRIORITY + 3}
 
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any

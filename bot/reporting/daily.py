@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
 from bot.reporting.summary import NEGATIVE, Conversation
+from bot.satisfaction.survey import SATISFIED
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ def figures(
             responses.append((min(after) - record.assigned_at).total_seconds())
     starts = [c.negativity[0] for c in today if c.negativity]
     ends = [c.negativity[-1] for c in today if c.negativity]
-    satisfied = [estimated_satisfied(c, first_handoff.get(c.conversation_id)) for c in today]
+    rated = [c for c in today if c.csat_score is not None]
+    scores = [c.csat_score for c in rated if c.csat_score is not None]
+    asked = sum(c.csat_asked for c in today)
+    unrated = [c for c in today if c.csat_score is None]  # estimated only where nobody answered
+    satisfied = [estimated_satisfied(c, first_handoff.get(c.conversation_id)) for c in unrated]
     return {
         "date": day.isoformat(),
         "conversations": n,
@@ -90,18 +95,37 @@ def figures(
         "wait_p90_s": _round(percentile(waits, 0.9)),
         "abandoned_rate": _rate(sum(h.status == "abandoned" for h in requested), len(requested)),
         "first_agent_response_p50_s": _round(percentile(responses, 0.5)),
-        # No satisfaction survey is asked yet: nothing is measured, nothing is made up.
-        "csat_avg": None,
-        "csat_satisfied_rate": None,
-        "csat_response_rate": 0.0 if n else None,
-        "estimated_satisfaction": _rate(sum(satisfied), n),
-        "estimated_satisfaction_n": n,
+        "csat_asked": asked,
+        "csat_responses": len(scores),
+        "csat_avg": _round(statistics.fmean(scores), 2) if scores else None,
+        "csat_satisfied_rate": _rate(sum(s >= SATISFIED for s in scores), len(scores)),
+        "csat_response_rate": _rate(len(scores), asked),
+        "csat_by_stage": _csat_by(rated, lambda c: c.stage),
+        "csat_by_agent": _csat_by(
+            [c for c in rated if c.stage == "agent"], lambda c: c.agents[-1] if c.agents else "?"
+        ),
+        "estimated_satisfaction": _rate(sum(satisfied), len(unrated)),
+        "estimated_satisfaction_n": len(unrated),
         "complaints": sum(c.complaint for c in today),
         "complaints_sla_breached": None,
         "sentiment_start_negative": _round(statistics.fmean(starts), 3) if starts else None,
         "sentiment_end_negative": _round(statistics.fmean(ends), 3) if ends else None,
         "by_channel": dict(Counter(c.channel or "unknown" for c in today).most_common()),
         "by_hour": _by_hour(today, zone),
+    }
+
+
+def _csat_by(
+    rated: Sequence[Conversation], key: Callable[[Conversation], str]
+) -> dict[str, dict[str, Any]]:
+    """Responses and average score per stage (or agent) of the rated conversations."""
+    groups: dict[str, list[int]] = {}
+    for conversation in rated:
+        if conversation.csat_score is not None:
+            groups.setdefault(key(conversation), []).append(conversation.csat_score)
+    return {
+        name: {"responses": len(scores), "avg": _round(statistics.fmean(scores), 2)}
+        for name, scores in sorted(groups.items())
     }
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, SMALL_TALK
+
 #: Customer intents that ask for a person (or leave a message for the team).
 PERSON_INTENTS = frozenset({"request_human", "leave_message"})
 COMPLAINT = "complaint"
@@ -39,6 +41,34 @@ class Conversation:
     negativity: list[float] = field(default_factory=list)  # per customer message
     intents: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)  # who from the team chatted, in order
+    csat_asked: bool = False
+    csat_score: int | None = None  # the customer's answer to the satisfaction question
+    csat_comment: str | None = None
+    csat_attribution: dict[str, Any] | None = None  # as recorded with the score
+
+    @property
+    def stage(self) -> str:
+        """How far the conversation got: "bot", "queue" (a person was asked for, none came)
+        or "agent" (a person from the team chatted)."""
+        if self.agents:
+            return "agent"
+        return "queue" if self.handed_off else "bot"
+
+    def attribution(self) -> dict[str, Any]:
+        """What a satisfaction score is attributed to (stored with the score)."""
+        topics = [i for i in self.intents if i and i not in SMALL_TALK and i != "nlu_fallback"]
+        return {
+            "stage": self.stage,
+            "agent": self.agents[-1] if self.agents else None,
+            "agents": list(dict.fromkeys(self.agents)),
+            "intents": list(dict.fromkeys(topics)),
+            "articles": list(dict.fromkeys(self.articles)),
+            "handoff": self.handed_off,
+            "handoff_reason": self.handoff_reason,
+            "complaint": self.complaint,
+            "channel": self.channel,
+        }
 
     @property
     def handed_off(self) -> bool:
@@ -117,6 +147,24 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                     found.handoff_reason = str(value.get("reason") or "unknown")
                 elif status == "message_left":
                     found.message_left = True
+                agent = value.get("agent")
+                if status == "assigned" and isinstance(agent, str) and agent:
+                    found.agents.append(agent)
+            elif name == CSAT_SLOT and isinstance(value, dict):
+                _read_survey(found, value)
         elif kind == "bot" and (event.get("metadata") or {}).get("agent"):
             found.agent_messages.append(when)
     return found
+
+
+def _read_survey(found: Conversation, value: dict[str, Any]) -> None:
+    status = value.get("status")
+    if status in (ASKED, ANSWERED, COMMENTED):
+        found.csat_asked = True
+    score = value.get("score")
+    if status in (ANSWERED, COMMENTED) and isinstance(score, int):
+        found.csat_score = score
+        attribution = value.get("attribution")
+        found.csat_attribution = attribution if isinstance(attribution, dict) else None
+    if status == COMMENTED and isinstance(value.get("comment"), str):
+        found.csat_comment = value["comment"]

@@ -53,7 +53,7 @@ def desk_parts(settings: Settings) -> DeskParts:
     return DeskParts(
         accounts=accounts,
         desk=desk,
-        feed=DeskFeed(desk, slack_notice=slack_notice(settings)),
+        feed=DeskFeed(desk, slack_notice=slack_notice(settings), followups=services.followups),
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=services.clock,
         review=services.review_workflow,

@@ -128,7 +128,8 @@ def test_the_days_figures_match_their_definitions():
     assert result["first_agent_response_p50_s"] == 30.0
     assert result["complaints"] == 1
     assert result["estimated_satisfaction"] == 0.5  # bot_ok (thanks), handed (closed, calm)
-    assert result["csat_avg"] is None and result["csat_response_rate"] == 0.0
+    assert result["csat_asked"] == 0 and result["csat_responses"] == 0
+    assert result["csat_avg"] is None and result["csat_response_rate"] is None
     assert result["sentiment_start_negative"] == pytest.approx(
         (0.1 + 0.3 + 0.95 + 0.2) / 4, abs=1e-3
     )
@@ -137,6 +138,53 @@ def test_the_days_figures_match_their_definitions():
     )
     assert result["by_channel"] == {"socketio": 3, "slack": 1}
     assert result["by_hour"][10] == 4 and sum(result["by_hour"]) == 4  # 10:00 UTC = 10:00 GMT
+
+
+def test_csat_counts_answers_only_and_estimates_only_the_unrated():
+    day = rows(
+        # Rated 5 by a customer the bot helped.
+        happy=[
+            user("ask_returns"),
+            slot("csat", {"status": "asked"}, minute=1),
+            slot("csat", {"status": "answered", "score": 5}, minute=2),
+        ],
+        # With agent anna, rated 2, then commented.
+        agent=[
+            user("request_human"),
+            slot("handoff", {"status": "queued", "reason": "asked for a person"}),
+            slot("handoff", {"status": "assigned", "agent": "anna"}, minute=1),
+            slot("csat", {"status": "asked"}, minute=5),
+            slot("csat", {"status": "answered", "score": 2}, minute=6),
+            slot("csat", {"status": "commented", "score": 2, "comment": "slow"}, minute=7),
+        ],
+        # Asked, never answered, ended calmly after thanks: estimated satisfied.
+        ignored=[
+            user("ask_refund", negative=0.1),
+            slot("awaiting_feedback", True),
+            user("thank", minute=1, negative=0.05),
+            slot("csat", {"status": "asked"}, minute=1),
+        ],
+        # Never asked; the last message was negative: estimated unsatisfied.
+        unasked=[user("ask_shipping", negative=0.9)],
+    )
+    found = list(conversations(day))
+    result = figures(DAY, LONDON, found, [])
+
+    assert result["csat_asked"] == 3
+    assert result["csat_responses"] == 2
+    assert result["csat_avg"] == 3.5
+    assert result["csat_satisfied_rate"] == 0.5  # 4 and 5 count as satisfied
+    assert result["csat_response_rate"] == pytest.approx(0.6667)
+    assert result["csat_by_stage"] == {
+        "agent": {"responses": 1, "avg": 2.0},
+        "bot": {"responses": 1, "avg": 5.0},
+    }
+    assert result["csat_by_agent"] == {"anna": {"responses": 1, "avg": 2.0}}
+    # Never mixed: the estimate covers only the two conversations nobody rated.
+    assert result["estimated_satisfaction_n"] == 2
+    assert result["estimated_satisfaction"] == 0.5
+    by_id = {c.conversation_id: c for c in found}
+    assert by_id["agent"].csat_comment == "slow" and by_id["agent"].stage == "agent"
 
 
 def test_an_empty_day_has_no_rates_rather_than_made_up_ones():

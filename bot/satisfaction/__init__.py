@@ -1,0 +1,1 @@
+"""Customer satisfaction: the CSAT question, its record, and follow-ups for the team."""

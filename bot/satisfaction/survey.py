@@ -1,0 +1,162 @@
+"""The satisfaction question (CSAT) at the end of a conversation, and its record.
+
+The question is one short message with five buttons (1 poor … 5 great). It is asked once per
+conversation (a Rasa session) when the conversation comes to an end:
+
+* the bot's answer helped ("yes"), or the customer says thanks or goodbye;
+* an agent closes the chat or hands it back to the bot (the support desk asks).
+
+It never blocks: the customer can ignore it and keep chatting. A score may be followed by a
+comment (the next message, when it is not a question or a request for a person).
+
+Everything is recorded in the conversation itself, as the ``csat`` slot (the tracker store is
+the record of every conversation): asked (when, by whom), answered (score, attribution),
+commented (the comment, and the follow-up opened for the team if any).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
+
+CSAT_SLOT = "csat"
+RATE_INTENT = "rate"
+SCORE_ENTITY = "csat_score"
+RATE_ACTION = "action_rate_conversation"
+COMMENT_ACTION = "action_take_survey_comment"
+
+#: The scale: 1 (poor) to 5 (great); 4 and 5 count as satisfied.
+SCORES = (1, 2, 3, 4, 5)
+SATISFIED = 4
+#: A score this low opens a follow-up for the team.
+LOW = 2
+
+ASKED = "asked"
+ANSWERED = "answered"
+COMMENTED = "commented"
+
+QUESTION = (
+    "One quick question before you go: how happy are you with the help you got today? "
+    "1 is poor, 5 is great. (You can skip this and keep chatting.)"
+)
+_LABELS = {1: "1 – poor", 2: "2", 3: "3", 4: "4", 5: "5 – great"}
+
+#: Customer intents that say nothing about the shop (a conversation of only these is not
+#: worth a survey: "hi", "thanks", "bye").
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", RATE_INTENT})
+
+_TYPED_SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5|!|\.)?\s*$", re.IGNORECASE)
+
+
+def survey_reply() -> Reply:
+    """The question, with one button per score."""
+    return Reply(
+        QUESTION,
+        tuple(
+            Button(_LABELS[score], intent_payload(RATE_INTENT, **{SCORE_ENTITY: str(score)}))
+            for score in SCORES
+        ),
+    )
+
+
+def thanks_reply(score: int, *, follow_up: bool) -> Reply:
+    """What the customer hears after a score (and the invitation to a comment)."""
+    if score >= SATISFIED:
+        return Reply(
+            "Thank you! If there's anything you'd like to add, just type it here, "
+            "or carry on with another question."
+        )
+    if follow_up:
+        return Reply(
+            "I'm sorry we let you down, and thank you for telling us. I've passed this "
+            "conversation to our team so a person looks at what went wrong. If you'd like to "
+            "tell us more, type it here.",
+            (TALK_TO_A_PERSON,),
+        )
+    return Reply(
+        "Thanks for telling us. What could we have done better? Type it here if you like: "
+        "it goes straight to our team."
+    )
+
+
+def comment_reply(*, follow_up: bool) -> Reply:
+    if follow_up:
+        return Reply(
+            "Thank you. I've passed that to our team, and a person will look at this "
+            "conversation. Is there anything else I can help with?",
+            (TALK_TO_A_PERSON,),
+        )
+    return Reply(
+        "Thank you, I've passed that on to our team. Is there anything else I can help with?"
+    )
+
+
+@dataclass(frozen=True)
+class SurveyState:
+    """Where the survey of the current conversation stands (None values: not asked)."""
+
+    status: str | None
+    record: dict[str, Any]
+
+
+def session_events(events: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The events of the current conversation (after the last ``session_started``)."""
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "session_started":
+            return events[index + 1 :]
+    return events
+
+
+def survey_state(events: Sequence[dict[str, Any]]) -> SurveyState:
+    """The survey's latest record in the current conversation."""
+    for event in reversed(session_events(events)):
+        if event.get("event") == "slot" and event.get("name") == CSAT_SLOT:
+            value = event.get("value")
+            if isinstance(value, dict) and isinstance(value.get("status"), str):
+                return SurveyState(str(value["status"]), value)
+            return SurveyState(None, {})
+    return SurveyState(None, {})
+
+
+def worth_asking(events: Sequence[dict[str, Any]]) -> bool:
+    """Ask now? Not twice in a row: once per conversation, again only if a person from the
+    team has chatted with the customer since; and not after mere small talk."""
+    session = session_events(events)
+    asked = False
+    substance = False
+    for event in session:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == CSAT_SLOT and event.get("value"):
+            asked = True
+        elif kind == "slot" and event.get("name") == "handoff" and asked:
+            value = event.get("value")
+            if isinstance(value, dict) and value.get("status") == "assigned":
+                asked = False  # an agent chatted since: their part is worth its own answer
+        elif kind == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            substance = substance or bool(intent and intent not in SMALL_TALK)
+    return substance and not asked
+
+
+def asked_record(*, by: str, at: float) -> dict[str, Any]:
+    """The ``csat`` slot when the question is asked (``by``: "bot" or "agent:<name>")."""
+    return {"status": ASKED, "asked_at": at, "asked_by": by}
+
+
+def typed_score(text: str) -> int | None:
+    """A score typed instead of clicked ("4", "5 stars", "3/5"), else None."""
+    found = _TYPED_SCORE.match(text or "")
+    return int(found.group(1)) if found else None
+
+
+def score_value(value: object) -> int | None:
+    """A score from a button's entity value (None unless 1–5)."""
+    try:
+        score = int(str(value).strip())
+    except ValueError:
+        return None
+    return score if score in SCORES else None
