@@ -15,25 +15,26 @@ messages while a handoff is open. These actions do the work and say it honestly:
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events, SupportAction, customer_channel, recorded_escalation, utter
+from bot.business import BusinessFacts
 from bot.chat import Reply
+from bot.complaints.intake import open_complaint
 from bot.escalation import ESCALATION_SLOT, Decision, EscalationConfig, Level, assess
 from bot.escalation.replies import handover_opening, offer_reply
 from bot.handoff import replies
-from bot.handoff.contact import complaint_reply, find_contact
+from bot.handoff.contact import complaint_next_step, complaint_reply, find_contact
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.queue import Handoff
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status, slot_value, taking_message
 
 logger = logging.getLogger(__name__)
 
-COMPLAINT_OPENING = "I'm sorry about this, and thank you for telling us."
 #: Escalation rules meaning the customer asked (the request is theirs, not the bot's).
 CUSTOMER_ASKED = ("asked_for_person", "complaint", "requested")
 #: The longest message for the team that is kept (the rest is in the transcript anyway).
@@ -80,12 +81,12 @@ class ActionHandoff(HandoffAction):
         facts = self.services.business_facts()
         now = self.services.clock()
         queue = self.services.handoff_queue
-        complaint = decision.trigger == "complaint"
-        opening = COMPLAINT_OPENING if complaint else handover_opening(decision)
+        complaint = self._complaint(tracker, decision, facts, now)
+        opening = complaint[0] if complaint else handover_opening(decision)
         if not facts.hours.is_open(now) or queue.staffing().agents_online == 0:
             unavailable = replies.unavailable_reply(facts, now)
-            if complaint:  # the commitment to complaints, and how to reach the team now
-                text = complaint_reply(facts, now).text
+            if complaint:  # how the team can reach them, and the reference to quote
+                text = f"{opening} {complaint_next_step(facts, now, complaint[1])}"
             else:
                 text = f"{opening} {unavailable.text}".strip()
             utter(dispatcher, Reply(text, unavailable.buttons))
@@ -104,6 +105,35 @@ class ActionHandoff(HandoffAction):
         history = queue.history(handoff.id)
         events.append(SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)))
         return events
+
+    def _complaint(
+        self, tracker: Tracker, decision: Decision, facts: BusinessFacts, now: datetime
+    ) -> tuple[str, str] | None:
+        """For a complaint: its ticket (new, or the one already open) — the words telling the
+        customer its reference and deadlines, and the reference. None for other handoffs."""
+        if decision.trigger != "complaint":
+            return None
+        ticket, new = open_complaint(
+            self.services.complaints,
+            facts,
+            tracker.sender_id,
+            channel=customer_channel(tracker),
+            priority=decision.priority.value,
+            reason=decision.reason,
+            message=tracker.latest_message.get("text") or "",
+            events=tracker.events,
+            now=now,
+        )
+        if new:
+            logger.info("complaint %s opened for %s", ticket.reference, tracker.sender_id)
+        reply = complaint_reply(
+            facts,
+            now,
+            reference=ticket.reference,
+            first_response_due=ticket.first_response_due,
+            resolution_due=ticket.resolution_due,
+        )
+        return reply.text, ticket.reference
 
 
 class ActionHandoffWaiting(HandoffAction):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.business import BusinessFacts, load_business_facts
+from bot.complaints.tickets import SqlComplaints
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
 from bot.handoff.queue import SqlHandoffQueue
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
@@ -53,6 +54,7 @@ class Services:
         self._searcher = searcher
         self._handoff_queue = handoff_queue
         self._followups: SqlFollowUps | None = None
+        self._complaints: SqlComplaints | None = None
         self._business_facts = WatchedFile(settings.business_facts_file, load_business_facts)
 
     @property
@@ -84,6 +86,13 @@ class Services:
         if self._followups is None:
             self._followups = SqlFollowUps(self.settings.desk_db_url)
         return self._followups
+
+    @property
+    def complaints(self) -> SqlComplaints:
+        """Complaint tickets and their deadlines (the support desk's database)."""
+        if self._complaints is None:
+            self._complaints = SqlComplaints(self.settings.desk_db_url)
+        return self._complaints
 
     def review_workflow(self) -> ReviewWorkflow:
         """The support leads' review loop over the tracker store and the desk's database."""

@@ -69,18 +69,56 @@ class BusinessHours:
         opening = self.next_opening(at)
         if opening is None:
             return "as soon as we reopen"
-        today = self._local(at).date()
-        days = (opening.date() - today).days
-        clock = _clock(opening.time())
+        return self.describe_moment(opening, now=at)
+
+    def describe_moment(self, moment: datetime, *, now: datetime) -> str:
+        """``moment`` as seen from ``now``: 'today at 15:00 (UK time)', 'tomorrow at 9:00 ...',
+        'on Monday at 9:00 ...' or 'on 2 January at 9:00 ...'."""
+        local = self._local(moment)
+        days = (local.date() - self._local(now).date()).days
+        clock = _clock(local.time())
         if days == 0:
             return f"today at {clock} ({self.timezone_label})"
         if days == 1:
             return f"tomorrow at {clock} ({self.timezone_label})"
-        if days < 7:
-            return (
-                f"on {WEEKDAYS[opening.weekday()].capitalize()} at {clock} ({self.timezone_label})"
-            )
-        return f"on {opening.day} {opening.strftime('%B')} at {clock} ({self.timezone_label})"
+        if 1 < days < 7:
+            return f"on {WEEKDAYS[local.weekday()].capitalize()} at {clock} ({self.timezone_label})"
+        return f"on {local.day} {local.strftime('%B')} at {clock} ({self.timezone_label})"
+
+    def after_working_hours(self, start: datetime, hours: float) -> datetime | None:
+        """The moment ``hours`` of the team's working time have passed after ``start``
+        (time outside opening hours and on holidays does not count); None if the team never
+        works again within the look-ahead."""
+        left = timedelta(hours=hours)
+        local = self._local(start)
+        for offset in range(_LOOKAHEAD_DAYS * 2):
+            day = local.date() + timedelta(days=offset)
+            opening = self.hours_on(day)
+            if opening is None:
+                continue
+            begins = max(datetime.combine(day, opening.opens, tzinfo=self.zone), local)
+            ends = datetime.combine(day, opening.closes, tzinfo=self.zone)
+            if begins >= ends:
+                continue
+            if ends - begins >= left:
+                return begins + left
+            left -= ends - begins
+        return None
+
+    def after_working_days(self, start: datetime, days: int) -> datetime | None:
+        """The close of the ``days``-th working day after the day of ``start`` (that day does
+        not count), in local time; None beyond the look-ahead."""
+        local = self._local(start)
+        counted = 0
+        for offset in range(1, _LOOKAHEAD_DAYS * 2):
+            day = local.date() + timedelta(days=offset)
+            opening = self.hours_on(day)
+            if opening is None:
+                continue
+            counted += 1
+            if counted == days:
+                return datetime.combine(day, opening.closes, tzinfo=self.zone)
+        return None
 
     def describe_week(self) -> str:
         """The weekly schedule in words, e.g. 'Monday–Friday 9:00–17:00 (UK time)'."""

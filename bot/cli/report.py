@@ -51,6 +51,7 @@ def _report(args: argparse.Namespace, services: Services) -> int:
         day,
         timezone=facts.hours.timezone,
         redactor=Redactor(facts.order_number_pattern),
+        now=services.clock(),
     )
     if args.format == "html":
         print(render(result, company=facts.company_name), end="")

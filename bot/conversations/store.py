@@ -73,24 +73,50 @@ class ConversationStore:
         *,
         after: int = 0,
         conversations: list[str] | None = None,
+        between: tuple[float, float] | None = None,
         batch: int = 5000,
     ) -> Iterator[tuple[int, str, dict[str, Any]]]:
         """Every event of the given types (``user``, ``bot``, ``slot`` ...) after row ``after``,
-        oldest first, of all conversations or only the given ones: (row, conversation, event)."""
+        oldest first, of all conversations or only the given ones, optionally only those with
+        a timestamp in ``between`` (Unix seconds, end excluded): (row, conversation, event)."""
         if conversations is not None:
             for start in range(0, len(conversations), 500):
-                yield from self._scan(types, after, conversations[start : start + 500], batch)
+                part = conversations[start : start + 500]
+                yield from self._scan(types, after, part, between, batch)
             return
-        yield from self._scan(types, after, None, batch)
+        yield from self._scan(types, after, None, between, batch)
+
+    def active_between(self, start: float, end: float) -> list[str]:
+        """Conversations in which the customer wrote between ``start`` and ``end`` (Unix
+        seconds, end excluded)."""
+        query = sa.text(
+            "SELECT DISTINCT sender_id FROM events "
+            "WHERE type_name = 'user' AND timestamp >= :start AND timestamp < :end"
+        )
+        try:
+            with self._engine.connect() as connection:
+                return [str(r[0]) for r in connection.execute(query, {"start": start, "end": end})]
+        except sa.exc.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
 
     def _scan(
-        self, types: tuple[str, ...], after: int, conversations: list[str] | None, batch: int
+        self,
+        types: tuple[str, ...],
+        after: int,
+        conversations: list[str] | None,
+        between: tuple[float, float] | None,
+        batch: int,
     ) -> Iterator[tuple[int, str, dict[str, Any]]]:
         where = "id > :after AND type_name IN :types"
         params: dict[str, Any] = {"types": list(types), "limit": batch}
         if conversations is not None:
             where += " AND sender_id IN :ids"
             params["ids"] = conversations
+        if between is not None:
+            where += " AND timestamp >= :start AND timestamp < :end"
+            params["start"], params["end"] = between
         query = sa.text(
             f"SELECT id, sender_id, data FROM events WHERE {where} ORDER BY id LIMIT :limit"
         ).bindparams(sa.bindparam("types", expanding=True))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.business import BusinessFacts
+from bot.complaints.tickets import SqlComplaints
 from bot.conversations import ConversationStore
 from bot.desk.accounts import Agent, Role
 from bot.desk.rasa_events import RasaConversations, bot_event, slot_event
@@ -49,6 +50,7 @@ class SupportDesk:
         facts: Callable[[], BusinessFacts],
         clock: Callable[[], datetime],
         slack: SlackSettings | None = None,
+        complaints: SqlComplaints | None = None,
     ) -> None:
         self.queue = queue
         self.store = store
@@ -57,6 +59,7 @@ class SupportDesk:
         self.facts = facts
         self.clock = clock
         self.slack = slack
+        self.complaints = complaints
 
     # -- reading --------------------------------------------------------------------------
 
@@ -123,6 +126,15 @@ class SupportDesk:
         handoff = await self._own(handoff_id, agent)
         metadata = {"agent": agent.name, "handoff_id": handoff.id, **await self._route(handoff)}
         await self.rasa.append(handoff.conversation_id, [bot_event(text, metadata=metadata)])
+        if self.complaints is not None:  # the first answer to a complaint keeps its deadline
+            answered = await asyncio.to_thread(
+                self.complaints.responded,
+                handoff.conversation_id,
+                by=agent.name,
+                now=self.clock(),
+            )
+            if answered:
+                logger.info("complaint %s answered by %s", ", ".join(answered), agent.name)
 
     async def close(self, handoff_id: str, agent: Agent, note: str) -> Handoff:
         if not note.strip():

@@ -48,23 +48,47 @@ def human_contact_reply(facts: BusinessFacts, now: datetime) -> Reply:
     return Reply(text=text)
 
 
-def complaint_reply(facts: BusinessFacts, now: datetime) -> Reply:
-    """A complaint gets an apology, the company's commitment, and a concrete next step."""
+def complaint_reply(
+    facts: BusinessFacts,
+    now: datetime,
+    *,
+    reference: str,
+    first_response_due: datetime | None,
+    resolution_due: datetime | None,
+) -> Reply:
+    """A complaint gets an apology, its reference, the deadlines the company commits to (from
+    the business facts, counted in the team's working time) and a concrete next step."""
     policy = facts.complaints
-    contact = facts.contact
-    commitment = (
-        f"A person from our team replies to every complaint within "
-        f"{policy.first_response_hours} working hours, and we aim to resolve it within "
-        f"{policy.resolution_days} working days."
-    )
-    if facts.hours.is_open(now):
-        step = (
-            f"The quickest way is to call us now on {contact.phone}. Or email {contact.email} "
-            'with "Complaint" in the subject and your order number.'
+    hours = facts.hours
+    if first_response_due is not None:
+        due = hours.describe_moment(first_response_due, now=now)
+        answer = f"a person from our team will reply by {due}"
+    else:
+        answer = (
+            f"a person from our team replies within {policy.first_response_hours} working hours"
+        )
+    if resolution_due is not None:
+        local = resolution_due.astimezone(hours.zone)
+        resolve = (
+            f"we aim to resolve it by {local.strftime('%A')} {local.day} {local.strftime('%B')}"
         )
     else:
-        step = (
-            f'Please email {contact.email} with "Complaint" in the subject and your order '
-            f"number; the team is back {facts.hours.describe_next_opening(now)}."
-        )
-    return Reply(text=f"I'm sorry about this, and thank you for telling us. {commitment} {step}")
+        resolve = f"we aim to resolve it within {policy.resolution_days} working days"
+    return Reply(
+        f"I'm sorry about this, and thank you for telling us. I've logged your complaint as "
+        f"{reference}: {answer} ({policy.first_response_hours} working hours at most), and "
+        f"{resolve}."
+    )
+
+
+def complaint_next_step(facts: BusinessFacts, now: datetime, reference: str) -> str:
+    """What to do now when nobody can chat: how the team can reach the customer."""
+    contact = facts.contact
+    if facts.hours.is_open(now):
+        situation = "Nobody from the team is free to chat right now."
+    else:
+        situation = f"Our team is back {facts.hours.describe_next_opening(now)}."
+    return (
+        f"{situation} So they can reach you, leave a message with your email address or phone "
+        f"number, or email {contact.email} quoting {reference}."
+    )

@@ -12,11 +12,15 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from bot.complaints.tickets import Complaint
 from bot.reporting.summary import NEGATIVE, Conversation
-from bot.satisfaction.survey import SATISFIED
+from bot.satisfaction.survey import LOW, SATISFIED
+
+#: How many weakest intents and articles the report lists.
+WEAKEST = 5
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,13 @@ def figures(
     zone: tzinfo,
     conversations: Sequence[Conversation],
     handoffs: Sequence[HandoffRecord],
+    complaints: Sequence[Complaint] = (),
+    *,
+    now: datetime | None = None,
+    followups: int = 0,
 ) -> dict[str, Any]:
+    """The day's figures. ``complaints``: tickets (those opened on ``day`` count), judged
+    late as of ``now`` (default: the end of the data); ``followups``: opened that day."""
     today = [c for c in conversations if on_day(c.started_at, day, zone)]
     requested = [h for h in handoffs if on_day(h.requested_at, day, zone)]
     n = len(today)
@@ -79,6 +89,10 @@ def figures(
             responses.append((min(after) - record.assigned_at).total_seconds())
     starts = [c.negativity[0] for c in today if c.negativity]
     ends = [c.negativity[-1] for c in today if c.negativity]
+    tickets = sorted(
+        (t for t in complaints if on_day(t.opened_at, day, zone)), key=lambda t: t.number
+    )
+    moment = now or max([t.opened_at for t in tickets], default=datetime.now(UTC))
     rated = [c for c in today if c.csat_score is not None]
     scores = [c.csat_score for c in rated if c.csat_score is not None]
     asked = sum(c.csat_asked for c in today)
@@ -106,12 +120,67 @@ def figures(
         ),
         "estimated_satisfaction": _rate(sum(satisfied), len(unrated)),
         "estimated_satisfaction_n": len(unrated),
-        "complaints": sum(c.complaint for c in today),
-        "complaints_sla_breached": None,
+        "complaints": len(tickets),
+        "complaints_sla_breached": sum(t.breached(moment) for t in tickets),
+        "complaints_first_response_late": sum(t.first_response_late(moment) for t in tickets),
+        "complaints_resolution_late": sum(t.resolution_late(moment) for t in tickets),
+        "complaints_late": [_late_ticket(t, moment) for t in tickets if t.breached(moment)],
+        "complaint_conversations": sum(c.complaint for c in today),
+        "followups": followups,
         "sentiment_start_negative": _round(statistics.fmean(starts), 3) if starts else None,
         "sentiment_end_negative": _round(statistics.fmean(ends), 3) if ends else None,
+        "weakest_intents": _weakest(today, lambda c: c.topics),
+        "weakest_articles": _weakest_articles(today),
         "by_channel": dict(Counter(c.channel or "unknown" for c in today).most_common()),
         "by_hour": _by_hour(today, zone),
+    }
+
+
+def _weakest(
+    today: Sequence[Conversation], keys: Callable[[Conversation], list[str]]
+) -> list[dict[str, Any]]:
+    """The intents whose conversations most often failed the customer (see ``failed``)."""
+    seen: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for conversation in today:
+        for key in keys(conversation):
+            seen[key] += 1
+            failed[key] += conversation.failed
+    return [
+        {"name": key, "conversations": seen[key], "failed": count, "rate": _rate(count, seen[key])}
+        for key, count in failed.most_common(WEAKEST)
+        if count
+    ]
+
+
+def _weakest_articles(today: Sequence[Conversation]) -> list[dict[str, Any]]:
+    """The articles most often answered with "that didn't help" (or in a conversation scored
+    1 or 2)."""
+    given: Counter[str] = Counter()
+    unhelpful: Counter[str] = Counter()
+    for conversation in today:
+        low = conversation.csat_score is not None and conversation.csat_score <= LOW
+        for article in set(conversation.articles):
+            given[article] += 1
+            bad = article in conversation.unhelpful_articles or low
+            unhelpful[article] += bad
+    return [
+        {"name": key, "answers": given[key], "unhelpful": count, "rate": _rate(count, given[key])}
+        for key, count in unhelpful.most_common(WEAKEST)
+        if count
+    ]
+
+
+def _late_ticket(ticket: Complaint, now: datetime) -> dict[str, Any]:
+    return {
+        "reference": ticket.reference,
+        "conversation_id": ticket.conversation_id,
+        "status": ticket.status,
+        "first_response_due": ticket.first_response_due.isoformat()
+        if ticket.first_response_due
+        else None,
+        "first_response_late": ticket.first_response_late(now),
+        "resolution_late": ticket.resolution_late(now),
     }
 
 

@@ -18,12 +18,15 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("wait_p90_s", "Wait for an agent, 90th percentile", "s"),
     ("abandoned_rate", "Left while waiting", "pct"),
     ("first_agent_response_p50_s", "First agent reply after joining, median", "s"),
+    ("csat_asked", "CSAT: conversations asked", "int"),
+    ("csat_responses", "CSAT: answers", "int"),
     ("csat_avg", "CSAT average (1-5)", "num"),
     ("csat_satisfied_rate", "CSAT: satisfied (4-5)", "pct"),
     ("csat_response_rate", "CSAT: share who answered", "pct"),
     ("estimated_satisfaction", "Estimated satisfaction (no survey answer)", "pct"),
     ("complaints", "Complaints", "int"),
     ("complaints_sla_breached", "Complaints past their SLA", "int"),
+    ("followups", "Follow-ups opened (unhappy survey answers)", "int"),
     ("sentiment_start_negative", "Negativity of first messages (mean)", "num"),
     ("sentiment_end_negative", "Negativity of last messages (mean)", "num"),
 )
@@ -39,6 +42,27 @@ def render(report: dict[str, Any], *, company: str) -> str:
     unanswered = "".join(
         f"<tr><td>{e(str(item['text']))}</td><td>{int(item['count'])}</td></tr>"
         for item in report.get("top_unanswered") or []
+    )
+    stages = report.get("csat_by_stage") or {}
+    csat_rows = "".join(
+        f"<tr><td>{e(str(name))}</td><td>{int(v['responses'])}</td><td>{v['avg']:.2f}</td></tr>"
+        for name, v in [*stages.items(), *(report.get("csat_by_agent") or {}).items()]
+    )
+    late = "".join(
+        f"<tr><td>{e(str(t['reference']))}</td><td>{e(str(t['status']))}</td>"
+        f"<td>{'late' if t['first_response_late'] else 'in time'}</td>"
+        f"<td>{'late' if t['resolution_late'] else 'in time'}</td></tr>"
+        for t in report.get("complaints_late") or []
+    )
+    weakest = "".join(
+        f"<tr><td>{e(str(w['name']))}</td><td>{int(w['failed'])} of {int(w['conversations'])}"
+        "</td></tr>"
+        for w in report.get("weakest_intents") or []
+    )
+    articles = "".join(
+        f"<tr><td>{e(str(w['name']))}</td><td>{int(w['unhelpful'])} of {int(w['answers'])}"
+        "</td></tr>"
+        for w in report.get("weakest_articles") or []
     )
     charts = [
         _chart_img(
@@ -66,13 +90,24 @@ img {{ max-width: 100%; }}
 it, never zero. Definitions: the README, "Daily report".</p>
 <table>{rows}</table>
 {"".join(charts)}
+<h2>Satisfaction answers by stage and by agent</h2>
+<table><tr><th>stage / agent</th><th>answers</th><th>average</th></tr>{csat_rows or NONE3}</table>
+<h2>Complaints past a deadline</h2>
+<table><tr><th>reference</th><th>status</th><th>first response</th><th>resolution</th></tr>
+{late or NONE4}</table>
 <h2>Questions the bot did not answer (personal data masked)</h2>
 <table><tr><th>question</th><th>times</th></tr>{unanswered or NONE}</table>
+<h2>Weakest intents (conversations that failed the customer)</h2>
+<table><tr><th>intent</th><th>failed</th></tr>{weakest or NONE}</table>
+<h2>Weakest articles (answers that didn't help)</h2>
+<table><tr><th>article</th><th>unhelpful</th></tr>{articles or NONE}</table>
 </body></html>
 """
 
 
 NONE = '<tr><td colspan="2">none</td></tr>'
+NONE3 = '<tr><td colspan="3">none</td></tr>'
+NONE4 = '<tr><td colspan="4">none</td></tr>'
 
 
 def _show(value: Any, kind: str) -> str:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from bot.complaints.tickets import SqlComplaints
 from bot.conversations.store import ConversationStore
 from bot.database import database_engine, stored_utc
 from bot.handoff.queue import handoffs as handoffs_table
@@ -17,6 +18,7 @@ from bot.privacy.redactor import Redactor
 from bot.reporting.daily import HandoffRecord, figures, on_day
 from bot.reporting.summary import conversations
 from bot.review.mining import Signal, mine
+from bot.satisfaction.followups import SqlFollowUps
 from bot.settings import Settings
 
 EVENT_TYPES = ("user", "bot", "slot", "session_started")
@@ -26,19 +28,43 @@ TOP = 10
 
 
 def daily_report(
-    settings: Settings, day: date, *, timezone: str, redactor: Redactor
+    settings: Settings, day: date, *, timezone: str, redactor: Redactor, now: datetime
 ) -> dict[str, Any]:
+    """The day's figures (in ``timezone``); promises to complaints are judged as of ``now``."""
     zone = ZoneInfo(timezone)
-    store = ConversationStore(settings.tracker_store_url)
-    rows = list(store.scan(EVENT_TYPES))
+    start = datetime.combine(day, time(0), zone)
+    end = start + timedelta(days=1)
+    rows = day_rows(ConversationStore(settings.tracker_store_url), start, end)
     found = list(conversations(rows))
-    result = figures(day, zone, found, handoffs_requested(settings.desk_db_url, day, zone))
+    tickets = SqlComplaints(settings.desk_db_url).between(start, end)
+    followups = SqlFollowUps(settings.desk_db_url).between(start, end)
+    result = figures(
+        day,
+        zone,
+        found,
+        handoffs_requested(settings.desk_db_url, day, zone),
+        tickets,
+        now=now,
+        followups=len(followups),
+    )
     today = {c.conversation_id for c in found if on_day(c.started_at, day, zone)}
     result["top_unanswered"] = top_unanswered(
         [r for r in rows if r[1] in today], day, zone, redactor
     )
     result["timezone"] = timezone
     return result
+
+
+def day_rows(
+    store: ConversationStore, start: datetime, end: datetime
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """The events of every conversation in which a customer wrote between ``start`` and
+    ``end``, from a day before to a day after (enough for any conversation of the day: a
+    conversation ends after an hour of silence), rather than the whole store."""
+    active = store.active_between(start.timestamp(), end.timestamp())
+    margin = timedelta(days=1)
+    window = ((start - margin).timestamp(), (end + margin).timestamp())
+    return list(store.scan(EVENT_TYPES, conversations=active, between=window))
 
 
 def handoffs_requested(url: str, day: date, zone: ZoneInfo) -> list[HandoffRecord]:

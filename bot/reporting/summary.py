@@ -12,13 +12,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, SMALL_TALK
+from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, LOW, SMALL_TALK
 
 #: Customer intents that ask for a person (or leave a message for the team).
 PERSON_INTENTS = frozenset({"request_human", "leave_message"})
 COMPLAINT = "complaint"
 #: Intents after which a customer who got an answer is taken to be done with the bot.
 CONTENT = frozenset({"affirm", "thank", "goodbye"})
+#: Customer intents that are not a topic of the conversation (for attribution and reports).
+NOT_TOPICS = frozenset(
+    {
+        "nlu_fallback",
+        "not_helpful",
+        "choose_option",
+        "out_of_scope",
+        "bot_challenge",
+        "ask_capabilities",
+        "request_human",
+        "leave_message",
+        "cancel_handoff",
+        "complaint",
+    }
+)
 #: A message this likely negative counts as a negative message.
 NEGATIVE = 0.5
 
@@ -42,6 +57,7 @@ class Conversation:
     intents: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
     agents: list[str] = field(default_factory=list)  # who from the team chatted, in order
+    unhelpful_articles: list[str] = field(default_factory=list)  # answers "that didn't help"
     csat_asked: bool = False
     csat_score: int | None = None  # the customer's answer to the satisfaction question
     csat_comment: str | None = None
@@ -57,12 +73,11 @@ class Conversation:
 
     def attribution(self) -> dict[str, Any]:
         """What a satisfaction score is attributed to (stored with the score)."""
-        topics = [i for i in self.intents if i and i not in SMALL_TALK and i != "nlu_fallback"]
         return {
             "stage": self.stage,
             "agent": self.agents[-1] if self.agents else None,
             "agents": list(dict.fromkeys(self.agents)),
-            "intents": list(dict.fromkeys(topics)),
+            "intents": self.topics,
             "articles": list(dict.fromkeys(self.articles)),
             "handoff": self.handed_off,
             "handoff_reason": self.handoff_reason,
@@ -74,6 +89,19 @@ class Conversation:
     def handed_off(self) -> bool:
         """A person was asked for or brought in (a live handoff or a message for the team)."""
         return self.handoff_reason is not None or self.message_left or self.asked_for_person
+
+    @property
+    def failed(self) -> bool:
+        """The bot let the customer down: an answer didn't help, a person was needed, or the
+        customer scored the conversation 1 or 2."""
+        low = self.csat_score is not None and self.csat_score <= LOW
+        return self.not_helpful or self.handed_off or self.complaint or low
+
+    @property
+    def topics(self) -> list[str]:
+        """The shop intents of the conversation, each once, in order."""
+        found = (i for i in self.intents if i and i not in SMALL_TALK and i not in NOT_TOPICS)
+        return list(dict.fromkeys(found))
 
     @property
     def contained(self) -> bool:
@@ -126,6 +154,8 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                 found.fallbacks += 1
             if intent in ("not_helpful", "deny") and awaiting_feedback:
                 found.not_helpful = True
+                if found.articles:
+                    found.unhelpful_articles.append(found.articles[-1])
             if intent in CONTENT and found.answered:
                 found.content_after_answer = True
             sentiment = (parse.get("sentiment") or {}).get("scores") or {}

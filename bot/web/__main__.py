@@ -49,6 +49,7 @@ def desk_parts(settings: Settings) -> DeskParts:
         facts=services.business_facts,
         clock=services.clock,
         slack=settings.slack,
+        complaints=services.complaints,
     )
     return DeskParts(
         accounts=accounts,
@@ -57,6 +58,8 @@ def desk_parts(settings: Settings) -> DeskParts:
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=services.clock,
         review=services.review_workflow,
+        complaints=services.complaints,
+        followups=services.followups,
     )
 
 

@@ -22,13 +22,16 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.complaints.tickets import SqlComplaints
 from bot.conversations import ConversationStore, transcript
 from bot.desk.accounts import Accounts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.review.workflow import ReviewWorkflow
+from bot.satisfaction.followups import SqlFollowUps
 from bot.settings import Settings
+from bot.web.aftercare_api import add_aftercare_api
 from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
 from bot.web.pages import render_page, widget_snippet
@@ -62,6 +65,8 @@ class DeskParts:
     canned: CannedReplies
     clock: Callable[[], datetime]
     review: Callable[[], ReviewWorkflow] | None = None  # the leads' review inbox
+    complaints: SqlComplaints | None = None  # complaint tickets and follow-ups
+    followups: SqlFollowUps | None = None
 
 
 def create_app(
@@ -143,6 +148,10 @@ def create_app(
         )
         if desk.review is not None:
             add_review_api(app, workflow=desk.review)
+        if desk.complaints is not None and desk.followups is not None:
+            add_aftercare_api(
+                app, complaints=desk.complaints, followups=desk.followups, clock=desk.clock
+            )
         app.cleanup_ctx.append(_following(desk.feed))
     return app
 

@@ -73,6 +73,7 @@ def parts(settings, tmp_path):
         CustomerActivity(settings.desk_db_url),
         facts=services.business_facts,
         clock=clock,
+        complaints=services.complaints,
     )
     return DeskParts(
         accounts=accounts,
@@ -80,6 +81,8 @@ def parts(settings, tmp_path):
         feed=DeskFeed(desk),
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=clock,
+        complaints=services.complaints,
+        followups=services.followups,
     )
 
 

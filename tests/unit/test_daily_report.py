@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.complaints.tickets import Complaint
 from bot.reporting.daily import HandoffRecord, estimated_satisfied, figures, percentile
 from bot.reporting.summary import conversations
 
@@ -116,8 +117,45 @@ HANDOFFS = [
 ]
 
 
+def ticket(number, opened, *, due_hours=4, answered=None, resolved=None):
+    return Complaint(
+        number=number,
+        conversation_id=f"c{number}",
+        channel="socketio",
+        priority="high",
+        reason="complaint",
+        message="...",
+        transcript=[],
+        opened_at=opened,
+        first_response_due=opened + timedelta(hours=due_hours),
+        resolution_due=opened + timedelta(days=5),
+        first_response_at=answered,
+        first_response_by="anna" if answered else None,
+        resolved_at=resolved,
+        resolved_by=None,
+        resolution_note=None,
+        status="resolved" if resolved else "responded" if answered else "open",
+    )
+
+
+TICKETS = [
+    ticket(1, T, answered=T + timedelta(hours=1)),  # answered in time
+    ticket(2, T, answered=T + timedelta(hours=5)),  # answered an hour late
+    ticket(3, T + timedelta(hours=1)),  # not answered; due T+5h, late at T+6h
+    ticket(4, T - timedelta(days=1)),  # another day: not counted
+]
+
+
 def test_the_days_figures_match_their_definitions():
-    result = figures(DAY, LONDON, list(conversations(day_of_conversations())), HANDOFFS)
+    result = figures(
+        DAY,
+        LONDON,
+        list(conversations(day_of_conversations())),
+        HANDOFFS,
+        TICKETS,
+        now=T + timedelta(hours=6),
+        followups=2,
+    )
     assert result["conversations"] == 4
     assert result["contained_rate"] == 0.5  # bot_ok, unclear
     assert result["handoff_rate"] == 0.5  # handed, left
@@ -126,7 +164,17 @@ def test_the_days_figures_match_their_definitions():
     assert result["wait_p50_s"] == 120.0 and result["wait_p90_s"] == 120.0
     assert result["abandoned_rate"] == 0.5
     assert result["first_agent_response_p50_s"] == 30.0
-    assert result["complaints"] == 1
+    assert result["complaint_conversations"] == 1  # "left"
+    assert result["complaints"] == 3  # tickets opened that day
+    assert result["complaints_sla_breached"] == 2
+    assert result["complaints_first_response_late"] == 2
+    assert result["complaints_resolution_late"] == 0
+    assert [t["reference"] for t in result["complaints_late"]] == ["C-00002", "C-00003"]
+    assert result["followups"] == 2
+    # handed (ask_refund: didn't help, then a person) failed; bot_ok (ask_returns) did not.
+    assert result["weakest_intents"] == [
+        {"name": "ask_refund", "conversations": 1, "failed": 1, "rate": 1.0}
+    ]
     assert result["estimated_satisfaction"] == 0.5  # bot_ok (thanks), handed (closed, calm)
     assert result["csat_asked"] == 0 and result["csat_responses"] == 0
     assert result["csat_avg"] is None and result["csat_response_rate"] is None
@@ -166,6 +214,13 @@ def test_csat_counts_answers_only_and_estimates_only_the_unrated():
         ],
         # Never asked; the last message was negative: estimated unsatisfied.
         unasked=[user("ask_shipping", negative=0.9)],
+        # An answer that didn't help: estimated unsatisfied, and a weak article.
+        unhelpful=[
+            user("ask_shipping"),
+            slot("awaiting_feedback", True),
+            slot("last_article", "shipping-times"),
+            user("not_helpful", minute=1),
+        ],
     )
     found = list(conversations(day))
     result = figures(DAY, LONDON, found, [])
@@ -180,9 +235,12 @@ def test_csat_counts_answers_only_and_estimates_only_the_unrated():
         "bot": {"responses": 1, "avg": 5.0},
     }
     assert result["csat_by_agent"] == {"anna": {"responses": 1, "avg": 2.0}}
-    # Never mixed: the estimate covers only the two conversations nobody rated.
-    assert result["estimated_satisfaction_n"] == 2
-    assert result["estimated_satisfaction"] == 0.5
+    # Never mixed: the estimate covers only the three conversations nobody rated.
+    assert result["estimated_satisfaction_n"] == 3
+    assert result["estimated_satisfaction"] == pytest.approx(0.3333)
+    assert result["weakest_articles"] == [
+        {"name": "shipping-times", "answers": 1, "unhelpful": 1, "rate": 1.0}
+    ]
     by_id = {c.conversation_id: c for c in found}
     assert by_id["agent"].csat_comment == "slow" and by_id["agent"].stage == "agent"
 

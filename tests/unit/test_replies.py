@@ -4,7 +4,7 @@ import json
 
 from bot.business import load_business_facts
 from bot.dialogue.greeting import greeting_reply
-from bot.handoff.contact import complaint_reply, human_contact_reply
+from bot.handoff.contact import complaint_next_step, complaint_reply, human_contact_reply
 from bot.knowledge import Article, Match
 from bot.knowledge.replies import answer_reply, chat_text, choose_article_reply
 from tests.conftest import CLOSED_TIME, OPEN_TIME, PROJECT
@@ -52,11 +52,16 @@ def test_offer_of_a_person_outside_hours_says_when_they_are_back():
 
 
 def test_complaints_get_the_commitment_from_the_business_facts():
-    text = complaint_reply(FACTS, CLOSED_TIME).text
+    due = FACTS.hours.after_working_hours(CLOSED_TIME, 4)
+    text = complaint_reply(
+        FACTS, CLOSED_TIME, reference="C-00007", first_response_due=due, resolution_due=None
+    ).text
 
-    assert "within 4 working hours" in text
-    assert "within 5 working days" in text
-    assert FACTS.contact.email in text
+    assert "logged your complaint as C-00007" in text
+    assert "reply by tomorrow at 13:00 (UK time) (4 working hours at most)" in text
+    assert "within 5 working days" in text  # no date known: the policy in words
+    step = complaint_next_step(FACTS, CLOSED_TIME, "C-00007")
+    assert FACTS.contact.email in step and "quoting C-00007" in step
 
 
 def test_the_greeting_names_the_company_and_offers_a_person():

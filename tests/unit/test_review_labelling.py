@@ -88,8 +88,8 @@ def write_tracker(path: Path, conversations: dict[str, list[dict]]) -> None:
     for sender, events in conversations.items():
         for event in events:
             db.execute(
-                "INSERT INTO events (sender_id, type_name, data) VALUES (?, ?, ?)",
-                (sender, event["event"], json.dumps(event)),
+                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+                (sender, event["event"], event.get("timestamp"), json.dumps(event)),
             )
     db.commit()
     db.close()

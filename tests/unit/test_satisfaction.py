@@ -177,7 +177,7 @@ def test_a_score_is_recorded_with_its_attribution(services):
     assert record["asked_by"] == "agent:anna"  # what was asked is kept
     attribution = record["attribution"]
     assert attribution["stage"] == "agent" and attribution["agent"] == "anna"
-    assert attribution["intents"] == ["ask_refund", "request_human"]
+    assert attribution["intents"] == ["ask_refund"]  # topics, not "talk to a person"
     assert attribution["articles"] == ["refund-timing"]
     assert attribution["handoff"] is True
     assert attribution["handoff_reason"] == "asked for a person"

@@ -1,0 +1,1 @@
+"""Complaints: tickets with a reference, a priority and SLA deadlines from the business facts."""
