@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.business import BusinessFacts, load_business_facts
 from bot.complaints.tickets import SqlComplaints
@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.watched_file import WatchedFile
 
 if TYPE_CHECKING:
+    from bot.reporting.schedule import ScheduledReports
     from bot.review.workflow import ReviewWorkflow
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,32 @@ class Services:
             project=ProjectIntents(settings.home),
             eval_file=IntentFile(settings.eval_set_file),
             kb_dir=settings.kb_dir,
+            clock=self.clock,
+        )
+
+    def daily_report(self, day: date, now: datetime) -> dict[str, Any]:
+        """The figures of ``day`` in the business timezone (``supportbot report``)."""
+        from bot.privacy.redactor import Redactor
+        from bot.reporting.report import daily_report
+
+        facts = self.business_facts()
+        return daily_report(
+            self.settings,
+            day,
+            timezone=facts.hours.timezone,
+            redactor=Redactor(facts.order_number_pattern),
+            now=now,
+        )
+
+    def scheduled_reports(self) -> ScheduledReports:
+        """Each finished day's report, written by the running web service."""
+        from bot.reporting.schedule import ScheduledReports
+
+        return ScheduledReports(
+            self.daily_report,
+            self.settings.reports_dir,
+            zone=lambda: self.business_facts().hours.zone,
+            company=lambda: self.business_facts().company_name,
             clock=self.clock,
         )
 

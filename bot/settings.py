@@ -205,6 +205,11 @@ class Settings:
         return f"sqlite:///{self.data_dir / 'desk.db'}"
 
     @property
+    def reports_dir(self) -> Path:
+        """Where the running web service writes each day's report (JSON, CSV, HTML)."""
+        return self.data_dir / "reports"
+
+    @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 from datetime import date
 
 from bot.cli.output import emit_json
 from bot.errors import SupportBotError
-from bot.privacy.redactor import Redactor
+from bot.reporting.files import as_csv
 from bot.reporting.html import render
-from bot.reporting.report import daily_report
 from bot.services import Services
 
 
@@ -46,27 +42,12 @@ def _report(args: argparse.Namespace, services: Services) -> int:
             f"--date {args.date!r} is not a date", hint="write it as YYYY-MM-DD"
         ) from None
     facts = services.business_facts()
-    result = daily_report(
-        services.settings,
-        day,
-        timezone=facts.hours.timezone,
-        redactor=Redactor(facts.order_number_pattern),
-        now=services.clock(),
-    )
+    result = services.daily_report(day, services.clock())
     if args.format == "html":
         print(render(result, company=facts.company_name), end="")
         return 0
     if args.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(list(result))
-        writer.writerow(
-            [
-                json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-                for v in result.values()
-            ]
-        )
-        print(buffer.getvalue(), end="")
+        print(as_csv(result), end="")
         return 0
     emit_json(result)
     return 0

@@ -60,6 +60,7 @@ def desk_parts(settings: Settings) -> DeskParts:
         review=services.review_workflow,
         complaints=services.complaints,
         followups=services.followups,
+        reports=services.scheduled_reports(),
     )
 
 

@@ -8,6 +8,8 @@
   the leads' review inbox (``/api/review``).
 - ``/api/...``: the agent API (``bot.web.agent_api``), when a support desk is given.
 - ``/health``.
+
+It also writes each finished day's report to ``var/reports/`` (``bot.reporting.schedule``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.desk.accounts import Accounts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.reporting.schedule import ScheduledReports
 from bot.review.workflow import ReviewWorkflow
 from bot.satisfaction.followups import SqlFollowUps
 from bot.settings import Settings
@@ -40,6 +43,8 @@ from bot.web.review_api import add_review_api
 logger = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: How often (seconds) the web service checks whether a day's report is due.
+REPORT_CHECK_EVERY = 600
 #: The most messages a restored conversation shows.
 HISTORY_LIMIT = 200
 
@@ -67,6 +72,7 @@ class DeskParts:
     review: Callable[[], ReviewWorkflow] | None = None  # the leads' review inbox
     complaints: SqlComplaints | None = None  # complaint tickets and follow-ups
     followups: SqlFollowUps | None = None
+    reports: ScheduledReports | None = None  # each finished day's report, written by itself
 
 
 def create_app(
@@ -153,7 +159,32 @@ def create_app(
                 app, complaints=desk.complaints, followups=desk.followups, clock=desk.clock
             )
         app.cleanup_ctx.append(_following(desk.feed))
+        if desk.reports is not None:
+            app.cleanup_ctx.append(_reporting(desk.reports))
     return app
+
+
+def _reporting(
+    reports: ScheduledReports, every: float = REPORT_CHECK_EVERY
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Writes each finished day's report (checked at start, then every ``every`` seconds)."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                try:
+                    await asyncio.to_thread(reports.write_due)
+                except Exception:  # the next check tries again; the service stays up
+                    logger.exception("writing the daily report failed")
+                await asyncio.sleep(every)
+
+        task = asyncio.create_task(loop())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
 
 
 def _following(feed: DeskFeed) -> Callable[[web.Application], AsyncIterator[None]]:

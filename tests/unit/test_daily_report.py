@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.complaints.tickets import Complaint
 from bot.reporting.daily import HandoffRecord, estimated_satisfied, figures, percentile
+from bot.reporting.schedule import ScheduledReports
 from bot.reporting.summary import conversations
 
 LONDON = ZoneInfo("Europe/London")
@@ -265,3 +267,36 @@ def test_percentiles_are_nearest_rank():
     assert percentile([5.0], 0.9) == 5.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.0
     assert percentile([float(i) for i in range(1, 11)], 0.9) == 9.0
+
+
+def test_the_running_service_writes_each_finished_day_once_and_catches_up(tmp_path):
+    made: list[date] = []
+    now = [datetime(2026, 11, 25, 0, 10, tzinfo=UTC)]  # 00:10 in London: within the grace
+
+    def make(day, at):
+        made.append(day)
+        return {"date": day.isoformat(), "conversations": 3, "top_unanswered": []}
+
+    reports = ScheduledReports(
+        make, tmp_path, zone=lambda: LONDON, company=lambda: "Fernhill", clock=lambda: now[0]
+    )
+    (tmp_path / "2026-11-23.json").write_text("{}")  # written the night before
+    assert reports.write_due() == []  # the day's last conversations may still be going
+    now[0] = datetime(2026, 11, 25, 0, 20, tzinfo=UTC)
+    written = reports.write_due()
+    assert sorted(p.name for p in written) == [
+        "2026-11-24.csv",
+        "2026-11-24.html",
+        "2026-11-24.json",
+    ]
+    report = json.loads((tmp_path / "2026-11-24.json").read_text())
+    assert report["conversations"] == 3 and report["generated_at"].startswith("2026-11-25T00:20")
+    assert (
+        "<h1>Fernhill: support report for 2026-11-24</h1>"
+        in (tmp_path / "2026-11-24.html").read_text()
+    )
+    assert reports.write_due() == []  # once
+
+    now[0] = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # the service was down for two days
+    reports.write_due()
+    assert made == [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27)]
