@@ -23,6 +23,8 @@ from bot.settings import Settings
 from bot.watched_file import WatchedFile
 
 if TYPE_CHECKING:
+    from bot.reporting.dashboard import Dashboard
+    from bot.reporting.report import DayData
     from bot.reporting.schedule import ScheduledReports
     from bot.review.workflow import ReviewWorkflow
 
@@ -128,6 +130,16 @@ class Services:
             redactor=Redactor(facts.order_number_pattern),
             now=now,
         )
+
+    def dashboard(self) -> Dashboard:
+        """The report's figures for any range of days, for the console's dashboard."""
+        from bot.reporting.dashboard import Dashboard
+        from bot.reporting.report import load_day
+
+        def load(day: date) -> DayData:
+            return load_day(self.settings, day, self.business_facts().hours.zone)
+
+        return Dashboard(load, zone=lambda: self.business_facts().hours.zone, clock=self.clock)
 
     def scheduled_reports(self) -> ScheduledReports:
         """Each finished day's report, written by the running web service."""

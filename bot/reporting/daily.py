@@ -31,6 +31,7 @@ class HandoffRecord:
     status: str
     reason: str
     agent: str | None
+    channel: str = ""
 
 
 def on_day(moment: datetime, day: date, zone: tzinfo) -> bool:
@@ -68,11 +69,18 @@ def figures(
     *,
     now: datetime | None = None,
     followups: int = 0,
+    last: date | None = None,
 ) -> dict[str, Any]:
-    """The day's figures. ``complaints``: tickets (those opened on ``day`` count), judged
-    late as of ``now`` (default: the end of the data); ``followups``: opened that day."""
-    today = [c for c in conversations if on_day(c.started_at, day, zone)]
-    requested = [h for h in handoffs if on_day(h.requested_at, day, zone)]
+    """The day's figures (or, with ``last``, those of the days ``day`` to ``last``).
+    ``complaints``: tickets (those opened in the period count), judged late as of ``now``
+    (default: the end of the data); ``followups``: opened in the period."""
+    last = last or day
+
+    def within(moment: datetime) -> bool:
+        return day <= moment.astimezone(zone).date() <= last
+
+    today = [c for c in conversations if within(c.started_at)]
+    requested = [h for h in handoffs if within(h.requested_at)]
     n = len(today)
     first_handoff: dict[str, HandoffRecord] = {}
     for record in sorted(handoffs, key=lambda h: h.requested_at):
@@ -89,9 +97,7 @@ def figures(
             responses.append((min(after) - record.assigned_at).total_seconds())
     starts = [c.negativity[0] for c in today if c.negativity]
     ends = [c.negativity[-1] for c in today if c.negativity]
-    tickets = sorted(
-        (t for t in complaints if on_day(t.opened_at, day, zone)), key=lambda t: t.number
-    )
+    tickets = sorted((t for t in complaints if within(t.opened_at)), key=lambda t: t.number)
     moment = now or max([t.opened_at for t in tickets], default=datetime.now(UTC))
     rated = [c for c in today if c.csat_score is not None]
     scores = [c.csat_score for c in rated if c.csat_score is not None]
@@ -100,6 +106,7 @@ def figures(
     satisfied = [estimated_satisfied(c, first_handoff.get(c.conversation_id)) for c in unrated]
     return {
         "date": day.isoformat(),
+        **({"until": last.isoformat()} if last != day else {}),
         "conversations": n,
         "contained_rate": _rate(sum(c.contained for c in today), n),
         "handoff_rate": _rate(sum(c.handed_off for c in today), n),

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bot.complaints.tickets import SqlComplaints
+from bot.complaints.tickets import Complaint, SqlComplaints
 from bot.conversations.store import ConversationStore
 from bot.database import database_engine, stored_utc
 from bot.handoff.queue import handoffs as handoffs_table
 from bot.handoff.queue import metadata as desk_metadata
 from bot.privacy.redactor import Redactor
 from bot.reporting.daily import HandoffRecord, figures, on_day
-from bot.reporting.summary import conversations
+from bot.reporting.summary import Conversation, conversations
 from bot.review.mining import Signal, mine
-from bot.satisfaction.followups import SqlFollowUps
+from bot.satisfaction.followups import FollowUp, SqlFollowUps
 from bot.settings import Settings
 
 EVENT_TYPES = ("user", "bot", "slot", "session_started")
@@ -27,27 +28,51 @@ UNANSWERED = {Signal.FALLBACK, Signal.NEGATIVE_FEEDBACK, Signal.REJECTED_CHOICES
 TOP = 10
 
 
+@dataclass(frozen=True)
+class DayData:
+    """What one day's figures are computed from."""
+
+    day: date
+    conversations: list[Conversation]  # those that started that day
+    handoffs: list[HandoffRecord]  # requested that day
+    complaints: list[Complaint]  # opened that day
+    followups: list[FollowUp]  # opened that day
+    rows: list[tuple[int, str, dict[str, Any]]] | None = None  # the events, when kept
+
+
+def load_day(settings: Settings, day: date, zone: ZoneInfo, *, keep_rows: bool = False) -> DayData:
+    """One day (in ``zone``) from the tracker store and the support desk's database."""
+    start = datetime.combine(day, time(0), zone)
+    end = start + timedelta(days=1)
+    rows = day_rows(ConversationStore(settings.tracker_store_url), start, end)
+    found = [c for c in conversations(rows) if on_day(c.started_at, day, zone)]
+    return DayData(
+        day=day,
+        conversations=found,
+        handoffs=handoffs_requested(settings.desk_db_url, start, end),
+        complaints=SqlComplaints(settings.desk_db_url).between(start, end),
+        followups=SqlFollowUps(settings.desk_db_url).between(start, end),
+        rows=rows if keep_rows else None,
+    )
+
+
 def daily_report(
     settings: Settings, day: date, *, timezone: str, redactor: Redactor, now: datetime
 ) -> dict[str, Any]:
     """The day's figures (in ``timezone``); promises to complaints are judged as of ``now``."""
     zone = ZoneInfo(timezone)
-    start = datetime.combine(day, time(0), zone)
-    end = start + timedelta(days=1)
-    rows = day_rows(ConversationStore(settings.tracker_store_url), start, end)
-    found = list(conversations(rows))
-    tickets = SqlComplaints(settings.desk_db_url).between(start, end)
-    followups = SqlFollowUps(settings.desk_db_url).between(start, end)
+    data = load_day(settings, day, zone, keep_rows=True)
     result = figures(
         day,
         zone,
-        found,
-        handoffs_requested(settings.desk_db_url, day, zone),
-        tickets,
+        data.conversations,
+        data.handoffs,
+        data.complaints,
         now=now,
-        followups=len(followups),
+        followups=len(data.followups),
     )
-    today = {c.conversation_id for c in found if on_day(c.started_at, day, zone)}
+    today = {c.conversation_id for c in data.conversations}
+    rows = data.rows or []
     result["top_unanswered"] = top_unanswered(
         [r for r in rows if r[1] in today], day, zone, redactor
     )
@@ -67,10 +92,8 @@ def day_rows(
     return list(store.scan(EVENT_TYPES, conversations=active, between=window))
 
 
-def handoffs_requested(url: str, day: date, zone: ZoneInfo) -> list[HandoffRecord]:
-    """Handoffs requested on ``day`` (in ``zone``), from the support desk's database."""
-    start = datetime.combine(day, time(0), zone)
-    end = start + timedelta(days=1)
+def handoffs_requested(url: str, start: datetime, end: datetime) -> list[HandoffRecord]:
+    """Handoffs requested in ``[start, end)``, from the support desk's database."""
     engine = database_engine(url)
     desk_metadata.create_all(engine)
     query = sa.select(handoffs_table).where(
@@ -86,6 +109,7 @@ def handoffs_requested(url: str, day: date, zone: ZoneInfo) -> list[HandoffRecor
                 status=row.status,
                 reason=row.reason,
                 agent=row.agent,
+                channel=row.channel,
             )
             for row in connection.execute(query)
         ]

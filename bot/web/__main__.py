@@ -61,6 +61,8 @@ def desk_parts(settings: Settings) -> DeskParts:
         complaints=services.complaints,
         followups=services.followups,
         reports=services.scheduled_reports(),
+        dashboard=services.dashboard(),
+        zone=lambda: services.business_facts().hours.zone,
     )
 
 

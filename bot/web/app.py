@@ -21,6 +21,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -30,6 +31,7 @@ from bot.desk.accounts import Accounts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.reporting.dashboard import Dashboard
 from bot.reporting.schedule import ScheduledReports
 from bot.review.workflow import ReviewWorkflow
 from bot.satisfaction.followups import SqlFollowUps
@@ -37,6 +39,7 @@ from bot.settings import Settings
 from bot.web.aftercare_api import add_aftercare_api
 from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
+from bot.web.dashboard_api import add_dashboard_api
 from bot.web.pages import render_page, widget_snippet
 from bot.web.review_api import add_review_api
 
@@ -73,6 +76,8 @@ class DeskParts:
     complaints: SqlComplaints | None = None  # complaint tickets and follow-ups
     followups: SqlFollowUps | None = None
     reports: ScheduledReports | None = None  # each finished day's report, written by itself
+    dashboard: Dashboard | None = None  # the leads' dashboard (the report's figures, any range)
+    zone: Callable[[], ZoneInfo] | None = None  # the business timezone (dates in the dashboard)
 
 
 def create_app(
@@ -159,6 +164,10 @@ def create_app(
                 app, complaints=desk.complaints, followups=desk.followups, clock=desk.clock
             )
         app.cleanup_ctx.append(_following(desk.feed))
+        if desk.dashboard is not None and desk.zone is not None:
+            add_dashboard_api(
+                app, dashboard=desk.dashboard, store=store, zone=desk.zone, clock=desk.clock
+            )
         if desk.reports is not None:
             app.cleanup_ctx.append(_reporting(desk.reports))
     return app

@@ -60,6 +60,7 @@
     state.csrf = me.csrf_token;
     $("me").textContent = me.agent + " (" + me.role + ")";
     $("review-link").hidden = me.role !== "lead" && me.role !== "admin";
+    $("dashboard-link").hidden = $("review-link").hidden;
     $("signin").hidden = true;
     $("app").hidden = false;
     connect();

@@ -8,54 +8,17 @@
 (function () {
   "use strict";
 
-  var state = { csrf: "", openId: null, open: null };
-  var $ = function (id) { return document.getElementById(id); };
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var C = window.SupportConsole, $ = C.$, el = C.el;
+  var state = { openId: null, open: null };
 
   function api(method, path, body) {
-    var options = { method: method, credentials: "same-origin", headers: {} };
-    if (method !== "GET") options.headers["X-CSRF-Token"] = state.csrf;
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (reply) {
-      return reply.json().catch(function () { return {}; }).then(function (data) {
-        if (reply.status === 401) showSignIn("Sign in to the support console first, as a support lead.");
-        if (!reply.ok) throw new Error(data.error || ("request failed (" + reply.status + ")"));
-        return data;
-      });
-    });
+    return C.api(method, path, body, "Sign in to the support console first, as a support lead.");
   }
 
   function showError(error) { $("error").textContent = error ? error.message || String(error) : ""; }
   function say(text) { $("status-line").textContent = text; $("status-line").hidden = !text; }
 
-  function showSignIn(why) {
-    $("app").hidden = true;
-    $("signin").hidden = false;
-    if (why) $("signin-why").textContent = why;
-    var link = el("a", null, "Go to the support console");
-    link.href = "/console";
-    $("signin-why").appendChild(document.createTextNode(" "));
-    $("signin-why").appendChild(link);
-  }
-
-  function start(me) {
-    if (me.role !== "lead" && me.role !== "admin") {
-      showSignIn("The review inbox is for support leads (you are signed in as " + me.agent + ", " + me.role + ").");
-      return;
-    }
-    state.csrf = me.csrf_token;
-    $("me").textContent = me.agent + " (" + me.role + ")";
-    $("signin").hidden = true;
-    $("app").hidden = false;
+  function start() {
     api("GET", "/api/review/choices").then(fillChoices).catch(showError);
     refresh();
   }
@@ -218,5 +181,5 @@
 
   $("status").addEventListener("change", refresh);
 
-  api("GET", "/api/me").then(start).catch(function () { showSignIn(null); });
+  C.forLeads("review inbox", start);
 })();
