@@ -192,6 +192,7 @@ def urls(settings: Settings) -> list[tuple[str, str]]:
         ("Demo shop", f"{settings.web_url}/  (open it and chat in the widget)"),
         ("Widget script", f"{settings.web_url}/widget/widget.js  (embed: see README)"),
         ("Agent console", f"{settings.web_url}/console"),
+        ("Dashboard", f"{settings.web_url}/console/dashboard.html  (leads)"),
         ("Agent API", f"{settings.web_url}/api  (see README)"),
         ("Chat (REST)", f"POST {settings.rasa_url}/webhooks/rest/webhook"),
         ("Chat (socket.io)", f"{settings.rasa_url}/socket.io"),
@@ -204,6 +205,7 @@ def urls(settings: Settings) -> list[tuple[str, str]]:
         ("Rasa HTTP API", f"{settings.rasa_url}/  (token in {settings.data_dir}/secrets/)"),
         ("Action server", f"{settings.actions_url}/health"),
         ("Logs", str(settings.logs_dir)),
+        ("Daily reports", str(settings.reports_dir)),
     ]
 
 

@@ -1,0 +1,132 @@
+"""After a day of conversations, a lead opens the dashboard in Chromium and sees the right
+numbers: satisfaction for one agent's conversations, the unhappy customer behind a number and
+their transcript, the follow-up; and the dashboard and `supportbot report` agree."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+
+import pytest
+
+from bot.business import load_business_facts
+from tests.e2e.conftest import screenshot
+from tests.e2e.desk import PASSWORD, add_agent, api
+from tests.e2e.test_running_bot import new_sender, texts
+from tests.integration.conftest import supportbot
+
+pytestmark = pytest.mark.rasa
+
+
+def token(running_bot, name: str) -> str:
+    status, login = api(running_bot, "POST", "/api/login", {"username": name, "password": PASSWORD})
+    assert status == 200, login
+    return login["token"]
+
+
+def handled_by(running_bot, agent: str, customer: str) -> None:
+    """``agent`` takes the waiting ``customer``, answers and closes the chat."""
+    key = token(running_bot, agent)
+    status, listing = api(running_bot, "GET", "/api/handoffs?status=queued", token=key)
+    assert status == 200
+    [handoff] = [h for h in listing if h["conversation_id"] == customer]
+    assert api(running_bot, "POST", f"/api/handoffs/{handoff['id']}/claim", token=key)[0] == 200
+    said = api(
+        running_bot,
+        "POST",
+        f"/api/handoffs/{handoff['id']}/messages",
+        {"text": "Hi, I'm looking at your order now."},
+        token=key,
+    )
+    assert said[0] == 201
+    closed = api(
+        running_bot,
+        "POST",
+        f"/api/handoffs/{handoff['id']}/close",
+        {"note": "explained"},
+        token=key,
+    )
+    assert closed[0] == 200
+
+
+@pytest.fixture
+def people(running_bot):
+    """Dora (agent) and a lead; signed out of presence afterwards (signing in puts a user
+    online, and other tests expect nobody to be chatting)."""
+    add_agent(running_bot, "dora")
+    add_agent(running_bot, "lead-dash", role="lead")
+    yield
+    for name in ("dora", "lead-dash"):
+        key = token(running_bot, name)
+        api(running_bot, "POST", "/api/presence", {"presence": "offline"}, token=key)
+
+
+def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, hours, people):
+    hours("00:00-24:00")
+    token(running_bot, "dora")  # signing in puts her online
+    customer = new_sender()
+    assert "in the queue" in texts(running_bot.say(customer, "I want to talk to a person"))
+    handled_by(running_bot, "dora", customer)
+    rated = running_bot.say(customer, '/rate{"csat_score": "2"}')
+    assert "I'm sorry we let you down" in texts(rated)
+    running_bot.say(customer, "it took far too long to get an answer")
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(running_bot.web_url + "/console")
+        page.get_by_test_id("username").fill("lead-dash")
+        page.get_by_test_id("password").fill(PASSWORD)
+        page.get_by_test_id("signin").click()
+        page.get_by_test_id("dashboard-link").click()
+        page.locator("body[data-loaded=yes]").wait_for(timeout=60000)
+        screenshot(page, "dashboard-overview")
+
+        # Dora's conversations only: one, scored 2.
+        page.get_by_test_id("dash-agent").select_option("dora")
+        page.get_by_test_id("dash-show").click()
+        page.get_by_test_id("tile-csat_avg").filter(has_text="2.00").wait_for(timeout=30000)
+        assert page.get_by_test_id("tile-conversations").inner_text().startswith("1")
+        assert page.get_by_test_id("tile-csat_satisfied_rate").inner_text().startswith("0.0%")
+
+        # The unhappy customer behind the number, and what they said.
+        page.get_by_test_id("row-followups").get_by_role("button").last.click()
+        item = page.get_by_test_id("drill-item").filter(has_text=customer)
+        item.wait_for(timeout=15000)
+        assert "agent: dora" in item.inner_text() and "CSAT 2" in item.inner_text()
+        item.click()
+        transcript = page.get_by_test_id("dash-transcript")
+        transcript.get_by_text("it took far too long to get an answer").wait_for(timeout=15000)
+        followups = page.get_by_test_id("followup-item").filter(has_text="2/5")
+        assert followups.count() >= 1
+        screenshot(page, "dashboard-agent-drilldown")
+    finally:
+        context.close()
+
+    # The dashboard's numbers for today are the report's.
+    facts = load_business_facts(running_bot.kb_dir / "business.yml")
+    today = datetime.now(facts.hours.zone).date().isoformat()
+    lead = token(running_bot, "lead-dash")
+    status, board = api(running_bot, "GET", f"/api/dashboard?from={today}&to={today}", token=lead)
+    assert status == 200
+    env = {
+        **os.environ,
+        "SUPPORTBOT_DATA_DIR": str(running_bot.data_dir),
+        "SUPPORTBOT_KB_DIR": str(running_bot.kb_dir),
+    }
+    result = supportbot("report", "--date", today, "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    for field in ("conversations", "csat_asked", "csat_responses", "csat_avg", "complaints"):
+        assert board["total"][field] == report[field], field
+    assert report["csat_by_agent"]["dora"] == {"responses": 1, "avg": 2.0}
+    assert report["followups"] >= 1
+    for name in ("dora", "lead-dash"):  # other tests expect nobody to be online
+        api(
+            running_bot,
+            "POST",
+            "/api/presence",
+            {"presence": "offline"},
+            token=token(running_bot, name),
+        )
