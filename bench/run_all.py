@@ -31,6 +31,7 @@ SLOW = [
     ["bench.sentiment_tuning"],
     ["bench.review_mining"],
     ["bench.retrain"],
+    ["bench.reporting"],
 ]
 
 

@@ -1,5 +1,7 @@
 """``SurveyPolicy``: the customer's messages right after the satisfaction question.
 
+* A score (a button of the question, or "I'd rate it 4"): record it, ahead of the escalation
+  policy (a customer who was upset earlier is not handed over for clicking "2").
 * The question is open and the customer types a score ("4", "5 stars"): record it
   (``action_rate_conversation``), even though the NLU reads a lone digit as something else.
 * The customer has just given a score: their next message is its comment
@@ -33,6 +35,7 @@ from bot.satisfaction.survey import (
     COMMENT_ACTION,
     CSAT_SLOT,
     RATE_ACTION,
+    RATE_INTENT,
     typed_score,
 )
 
@@ -65,6 +68,8 @@ def next_action(
     confidence: float,
 ) -> str | None:
     """What follows a customer message, given the survey's status (None: not this policy's)."""
+    if intent == RATE_INTENT:  # a score is recorded whatever the escalation policy thinks
+        return RATE_ACTION
     if survey == ASKED and typed_score(text) is not None:
         return RATE_ACTION
     if survey != ANSWERED or previous_action != RATE_ACTION:
