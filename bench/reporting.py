@@ -209,15 +209,19 @@ def conversation(
     return events, handoff, complaint, low
 
 
-def web_service(root: Path, port: int) -> subprocess.Popen[bytes]:
+def web_service(root: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SUPPORTBOT_DATA_DIR": str(root),
         "SUPPORTBOT_WEB_PORT": str(port),
-        "SUPPORTBOT_LOG_LEVEL": "WARNING",
+        "SUPPORTBOT_LOG_LEVEL": "INFO",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.web"], cwd=PROJECT, env=env, stdout=subprocess.DEVNULL
+        [sys.executable, "-m", "bot.web"],
+        cwd=PROJECT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -237,13 +241,15 @@ def measure_dashboard(root: Path, first: date, last: date) -> dict[str, Any]:
         "bench-lead", PASSWORD, "lead", now=datetime.now(UTC)
     )
     port = free_port()
-    process = web_service(root, port)
+    log = root / "web.log"
+    started = time.perf_counter()
+    process = web_service(root, port, log)
     url = f"http://127.0.0.1:{port}"
-    # The first opening shows the default view (the last 7 days) with nothing cached; the
-    # first 30-day view then reads the other 23 days; after that every finished day is cached.
+    # Right after start the service reads the last 30 finished days ahead (in the background);
+    # the first opening (the default view, the last 7 days) waits for the days it needs. The
+    # views after that are measured once the read-ahead has finished.
     views = {
-        "30_days_by_day_first": f"from={first}&to={last}",
-        "30_days_by_day_again": f"from={first}&to={last}",
+        "30_days_by_day": f"from={first}&to={last}",
         "30_days_by_week": f"from={first}&to={last}&by=week",
         "30_days_one_agent": f"from={first}&to={last}&agent={AGENTS[0]}",
     }
@@ -263,9 +269,14 @@ def measure_dashboard(root: Path, first: date, last: date) -> dict[str, Any]:
                 began = time.perf_counter()
                 page.goto(f"{url}/console/dashboard.html")  # the default view: the last 7 days
                 page.locator("body[data-loaded=yes]").wait_for(timeout=600_000)
-                found.setdefault(
-                    "open_default_7_days_nothing_cached", round(time.perf_counter() - began, 3)
-                )
+                if "open_right_after_start_7_days" not in found:
+                    found["open_right_after_start_7_days"] = round(time.perf_counter() - began, 3)
+                    while "finished days read ahead" not in log.read_text(errors="replace"):
+                        time.sleep(1)
+                    done = round(time.perf_counter() - started, 1)
+                    found["read_ahead_done_after_start_s"] = done
+                    page.goto(f"{url}/console/dashboard.html")
+                    page.locator("body[data-loaded=yes]").wait_for(timeout=600_000)
                 for field, value in (("dash-from", str(first)), ("dash-to", str(last))):
                     page.get_by_test_id(field).fill(value)
                 page.get_by_test_id("dash-by").select_option("week" if "week" in name else "day")
@@ -290,6 +301,9 @@ def measure_dashboard(root: Path, first: date, last: date) -> dict[str, Any]:
                     "conversations": body["total"]["conversations"],
                 }
             browser.close()
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                found["web_service_memory_mb"] = round(int(line.split()[1]) / 1024)
     finally:
         process.terminate()
         process.wait(timeout=30)

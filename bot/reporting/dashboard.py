@@ -3,11 +3,13 @@ channel or one agent, and the conversations behind each number (the console's da
 
 The figures are the report's own (``daily.figures``), so the dashboard and ``supportbot
 report`` always agree. Finished days are read once and kept (``cache_days`` of them); today is
-read again at most every ``TODAY_FRESH`` seconds.
+read again at most every ``TODAY_FRESH`` seconds. The web service reads the last 30 finished days
+when it starts (``warm``).
 """
 
 from __future__ import annotations
 
+import threading
 import time as clock_time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -87,6 +89,7 @@ class Dashboard:
         self._cache: OrderedDict[date, DayData] = OrderedDict()
         self._cache_days = cache_days
         self._today: tuple[float, DayData] | None = None
+        self._lock = threading.Lock()
 
     def figures(self, selection: Selection, *, by: str = "day") -> dict[str, Any]:
         """The figures per day (or ISO week, Monday first) and for the whole range, with the
@@ -135,7 +138,23 @@ class Dashboard:
             "conversations": [_row(c) for c in found[:DRILL_LIMIT]],
         }
 
+    def warm(self, days: int = 30) -> int:
+        """Read the last ``days`` finished days ahead of the first visit (the web service does
+        this at start, so a lead's first 30-day view comes from memory); returns days read."""
+        today = self._clock().astimezone(self._zone()).date()
+        read = 0
+        for offset in range(1, min(days, self._cache_days) + 1):
+            day = today - timedelta(days=offset)
+            if day not in self._cache:
+                self.day(day)
+                read += 1
+        return read
+
     def day(self, day: date) -> DayData:
+        with self._lock:  # one reader per day: the read-ahead and a lead's request never both read
+            return self._day(day)
+
+    def _day(self, day: date) -> DayData:
         today = self._clock().astimezone(self._zone()).date()
         if day >= today:  # still changing: read again after a while
             fresh = self._today and clock_time.monotonic() - self._today[0] < TODAY_FRESH

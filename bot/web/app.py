@@ -46,6 +46,8 @@ from bot.web.review_api import add_review_api
 logger = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: Seconds after start before the dashboard's days are read ahead (start-up comes first).
+WARM_AFTER = 5.0
 #: How often (seconds) the web service checks whether a day's report is due.
 REPORT_CHECK_EVERY = 600
 #: The most messages a restored conversation shows.
@@ -168,9 +170,31 @@ def create_app(
             add_dashboard_api(
                 app, dashboard=desk.dashboard, store=store, zone=desk.zone, clock=desk.clock
             )
+            app.cleanup_ctx.append(_warming(desk.dashboard))
         if desk.reports is not None:
             app.cleanup_ctx.append(_reporting(desk.reports))
     return app
+
+
+def _warming(dashboard: Dashboard) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Reads the last 30 finished days for the dashboard in the background after start."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async def warm() -> None:
+            await asyncio.sleep(WARM_AFTER)
+            try:
+                read = await asyncio.to_thread(dashboard.warm)
+                logger.info("dashboard: %d finished days read ahead", read)
+            except Exception:  # the dashboard reads them on demand instead
+                logger.exception("reading days ahead for the dashboard failed")
+
+        task = asyncio.create_task(warm())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
 
 
 def _reporting(

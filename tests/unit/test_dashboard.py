@@ -182,3 +182,18 @@ def test_a_conversation_transcript_for_the_drill_down(settings, parts, tmp_path)
     one, missing = asyncio.run(run())
     assert one["transcript"][0]["text"] == "<b>hi</b>"  # as text; the page shows it as text
     assert missing == 404
+
+
+def test_the_read_ahead_reads_finished_days_once(settings, dashboard):
+    loads = []
+
+    def load(day):
+        loads.append(day)
+        return load_day(settings, day, LONDON)
+
+    board = Dashboard(load, zone=lambda: LONDON, clock=lambda: NOW)
+    assert board.warm(days=3) == 3
+    assert loads == [date(2026, 11, 29), date(2026, 11, 28), date(2026, 11, 27)]
+    assert board.warm(days=3) == 0
+    board.figures(Selection(date(2026, 11, 27), date(2026, 11, 29)))
+    assert len(loads) == 3  # the figures came from memory
