@@ -64,6 +64,9 @@ def people(running_bot):
 
 def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, hours, people):
     hours("00:00-24:00")
+    # Before anyone is online: a complaint gets a ticket and how the team will reach them.
+    complained = texts(running_bot.say(new_sender(), "I want to make a formal complaint"))
+    reference = "C-" + complained.split("complaint as C-", 1)[1][:5]
     token(running_bot, "dora")  # signing in puts her online
     customer = new_sender()
     assert "in the queue" in texts(running_bot.say(customer, "I want to talk to a person"))
@@ -101,6 +104,13 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
         followups = page.get_by_test_id("followup-item").filter(has_text="2/5")
         assert followups.count() >= 1
         screenshot(page, "dashboard-agent-drilldown")
+
+        # The complaint is open; the lead resolves it with a note.
+        ticket = page.get_by_test_id("dash-late").get_by_role("listitem").filter(has_text=reference)
+        ticket.wait_for(timeout=15000)
+        ticket.get_by_placeholder("How it was resolved").fill("called the customer, refunded")
+        ticket.get_by_role("button", name="Resolve").click()
+        ticket.wait_for(state="detached", timeout=15000)
     finally:
         context.close()
 
@@ -122,6 +132,8 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
         assert board["total"][field] == report[field], field
     assert report["csat_by_agent"]["dora"] == {"responses": 1, "avg": 2.0}
     assert report["followups"] >= 1
+    status, resolved = api(running_bot, "GET", f"/api/complaints/{reference}", token=lead)
+    assert resolved["status"] == "resolved" and resolved["resolved_by"] == "lead-dash"
     for name in ("dora", "lead-dash"):  # other tests expect nobody to be online
         api(
             running_bot,

@@ -224,22 +224,47 @@
   }
 
   function loadLate() {
-    api("GET", "/api/complaints?status=late").then(function (found) {
+    /* Every unresolved complaint, the late ones flagged, with what a person can do about it. */
+    api("GET", "/api/complaints").then(function (found) {
       var list = $("late");
       list.textContent = "";
-      if (!found.complaints.length) list.appendChild(el("li", "empty", "None: every complaint is within its deadlines."));
+      if (!found.complaints.length) list.appendChild(el("li", "empty", "None open."));
       found.complaints.forEach(function (c) {
+        var late = c.first_response_late || c.resolution_late;
         var item = el("li", "item");
-        item.setAttribute("data-testid", "late-item");
+        item.setAttribute("data-testid", late ? "late-item" : "complaint-item");
         var line = el("div", "line");
         line.appendChild(el("strong", null, c.reference));
-        line.appendChild(el("span", "badge high", c.first_response_late ? "first response late" : "resolution late"));
+        if (c.first_response_late) line.appendChild(el("span", "badge high", "first response late"));
+        if (c.resolution_late) line.appendChild(el("span", "badge high", "resolution late"));
         line.appendChild(el("span", "badge", c.status));
         item.appendChild(line);
         item.appendChild(el("div", "reason", c.message));
         item.appendChild(el("div", "reason", "reply due " + new Date(c.first_response_due).toLocaleString() +
           " · resolve by " + new Date(c.resolution_due).toLocaleString()));
-        item.addEventListener("click", function () { openConversation(c.conversation_id); });
+        var form = el("form", "close");
+        var note = el("input");
+        note.placeholder = "How it was resolved";
+        form.appendChild(note);
+        if (c.status === "open") {
+          var answered = el("button", null, "Answered");
+          answered.type = "button";
+          answered.title = "A person answered by email or phone";
+          answered.addEventListener("click", function () {
+            api("POST", "/api/complaints/" + c.reference + "/responded").then(loadLate).catch(showError);
+          });
+          form.appendChild(answered);
+        }
+        form.appendChild(el("button", null, "Resolve"));
+        form.addEventListener("submit", function (event) {
+          event.preventDefault();
+          api("POST", "/api/complaints/" + c.reference + "/resolve", { note: note.value })
+            .then(loadLate).catch(showError);
+        });
+        item.appendChild(form);
+        item.addEventListener("click", function (event) {
+          if (event.target === item || event.target.parentNode === item) openConversation(c.conversation_id);
+        });
         list.appendChild(item);
       });
     }).catch(showError);
