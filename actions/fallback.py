@@ -54,6 +54,8 @@ class ActionHandleLowConfidence(KnowledgeAction):
             unclear_count=unclear_in_a_row(user_intents(tracker)),
         )
         if step is Step.ANSWER_FROM_KNOWLEDGE_BASE and result is not None:
+            if TextFlag.TRUNCATED in flags:  # however it was understood, say what was read
+                utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
             return self.reply_with_result(dispatcher, result)
         if step is Step.CLARIFY_TOPIC:
             utter(dispatcher, clarify_topic_reply(plausible_topics(ranking)))

@@ -212,8 +212,10 @@ class SupportSocketIOInput(SocketIOInput):
             # a disconnect during the awaits below finds it and forgets it. (Registering a
             # gone page would leave the conversation "open" forever: never abandoned.)
             if not sio.manager.is_connected(sid, self.namespace or "/"):
+                logger.info("a chat page of conversation %s left before it was set up", session_id)
                 return
             pages.opened(sid, session_id)
+            logger.info("a chat page of conversation %s opened (connection %s)", session_id, sid)
             joined = sio.enter_room(sid, session_id, namespace=self.namespace)
             if inspect.isawaitable(joined):
                 await joined
@@ -222,6 +224,7 @@ class SupportSocketIOInput(SocketIOInput):
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
+            logger.info("chat connection %s closed (conversation %s)", sid, pages.session_of(sid))
             session_id = pages.closed(sid)
             if session_id is not None:
                 await _quietly(_record(activity, session_id, typing=False))
