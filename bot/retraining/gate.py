@@ -2,7 +2,8 @@
 
 Both are scored on the frozen evaluation set. The candidate passes when
 
-- its overall accuracy and its macro-F1 are at least the current model's,
+- its overall accuracy is at least the current model's, and so is its macro-F1, give or take
+  ``MACRO_F1_NOISE`` (allowed only when accuracy did not drop),
 - no intent's F1 dropped by more than ``max_intent_drop`` (an intent the candidate knows and
   the current model does not can only improve),
 - and Rasa's test stories (``tests/stories/``) pass with it.
@@ -19,6 +20,11 @@ from bot.retraining.evaluation import Scores
 #: four messages per intent, where one changed prediction moves an intent's F1 by 0.1 to
 #: 0.15 and two by 0.3 or more: the default tolerates one, never two.
 MAX_INTENT_DROP = 0.2
+#: A macro-F1 drop this small passes when accuracy did not drop: on the shipped 120-message
+#: set, one message moving from one wrong answer to another (an unsure "fallback" to a wrong
+#: intent) lowers macro-F1 by about 0.003 with the same accuracy; a message moving from right
+#: to wrong lowers accuracy, which is never allowed.
+MACRO_F1_NOISE = 0.005
 #: Scores are compared with this tolerance (rounding), never more.
 EPSILON = 1e-9
 
@@ -74,7 +80,8 @@ def judge(
         verdict.reasons.append(
             f"accuracy dropped: {current.accuracy:.3f} -> {candidate.accuracy:.3f}"
         )
-    if candidate.macro_f1 + EPSILON < current.macro_f1:
+    allowed = MACRO_F1_NOISE if candidate.accuracy + EPSILON >= current.accuracy else 0.0
+    if candidate.macro_f1 + allowed + EPSILON < current.macro_f1:
         verdict.reasons.append(
             f"macro-F1 dropped: {current.macro_f1:.3f} -> {candidate.macro_f1:.3f}"
         )

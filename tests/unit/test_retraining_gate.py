@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tarfile
@@ -136,3 +137,14 @@ def test_rollback_without_a_previous_model_says_so(tmp_path):
         ModelRegistry(settings).rollback(by="lead", at=OPEN_TIME)
     with pytest.raises(RasaModelError, match="not a readable Rasa model"):
         model_id_of(tmp_path / "missing.tar.gz")
+
+
+def test_a_macro_f1_drop_within_the_noise_passes_only_with_the_same_accuracy():
+    current = score(SET, PERFECT)
+    tiny = dataclasses.replace(current, macro_f1=current.macro_f1 - 0.003)
+    assert judge(current, tiny, stories_passed=True).passed
+    larger = dataclasses.replace(current, macro_f1=current.macro_f1 - 0.01)
+    assert not judge(current, larger, stories_passed=True).passed
+    less_accurate = dataclasses.replace(tiny, accuracy=current.accuracy - 0.01)
+    verdict = judge(current, less_accurate, stories_passed=True)
+    assert any("macro-F1 dropped" in r for r in verdict.reasons)
