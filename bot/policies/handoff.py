@@ -20,16 +20,15 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.constants import RULE_POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.lifecycle import Status
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
+from bot.policies.routing import RoutingPolicy
 from bot.policies.turns import message_to_answer
 
 WAITING_ACTION = "action_handoff_waiting"
@@ -59,17 +58,12 @@ def next_action(status: str | None, intent: str | None) -> str | None:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
-class HandoffPolicy(Policy):
+class HandoffPolicy(RoutingPolicy):
     """Keeps the bot out of the way while the team has the conversation."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"priority": RULE_POLICY_PRIORITY + 3}
-
-    def train(
-        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
@@ -82,13 +76,10 @@ class HandoffPolicy(Policy):
             return self._predict(domain, ACTION_LISTEN_NAME)
         message = message_to_answer(tracker)
         if message is None:
-            return self._prediction(self._default_predictions(domain))
+            return self._abstain(domain)
         action = next_action(
             slot_status(tracker.get_slot(HANDOFF_SLOT)), message.intent.get("name")
         )
         if action is None:
-            return self._prediction(self._default_predictions(domain))
+            return self._abstain(domain)
         return self._predict(domain, action)
-
-    def _predict(self, domain: Domain, action: str) -> PolicyPrediction:
-        return self._prediction(confidence_scores_for(action, 1.0, domain))

@@ -18,16 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.constants import RULE_POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.handoff.slot import HANDOFF_SLOT, slot_status
+from bot.policies.routing import RoutingPolicy
 from bot.policies.turns import message_to_answer
 from bot.satisfaction.survey import (
     ANSWERED,
@@ -42,7 +41,6 @@ from bot.satisfaction.survey import (
 #: Intents answered as usual even right after a score.
 NOT_A_COMMENT = frozenset(
     {
-        "rate",
         "request_human",
         "leave_message",
         "cancel_handoff",
@@ -110,17 +108,12 @@ def action_before_message(tracker: DialogueStateTracker) -> str | None:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
-class SurveyPolicy(Policy):
+class SurveyPolicy(RoutingPolicy):
     """Reads a typed score, and the comment after a score."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"priority": RULE_POLICY_PRIORITY + 2}
-
-    def train(
-        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
@@ -133,7 +126,7 @@ class SurveyPolicy(Policy):
             return self._predict(domain, ACTION_LISTEN_NAME)
         message = message_to_answer(tracker)
         if message is None or slot_status(tracker.get_slot(HANDOFF_SLOT)) in HANDOFF_BUSY:
-            return self._prediction(self._default_predictions(domain))
+            return self._abstain(domain)
         action = next_action(
             survey_status(tracker),
             action_before_message(tracker),
@@ -142,8 +135,5 @@ class SurveyPolicy(Policy):
             confidence=float(message.intent.get("confidence") or 0.0),
         )
         if action is None:
-            return self._prediction(self._default_predictions(domain))
+            return self._abstain(domain)
         return self._predict(domain, action)
-
-    def _predict(self, domain: Domain, action: str) -> PolicyPrediction:
-        return self._prediction(confidence_scores_for(action, 1.0, domain))

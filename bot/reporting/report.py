@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,18 +41,41 @@ class DayData:
     rows: list[tuple[int, str, dict[str, Any]]] | None = None  # the events, when kept
 
 
+@dataclass(frozen=True)
+class Stores:
+    """Where a day's data is read from (opened once per installation and process)."""
+
+    conversations: ConversationStore
+    desk: sa.Engine
+    complaints: SqlComplaints
+    followups: SqlFollowUps
+
+
+@functools.cache
+def stores_for(settings: Settings) -> Stores:
+    desk = database_engine(settings.desk_db_url)
+    desk_metadata.create_all(desk)
+    return Stores(
+        conversations=ConversationStore(settings.tracker_store_url),
+        desk=desk,
+        complaints=SqlComplaints(settings.desk_db_url),
+        followups=SqlFollowUps(settings.desk_db_url),
+    )
+
+
 def load_day(settings: Settings, day: date, zone: ZoneInfo, *, keep_rows: bool = False) -> DayData:
     """One day (in ``zone``) from the tracker store and the support desk's database."""
+    stores = stores_for(settings)
     start = datetime.combine(day, time(0), zone)
     end = start + timedelta(days=1)
-    rows = day_rows(ConversationStore(settings.tracker_store_url), start, end)
+    rows = day_rows(stores.conversations, start, end)
     found = [c for c in conversations(rows) if on_day(c.started_at, day, zone)]
     return DayData(
         day=day,
         conversations=found,
-        handoffs=handoffs_requested(settings.desk_db_url, start, end),
-        complaints=SqlComplaints(settings.desk_db_url).between(start, end),
-        followups=SqlFollowUps(settings.desk_db_url).between(start, end),
+        handoffs=handoffs_requested(stores.desk, start, end),
+        complaints=stores.complaints.between(start, end),
+        followups=stores.followups.between(start, end),
         rows=rows if keep_rows else None,
     )
 
@@ -92,10 +116,8 @@ def day_rows(
     return list(store.scan(EVENT_TYPES, conversations=active, between=window))
 
 
-def handoffs_requested(url: str, start: datetime, end: datetime) -> list[HandoffRecord]:
+def handoffs_requested(engine: sa.Engine, start: datetime, end: datetime) -> list[HandoffRecord]:
     """Handoffs requested in ``[start, end)``, from the support desk's database."""
-    engine = database_engine(url)
-    desk_metadata.create_all(engine)
     query = sa.select(handoffs_table).where(
         handoffs_table.c.requested_at >= start.astimezone(UTC),
         handoffs_table.c.requested_at < end.astimezone(UTC),

@@ -25,7 +25,7 @@ from bot.complaints.tickets import RESOLVED, UNRESOLVED, ComplaintNotFoundError,
 from bot.desk.accounts import Session
 from bot.errors import SupportBotError
 from bot.satisfaction.followups import FollowUpNotFoundError, SqlFollowUps
-from bot.web.agent_api import SESSION_KEY
+from bot.web.agent_api import SESSION_KEY, json_body
 
 COMPLAINT_STATUSES = ("unresolved", "late", "resolved", "all")
 FOLLOWUP_STATUSES = ("open", "done", "all")
@@ -67,7 +67,7 @@ def add_aftercare_api(
 
     async def resolve(request: web.Request) -> web.Response:
         session: Session = request[SESSION_KEY]
-        body = await _body(request)
+        body = await json_body(request)
         return await _change(
             complaints.resolve,
             request.match_info["reference"],
@@ -85,7 +85,7 @@ def add_aftercare_api(
 
     async def followup_done(request: web.Request) -> web.Response:
         session: Session = request[SESSION_KEY]
-        body = await _body(request)
+        body = await json_body(request)
         return await _change(
             followups.close,
             request.match_info["id"],
@@ -111,20 +111,6 @@ def add_aftercare_api(
     app.router.add_post("/api/complaints/{reference}/resolve", resolve)
     app.router.add_get("/api/followups", list_followups)
     app.router.add_post("/api/followups/{id}/done", followup_done)
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(
-            text='{"error": "the body must be JSON"}', content_type="application/json"
-        ) from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text='{"error": "the body must be a JSON object"}', content_type="application/json"
-        )
-    return body
 
 
 def _error(message: str, status: int) -> web.Response:

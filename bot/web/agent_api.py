@@ -56,7 +56,8 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object ({} without a body); 400 for anything else."""
     if not request.can_read_body:
         return {}
     try:
@@ -137,7 +138,7 @@ def add_agent_api(
     async def login(request: web.Request) -> web.Response:
         if request.content_type != "application/json":  # no sign-in from another site's form
             return _error(415, "send JSON: Content-Type: application/json")
-        body = await _body(request)
+        body = await json_body(request)
         name, password = body.get("username"), body.get("password")
         if not isinstance(name, str) or not isinstance(password, str):
             return _error(400, "send {username, password}")
@@ -205,14 +206,14 @@ def add_agent_api(
         return web.json_response(desk.summary(handoff))
 
     async def message(request: web.Request) -> web.Response:
-        text = (await _body(request)).get("text")
+        text = (await json_body(request)).get("text")
         if not isinstance(text, str):
             return _error(400, "send {text}")
         await desk.say(request.match_info["id"], session_of(request).agent, text)
         return web.json_response({"sent": True}, status=201)
 
     async def close(request: web.Request) -> web.Response:
-        note = (await _body(request)).get("note")
+        note = (await json_body(request)).get("note")
         if not isinstance(note, str):
             return _error(400, "send {note}: what was the outcome?")
         handoff = await desk.close(request.match_info["id"], session_of(request).agent, note)
@@ -223,7 +224,7 @@ def add_agent_api(
         return web.json_response(desk.summary(handoff))
 
     async def transfer(request: web.Request) -> web.Response:
-        to_agent = (await _body(request)).get("agent")
+        to_agent = (await json_body(request)).get("agent")
         if not isinstance(to_agent, str) or not to_agent:
             return _error(400, "send {agent}: who takes over?")
         if await asyncio.to_thread(accounts.get, to_agent) is None:
@@ -251,7 +252,7 @@ def add_agent_api(
         return web.json_response(result)
 
     async def presence(request: web.Request) -> web.Response:
-        wanted = (await _body(request)).get("presence")
+        wanted = (await json_body(request)).get("presence")
         try:
             state = Presence(str(wanted))
         except ValueError:
