@@ -30,7 +30,7 @@ from bot.escalation.replies import handover_opening, offer_reply
 from bot.handoff import replies
 from bot.handoff.contact import complaint_next_step, complaint_reply, find_contact
 from bot.handoff.lifecycle import Action, Status
-from bot.handoff.queue import Handoff
+from bot.handoff.model import Handoff
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status, slot_value, taking_message
 
 logger = logging.getLogger(__name__)

@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 
 from bench.common import PROJECT, running_product, write_result
-from bot.conversations.store import ConversationStore
 from bot.escalation import EscalationConfig, Level, Turn, assess, turns_from_events
 from bot.escalation.decision import Decision
+from bot.storage.tracker import ConversationStore
 
 DATA = PROJECT / "bench" / "data"
 LEVELS = [Level.KEEP, Level.OFFER, Level.HANDOVER]
@@ -193,7 +193,7 @@ def _headline(s: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     test, tuning = load("escalation_test.yml"), load("escalation_tuning.yml")
     with running_product() as product:
-        store = ConversationStore.sqlite(str(product.data_dir / "tracker.db"))
+        store = ConversationStore(f"sqlite:///{product.data_dir / 'tracker.db'}")
         played_test = play(test, product.rasa_url, store)
         played_tuning = play(tuning, product.rasa_url, store)
     outcomes = [outcome(c, recorded(played_test[c["id"]])) for c in test]

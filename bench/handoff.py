@@ -27,9 +27,11 @@ from typing import Any
 
 from bench.common import PROJECT, percentile, running_product, write_result
 from bench.socketio_rtt import Client
-from bot.desk.accounts import Accounts
 from bot.handoff.lifecycle import Action
-from bot.handoff.queue import Presence, SqlHandoffQueue
+from bot.handoff.model import Presence
+from bot.storage import migrate
+from bot.storage.accounts import SqlAccounts
+from bot.storage.handoffs import SqlHandoffQueue
 
 WAITING, AGENTS, ROUNDS = 200, 20, 20
 PASSWORD = "bench password 1234"
@@ -53,7 +55,9 @@ def timed(samples: list[float], call: Any, *args: Any, **kwargs: Any) -> Any:
 def queue_operations() -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="handoff-bench-"))
     try:
-        desk = SqlHandoffQueue(f"sqlite:///{root / 'desk.db'}")
+        url = f"sqlite:///{root / 'desk.db'}"
+        migrate.upgrade(url)
+        desk = SqlHandoffQueue(url)
         now = datetime(2026, 11, 24, 11, tzinfo=UTC)
         for number in range(AGENTS):
             desk.set_presence(f"agent-{number}", Presence.ONLINE, capacity=3, now=now)
@@ -135,7 +139,7 @@ def always_open_kb() -> Path:
 def live_latency() -> dict[str, Any]:
     kb = always_open_kb()
     with running_product(SUPPORTBOT_KB_DIR=str(kb)) as product:
-        Accounts(f"sqlite:///{product.data_dir / 'desk.db'}").add(
+        SqlAccounts(f"sqlite:///{product.data_dir / 'desk.db'}").add(
             "bench", PASSWORD, "agent", now=datetime.now(UTC)
         )
         request = urllib.request.Request(

@@ -38,17 +38,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 from bench.common import PROJECT, free_port, write_result
-from bot.complaints.tickets import SqlComplaints
-from bot.desk.accounts import Accounts
-from bot.handoff.queue import handoffs as handoffs_table
-from bot.handoff.queue import metadata as desk_metadata
 from bot.privacy.redactor import Redactor
 from bot.reporting.report import daily_report
-from bot.satisfaction.followups import SqlFollowUps
+from bot.services import Services
 from bot.settings import Settings
+from bot.storage import migrate
+from bot.storage.accounts import SqlAccounts
+from bot.storage.complaints import SqlComplaints
+from bot.storage.engines import engine_for
+from bot.storage.followups import SqlFollowUps
+from bot.storage.schema import handoffs as handoffs_table
 
 SEED = 8
 ZONE = ZoneInfo("Europe/London")
@@ -82,8 +82,8 @@ def generate(root: Path, days: int, per_day: int, last_day: date, rng: random.Ra
     )
     tracker.execute("CREATE INDEX ix_events_sender_id ON events (sender_id)")
     desk_url = f"sqlite:///{root / 'desk.db'}"
-    engine = sa.create_engine(desk_url)
-    desk_metadata.create_all(engine)
+    migrate.upgrade(desk_url)
+    engine = engine_for(desk_url)
     complaints = SqlComplaints(desk_url)
     followups = SqlFollowUps(desk_url)
     counts = {"conversations": 0, "events": 0, "handoffs": 0, "complaints": 0, "followups": 0}
@@ -237,7 +237,7 @@ def web_service(root: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
 def measure_dashboard(root: Path, first: date, last: date) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    Accounts(f"sqlite:///{root / 'desk.db'}").add(
+    SqlAccounts(f"sqlite:///{root / 'desk.db'}").add(
         "bench-lead", PASSWORD, "lead", now=datetime.now(UTC)
     )
     port = free_port()
@@ -325,6 +325,7 @@ def main() -> None:
         generated = time.perf_counter() - started
         print(f"generated {counts} in {generated:.0f} s", flush=True)
         settings = Settings.create(home=PROJECT, data_dir=root)
+        stores = Services(settings).report_stores()
         redactor = Redactor("FH[0-9]{4,8}")
         seconds = []
         checks = []
@@ -332,7 +333,7 @@ def main() -> None:
         for offset in range(args.days):
             day = first + timedelta(days=offset)
             began = time.perf_counter()
-            report = daily_report(settings, day, timezone=str(ZONE), redactor=redactor, now=now)
+            report = daily_report(stores, day, timezone=str(ZONE), redactor=redactor, now=now)
             seconds.append(time.perf_counter() - began)
             checks.append(report["conversations"])
             print(f"report {day}: {seconds[-1]:.1f} s, {report['conversations']} conversations")

@@ -29,14 +29,15 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import PROJECT, write_result
-from bot.conversations.store import ConversationStore
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from bot.privacy.redactor import Redactor
 from bot.review.clustering import cluster
-from bot.review.inbox import ReviewInbox
 from bot.review.training_data import IntentFile, ProjectIntents
 from bot.review.workflow import ReviewWorkflow
 from bot.settings import Settings
+from bot.storage import migrate
+from bot.storage.review import SqlReviewInbox
+from bot.storage.tracker import ConversationStore
 
 SEED = 11
 START = datetime(2026, 9, 26, tzinfo=UTC).timestamp()
@@ -120,10 +121,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         events = build_tracker(root / "tracker.db", args.messages, rng)
-        inbox = ReviewInbox(f"sqlite:///{root / 'desk.db'}")
+        desk_url = f"sqlite:///{root / 'desk.db'}"
+        migrate.upgrade(desk_url)
+        inbox = SqlReviewInbox(desk_url)
         workflow = ReviewWorkflow(
             inbox=inbox,
-            store=ConversationStore.sqlite(str(root / "tracker.db")),
+            store=ConversationStore(f"sqlite:///{root / 'tracker.db'}"),
             redactor=lambda: Redactor("FH[0-9]{4,8}"),
             embedder=lambda: embedder,
             project=ProjectIntents(PROJECT),

@@ -83,3 +83,7 @@ class SignInLimitError(AuthenticationError):
 
 class HandoffNotFoundError(HandoffError):
     """No handoff with that id."""
+
+
+class StorageError(SupportBotError):
+    """A database cannot be reached or read, or its schema is not the one this code needs."""

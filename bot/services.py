@@ -14,17 +14,23 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.business import BusinessFacts, load_business_facts
-from bot.complaints.tickets import SqlComplaints
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
-from bot.handoff.queue import SqlHandoffQueue
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
-from bot.satisfaction.followups import SqlFollowUps
 from bot.settings import Settings
+from bot.storage import migrate
+from bot.storage.accounts import SqlAccounts
+from bot.storage.activity import SqlCustomerActivity
+from bot.storage.complaints import SqlComplaints
+from bot.storage.engines import engine_for
+from bot.storage.followups import SqlFollowUps
+from bot.storage.handoffs import SqlHandoffQueue
+from bot.storage.slack_events import SqlSlackEventLog
+from bot.storage.tracker import ConversationStore
 from bot.watched_file import WatchedFile
 
 if TYPE_CHECKING:
     from bot.reporting.dashboard import Dashboard
-    from bot.reporting.report import DayData
+    from bot.reporting.report import DayData, Stores
     from bot.reporting.schedule import ScheduledReports
     from bot.review.workflow import ReviewWorkflow
 
@@ -58,6 +64,8 @@ class Services:
         self._handoff_queue = handoff_queue
         self._followups: SqlFollowUps | None = None
         self._complaints: SqlComplaints | None = None
+        self._database_ready = False
+        self._report_stores: Stores | None = None
         self._business_facts = WatchedFile(settings.business_facts_file, load_business_facts)
 
     @property
@@ -76,39 +84,68 @@ class Services:
             self._searcher = ReloadingSearcher(self.settings.kb_index_dir, self.embedder)
         return self._searcher
 
+    def prepare_database(self) -> str:
+        """The support desk's database URL, its schema brought up to date on first use in
+        this process (``supportbot run`` has normally done it already: then this only checks).
+        Raises ``StorageError`` when the database cannot be reached."""
+        if not self._database_ready:
+            engine_for(self.settings.database_url, pool_size=self.settings.database_pool_size)
+            migrate.upgrade(self.settings.database_url)
+            self._database_ready = True
+        return self.settings.database_url
+
+    @property
+    def database_url(self) -> str:
+        return self.prepare_database()
+
     @property
     def handoff_queue(self) -> SqlHandoffQueue:
         """The live-chat queue in the support desk's database (shared by all processes)."""
         if self._handoff_queue is None:
-            self._handoff_queue = SqlHandoffQueue(self.settings.desk_db_url)
+            self._handoff_queue = SqlHandoffQueue(self.database_url)
         return self._handoff_queue
 
     @property
     def followups(self) -> SqlFollowUps:
         """Unhappy survey answers for the team to look at (the support desk's database)."""
         if self._followups is None:
-            self._followups = SqlFollowUps(self.settings.desk_db_url)
+            self._followups = SqlFollowUps(self.database_url)
         return self._followups
 
     @property
     def complaints(self) -> SqlComplaints:
         """Complaint tickets and their deadlines (the support desk's database)."""
         if self._complaints is None:
-            self._complaints = SqlComplaints(self.settings.desk_db_url)
+            self._complaints = SqlComplaints(self.database_url)
         return self._complaints
+
+    def accounts(self) -> SqlAccounts:
+        """Console users and their sessions."""
+        return SqlAccounts(self.database_url)
+
+    def customer_activity(self) -> SqlCustomerActivity:
+        """Typing and page-closed times of customers with the team."""
+        return SqlCustomerActivity(self.database_url)
+
+    def slack_event_log(self) -> SqlSlackEventLog:
+        """Slack deliveries already handled (shared by every Rasa server)."""
+        return SqlSlackEventLog(self.database_url)
+
+    def conversation_store(self) -> ConversationStore:
+        """Reading Rasa's tracker store."""
+        return ConversationStore(self.settings.tracker_url)
 
     def review_workflow(self) -> ReviewWorkflow:
         """The support leads' review loop over the tracker store and the desk's database."""
-        from bot.conversations.store import ConversationStore
         from bot.privacy.redactor import Redactor
-        from bot.review.inbox import ReviewInbox
         from bot.review.training_data import IntentFile, ProjectIntents
         from bot.review.workflow import ReviewWorkflow
+        from bot.storage.review import SqlReviewInbox
 
         settings = self.settings
         return ReviewWorkflow(
-            inbox=ReviewInbox(settings.desk_db_url),
-            store=ConversationStore(settings.tracker_store_url),
+            inbox=SqlReviewInbox(self.database_url),
+            store=self.conversation_store(),
             redactor=lambda: Redactor(self.business_facts().order_number_pattern),
             embedder=lambda: self.embedder,
             project=ProjectIntents(settings.home),
@@ -117,6 +154,19 @@ class Services:
             clock=self.clock,
         )
 
+    def report_stores(self) -> Stores:
+        """What the daily report and the dashboard read (one set per ``Services``)."""
+        from bot.reporting.report import Stores
+
+        if self._report_stores is None:
+            self._report_stores = Stores(
+                conversations=self.conversation_store(),
+                handoffs=self.handoff_queue,
+                complaints=self.complaints,
+                followups=self.followups,
+            )
+        return self._report_stores
+
     def daily_report(self, day: date, now: datetime) -> dict[str, Any]:
         """The figures of ``day`` in the business timezone (``supportbot report``)."""
         from bot.privacy.redactor import Redactor
@@ -124,7 +174,7 @@ class Services:
 
         facts = self.business_facts()
         return daily_report(
-            self.settings,
+            self.report_stores(),
             day,
             timezone=facts.hours.timezone,
             redactor=Redactor(facts.order_number_pattern),
@@ -137,7 +187,7 @@ class Services:
         from bot.reporting.report import load_day
 
         def load(day: date) -> DayData:
-            return load_day(self.settings, day, self.business_facts().hours.zone)
+            return load_day(self.report_stores(), day, self.business_facts().hours.zone)
 
         return Dashboard(load, zone=lambda: self.business_facts().hours.zone, clock=self.clock)
 

@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from bot.errors import ConfigurationError
 
 PREFIX = "SUPPORTBOT_"
@@ -59,6 +62,9 @@ class Settings:
     sentiment_model: Path | None
     torch_threads: int
     log_level: str
+    database_url: str
+    tracker_url: str
+    database_pool_size: int = 5
     slack: SlackSettings | None = None
 
     @classmethod
@@ -80,6 +86,9 @@ class Settings:
         sentiment_model: Path | None = None,
         torch_threads: int = 1,
         log_level: str = "INFO",
+        database_url: str | None = None,
+        tracker_url: str | None = None,
+        database_pool_size: int = 5,
         slack: SlackSettings | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
@@ -93,8 +102,11 @@ class Settings:
             raise ConfigurationError(
                 f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}"
             )
+        if database_pool_size < 1:
+            raise ConfigurationError(f"{PREFIX}DATABASE_POOL_SIZE must be at least 1")
         home = home.resolve()
         models = (models_dir or home / "models").resolve()
+        data = (data_dir or home / "var").resolve()
         return cls(
             home=home,
             host=host,
@@ -106,11 +118,18 @@ class Settings:
             kb_dir=(kb_dir or home / "knowledge_base").resolve(),
             kb_index_dir=(kb_index_dir or models / "kb_index").resolve(),
             models_dir=models,
-            data_dir=(data_dir or home / "var").resolve(),
+            data_dir=data,
             embedding_model=embedding_model.resolve() if embedding_model else None,
             sentiment_model=sentiment_model.resolve() if sentiment_model else None,
             torch_threads=torch_threads,
             log_level=log_level.upper(),
+            database_url=_database_url(
+                "DATABASE_URL", database_url or f"sqlite:///{data / 'desk.db'}"
+            ),
+            tracker_url=_database_url(
+                "TRACKER_URL", tracker_url or f"sqlite:///{data / 'tracker.db'}"
+            ),
+            database_pool_size=database_pool_size,
             slack=slack,
         )
 
@@ -154,12 +173,11 @@ class Settings:
             sentiment_model=path("SENTIMENT_MODEL"),
             torch_threads=integer("TORCH_THREADS", 1),
             log_level=text("LOG_LEVEL") or "INFO",
+            database_url=text("DATABASE_URL"),
+            tracker_url=text("TRACKER_URL"),
+            database_pool_size=integer("DATABASE_POOL_SIZE", 5),
             slack=_slack_from_env(text),
         )
-
-    @property
-    def slack_event_log(self) -> Path:
-        return self.data_dir / "slack_events.db"
 
     @property
     def business_facts_file(self) -> Path:
@@ -196,15 +214,6 @@ class Settings:
         return self.home / "evaluation" / "intents.yml"
 
     @property
-    def tracker_db(self) -> Path:
-        return self.data_dir / "tracker.db"
-
-    @property
-    def desk_db_url(self) -> str:
-        """The support desk's database: the handoff queue, agents and their sessions."""
-        return f"sqlite:///{self.data_dir / 'desk.db'}"
-
-    @property
     def reports_dir(self) -> Path:
         """Where the running web service writes each day's report (JSON, CSV, HTML)."""
         return self.data_dir / "reports"
@@ -235,10 +244,6 @@ class Settings:
         """The agent console as agents reach it (``SUPPORTBOT_PUBLIC_WEB_URL`` behind a proxy)."""
         return (self.public_web_url or self.web_url) + "/console"
 
-    @property
-    def tracker_store_url(self) -> str:
-        return f"sqlite:///{self.tracker_db}"
-
     def child_environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment for processes we start: these settings plus offline mode."""
         env = dict(os.environ if base is None else base)
@@ -258,7 +263,10 @@ class Settings:
                 PREFIX + "LOG_LEVEL": self.log_level,
                 # Read by endpoints.yml, so Rasa finds our action server and tracker store.
                 PREFIX + "ACTION_ENDPOINT": f"{self.actions_url}/webhook",
-                PREFIX + "TRACKER_DB": str(self.tracker_db),
+                PREFIX + "DATABASE_URL": self.database_url,
+                PREFIX + "TRACKER_URL": self.tracker_url,
+                PREFIX + "DATABASE_POOL_SIZE": str(self.database_pool_size),
+                **tracker_store_environment(self.tracker_url),
             }
         )
         if self.embedding_model is not None:
@@ -270,6 +278,39 @@ class Settings:
         if self.public_web_url is not None:
             env[PREFIX + "PUBLIC_WEB_URL"] = self.public_web_url
         return env
+
+
+def _database_url(name: str, url: str) -> str:
+    """``url`` if SQLAlchemy can read it and it names SQLite or PostgreSQL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{PREFIX}{name} is not a database URL: expected sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigurationError(f"{PREFIX}{name} must be a sqlite:// or postgresql:// URL")
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database).expanduser()
+        if not path.is_absolute():  # relative to the project, wherever a process starts
+            raise ConfigurationError(
+                f"{PREFIX}{name}: give SQLite an absolute path (sqlite:////abs/path.db)"
+            )
+    if backend == "postgresql" and not parsed.database:
+        raise ConfigurationError(f"{PREFIX}{name} must name a database (.../DATABASE)")
+    return url
+
+
+def tracker_store_environment(url: str) -> dict[str, str]:
+    """What ``endpoints.yml`` reads for Rasa's SQL tracker store, from the one URL: Rasa takes
+    a whole URL in ``url``, and names the dialect and database in its log."""
+    parsed = make_url(url)
+    return {
+        PREFIX + "TRACKER_DIALECT": parsed.get_backend_name(),
+        PREFIX + "TRACKER_DB": parsed.database or "",
+    }
 
 
 def _slack_from_env(text: Callable[[str], str | None]) -> SlackSettings | None:

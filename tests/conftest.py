@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from bot.knowledge import KnowledgeSearcher, build_index, load_index
 from bot.settings import Settings
+from tests.databases import empty_tables, fresh_postgres, migrated_sqlite
 from tests.fakes import FixedClock, HashEmbedder
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -71,3 +73,28 @@ def open_clock() -> FixedClock:
 @pytest.fixture
 def closed_clock() -> FixedClock:
     return FixedClock(CLOSED_TIME)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One migrated database per test module, on each backend the product supports."""
+    if request.param == "sqlite":
+        yield migrated_sqlite(tmp_path_factory.mktemp("db") / "desk.db")
+        return
+    with fresh_postgres(request.module.__name__.rsplit(".", 1)[-1]) as url:
+        yield url
+
+
+@pytest.fixture
+def database_url(module_database: str) -> str:
+    """The module's database, emptied for this test: SQLite and PostgreSQL in turn."""
+    empty_tables(module_database)
+    return module_database
+
+
+@pytest.fixture
+def desk_url(settings: Settings) -> str:
+    """The settings' own desk database (SQLite under ``tmp_path``), migrated."""
+    return migrated_sqlite(Path(settings.database_url.removeprefix("sqlite:///")))

@@ -18,7 +18,7 @@ from typing import Any
 from bot.business import load_business_facts
 from bot.errors import SupportBotError
 from bot.handoff.lifecycle import Status
-from bot.handoff.queue import SqlHandoffQueue
+from bot.services import services_for
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -45,15 +45,10 @@ def replies_sent(output: Any) -> int:
     return int(getattr(output, "sent", 0))
 
 
-@functools.cache
-def _queue(url: str) -> SqlHandoffQueue:
-    return SqlHandoffQueue(url)
-
-
 def with_agent(settings: Settings, conversation_id: str) -> bool:
     """A person from the team has this conversation now."""
     try:
-        handoff = _queue(settings.desk_db_url).open_for(conversation_id)
+        handoff = services_for(settings).handoff_queue.open_for(conversation_id)
     except Exception:  # the desk database is unreadable: apologising is the safe side
         logger.exception("could not read the handoff queue")
         return False

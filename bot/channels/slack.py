@@ -7,7 +7,7 @@ on, it answers in a thread under their message. What this adds to Rasa's channel
   the webhook answers 404 "Slack is not configured";
 * a request without a valid signature (or older than five minutes) gets **401** and nothing
   is processed;
-* a retried or replayed delivery is acknowledged but not answered again (``SlackEventLog``),
+* a retried or replayed delivery is acknowledged but not answered again (``SqlSlackEventLog``),
   including the same message arriving as both ``message`` and ``app_mention``;
 * replies use Slack's mrkdwn, escaped, and any number of buttons (Rasa drops all buttons
   above five); the Web API base URL is configurable (tests use a local fake of Slack);
@@ -32,10 +32,11 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.never_silent import never_silent
-from bot.channels.slack_events import SlackEventLog
 from bot.channels.slack_format import button_blocks, to_mrkdwn
 from bot.conversations.transcript import BUTTON_TITLE
+from bot.services import services_for
 from bot.settings import Settings, SlackSettings
+from bot.storage.slack_events import SqlSlackEventLog
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class SupportSlackInput(SlackInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("slack_webhook", __name__)
         handle = never_silent(on_new_message, settings=self.settings)
-        handled = SlackEventLog(self.settings.slack_event_log) if self.slack else None
+        handled = services_for(self.settings).slack_event_log() if self.slack else None
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -152,7 +153,7 @@ class SupportSlackInput(SlackInput):
         self,
         request: Request,
         handle: Callable[[UserMessage], Awaitable[Any]],
-        handled: SlackEventLog,
+        handled: SqlSlackEventLog,
     ) -> HTTPResponse:
         body = request.json or {}
         if body.get("type") == "url_verification":
@@ -178,7 +179,7 @@ class SupportSlackInput(SlackInput):
         self,
         request: Request,
         handle: Callable[[UserMessage], Awaitable[Any]],
-        handled: SlackEventLog,
+        handled: SqlSlackEventLog,
     ) -> HTTPResponse:
         try:
             payload = json.loads(request.form["payload"][0])

@@ -18,7 +18,7 @@ What this channel adds:
   (the last ``RECENT_MESSAGE_IDS``); a re-send arrives within seconds, to the same server;
 * for a customer with the team (waiting, or talking to an agent) it records when they type
   (the widget's ``user_typing`` event) and when their last open chat page closes, so the
-  agent sees them typing and a customer who left is marked so (``CustomerActivity``).
+  agent sees them typing and a customer who left is marked so (``SqlCustomerActivity``).
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.never_silent import never_silent
-from bot.handoff.customers import CustomerActivity
+from bot.services import services_for
 from bot.settings import Settings
+from bot.storage.activity import SqlCustomerActivity
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class SupportSocketIOInput(SocketIOInput):
         handle = never_silent(on_new_message, settings=settings)
         recent = RecentIds()
         pages = OpenPages()
-        activity = CustomerActivity(settings.desk_db_url)
+        activity = services_for(settings).customer_activity()
         # CORS for the polling transport is handled by Rasa's --cors (Sanic-CORS).
         sio = AsyncServer(
             async_mode="sanic",
@@ -260,7 +261,7 @@ class SupportSocketIOInput(SocketIOInput):
         return webhook
 
 
-async def _record(activity: CustomerActivity, session_id: str, *, typing: bool) -> None:
+async def _record(activity: SqlCustomerActivity, session_id: str, *, typing: bool) -> None:
     """Record typing (for a conversation with the team), or the last page closing.
 
     A closing page is recorded for every conversation, with no check first: it happens

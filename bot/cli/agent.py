@@ -6,7 +6,7 @@ import argparse
 import getpass
 
 from bot.cli.output import info
-from bot.desk.accounts import Accounts, Role
+from bot.desk.accounts import Role
 from bot.errors import SupportBotError
 from bot.services import Services
 
@@ -49,7 +49,7 @@ def _ask(given: str | None) -> str:
 
 
 def _add(args: argparse.Namespace, services: Services) -> int:
-    accounts = Accounts(services.settings.desk_db_url)
+    accounts = services.accounts()
     agent = accounts.add(args.name, _ask(args.password), args.role, now=services.clock())
     console = services.settings.console_url
     info(f"created {agent.role.value} {agent.name!r}; they sign in at {console}")
@@ -57,12 +57,12 @@ def _add(args: argparse.Namespace, services: Services) -> int:
 
 
 def _password(args: argparse.Namespace, services: Services) -> int:
-    Accounts(services.settings.desk_db_url).set_password(args.name, _ask(args.password))
+    services.accounts().set_password(args.name, _ask(args.password))
     info(f"password changed for {args.name!r} (their sessions were signed out)")
     return 0
 
 
 def _list(args: argparse.Namespace, services: Services) -> int:
-    for agent in Accounts(services.settings.desk_db_url).all():
+    for agent in services.accounts().all():
         print(f"{agent.name}\t{agent.role.value}")
     return 0

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.business import BusinessFacts
-from bot.complaints.tickets import Complaint, SqlComplaints
+from bot.complaints.tickets import Complaint
 from bot.conversations.transcript import transcript
+from bot.storage.complaints import SqlComplaints
 
 
 def open_complaint(

@@ -1,6 +1,7 @@
-"""Conversations as recorded in Rasa's tracker store (the system of record): reading them."""
+"""Conversations as recorded in Rasa's tracker store (the system of record): reading them.
 
-from bot.conversations.store import ConversationStore
+The store itself is read by ``bot.storage.tracker.ConversationStore``."""
+
 from bot.conversations.transcript import TranscriptItem, transcript
 
-__all__ = ["ConversationStore", "TranscriptItem", "transcript"]
+__all__ = ["TranscriptItem", "transcript"]

@@ -15,19 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from bot.business import BusinessFacts
-from bot.complaints.tickets import SqlComplaints
-from bot.conversations import ConversationStore
 from bot.desk.accounts import Agent, Role
 from bot.desk.rasa_events import RasaConversations, bot_event, slot_event
 from bot.desk.transcript import console_transcript
 from bot.errors import HandoffError, HandoffTransitionError
 from bot.handoff import replies
-from bot.handoff.customers import CustomerActivity
 from bot.handoff.lifecycle import Action, Status
-from bot.handoff.queue import Handoff, Presence, SqlHandoffQueue
+from bot.handoff.model import Handoff, Presence
 from bot.handoff.slot import HANDOFF_SLOT, slot_value
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.settings import SlackSettings
+from bot.storage.activity import SqlCustomerActivity
+from bot.storage.complaints import SqlComplaints
+from bot.storage.handoffs import SqlHandoffQueue
+from bot.storage.tracker import ConversationStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class SupportDesk:
         queue: SqlHandoffQueue,
         store: ConversationStore,
         rasa: RasaConversations,
-        customers: CustomerActivity,
+        customers: SqlCustomerActivity,
         *,
         facts: Callable[[], BusinessFacts],
         clock: Callable[[], datetime],

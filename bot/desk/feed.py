@@ -35,8 +35,8 @@ from bot.desk.desk import SupportDesk
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.desk.transcript import entry
 from bot.handoff.lifecycle import Action, Status
-from bot.handoff.queue import Presence
-from bot.satisfaction.followups import SqlFollowUps
+from bot.handoff.model import Presence
+from bot.storage.followups import SqlFollowUps
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_format import escape
-from bot.handoff.queue import Handoff
+from bot.handoff.model import Handoff
 from bot.satisfaction.followups import FollowUp
 
 logger = logging.getLogger(__name__)

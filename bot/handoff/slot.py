@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.handoff.lifecycle import Status, Transition
-from bot.handoff.queue import Handoff
+from bot.handoff.model import Handoff
 
 HANDOFF_SLOT = "handoff"
 #: Not a queue status: the bot is writing down a message for the team.

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
-from bot.complaints.tickets import Complaint, SqlComplaints
-from bot.conversations.store import ConversationStore
-from bot.database import database_engine, stored_utc
-from bot.handoff.queue import handoffs as handoffs_table
-from bot.handoff.queue import metadata as desk_metadata
+from bot.complaints.tickets import Complaint
 from bot.privacy.redactor import Redactor
 from bot.reporting.daily import HandoffRecord, figures, on_day
 from bot.reporting.summary import Conversation, conversations
 from bot.review.mining import Signal, mine
-from bot.satisfaction.followups import FollowUp, SqlFollowUps
-from bot.settings import Settings
+from bot.satisfaction.followups import FollowUp
+from bot.storage.complaints import SqlComplaints
+from bot.storage.followups import SqlFollowUps
+from bot.storage.handoffs import SqlHandoffQueue
+from bot.storage.tracker import ConversationStore
 
 EVENT_TYPES = ("user", "bot", "slot", "session_started")
 #: Signals of a question the bot did not answer (for ``top_unanswered``).
@@ -43,29 +39,16 @@ class DayData:
 
 @dataclass(frozen=True)
 class Stores:
-    """Where a day's data is read from (opened once per installation and process)."""
+    """Where a day's data is read from (built by ``bot.services``)."""
 
     conversations: ConversationStore
-    desk: sa.Engine
+    handoffs: SqlHandoffQueue
     complaints: SqlComplaints
     followups: SqlFollowUps
 
 
-@functools.cache
-def stores_for(settings: Settings) -> Stores:
-    desk = database_engine(settings.desk_db_url)
-    desk_metadata.create_all(desk)
-    return Stores(
-        conversations=ConversationStore(settings.tracker_store_url),
-        desk=desk,
-        complaints=SqlComplaints(settings.desk_db_url),
-        followups=SqlFollowUps(settings.desk_db_url),
-    )
-
-
-def load_day(settings: Settings, day: date, zone: ZoneInfo, *, keep_rows: bool = False) -> DayData:
+def load_day(stores: Stores, day: date, zone: ZoneInfo, *, keep_rows: bool = False) -> DayData:
     """One day (in ``zone``) from the tracker store and the support desk's database."""
-    stores = stores_for(settings)
     start = datetime.combine(day, time(0), zone)
     end = start + timedelta(days=1)
     rows = day_rows(stores.conversations, start, end)
@@ -73,7 +56,7 @@ def load_day(settings: Settings, day: date, zone: ZoneInfo, *, keep_rows: bool =
     return DayData(
         day=day,
         conversations=found,
-        handoffs=handoffs_requested(stores.desk, start, end),
+        handoffs=handoffs_requested(stores.handoffs, start, end),
         complaints=stores.complaints.between(start, end),
         followups=stores.followups.between(start, end),
         rows=rows if keep_rows else None,
@@ -81,11 +64,11 @@ def load_day(settings: Settings, day: date, zone: ZoneInfo, *, keep_rows: bool =
 
 
 def daily_report(
-    settings: Settings, day: date, *, timezone: str, redactor: Redactor, now: datetime
+    stores: Stores, day: date, *, timezone: str, redactor: Redactor, now: datetime
 ) -> dict[str, Any]:
     """The day's figures (in ``timezone``); promises to complaints are judged as of ``now``."""
     zone = ZoneInfo(timezone)
-    data = load_day(settings, day, zone, keep_rows=True)
+    data = load_day(stores, day, zone, keep_rows=True)
     result = figures(
         day,
         zone,
@@ -116,25 +99,22 @@ def day_rows(
     return list(store.scan(EVENT_TYPES, conversations=active, between=window))
 
 
-def handoffs_requested(engine: sa.Engine, start: datetime, end: datetime) -> list[HandoffRecord]:
+def handoffs_requested(
+    queue: SqlHandoffQueue, start: datetime, end: datetime
+) -> list[HandoffRecord]:
     """Handoffs requested in ``[start, end)``, from the support desk's database."""
-    query = sa.select(handoffs_table).where(
-        handoffs_table.c.requested_at >= start.astimezone(UTC),
-        handoffs_table.c.requested_at < end.astimezone(UTC),
-    )
-    with engine.connect() as connection:
-        return [
-            HandoffRecord(
-                conversation_id=row.conversation_id,
-                requested_at=stored_utc(row.requested_at),
-                assigned_at=stored_utc(row.assigned_at) if row.assigned_at else None,
-                status=row.status,
-                reason=row.reason,
-                agent=row.agent,
-                channel=row.channel,
-            )
-            for row in connection.execute(query)
-        ]
+    return [
+        HandoffRecord(
+            conversation_id=h.conversation_id,
+            requested_at=h.requested_at,
+            assigned_at=h.assigned_at,
+            status=h.status.value,
+            reason=h.reason,
+            agent=h.agent,
+            channel=h.channel,
+        )
+        for h in queue.requested_between(start, end)
+    ]
 
 
 def top_unanswered(

@@ -28,11 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.conversations.store import ConversationStore
 from bot.embeddings import Embedder
 from bot.knowledge.articles import load_articles
 from bot.review.clustering import cluster
-from bot.review.inbox import DECIDED, IGNORED, ReviewInbox, ReviewItem, ReviewMessage
+from bot.review.inbox import DECIDED, IGNORED, ReviewItem, ReviewMessage
 from bot.review.mining import EVENT_TYPES, Candidate, mine
 from bot.review.training_data import (
     IntentFile,
@@ -40,6 +39,8 @@ from bot.review.training_data import (
     TrainingDataError,
     add_article_variants,
 )
+from bot.storage.review import SqlReviewInbox
+from bot.storage.tracker import ConversationStore
 
 if TYPE_CHECKING:  # spaCy (which the redactor loads) is imported only when mining
     from bot.privacy.redactor import Redactor
@@ -149,7 +150,7 @@ class ReviewWorkflow:
     def __init__(
         self,
         *,
-        inbox: ReviewInbox,
+        inbox: SqlReviewInbox,
         store: ConversationStore,
         redactor: Callable[[], Redactor],
         embedder: Callable[[], Embedder],

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from bot.desk.accounts import Accounts
 from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import parse, rasa_api_token
@@ -41,6 +40,8 @@ from bot.runtime.training import (
     training_fingerprint,
 )
 from bot.settings import Settings
+from bot.storage import migrate
+from bot.storage.accounts import SqlAccounts
 
 logger = logging.getLogger(__name__)
 
@@ -284,7 +285,11 @@ def run(settings: Settings, *, model_id: str) -> int:
     model = prepare(settings, model_id=model_id)
     if stop.is_set():
         return 130
-    admin_password = Accounts(settings.desk_db_url).ensure_admin(now=datetime.now(UTC))
+    say(f"database: {migrate.safe_url(settings.database_url)} ...")
+    before, after = migrate.upgrade(settings.database_url)
+    if before != after:
+        say(f"database schema upgraded from {before or 'none'} to {after}")
+    admin_password = SqlAccounts(settings.database_url).ensure_admin(now=datetime.now(UTC))
     say(f"starting the action server and the Rasa server (model {model.resolve().name}) ...")
     started = time.monotonic()
     product = start_services(settings, model)

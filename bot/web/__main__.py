@@ -10,15 +10,12 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot.business import load_business_facts
-from bot.conversations import ConversationStore
-from bot.desk.accounts import Accounts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.desk.rasa_events import RasaConversations
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.errors import SupportBotError
-from bot.handoff.customers import CustomerActivity
 from bot.services import Services
 from bot.settings import Settings
 from bot.web.app import DeskParts, create_app
@@ -37,15 +34,15 @@ def slack_notice(settings: Settings) -> SlackAgentNotice | None:
     )
 
 
-def desk_parts(settings: Settings) -> DeskParts:
+def desk_parts(services: Services) -> DeskParts:
     """The support desk on the installation's databases and Rasa server."""
-    services = Services(settings)
-    accounts = Accounts(settings.desk_db_url)
+    settings = services.settings
+    accounts = services.accounts()
     desk = SupportDesk(
         services.handoff_queue,
-        ConversationStore(settings.tracker_store_url),
+        services.conversation_store(),
         RasaConversations(settings),
-        CustomerActivity(settings.desk_db_url),
+        services.customer_activity(),
         facts=services.business_facts,
         clock=services.clock,
         slack=settings.slack,
@@ -76,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         facts = load_business_facts(settings.business_facts_file)
+        services = Services(settings)
+        services.prepare_database()
     except SupportBotError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:
@@ -83,9 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = create_app(
         settings,
-        store=ConversationStore(settings.tracker_store_url),
+        store=services.conversation_store(),
         company=facts.company_name,
-        desk=desk_parts(settings),
+        desk=desk_parts(services),
     )
     web.run_app(app, host=settings.host, port=args.port or settings.web_port, print=None)
     return 0

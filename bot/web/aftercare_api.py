@@ -21,10 +21,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.complaints.tickets import RESOLVED, UNRESOLVED, ComplaintNotFoundError, SqlComplaints
+from bot.complaints.tickets import RESOLVED, UNRESOLVED, ComplaintNotFoundError
 from bot.desk.accounts import Session
 from bot.errors import SupportBotError
-from bot.satisfaction.followups import FollowUpNotFoundError, SqlFollowUps
+from bot.satisfaction.followups import FollowUpNotFoundError
+from bot.storage.complaints import SqlComplaints
+from bot.storage.followups import SqlFollowUps
 from bot.web.agent_api import SESSION_KEY, json_body
 
 COMPLAINT_STATUSES = ("unresolved", "late", "resolved", "all")

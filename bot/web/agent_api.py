@@ -30,7 +30,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.desk.accounts import Accounts, Session
+from bot.desk.accounts import Session
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import PermissionDeniedError, SupportDesk
 from bot.desk.feed import DeskFeed
@@ -43,7 +43,8 @@ from bot.errors import (
     SignInLimitError,
 )
 from bot.handoff.lifecycle import Status
-from bot.handoff.queue import Presence
+from bot.handoff.model import Presence
+from bot.storage.accounts import SqlAccounts
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 def add_agent_api(
     app: web.Application,
     *,
-    accounts: Accounts,
+    accounts: SqlAccounts,
     desk: SupportDesk,
     feed: DeskFeed,
     canned: CannedReplies,

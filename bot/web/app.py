@@ -25,17 +25,18 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.complaints.tickets import SqlComplaints
-from bot.conversations import ConversationStore, transcript
-from bot.desk.accounts import Accounts
+from bot.conversations import transcript
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.reporting.dashboard import Dashboard
 from bot.reporting.schedule import ScheduledReports
 from bot.review.workflow import ReviewWorkflow
-from bot.satisfaction.followups import SqlFollowUps
 from bot.settings import Settings
+from bot.storage.accounts import SqlAccounts
+from bot.storage.complaints import SqlComplaints
+from bot.storage.followups import SqlFollowUps
+from bot.storage.tracker import ConversationStore
 from bot.web.aftercare_api import add_aftercare_api
 from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
@@ -69,7 +70,7 @@ def widget_config(settings: Settings, *, company: str) -> dict[str, object]:
 class DeskParts:
     """What the console and the agent API need."""
 
-    accounts: Accounts
+    accounts: SqlAccounts
     desk: SupportDesk
     feed: DeskFeed
     canned: CannedReplies

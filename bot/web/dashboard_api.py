@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.conversations import ConversationStore
 from bot.desk.accounts import Role, Session
 from bot.desk.transcript import console_transcript
 from bot.reporting.dashboard import Dashboard, DashboardError, Selection
+from bot.storage.tracker import ConversationStore
 from bot.web.agent_api import SESSION_KEY
 
 DEFAULT_DAYS = 7

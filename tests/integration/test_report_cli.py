@@ -8,7 +8,9 @@ import json
 import os
 from datetime import timedelta
 
-from bot.handoff.queue import Presence, SqlHandoffQueue
+from bot.handoff.model import Presence
+from bot.storage.handoffs import SqlHandoffQueue
+from tests.databases import migrated_sqlite
 from tests.integration.conftest import supportbot
 from tests.unit.test_daily_report import T, day_of_conversations
 from tests.unit.test_review_labelling import write_tracker
@@ -37,7 +39,7 @@ def test_the_report_has_the_contracts_fields_from_the_stores(tmp_path):
     for _, sender, event in day_of_conversations():
         by_sender.setdefault(sender, []).append(event)
     write_tracker(tmp_path / "tracker.db", by_sender)
-    queue = SqlHandoffQueue(f"sqlite:///{tmp_path / 'desk.db'}")
+    queue = SqlHandoffQueue(migrated_sqlite(tmp_path / "desk.db"))
     handoff = queue.request(
         "handed", channel="socketio", reason="asked for a person", priority="normal",
         actor="customer", now=T + timedelta(minutes=2),

@@ -19,7 +19,7 @@ from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowled
 from actions.people import ActionHandoff, ActionOfferPerson
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
-from bot.handoff.queue import Presence
+from bot.handoff.model import Presence
 from bot.services import Services
 from tests.conftest import OPEN_TIME
 

@@ -15,12 +15,10 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.conversations import ConversationStore
 from bot.desk.accounts import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_NAME,
     SIGN_IN_WINDOW,
-    Accounts,
     Role,
     check_password,
     hash_password,
@@ -29,9 +27,11 @@ from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
-from bot.handoff.customers import CustomerActivity
-from bot.handoff.queue import Presence, SqlHandoffQueue
+from bot.handoff.model import Presence
 from bot.services import Services
+from bot.storage.accounts import SqlAccounts
+from bot.storage.handoffs import SqlHandoffQueue
+from bot.storage.tracker import ConversationStore
 from bot.web.app import DeskParts, create_app
 from tests.conftest import OPEN_TIME
 from tests.fakes import FixedClock
@@ -62,15 +62,15 @@ class RecordingRasa:
 def parts(settings, tmp_path):
     clock = FixedClock(OPEN_TIME)
     services = Services(settings, clock=clock)
-    accounts = Accounts(settings.desk_db_url)
+    accounts = services.accounts()
     for name, role in [("anna", "agent"), ("ben", "agent"), ("lea", "lead")]:
         accounts.add(name, PASSWORD, role, now=OPEN_TIME)
     rasa = RecordingRasa()
     desk = SupportDesk(
         services.handoff_queue,
-        ConversationStore.sqlite(str(tmp_path / "tracker.db")),
+        ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
         rasa,  # type: ignore[arg-type]
-        CustomerActivity(settings.desk_db_url),
+        services.customer_activity(),
         facts=services.business_facts,
         clock=clock,
         complaints=services.complaints,
@@ -352,8 +352,8 @@ def test_waiting_customers_hear_when_they_move_up(settings, parts):
     ]
 
 
-def test_passwords_are_salted_hashes_and_sessions_expire(settings):
-    accounts = Accounts(settings.desk_db_url)
+def test_passwords_are_salted_hashes_and_sessions_expire(database_url):
+    accounts = SqlAccounts(database_url)
     stored = hash_password(PASSWORD)
     assert PASSWORD not in stored and stored != hash_password(PASSWORD)
     assert check_password(PASSWORD, stored) and not check_password("other password", stored)
@@ -370,18 +370,18 @@ def test_passwords_are_salted_hashes_and_sessions_expire(settings):
         accounts.add("anna", PASSWORD, Role.LEAD, now=OPEN_TIME)
 
 
-def test_the_first_admin_gets_a_random_password_once(settings):
-    accounts = Accounts(settings.desk_db_url)
+def test_the_first_admin_gets_a_random_password_once(database_url):
+    accounts = SqlAccounts(database_url)
     password = accounts.ensure_admin(now=OPEN_TIME)
 
     assert password and len(password) >= 12
     assert accounts.sign_in("admin", password, now=OPEN_TIME).agent.role is Role.ADMIN
     assert accounts.ensure_admin(now=OPEN_TIME) is None
-    assert Accounts(settings.desk_db_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
+    assert SqlAccounts(database_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
 
 
-def test_repeated_wrong_passwords_lock_the_name_for_a_while(settings):
-    accounts = Accounts(settings.desk_db_url)
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(database_url):
+    accounts = SqlAccounts(database_url)
     accounts.add("ola", PASSWORD, "agent", now=OPEN_TIME)
     for _ in range(FAILURES_PER_NAME):
         with pytest.raises(AuthenticationError, match="wrong user name or password"):

@@ -10,7 +10,7 @@ import pytest
 
 from actions.people import ActionHandoff
 from bot.business import load_business_facts
-from bot.handoff.queue import Presence
+from bot.handoff.model import Presence
 from bot.satisfaction.survey import QUESTION
 from bot.services import Services
 from tests.conftest import OPEN_TIME

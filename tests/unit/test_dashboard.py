@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.reporting.dashboard import Dashboard, DashboardError, Selection
 from bot.reporting.report import load_day
+from bot.services import Services
 from bot.web.app import DeskParts, create_app
 from tests.unit.test_agent_api import PASSWORD, parts  # noqa: F401
 from tests.unit.test_review_labelling import write_tracker
@@ -63,11 +65,11 @@ def week_of_conversations():
 
 @pytest.fixture
 def dashboard(settings):
-    settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    write_tracker(settings.tracker_db, week_of_conversations())
-    return Dashboard(
-        lambda d: load_day(settings, d, LONDON), zone=lambda: LONDON, clock=lambda: NOW
-    )
+    tracker = Path(settings.tracker_url.removeprefix("sqlite:///"))
+    tracker.parent.mkdir(parents=True, exist_ok=True)
+    write_tracker(tracker, week_of_conversations())
+    stores = Services(settings).report_stores()
+    return Dashboard(lambda d: load_day(stores, d, LONDON), zone=lambda: LONDON, clock=lambda: NOW)
 
 
 def test_by_day_and_by_week_the_figures_are_the_reports(dashboard):
@@ -115,10 +117,11 @@ def test_the_conversations_behind_a_number(dashboard):
 
 def test_finished_days_are_read_once(settings, dashboard):
     loads = []
+    stores = Services(settings).report_stores()
 
     def load(day):
         loads.append(day)
-        return load_day(settings, day, LONDON)
+        return load_day(stores, day, LONDON)
 
     board = Dashboard(load, zone=lambda: LONDON, clock=lambda: NOW)
     selection = Selection(date(2026, 11, 28), date(2026, 11, 30))
@@ -186,10 +189,11 @@ def test_a_conversation_transcript_for_the_drill_down(settings, parts, tmp_path)
 
 def test_the_read_ahead_reads_finished_days_once(settings, dashboard):
     loads = []
+    stores = Services(settings).report_stores()
 
     def load(day):
         loads.append(day)
-        return load_day(settings, day, LONDON)
+        return load_day(stores, day, LONDON)
 
     board = Dashboard(load, zone=lambda: LONDON, clock=lambda: NOW)
     assert board.warm(days=3) == 3

@@ -16,7 +16,7 @@ from actions.people import (
     ActionTakeMessage,
 )
 from bot.handoff.lifecycle import Action, Status
-from bot.handoff.queue import Presence
+from bot.handoff.model import Presence
 from bot.policies.handoff import next_action
 from bot.services import Services
 from tests.conftest import OPEN_TIME

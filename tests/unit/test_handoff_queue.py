@@ -1,4 +1,5 @@
-"""The handoff queue on a real SQLite file: order, claims, capacity, restarts, the record."""
+"""The handoff queue on real databases (SQLite and PostgreSQL): order, claims, capacity,
+restarts, the record."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from bot.errors import HandoffError, HandoffTransitionError
 from bot.handoff.lifecycle import Action, Status
-from bot.handoff.queue import Presence, SqlHandoffQueue
+from bot.handoff.model import Presence
+from bot.storage.handoffs import SqlHandoffQueue
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -20,13 +22,8 @@ def at(minutes: float) -> datetime:
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    return str(tmp_path / "handoffs.db")
-
-
-@pytest.fixture
-def queue(db_path) -> SqlHandoffQueue:
-    return SqlHandoffQueue.sqlite(db_path)
+def queue(database_url) -> SqlHandoffQueue:
+    return SqlHandoffQueue(database_url)
 
 
 def ask(queue, conversation: str, minute: float, priority: str = "normal"):
@@ -76,8 +73,8 @@ def test_an_agent_claims_and_the_record_says_who_why_and_when(queue):
     assert history[0].reason == "asked for a person" and history[1].at == at(3)
 
 
-def test_two_agents_claiming_at_once_exactly_one_wins(db_path):
-    setup = SqlHandoffQueue.sqlite(db_path)
+def test_two_agents_claiming_at_once_exactly_one_wins(database_url):
+    setup = SqlHandoffQueue(database_url)
     handoff = ask(setup, "c1", 0)
     for agent in ("ana", "ben"):
         setup.set_presence(agent, Presence.ONLINE, capacity=3, now=at(0))
@@ -85,7 +82,7 @@ def test_two_agents_claiming_at_once_exactly_one_wins(db_path):
     start = threading.Barrier(2)
 
     def claim(agent: str) -> None:
-        queue = SqlHandoffQueue.sqlite(db_path)  # as another server process would
+        queue = SqlHandoffQueue(database_url)  # as another server process would
         start.wait()
         try:
             results[agent] = queue.claim(handoff.id, agent, now=at(1)).agent
@@ -147,11 +144,11 @@ def test_a_requeued_customer_keeps_their_place(queue):
     assert queue.position(first.id) == 1
 
 
-def test_a_restart_keeps_the_queue_and_positions(db_path):
-    before = SqlHandoffQueue.sqlite(db_path)
+def test_a_restart_keeps_the_queue_and_positions(database_url):
+    before = SqlHandoffQueue(database_url)
     ids = [ask(before, f"c{i}", i).id for i in range(3)]
 
-    after = SqlHandoffQueue.sqlite(db_path)
+    after = SqlHandoffQueue(database_url)
 
     assert [after.position(i) for i in ids] == [1, 2, 3]
     assert after.get(ids[0]).requested_at == at(0)

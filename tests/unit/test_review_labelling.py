@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversations.store import ConversationStore
 from bot.privacy.redactor import Redactor
-from bot.review.inbox import ReviewInbox, ReviewItemNotFoundError
+from bot.review.inbox import ReviewItemNotFoundError
 from bot.review.training_data import (
     IntentFile,
     ProjectIntents,
@@ -21,6 +20,8 @@ from bot.review.training_data import (
     example_line,
 )
 from bot.review.workflow import Decision, ReviewWorkflow
+from bot.storage.review import SqlReviewInbox
+from bot.storage.tracker import ConversationStore
 from tests.conftest import OPEN_TIME, PROJECT
 from tests.fakes import HashEmbedder
 
@@ -112,7 +113,7 @@ def unsure(text: str, guess: str = "ask_shipping", when: datetime = OPEN_TIME) -
 
 
 @pytest.fixture
-def workflow(tmp_path, home):
+def workflow(tmp_path, home, database_url):
     write_tracker(
         tmp_path / "tracker.db",
         {
@@ -125,8 +126,8 @@ def workflow(tmp_path, home):
         },
     )
     return ReviewWorkflow(
-        inbox=ReviewInbox(f"sqlite:///{tmp_path / 'desk.db'}"),
-        store=ConversationStore.sqlite(str(tmp_path / "tracker.db")),
+        inbox=SqlReviewInbox(database_url),
+        store=ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
         redactor=lambda: Redactor("FH[0-9]{4,8}"),
         embedder=HashEmbedder,
         project=ProjectIntents(home),
@@ -201,11 +202,11 @@ def test_new_messages_join_an_open_group_instead_of_reshuffling(workflow, tmp_pa
 
 def test_the_store_scan_reads_all_or_some_conversations(tmp_path):
     write_tracker(tmp_path / "t.db", {"a": [unsure("x")], "b": [unsure("y"), unsure("z")]})
-    store = ConversationStore.sqlite(str(tmp_path / "t.db"))
+    store = ConversationStore(f"sqlite:///{tmp_path / 't.db'}")
     assert len(list(store.scan(("user",)))) == 3
     assert [c for _, c, _ in store.scan(("user",), conversations=["b"])] == ["b", "b"]
     assert list(store.scan(("user",), after=3)) == []
-    assert list(ConversationStore.sqlite(str(tmp_path / "none.db")).scan(("user",))) == []
+    assert list(ConversationStore(f"sqlite:///{tmp_path / 'none.db'}").scan(("user",))) == []
 
 
 def test_lines_of_an_examples_block_that_are_not_examples_are_kept(tmp_path):

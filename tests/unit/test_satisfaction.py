@@ -16,7 +16,7 @@ from actions.satisfaction import (
     ActionTakeSurveyComment,
 )
 from bot.policies.survey import next_action
-from bot.satisfaction.followups import SqlFollowUps, follow_up_reason
+from bot.satisfaction.followups import follow_up_reason
 from bot.satisfaction.survey import (
     COMMENT_ACTION,
     QUESTION,
@@ -25,6 +25,7 @@ from bot.satisfaction.survey import (
     worth_asking,
 )
 from bot.services import Services
+from bot.storage.followups import SqlFollowUps
 from tests.conftest import OPEN_TIME
 from tests.unit.test_actions import run, tracker
 
@@ -251,8 +252,8 @@ def test_follow_up_reasons():
     assert follow_up_reason(None, False) is None
 
 
-def test_a_comment_after_a_low_score_adds_to_the_same_follow_up(tmp_path):
-    store = SqlFollowUps(f"sqlite:///{tmp_path / 'desk.db'}")
+def test_a_comment_after_a_low_score_adds_to_the_same_follow_up(database_url):
+    store = SqlFollowUps(database_url)
     first = store.open(
         "c1",
         channel="slack",

@@ -13,7 +13,8 @@ def test_settings_default_to_folders_inside_the_project(tmp_path: Path):
 
     assert settings.kb_dir == tmp_path / "knowledge_base"
     assert settings.kb_index_dir == tmp_path / "models" / "kb_index"
-    assert settings.tracker_db == tmp_path / "var" / "tracker.db"
+    assert settings.tracker_url == f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'desk.db'}"
     assert (settings.rasa_port, settings.actions_port) == (5005, 5055)
 
 
@@ -52,6 +53,8 @@ def test_child_environment_points_rasa_at_our_action_server_and_tracker_store(tm
     env = settings.child_environment({})
 
     assert env["SUPPORTBOT_ACTION_ENDPOINT"] == "http://127.0.0.1:6055/webhook"
+    assert env["SUPPORTBOT_TRACKER_URL"] == f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+    assert env["SUPPORTBOT_TRACKER_DIALECT"] == "sqlite"
     assert env["SUPPORTBOT_TRACKER_DB"] == str(tmp_path / "var" / "tracker.db")
     assert env["HF_HUB_OFFLINE"] == "1"
     assert env["RASA_TELEMETRY_ENABLED"] == "false"

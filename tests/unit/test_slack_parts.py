@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.slack_events import RETENTION_SECONDS, SlackEventLog
 from bot.channels.slack_format import BUTTON_TEXT_MAX, button_blocks, escape, to_mrkdwn
 from bot.desk.slack_notice import notice_text
 from bot.errors import ConfigurationError
 from bot.handoff.lifecycle import Status
-from bot.handoff.queue import Handoff
+from bot.handoff.model import Handoff
 from bot.settings import Settings
+from bot.storage.slack_events import RETENTION_SECONDS, SqlSlackEventLog
 from tests.conftest import OPEN_TIME
 
 
@@ -44,12 +44,12 @@ def test_any_number_of_buttons_is_kept_with_long_titles_shortened():
     assert blocks[0]["text"] == {"type": "mrkdwn", "text": "Which one?"}
 
 
-def test_a_delivery_is_handled_once_and_forgotten_after_a_day(tmp_path):
-    log = SlackEventLog(tmp_path / "slack.db")
+def test_a_delivery_is_handled_once_and_forgotten_after_a_day(database_url):
+    log = SqlSlackEventLog(database_url)
 
     assert log.first_time("message:C1:1.0", now=1000.0) is True
     assert log.first_time("message:C1:1.0", now=1001.0) is False
-    assert SlackEventLog(tmp_path / "slack.db").first_time("message:C1:1.0", now=1002.0) is False
+    assert SqlSlackEventLog(database_url).first_time("message:C1:1.0", now=1002.0) is False
 
     later = 1000.0 + RETENTION_SECONDS + 10
     log.first_time("other", now=later)  # pruning happens on writes

@@ -11,9 +11,9 @@ from bot.channels.socketio import (
     clean_metadata,
     valid_session_id,
 )
-from bot.handoff.customers import CustomerActivity
 from bot.handoff.lifecycle import Action
-from bot.handoff.queue import SqlHandoffQueue
+from bot.storage.activity import SqlCustomerActivity
+from bot.storage.handoffs import SqlHandoffQueue
 from tests.conftest import OPEN_TIME
 
 
@@ -90,10 +90,10 @@ def test_a_page_that_switches_conversation_leaves_the_old_one():
     assert pages.closed("tab") == "new"
 
 
-def test_activity_is_recorded_only_for_conversations_with_the_team(settings):
-    activity = CustomerActivity(settings.desk_db_url)
+def test_activity_is_recorded_only_for_conversations_with_the_team(database_url):
+    activity = SqlCustomerActivity(database_url)
     assert activity.wanted("c1") is False  # no handoff was ever requested: no table yet
-    queue = SqlHandoffQueue(settings.desk_db_url)
+    queue = SqlHandoffQueue(database_url)
     handoff = queue.request(
         "c1", channel="socketio", reason="r", priority="normal", actor="customer", now=OPEN_TIME
     )

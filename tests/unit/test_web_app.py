@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDict
 
-from bot.conversations import ConversationStore
+from bot.storage.tracker import ConversationStore
 from bot.web.app import create_app
 from bot.web.pages import widget_snippet
 
@@ -36,7 +36,7 @@ def store(tmp_path):
                 "INSERT INTO events (id, sender_id, type_name, timestamp, data) VALUES (?,?,?,?,?)",
                 (i + 1, SESSION, event["event"], event["timestamp"], json.dumps(event)),
             )
-    return ConversationStore.sqlite(str(path))
+    return ConversationStore(f"sqlite:///{path}")
 
 
 def call(app, method: str, path: str, **kwargs):
@@ -118,7 +118,7 @@ def test_the_widget_config_cannot_close_its_script_tag():
 
 
 def test_history_with_an_empty_store_is_empty(settings, tmp_path):
-    store = ConversationStore.sqlite(str(tmp_path / "none.db"))
+    store = ConversationStore(f"sqlite:///{tmp_path / 'none.db'}")
 
     def empty():
         return create_app(settings, store=store, company="X")

@@ -1,7 +1,9 @@
 """Read access to Rasa's SQL tracker store (table ``events``), shared with the Rasa server.
 
-Rasa writes every event of every conversation there; other services read it. Works with any
-database SQLAlchemy and Rasa support (SQLite by default, PostgreSQL when scaled out).
+Rasa writes every event of every conversation there and owns its schema; other services only
+read it. Works with any database SQLAlchemy and Rasa support (``SUPPORTBOT_TRACKER_URL``:
+SQLite by default, PostgreSQL when scaled out). Before Rasa has written anything the table
+does not exist: every reading then finds nothing.
 """
 
 from __future__ import annotations
@@ -12,16 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.storage.engines import engine_for
+
 
 class ConversationStore:
     """Events of conversations, oldest first, straight from the tracker store."""
 
     def __init__(self, url: str) -> None:
-        self._engine = sa.create_engine(url, future=True)
-
-    @classmethod
-    def sqlite(cls, path: str) -> ConversationStore:
-        return cls(f"sqlite:///{path}")
+        self._engine = engine_for(url)
 
     def events(self, conversation_id: str, *, limit: int = 2000) -> list[dict[str, Any]]:
         """The last ``limit`` events of a conversation (empty if it does not exist yet)."""
@@ -32,8 +32,8 @@ class ConversationStore:
             with self._engine.connect() as connection:
                 rows = connection.execute(query, {"sender": conversation_id, "limit": limit})
                 data = [row[0] for row in rows]
-        except sa.exc.OperationalError as exc:
-            if "no such table" in str(exc):  # nobody has written anything yet
+        except sa.exc.DBAPIError as exc:
+            if _no_events_table(exc):  # nobody has written anything yet
                 return []
             raise
         return [json.loads(item) for item in reversed(data)]
@@ -52,8 +52,8 @@ class ConversationStore:
         try:
             with self._engine.connect() as connection:
                 rows = list(connection.execute(query, params))
-        except sa.exc.OperationalError as exc:
-            if "no such table" in str(exc):
+        except sa.exc.DBAPIError as exc:
+            if _no_events_table(exc):
                 return []
             raise
         return [(int(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
@@ -62,8 +62,8 @@ class ConversationStore:
         try:
             with self._engine.connect() as connection:
                 return int(connection.execute(sa.text("SELECT MAX(id) FROM events")).scalar() or 0)
-        except sa.exc.OperationalError as exc:
-            if "no such table" in str(exc):
+        except sa.exc.DBAPIError as exc:
+            if _no_events_table(exc):
                 return 0
             raise
 
@@ -96,8 +96,8 @@ class ConversationStore:
         try:
             with self._engine.connect() as connection:
                 return [str(r[0]) for r in connection.execute(query, {"start": start, "end": end})]
-        except sa.exc.OperationalError as exc:
-            if "no such table" in str(exc):
+        except sa.exc.DBAPIError as exc:
+            if _no_events_table(exc):
                 return []
             raise
 
@@ -126,8 +126,8 @@ class ConversationStore:
             try:
                 with self._engine.connect() as connection:
                     rows = list(connection.execute(query, {**params, "after": after}))
-            except sa.exc.OperationalError as exc:
-                if "no such table" in str(exc):
+            except sa.exc.DBAPIError as exc:
+                if _no_events_table(exc):
                     return
                 raise
             for row in rows:
@@ -135,3 +135,9 @@ class ConversationStore:
             if len(rows) < batch:
                 return
             after = int(rows[-1][0])
+
+
+def _no_events_table(error: sa.exc.DBAPIError) -> bool:
+    """Rasa has not created its tables yet (SQLite's and PostgreSQL's ways of saying so)."""
+    text = str(error.orig)
+    return "no such table" in text or ('relation "events" does not exist' in text)

@@ -16,106 +16,26 @@ went quiet can be found (``unheard_since``) by whichever process looks.
 
 from __future__ import annotations
 
-import enum
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.database import database_engine, stored_utc
 from bot.errors import HandoffError, HandoffNotFoundError, HandoffTransitionError
 from bot.handoff.lifecycle import Action, Status, Transition, transition
+from bot.handoff.model import PRIORITY_RANK, Handoff, Presence
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
-
-PRIORITY_RANK = {"high": 0, "normal": 1}
-
-metadata = sa.MetaData()
-handoffs = sa.Table(
-    "handoffs",
-    metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
-    sa.Column("channel", sa.String(64), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, index=True),
-    sa.Column("priority", sa.String(16), nullable=False),
-    sa.Column("priority_rank", sa.Integer, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("waiting_since", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("agent", sa.String(255)),
-    sa.Column("assigned_at", sa.DateTime(timezone=True)),
-    sa.Column("ended_at", sa.DateTime(timezone=True)),
-    sa.Column("note", sa.Text),
-    # A message left for the team (nobody available): how to reach the customer, and what.
-    sa.Column("contact", sa.Text),
-    sa.Column("message", sa.Text),
-)
-handoff_events = sa.Table(
-    "handoff_events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("handoff_id", sa.String(36), nullable=False, index=True),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("from_status", sa.String(16)),
-    sa.Column("to_status", sa.String(16), nullable=False),
-    sa.Column("actor", sa.String(255), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-)
-agent_presence = sa.Table(
-    "agent_presence",
-    metadata,
-    sa.Column("agent", sa.String(255), primary_key=True),
-    sa.Column("presence", sa.String(16), nullable=False),
-    sa.Column("capacity", sa.Integer, nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-)
-#: When each agent was last heard from: an open console, or any call to the agent API.
-agent_heartbeats = sa.Table(
-    "agent_heartbeats",
-    metadata,
-    sa.Column("agent", sa.String(255), primary_key=True),
-    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-
-class Presence(enum.StrEnum):
-    ONLINE = "online"
-    AWAY = "away"
-    OFFLINE = "offline"
-
-
-@dataclass(frozen=True)
-class Handoff:
-    id: str
-    conversation_id: str
-    channel: str
-    status: Status
-    priority: str
-    reason: str
-    requested_at: datetime
-    waiting_since: datetime
-    agent: str | None = None
-    assigned_at: datetime | None = None
-    ended_at: datetime | None = None
-    note: str | None = None
-    contact: str | None = None
-    message: str | None = None
+from bot.storage.engines import engine_for, stored_utc
+from bot.storage.schema import agent_heartbeats, agent_presence, handoff_events, handoffs
 
 
 class SqlHandoffQueue:
     """The queue in any database SQLAlchemy supports (SQLite by default)."""
 
     def __init__(self, url: str) -> None:
-        self._engine = database_engine(url)
-        metadata.create_all(self._engine)
-
-    @classmethod
-    def sqlite(cls, path: str) -> SqlHandoffQueue:
-        return cls(f"sqlite:///{path}")
+        self._engine = engine_for(url)
 
     # -- requests and reading -------------------------------------------------------------
 
@@ -202,6 +122,14 @@ class SqlHandoffQueue:
         with self._engine.connect() as db:
             rows = db.execute(query.limit(limit)).mappings()
             return [_handoff(row) for row in rows]
+
+    def requested_between(self, start: datetime, end: datetime) -> list[Handoff]:
+        """Handoffs requested in ``[start, end)`` (the daily report's)."""
+        query = handoffs.select().where(
+            handoffs.c.requested_at >= _utc(start), handoffs.c.requested_at < _utc(end)
+        )
+        with self._engine.connect() as db:
+            return [_handoff(row) for row in db.execute(query).mappings()]
 
     def assigned_to(self, agent: str) -> list[Handoff]:
         query = handoffs.select().where(

@@ -1,0 +1,165 @@
+"""``SqlAccounts``: console users, their sessions and failed sign-ins in the desk's database
+(the rules, roles and hashing are ``bot.desk.accounts``')."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from bot.desk.accounts import (
+    FAILURES_PER_ADDRESS,
+    FAILURES_PER_NAME,
+    MIN_PASSWORD,
+    SESSION_LIFETIME,
+    SIGN_IN_WINDOW,
+    Agent,
+    Role,
+    Session,
+    check_password,
+    hash_password,
+    token_hash,
+    valid_name,
+)
+from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
+from bot.storage.engines import engine_for, stored_utc
+from bot.storage.schema import agent_sessions as sessions
+from bot.storage.schema import agents, sign_in_failures
+
+
+class SqlAccounts:
+    """Console users and sessions (any database SQLAlchemy supports; SQLite by default)."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = engine_for(url)
+
+    def add(self, name: str, password: str, role: Role | str, *, now: datetime) -> Agent:
+        """Create a console user (an existing name is an error, never overwritten)."""
+        name = name.strip()
+        if not valid_name(name):
+            raise SupportBotError(
+                "a user name is 2-40 letters, digits, spaces, dots, dashes or underscores"
+            )
+        if len(password) < MIN_PASSWORD:
+            raise SupportBotError(f"a password needs at least {MIN_PASSWORD} characters")
+        try:
+            role = Role(role)
+        except ValueError:
+            raise SupportBotError(
+                f"role must be one of {', '.join(r.value for r in Role)}"
+            ) from None
+        with self._engine.begin() as db:
+            if db.execute(agents.select().where(agents.c.name == name)).first() is not None:
+                raise SupportBotError(f"there is already a user called {name}")
+            db.execute(
+                agents.insert().values(
+                    name=name,
+                    password_hash=hash_password(password),
+                    role=role.value,
+                    created_at=now,
+                )
+            )
+        return Agent(name, role)
+
+    def set_password(self, name: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise SupportBotError(f"a password needs at least {MIN_PASSWORD} characters")
+        with self._engine.begin() as db:
+            updated = db.execute(
+                agents.update()
+                .where(agents.c.name == name)
+                .values(password_hash=hash_password(password))
+            )
+            if updated.rowcount != 1:
+                raise SupportBotError(f"there is no user called {name}")
+            db.execute(sessions.delete().where(sessions.c.agent == name))
+
+    def get(self, name: str) -> Agent | None:
+        with self._engine.connect() as db:
+            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+        return Agent(row["name"], Role(row["role"])) if row else None
+
+    def all(self) -> list[Agent]:
+        with self._engine.connect() as db:
+            rows = db.execute(agents.select().order_by(agents.c.name)).mappings()
+            return [Agent(r["name"], Role(r["role"])) for r in rows]
+
+    def ensure_admin(self, *, now: datetime) -> str | None:
+        """With no users yet, create ``admin`` with a random password and return it (once)."""
+        with self._engine.connect() as db:
+            if db.execute(sa.select(sa.func.count()).select_from(agents)).scalar_one():
+                return None
+        password = secrets.token_urlsafe(12)
+        self.add("admin", password, Role.ADMIN, now=now)
+        return password
+
+    def sign_in(self, name: str, password: str, *, now: datetime, address: str = "") -> Session:
+        """A new session for the right name and password; ``AuthenticationError`` otherwise,
+        ``SignInLimitError`` after too many failures for the name or from ``address``."""
+        now = now.astimezone(UTC)
+        who = [f"name:{name[:100]}"] + ([f"address:{address[:100]}"] if address else [])
+        self._check_failures(who, now)
+        with self._engine.connect() as db:
+            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+        # Hash even for an unknown name, so timing does not tell which names exist.
+        stored = row["password_hash"] if row else hash_password("not a user")
+        if not check_password(password, stored) or row is None:
+            with self._engine.begin() as db:
+                db.execute(sign_in_failures.insert(), [{"who": w, "at": now} for w in who])
+            raise AuthenticationError("wrong user name or password")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires = now + SESSION_LIFETIME
+        with self._engine.begin() as db:
+            db.execute(sessions.delete().where(sessions.c.expires_at < now))
+            db.execute(sign_in_failures.delete().where(sign_in_failures.c.who == who[0]))
+            db.execute(
+                sessions.insert().values(
+                    token_hash=token_hash(token),
+                    agent=row["name"],
+                    csrf_token=csrf,
+                    expires_at=expires,
+                )
+            )
+        return Session(token, Agent(row["name"], Role(row["role"])), csrf, expires)
+
+    def _check_failures(self, who: list[str], now: datetime) -> None:
+        since = now - SIGN_IN_WINDOW
+        with self._engine.begin() as db:
+            db.execute(sign_in_failures.delete().where(sign_in_failures.c.at < since))
+            for key in who:
+                times = sorted(
+                    stored_utc(at)
+                    for at in db.execute(
+                        sa.select(sign_in_failures.c.at).where(sign_in_failures.c.who == key)
+                    ).scalars()
+                )
+                limit = FAILURES_PER_NAME if key.startswith("name:") else FAILURES_PER_ADDRESS
+                if len(times) >= limit:
+                    wait = times[-limit] + SIGN_IN_WINDOW - now
+                    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+                    raise SignInLimitError(
+                        f"too many failed sign-ins: try again in {minutes} minute"
+                        + ("s" if minutes != 1 else "")
+                    )
+
+    def session(self, token: str, *, now: datetime) -> Session | None:
+        """The live session for ``token``, or None (unknown, expired, or user removed)."""
+        query = (
+            sa.select(sessions, agents.c.role)
+            .join(agents, agents.c.name == sessions.c.agent)
+            .where(sessions.c.token_hash == token_hash(token))
+        )
+        with self._engine.connect() as db:
+            row = db.execute(query).mappings().first()
+        if row is None:
+            return None
+        expires = row["expires_at"]
+        expires = stored_utc(expires)
+        if expires <= now:
+            return None
+        return Session(token, Agent(row["agent"], Role(row["role"])), row["csrf_token"], expires)
+
+    def sign_out(self, token: str) -> None:
+        with self._engine.begin() as db:
+            db.execute(sessions.delete().where(sessions.c.token_hash == token_hash(token)))

@@ -1,0 +1,83 @@
+"""``SqlCustomerActivity``: typing and page-closed times of customers with the team
+(what ``bot.handoff.customers.Activity`` describes), in the desk's database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from bot.handoff.customers import Activity
+from bot.handoff.lifecycle import Status
+from bot.storage.engines import engine_for, stored_utc
+from bot.storage.schema import customer_activity, handoffs
+
+
+class SqlCustomerActivity:
+    def __init__(self, url: str) -> None:
+        self._engine = engine_for(url)
+
+    def wanted(self, conversation_id: str) -> bool:
+        """Is the conversation with the team (waiting or with an agent)?"""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(handoffs)
+            .where(
+                handoffs.c.conversation_id == conversation_id,
+                handoffs.c.status.in_([Status.QUEUED.value, Status.ASSIGNED.value]),
+            )
+        )
+        with self._engine.connect() as db:
+            return bool(db.execute(query).scalar())
+
+    def typed(self, conversation_id: str, *, now: datetime) -> None:
+        self._save(conversation_id, typing_at=_utc(now), left_at=None)
+
+    def left(self, conversation_id: str, *, now: datetime) -> None:
+        self._save(conversation_id, left_at=_utc(now))
+
+    def back(self, conversation_id: str) -> None:
+        """A chat page of the conversation is open (again)."""
+        with self._engine.begin() as db:
+            db.execute(
+                customer_activity.update()
+                .where(customer_activity.c.conversation_id == conversation_id)
+                .values(left_at=None)
+            )
+
+    def of(self, conversation_ids: list[str]) -> dict[str, Activity]:
+        if not conversation_ids:
+            return {}
+        query = customer_activity.select().where(
+            customer_activity.c.conversation_id.in_(conversation_ids)
+        )
+        with self._engine.connect() as db:
+            return {
+                row["conversation_id"]: Activity(_stored(row["typing_at"]), _stored(row["left_at"]))
+                for row in db.execute(query).mappings()
+            }
+
+    def _save(self, conversation_id: str, **values: datetime | None) -> None:
+        with self._engine.begin() as db:
+            updated = db.execute(
+                customer_activity.update()
+                .where(customer_activity.c.conversation_id == conversation_id)
+                .values(**values)
+            )
+            if updated.rowcount:
+                return
+        try:
+            with self._engine.begin() as db:
+                db.execute(
+                    customer_activity.insert().values(conversation_id=conversation_id, **values)
+                )
+        except sa.exc.IntegrityError:  # recorded at the same moment by another request
+            self._save(conversation_id, **values)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _stored(moment: datetime | None) -> datetime | None:
+    return None if moment is None else stored_utc(moment)

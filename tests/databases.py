@@ -1,0 +1,96 @@
+"""Databases for tests: migrated SQLite files, and fresh PostgreSQL databases.
+
+PostgreSQL comes from ``SUPPORTBOT_TEST_POSTGRES_URL``, the URL of a role that may create
+databases (``make test`` runs ``scripts/ensure-postgres.sh`` and sets it). Without it the
+PostgreSQL half of each storage test is skipped, with the reason shown; with
+``SUPPORTBOT_TEST_POSTGRES_REQUIRED=1`` (set by ``make test``) it fails instead, so CI cannot
+pass without having run it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.storage import migrate
+from bot.storage.engines import dispose, engine_for
+from bot.storage.schema import metadata
+
+POSTGRES_ENV = "SUPPORTBOT_TEST_POSTGRES_URL"
+REQUIRED_ENV = "SUPPORTBOT_TEST_POSTGRES_REQUIRED"
+
+_template: dict[str, Path] = {}
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite database at ``path`` with the current schema (a copy of one migrated file)."""
+    if "file" not in _template:
+        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"supportbot-schema-{os.getpid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        template = folder / "desk.db"
+        template.unlink(missing_ok=True)
+        url = f"sqlite:///{template}"
+        migrate.upgrade(url)
+        with engine_for(url).connect() as connection:  # everything into the main file
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        dispose(url)
+        _template["file"] = template
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_template["file"], path)
+    return f"sqlite:///{path}"
+
+
+def postgres_admin_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV, "").strip()
+    if url:
+        return url
+    if os.environ.get(REQUIRED_ENV) == "1":
+        pytest.fail(f"{REQUIRED_ENV}=1 but {POSTGRES_ENV} is not set (scripts/ensure-postgres.sh)")
+    pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (make test does)")
+    return None
+
+
+@contextmanager
+def fresh_postgres(label: str, *, migrated: bool = True) -> Iterator[str]:
+    """A new, empty PostgreSQL database (migrated unless told not), dropped afterwards."""
+    admin = postgres_admin_url()
+    assert admin is not None
+    name = f"t_{re.sub(r'[^a-z0-9]+', '_', label.lower())[:40]}_{secrets.token_hex(4)}"
+    maintenance = sa.create_engine(admin, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with maintenance.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        maintenance.dispose()
+        pytest.fail(f"PostgreSQL at {migrate.safe_url(admin)} is not reachable: {exc.orig}")
+    url = sa.engine.make_url(admin).set(database=name).render_as_string(hide_password=False)
+    try:
+        if migrated:
+            migrate.upgrade(url)
+        yield url
+    finally:
+        dispose(url)
+        with maintenance.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        maintenance.dispose()
+
+
+def empty_tables(url: str) -> None:
+    """Remove every row of our tables (between the tests sharing one module's database)."""
+    engine = engine_for(url)
+    names = [table.name for table in metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            joined = ", ".join(f'"{n}"' for n in names)
+            connection.exec_driver_sql(f"TRUNCATE {joined} RESTART IDENTITY")
+        else:
+            for name in names:
+                connection.exec_driver_sql(f'DELETE FROM "{name}"')
