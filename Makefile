@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser lint format bench bench-all shell kb train clean
+.PHONY: help install run test test-fast browser postgres lint format bench bench-all shell kb train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,11 +35,15 @@ install: $(PKG_STAMP) ## create .venv and install the pinned packages and suppor
 run: install ## build the knowledge base, train if needed, start everything, print the URLs
 	$(BIN)/supportbot run
 
-test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories)
-	$(BIN)/python -m pytest
+test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite and PostgreSQL)
+	SUPPORTBOT_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" SUPPORTBOT_TEST_POSTGRES_REQUIRED=1 \
+		$(BIN)/python -m pytest
 
 browser: ## install Debian's Chromium for the browser tests (apt-get, if missing)
 	scripts/ensure-chromium.sh
+
+postgres: ## install and start Debian's PostgreSQL on 127.0.0.1:5432 (apt-get, if missing); prints a URL
+	scripts/ensure-postgres.sh
 
 test-fast: install ## run only the unit tests (seconds)
 	$(BIN)/python -m pytest tests/unit

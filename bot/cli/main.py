@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import agent, kb, redact, report, retrain, review, sentiment, serve
+from bot.cli import agent, db, kb, redact, report, retrain, review, sentiment, serve
 from bot.errors import SupportBotError
 from bot.services import Services
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(subparsers)
     sentiment.register(subparsers)
     agent.register(subparsers)
+    db.register(subparsers)
     redact.register(subparsers)
     review.register(subparsers)
     retrain.register(subparsers)

@@ -51,8 +51,9 @@ def current(url: str) -> str | None:
         with engine_for(url).connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except sa.exc.SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise StorageError(
-            f"cannot read the database at {safe_url(url)}: {exc.__class__.__name__}",
+            f"cannot read the database at {safe_url(url)}: {cause}",
             hint="check SUPPORTBOT_DATABASE_URL and that the database server is running",
         ) from exc
 
@@ -63,6 +64,8 @@ def upgrade(url: str) -> tuple[str | None, str]:
     before = current(url)
     if before == target:
         return before, target
+    # Alembic's own lines ("Context impl ...") say nothing an operator needs.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with _exclusive(url):
         engine = engine_for(url)
         with engine.begin() as connection:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,7 @@ class RunningBot:
     kb_dir: Path
     data_dir: Path
     output: Path
+    env: dict[str, str]  # the SUPPORTBOT_* settings it was started with
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         body = {"sender": sender, "message": text}
@@ -60,15 +63,29 @@ def fake_slack():
 
 
 @pytest.fixture(scope="session")
-def running_bot(tmp_path_factory, fake_slack) -> RunningBot:
-    root = tmp_path_factory.mktemp("running")
-    kb_dir = root / "knowledge_base"
-    import shutil
+def running_bot(tmp_path_factory, fake_slack) -> Iterator[RunningBot]:
+    """The product on its defaults (SQLite), with Slack through the local fake."""
+    yield from start_product(
+        tmp_path_factory.mktemp("running"),
+        {
+            # Slack, answered through the local fake of Slack's Web API.
+            "SUPPORTBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SUPPORTBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SUPPORTBOT_SLACK_API_URL": fake_slack.api_url,
+            "SUPPORTBOT_SLACK_USE_THREADS": "true",
+            "SUPPORTBOT_SLACK_AGENT_CHANNEL": AGENT_CHANNEL,
+        },
+    )
 
+
+def start_product(root: Path, settings: dict[str, str]) -> Iterator[RunningBot]:
+    """``supportbot run`` on free ports with a private copy of the knowledge base and data
+    folder under ``root`` plus ``settings``; stopped with Ctrl-C afterwards, checking that it
+    stops cleanly and nothing keeps listening."""
+    kb_dir = root / "knowledge_base"
     shutil.copytree(PROJECT / "knowledge_base", kb_dir)
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
+    product_env = {
         "SUPPORTBOT_RASA_PORT": str(rasa_port),
         "SUPPORTBOT_ACTIONS_PORT": str(actions_port),
         "SUPPORTBOT_WEB_PORT": str(web_port),
@@ -77,19 +94,14 @@ def running_bot(tmp_path_factory, fake_slack) -> RunningBot:
         "SUPPORTBOT_DATA_DIR": str(root / "var"),
         # The trained model is shared with `make run` (it is keyed by content anyway).
         "SUPPORTBOT_MODELS_DIR": str(PROJECT / "models"),
-        # Slack, answered through the local fake of Slack's Web API.
-        "SUPPORTBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SUPPORTBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SUPPORTBOT_SLACK_API_URL": fake_slack.api_url,
-        "SUPPORTBOT_SLACK_USE_THREADS": "true",
-        "SUPPORTBOT_SLACK_AGENT_CHANNEL": AGENT_CHANNEL,
+        **settings,
     }
     output = root / "supportbot-run.log"
     handle = output.open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "supportbot"), "run"],
         cwd=PROJECT,
-        env=env,
+        env={**os.environ, **product_env},
         stdout=handle,
         stderr=subprocess.STDOUT,
         text=True,
@@ -102,6 +114,7 @@ def running_bot(tmp_path_factory, fake_slack) -> RunningBot:
         kb_dir=kb_dir,
         data_dir=root / "var",
         output=output,
+        env=product_env,
     )
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while "supportbot is running" not in bot.log():

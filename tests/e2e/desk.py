@@ -29,10 +29,7 @@ def set_hours(kb_dir: Path, hours: str) -> None:
 
 
 def add_agent(running_bot, name: str, role: str = "agent") -> None:
-    env = {
-        "SUPPORTBOT_DATA_DIR": str(running_bot.data_dir),
-        "SUPPORTBOT_KB_DIR": str(running_bot.kb_dir),
-    }
+    env = running_bot.env  # the same settings: the same database
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "supportbot"),
