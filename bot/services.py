@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
+from bot.rasa_api import HttpRasaApi, RasaApi
 from bot.settings import Settings
 from bot.storage import migrate
 from bot.storage.accounts import SqlAccounts
@@ -24,11 +25,13 @@ from bot.storage.complaints import SqlComplaints
 from bot.storage.engines import engine_for
 from bot.storage.followups import SqlFollowUps
 from bot.storage.handoffs import SqlHandoffQueue
+from bot.storage.outbox import SqlRasaOutbox
 from bot.storage.slack_events import SqlSlackEventLog
 from bot.storage.tracker import ConversationStore
 from bot.watched_file import WatchedFile
 
 if TYPE_CHECKING:
+    from bot.desk.delivery import OutboxDelivery
     from bot.reporting.dashboard import Dashboard
     from bot.reporting.report import DayData, Stores
     from bot.reporting.schedule import ScheduledReports
@@ -130,6 +133,19 @@ class Services:
     def slack_event_log(self) -> SqlSlackEventLog:
         """Slack deliveries already handled (shared by every Rasa server)."""
         return SqlSlackEventLog(self.database_url)
+
+    def rasa_api(self) -> RasaApi:
+        """The running Rasa server's HTTP API."""
+        return HttpRasaApi(self.settings)
+
+    def outbox(self) -> SqlRasaOutbox:
+        """What the desk writes into conversations, kept until Rasa has it."""
+        return SqlRasaOutbox(self.database_url)
+
+    def outbox_delivery(self) -> OutboxDelivery:
+        from bot.desk.delivery import OutboxDelivery
+
+        return OutboxDelivery(self.outbox(), self.rasa_api(), clock=self.clock)
 
     def conversation_store(self) -> ConversationStore:
         """Reading Rasa's tracker store."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from bot.embeddings.base import Vectors
+from bot.errors import ServiceError
 from bot.knowledge.lexical import stem
 
 
@@ -57,3 +60,56 @@ class FixedClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+    def advance(self, *, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakeRasaApi:
+    """A ``RasaApi`` that keeps what would be appended to each conversation; ``down = True``
+    makes every call fail as an unreachable server does."""
+
+    def __init__(self) -> None:
+        self.appended: list[tuple[str, list[dict[str, Any]]]] = []
+        self.down = False
+        self.model_file: str | None = "models/rasa/serving.tar.gz"
+
+    def _check(self) -> None:
+        if self.down:
+            raise ServiceError("the Rasa server is not reachable (ClientConnectorError)")
+
+    async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        self._check()
+        self.appended.append((conversation_id, events))
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        self._check()
+        return {"text": text, "intent": {"name": "greet", "confidence": 1.0}}
+
+    async def status(self) -> dict[str, Any] | None:
+        return None if self.down else {"model_file": self.model_file}
+
+    async def load_model(self, model: Path) -> bool:
+        if self.down:
+            return False
+        self.model_file = str(model)
+        return True
+
+    def texts(self, conversation_id: str) -> list[str]:
+        """The bot messages appended to the conversation, in order."""
+        return [
+            e["text"]
+            for c, events in self.appended
+            if c == conversation_id
+            for e in events
+            if e["event"] == "bot"
+        ]
+
+    def slots(self, conversation_id: str, name: str) -> list[Any]:
+        return [
+            e["value"]
+            for c, events in self.appended
+            if c == conversation_id
+            for e in events
+            if e["event"] == "slot" and e["name"] == name
+        ]

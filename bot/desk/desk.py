@@ -1,33 +1,38 @@
 """``SupportDesk``: what agents do to conversations, done in one order everywhere.
 
-Each operation changes the queue first (the database decides: of two agents claiming at once,
-exactly one wins), then writes the change into the customer's conversation through Rasa
-(the ``handoff`` slot with who, why and when, plus what the customer is told), which
-delivers it on the customer's channel. The agent API and the console both use this class.
+Each operation changes the queue (the database decides: of two agents claiming at once,
+exactly one wins) and, in the same transaction, puts what the conversation must hear of it
+into the outbox: the ``handoff`` slot with who, why and when, plus what the customer is told.
+Then the outbox is delivered to Rasa, which writes it into the conversation and delivers it on
+the customer's channel. If Rasa is down, the change stands and the conversation hears of it
+when Rasa is back (``OutboxDelivery``); ``reconcile`` mends conversations whose record still
+disagrees with the desk. The agent API and the console both use this class.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.business import BusinessFacts
 from bot.desk.accounts import Agent, Role
-from bot.desk.rasa_events import RasaConversations, bot_event, slot_event
+from bot.desk.delivery import OutboxDelivery
+from bot.desk.rasa_events import bot_event, slot_event
 from bot.desk.transcript import console_transcript
 from bot.errors import HandoffError, HandoffTransitionError
 from bot.handoff import replies
-from bot.handoff.lifecycle import Action, Status
+from bot.handoff.lifecycle import Action, Status, Transition
 from bot.handoff.model import Handoff, Presence
-from bot.handoff.slot import HANDOFF_SLOT, slot_value
+from bot.handoff.slot import HANDOFF_SLOT, slot_status, slot_value
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.settings import SlackSettings
 from bot.storage.activity import SqlCustomerActivity
 from bot.storage.complaints import SqlComplaints
-from bot.storage.handoffs import SqlHandoffQueue
+from bot.storage.handoffs import SqlHandoffQueue, Tell
+from bot.storage.outbox import SqlRasaOutbox
 from bot.storage.tracker import ConversationStore
 
 logger = logging.getLogger(__name__)
@@ -45,7 +50,8 @@ class SupportDesk:
         self,
         queue: SqlHandoffQueue,
         store: ConversationStore,
-        rasa: RasaConversations,
+        outbox: SqlRasaOutbox,
+        delivery: OutboxDelivery,
         customers: SqlCustomerActivity,
         *,
         facts: Callable[[], BusinessFacts],
@@ -55,7 +61,8 @@ class SupportDesk:
     ) -> None:
         self.queue = queue
         self.store = store
-        self.rasa = rasa
+        self.outbox = outbox
+        self.delivery = delivery
         self.customers = customers
         self.facts = facts
         self.clock = clock
@@ -113,12 +120,18 @@ class SupportDesk:
     async def claim(self, handoff_id: str, agent: Agent) -> Handoff:
         await self._ensure_online(agent.name)
         handoff = await asyncio.to_thread(
-            self.queue.claim, handoff_id, agent.name, now=self.clock()
+            self.queue.claim,
+            handoff_id,
+            agent.name,
+            now=self.clock(),
+            tell=self._telling(replies.joined_text(agent.name)),
         )
-        await self._tell(handoff, replies.joined_text(agent.name))
+        await self._deliver(handoff.conversation_id)
         return handoff
 
-    async def say(self, handoff_id: str, agent: Agent, text: str) -> None:
+    async def say(self, handoff_id: str, agent: Agent, text: str) -> bool:
+        """Send the agent's message; True when the customer has it now (otherwise it is kept
+        and delivered as soon as Rasa is back)."""
         text = text.strip()
         if not text:
             raise HandoffError("the message is empty")
@@ -126,7 +139,13 @@ class SupportDesk:
             raise HandoffError(f"a message can be up to {MAX_AGENT_MESSAGE} characters")
         handoff = await self._own(handoff_id, agent)
         metadata = {"agent": agent.name, "handoff_id": handoff.id, **await self._route(handoff)}
-        await self.rasa.append(handoff.conversation_id, [bot_event(text, metadata=metadata)])
+        await asyncio.to_thread(
+            self.outbox.add,
+            handoff.conversation_id,
+            [bot_event(text, metadata=metadata)],
+            now=self.clock(),
+        )
+        delivered = await self._deliver(handoff.conversation_id)
         if self.complaints is not None:  # the first answer to a complaint keeps its deadline
             answered = await asyncio.to_thread(
                 self.complaints.responded,
@@ -136,11 +155,13 @@ class SupportDesk:
             )
             if answered:
                 logger.info("complaint %s answered by %s", ", ".join(answered), agent.name)
+        return delivered
 
     async def close(self, handoff_id: str, agent: Agent, note: str) -> Handoff:
         if not note.strip():
             raise HandoffError("closing needs a resolution note")
-        await self._own(handoff_id, agent)
+        before = await self._own(handoff_id, agent)
+        survey = await self._survey(before, agent.name)
         handoff = await asyncio.to_thread(
             self.queue.end,
             handoff_id,
@@ -148,14 +169,14 @@ class SupportDesk:
             actor=f"agent:{agent.name}",
             reason=note.strip(),
             now=self.clock(),
+            tell=self._telling(replies.back_to_bot_text(agent.name, closed=True), survey),
         )
-        await self._tell(
-            handoff, replies.back_to_bot_text(agent.name, closed=True), survey_by=agent.name
-        )
+        await self._deliver(handoff.conversation_id)
         return handoff
 
     async def release(self, handoff_id: str, agent: Agent) -> Handoff:
-        await self._own(handoff_id, agent)
+        before = await self._own(handoff_id, agent)
+        survey = await self._survey(before, agent.name)
         handoff = await asyncio.to_thread(
             self.queue.end,
             handoff_id,
@@ -163,10 +184,9 @@ class SupportDesk:
             actor=f"agent:{agent.name}",
             reason="handed back to the bot",
             now=self.clock(),
+            tell=self._telling(replies.back_to_bot_text(agent.name, closed=False), survey),
         )
-        await self._tell(
-            handoff, replies.back_to_bot_text(agent.name, closed=False), survey_by=agent.name
-        )
+        await self._deliver(handoff.conversation_id)
         return handoff
 
     async def transfer(self, handoff_id: str, agent: Agent, to_agent: str) -> Handoff:
@@ -177,18 +197,21 @@ class SupportDesk:
             to_agent=to_agent,
             actor=f"agent:{agent.name}",
             now=self.clock(),
+            tell=self._telling(replies.transferred_text(to_agent)),
         )
-        await self._tell(handoff, replies.transferred_text(to_agent))
+        await self._deliver(handoff.conversation_id)
         return handoff
 
     async def requeue(self, handoff_id: str, reason: str) -> Handoff:
         """The agent went away: back to the queue in the same place; the customer is told."""
         handoff = await asyncio.to_thread(
-            self.queue.requeue, handoff_id, reason=reason, now=self.clock()
+            self.queue.requeue, handoff_id, reason=reason, now=self.clock(), tell=self._telling()
         )
+        # Where they now stand is known only after the change: a message of its own.
         position = await asyncio.to_thread(self.queue.position, handoff_id) or 1
         wait = await asyncio.to_thread(self.queue.estimated_wait, handoff_id)
-        await self._tell(handoff, replies.requeued_text(position, wait))
+        await self._add_message(handoff, replies.requeued_text(position, wait))
+        await self._deliver(handoff.conversation_id)
         return handoff
 
     async def assign_waiting(self, *, most: int = 50) -> list[Handoff]:
@@ -197,13 +220,15 @@ class SupportDesk:
         assigned: list[Handoff] = []
         for _ in range(most):
             try:
-                handoff = await asyncio.to_thread(self.queue.assign_next, now=self.clock())
+                handoff = await asyncio.to_thread(
+                    self.queue.assign_next, now=self.clock(), tell=self._telling_joined
+                )
             except HandoffTransitionError:  # another process took that customer first
                 continue
             if handoff is None:
                 break
             assigned.append(handoff)
-            await self._tell(handoff, replies.joined_text(handoff.agent or "Someone"))
+            await self._deliver(handoff.conversation_id)
         return assigned
 
     async def abandon(self, handoff_id: str, reason: str) -> Handoff:
@@ -215,8 +240,9 @@ class SupportDesk:
             actor="customer",
             reason=reason,
             now=self.clock(),
+            tell=self._telling(replies.abandoned_text()),
         )
-        await self._tell(handoff, replies.abandoned_text())
+        await self._deliver(handoff.conversation_id)
         return handoff
 
     async def update_waiting(self, handoff: Handoff, position: int) -> None:
@@ -224,10 +250,51 @@ class SupportDesk:
         wait = await asyncio.to_thread(self.queue.estimated_wait, handoff.id)
         reply = replies.update_reply(position, wait, self.facts())
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-        await self.rasa.append(
-            handoff.conversation_id,
-            [bot_event(reply.text, buttons=buttons, metadata=await self._route(handoff))],
-        )
+        await self._add_message(handoff, reply.text, buttons=buttons)
+        await self._deliver(handoff.conversation_id)
+
+    async def reconcile(self, *, within: timedelta = timedelta(hours=24)) -> int:
+        """Mend conversations whose own record still says they wait for or talk to a person
+        while the desk ended that handoff (within the last ``within``): the desk's state is
+        written into them, so the bot answers them again. Returns how many were mended."""
+        ended = await asyncio.to_thread(self.queue.ended_since, self.clock() - within)
+        latest: dict[str, Handoff] = {}
+        for handoff in ended:  # oldest first: the latest ended handoff of each conversation
+            latest[handoff.conversation_id] = handoff
+        pending = await asyncio.to_thread(self.outbox.pending_for, list(latest))
+        candidates = [c for c in latest if c not in pending]
+        slots = await asyncio.to_thread(self._handoff_slots, candidates)
+        mended = 0
+        for conversation_id in candidates:
+            handoff, recorded = latest[conversation_id], slots.get(conversation_id)
+            if slot_status(recorded) not in (Status.QUEUED.value, Status.ASSIGNED.value):
+                continue
+            if not isinstance(recorded, dict) or recorded.get("id") != handoff.id:
+                continue  # the record is of another handoff
+            if await asyncio.to_thread(self.queue.open_for, conversation_id) is not None:
+                continue  # asked for a person again since
+            logger.warning(
+                "conversation %s: its record says %s, the desk says %s; mending",
+                conversation_id,
+                slot_status(recorded),
+                handoff.status.value,
+            )
+            event = slot_event(HANDOFF_SLOT, slot_value(handoff, None))
+            await asyncio.to_thread(self.outbox.add, conversation_id, [event], now=self.clock())
+            mended += 1
+        if mended:
+            await self.delivery.deliver()
+        return mended
+
+    def _handoff_slots(self, conversation_ids: list[str]) -> dict[str, object]:
+        """The latest ``handoff`` slot value recorded in each conversation."""
+        found: dict[str, object] = {}
+        for _row, conversation_id, event in self.store.scan(
+            ("slot",), conversations=conversation_ids
+        ):
+            if event.get("name") == HANDOFF_SLOT:
+                found[conversation_id] = event.get("value")
+        return found
 
     # -- internals ------------------------------------------------------------------------
 
@@ -244,26 +311,45 @@ class SupportDesk:
             raise PermissionDeniedError(f"this conversation is with {handoff.agent}")
         return handoff
 
-    async def _tell(self, handoff: Handoff, text: str, *, survey_by: str | None = None) -> None:
-        """Record the change in the conversation and tell the customer ``text``; with
-        ``survey_by`` (the agent who ended the chat), ask the satisfaction question too."""
-        history = await asyncio.to_thread(self.queue.history, handoff.id)
-        route = await self._route(handoff)
-        events = [
-            slot_event(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)),
-            bot_event(text, metadata={"handoff_id": handoff.id, **route}),
-        ]
-        if survey_by is not None:
-            events += await self._survey(handoff, survey_by, route)
-        await self.rasa.append(handoff.conversation_id, events)
+    def _telling(self, text: str | None = None, extra: Sequence[dict[str, Any]] = ()) -> Tell:
+        """What a change tells the conversation (run inside the change's transaction): the
+        ``handoff`` slot after it, ``text`` for the customer, then ``extra`` events."""
 
-    async def _survey(
-        self, handoff: Handoff, agent: str, route: dict[str, str]
-    ) -> list[dict[str, Any]]:
+        def tell(after: Handoff, change: Transition) -> list[dict[str, Any]]:
+            events = [slot_event(HANDOFF_SLOT, slot_value(after, change))]
+            if text is not None:
+                route = self._route_now(after)
+                events.append(bot_event(text, metadata={"handoff_id": after.id, **route}))
+            return [*events, *extra]
+
+        return tell
+
+    def _telling_joined(self, after: Handoff, change: Transition) -> list[dict[str, Any]]:
+        """For an automatic assignment: who joined is known only inside the change."""
+        return self._telling(replies.joined_text(after.agent or "Someone"))(after, change)
+
+    async def _add_message(
+        self, handoff: Handoff, text: str, *, buttons: list[dict[str, str]] | None = None
+    ) -> None:
+        metadata = {"handoff_id": handoff.id, **await self._route(handoff)}
+        event = bot_event(text, buttons=buttons, metadata=metadata)
+        await asyncio.to_thread(self.outbox.add, handoff.conversation_id, [event], now=self.clock())
+
+    async def _deliver(self, conversation_id: str) -> bool:
+        """Deliver the conversation's outbox now; a failure leaves it for the feed's retries
+        (the change itself is made either way)."""
+        try:
+            return await self.delivery.deliver(conversation_id)
+        except Exception:  # the outbox keeps it; the feed tries again
+            logger.exception("conversation %s: delivery failed", conversation_id)
+            return False
+
+    async def _survey(self, handoff: Handoff, agent: str) -> list[dict[str, Any]]:
         """The satisfaction question, unless this conversation was asked already."""
         events = await asyncio.to_thread(self.store.events, handoff.conversation_id)
         if not worth_asking(events):
             return []
+        route = await self._route(handoff)
         reply = survey_reply()
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         return [
@@ -272,10 +358,13 @@ class SupportDesk:
         ]
 
     async def _route(self, handoff: Handoff) -> dict[str, str]:
+        return await asyncio.to_thread(self._route_now, handoff)
+
+    def _route_now(self, handoff: Handoff) -> dict[str, str]:
         """For Slack: the customer's channel and thread (from their latest message)."""
         if handoff.channel != "slack":
             return {}
-        events = await asyncio.to_thread(self.store.events, handoff.conversation_id, limit=200)
+        events = self.store.events(handoff.conversation_id, limit=200)
         for event in reversed(events):
             if event.get("event") != "user":
                 continue

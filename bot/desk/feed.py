@@ -15,6 +15,8 @@ the promises made to customers and agents honest:
 * with ``live_chat.auto_assign``, waiting customers go to the least-loaded online agent;
 * a website customer whose chat page has stayed closed for
   ``live_chat.abandon_after_seconds`` has left: the handoff is marked abandoned;
+* what Rasa could not take (it was down) is delivered when it is back, and conversations
+  whose record disagrees with the desk are mended (at start, then every 10 minutes);
 * an agent not heard from for ``agent_grace`` seconds (no open console, no call to the agent
   API) goes offline and their conversations go back to the queue, in the same place (the
   customer is told). Open consoles keep their agent present (a heartbeat in the database, so
@@ -49,6 +51,8 @@ HEARTBEAT_EVERY = 10.0
 FOLLOWUPS_EVERY = 5.0
 #: A keystroke reported this recently (seconds) shows "the customer is typing".
 TYPING_SHOWN = 5.0
+#: How often (seconds) conversations are checked against the desk (and at start).
+RECONCILE_EVERY = 600.0
 
 
 class DeskFeed:
@@ -73,6 +77,7 @@ class DeskFeed:
         self._customers: dict[str, dict[str, Any]] = {}  # handoff id -> what consoles were shown
         self._last_change = 0
         self._last_event = 0
+        self._reconciled = 0.0
         self._started = False
 
     # -- consoles -------------------------------------------------------------------------
@@ -124,6 +129,8 @@ class DeskFeed:
             await asyncio.sleep(self.interval)
 
     async def tick(self) -> None:
+        await self.desk.delivery.deliver()  # what Rasa could not take before
+        await self._reconcile()
         await self._follow_changes()
         queue = self.desk.queue
         waiting = await asyncio.to_thread(queue.waiting)
@@ -136,6 +143,15 @@ class DeskFeed:
         await self._update_waiting(waiting)
         await self._requeue_absent_agents()
         await self._announce_followups()
+
+    async def _reconcile(self) -> None:
+        now = time.monotonic()
+        if self._reconciled and now - self._reconciled < RECONCILE_EVERY:
+            return
+        self._reconciled = now
+        mended = await self.desk.reconcile()
+        if mended:
+            logger.info("mended %d conversations that disagreed with the desk", mended)
 
     async def _announce_followups(self) -> None:
         """Unhappy survey answers go to the team's Slack channel (checked every few seconds;

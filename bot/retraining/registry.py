@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import json
 import tarfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.errors import RasaModelError
-from bot.rasa_api import api_url
+from bot.rasa_api import HttpRasaApi, run_sync
 from bot.settings import Settings
 
 #: Loading a model into the running server takes seconds; allow for a busy machine.
@@ -163,30 +161,10 @@ class ModelRegistry:
 
 def running_model(settings: Settings) -> str | None:
     """The model file the running Rasa server serves, or None if it is not running."""
-    try:
-        with urllib.request.urlopen(api_url(settings, "/status"), timeout=10) as reply:
-            status: dict[str, Any] = json.loads(reply.read())
-    except (OSError, ValueError):
-        return None
-    return str(status.get("model_file") or "") or None
+    status = run_sync(HttpRasaApi(settings).status())
+    return str((status or {}).get("model_file") or "") or None
 
 
 def load_into_server(settings: Settings, model: Path) -> bool:
     """Replace the running server's model (``PUT /model``); False if no server is running."""
-    request = urllib.request.Request(
-        api_url(settings, "/model"),
-        data=json.dumps({"model_file": str(model.resolve())}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="PUT",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=LOAD_TIMEOUT):
-            return True
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")[:500]
-        raise RasaModelError(
-            f"the Rasa server refused the model {model.name}: {exc.code} {detail}",
-            hint="see var/logs/rasa.log",
-        ) from exc
-    except OSError:
-        return False  # not running: it starts with the serving model next time
+    return run_sync(HttpRasaApi(settings).load_model(model))

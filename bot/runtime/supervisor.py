@@ -26,7 +26,7 @@ from types import FrameType
 
 from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
-from bot.rasa_api import parse, rasa_api_token
+from bot.rasa_api import HttpRasaApi, rasa_api_token, run_sync
 from bot.retraining.registry import ModelRegistry
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.training import (
@@ -183,8 +183,8 @@ def warm_up_rasa(settings: Settings) -> None:
     Uses the HTTP API's ``/model/parse`` (NLU only): no conversation is created.
     """
     try:
-        parse(settings, "hello, where is my order?")
-    except OSError as exc:  # not fatal: only the first answer is slower
+        run_sync(HttpRasaApi(settings).parse("hello, where is my order?"))
+    except ServiceError as exc:  # not fatal: only the first answer is slower
         logger.warning("could not warm up the Rasa server: %s", exc)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +29,11 @@ from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.model import PRIORITY_RANK, Handoff, Presence
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
 from bot.storage.engines import engine_for, stored_utc
+from bot.storage.outbox import enqueue
 from bot.storage.schema import agent_heartbeats, agent_presence, handoff_events, handoffs
+
+#: What a change tells the conversation: Rasa events, from the handoff after the change.
+Tell = Callable[[Handoff, Transition], list[dict[str, Any]]]
 
 
 class SqlHandoffQueue:
@@ -127,6 +132,16 @@ class SqlHandoffQueue:
         """Handoffs requested in ``[start, end)`` (the daily report's)."""
         query = handoffs.select().where(
             handoffs.c.requested_at >= _utc(start), handoffs.c.requested_at < _utc(end)
+        )
+        with self._engine.connect() as db:
+            return [_handoff(row) for row in db.execute(query).mappings()]
+
+    def ended_since(self, moment: datetime) -> list[Handoff]:
+        """Handoffs that ended at or after ``moment``, oldest end first."""
+        query = (
+            handoffs.select()
+            .where(handoffs.c.ended_at >= _utc(moment))
+            .order_by(handoffs.c.ended_at, handoffs.c.id)
         )
         with self._engine.connect() as db:
             return [_handoff(row) for row in db.execute(query).mappings()]
@@ -257,13 +272,16 @@ class SqlHandoffQueue:
 
     # -- changes --------------------------------------------------------------------------
 
-    def claim(self, handoff_id: str, agent: str, *, now: datetime) -> Handoff:
+    def claim(
+        self, handoff_id: str, agent: str, *, now: datetime, tell: Tell | None = None
+    ) -> Handoff:
         """``agent`` takes a waiting customer (exactly one of several claims wins)."""
         with self._engine.begin() as db:
             self._check_capacity(db, agent)
-            return self._assign(db, handoff_id, agent, Action.CLAIM, f"agent:{agent}", now)
+            actor = f"agent:{agent}"
+            return self._assign(db, handoff_id, agent, Action.CLAIM, actor, now, tell)
 
-    def assign_next(self, *, now: datetime) -> Handoff | None:
+    def assign_next(self, *, now: datetime, tell: Tell | None = None) -> Handoff | None:
         """Give the head of the queue to the least-loaded online agent with room, if any."""
         with self._engine.begin() as db:
             head = (
@@ -281,23 +299,44 @@ class SqlHandoffQueue:
             agent = self._least_loaded(db)
             if agent is None:
                 return None
-            return self._assign(db, head["id"], agent, Action.ASSIGN, "system", now)
+            return self._assign(db, head["id"], agent, Action.ASSIGN, "system", now, tell)
 
-    def transfer(self, handoff_id: str, *, to_agent: str, actor: str, now: datetime) -> Handoff:
+    def transfer(
+        self,
+        handoff_id: str,
+        *,
+        to_agent: str,
+        actor: str,
+        now: datetime,
+        tell: Tell | None = None,
+    ) -> Handoff:
         with self._engine.begin() as db:
             self._check_capacity(db, to_agent)
             reason = f"transferred to {to_agent}"
-            self._change(db, handoff_id, Action.TRANSFER, actor, reason, _utc(now), agent=to_agent)
-            return self._get(db, handoff_id)
+            record = self._change(
+                db, handoff_id, Action.TRANSFER, actor, reason, _utc(now), agent=to_agent
+            )
+            return self._told(db, record, tell)
 
-    def requeue(self, handoff_id: str, *, reason: str, now: datetime) -> Handoff:
+    def requeue(
+        self, handoff_id: str, *, reason: str, now: datetime, tell: Tell | None = None
+    ) -> Handoff:
         """The agent went away: back to the queue, keeping the customer's place."""
         with self._engine.begin() as db:
-            self._change(db, handoff_id, Action.REQUEUE, "system", reason, _utc(now), agent=None)
-            return self._get(db, handoff_id)
+            record = self._change(
+                db, handoff_id, Action.REQUEUE, "system", reason, _utc(now), agent=None
+            )
+            return self._told(db, record, tell)
 
     def end(
-        self, handoff_id: str, action: Action, *, actor: str, reason: str = "", now: datetime
+        self,
+        handoff_id: str,
+        action: Action,
+        *,
+        actor: str,
+        reason: str = "",
+        now: datetime,
+        tell: Tell | None = None,
     ) -> Handoff:
         """Close (with the note as reason), release, cancel, abandon or leave a message."""
         if action not in (
@@ -313,8 +352,10 @@ class SqlHandoffQueue:
         now = _utc(now)
         with self._engine.begin() as db:
             note = reason if action is Action.CLOSE else None
-            self._change(db, handoff_id, action, actor, reason, now, ended_at=now, note=note)
-            return self._get(db, handoff_id)
+            record = self._change(
+                db, handoff_id, action, actor, reason, now, ended_at=now, note=note
+            )
+            return self._told(db, record, tell)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -326,12 +367,21 @@ class SqlHandoffQueue:
         action: Action,
         actor: str,
         now: datetime,
+        tell: Tell | None,
     ) -> Handoff:
         now = _utc(now)
-        self._change(
+        record = self._change(
             db, handoff_id, action, actor, f"to {agent}", now, agent=agent, assigned_at=now
         )
-        return self._get(db, handoff_id)
+        return self._told(db, record, tell)
+
+    def _told(self, db: sa.Connection, record: Transition, tell: Tell | None) -> Handoff:
+        """The handoff after ``record``; what ``tell`` says of it goes into the outbox in the
+        same transaction, so the conversation hears of every change that was made."""
+        after = self._get(db, record.handoff_id)
+        if tell is not None:
+            enqueue(db, after.conversation_id, tell(after, record), record.at)
+        return after
 
     def _change(
         self,

@@ -210,3 +210,21 @@ slack_events = sa.Table(
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("handled_at", sa.Float, nullable=False, index=True),  # Unix seconds
 )
+
+# -- the desk's writes into conversations -------------------------------------------------------
+
+#: Events for a conversation's tracker, written in the same transaction as the desk change
+#: they tell of, and delivered to Rasa in order (per conversation) until Rasa takes them.
+rasa_outbox = sa.Table(
+    "rasa_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("events", sa.Text, nullable=False),  # JSON list of Rasa events
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", Moment, nullable=False),
+    sa.Column("claimed_until", Moment),  # a deliverer is sending it (another process waits)
+    sa.Column("last_error", sa.Text),
+    sa.Column("delivered_at", Moment, index=True),
+)

@@ -13,7 +13,6 @@ from bot.business import load_business_facts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
-from bot.desk.rasa_events import RasaConversations
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.errors import SupportBotError
 from bot.services import Services
@@ -41,7 +40,8 @@ def desk_parts(services: Services) -> DeskParts:
     desk = SupportDesk(
         services.handoff_queue,
         services.conversation_store(),
-        RasaConversations(settings),
+        services.outbox(),
+        services.outbox_delivery(),
         services.customer_activity(),
         facts=services.business_facts,
         clock=services.clock,

@@ -210,8 +210,9 @@ def add_agent_api(
         text = (await json_body(request)).get("text")
         if not isinstance(text, str):
             return _error(400, "send {text}")
-        await desk.say(request.match_info["id"], session_of(request).agent, text)
-        return web.json_response({"sent": True}, status=201)
+        delivered = await desk.say(request.match_info["id"], session_of(request).agent, text)
+        # Not delivered yet (Rasa is down): kept, and delivered as soon as Rasa is back.
+        return web.json_response({"sent": True, "delivered": delivered}, status=201)
 
     async def close(request: web.Request) -> web.Response:
         note = (await json_body(request)).get("note")

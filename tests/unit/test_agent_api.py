@@ -24,6 +24,7 @@ from bot.desk.accounts import (
     hash_password,
 )
 from bot.desk.canned import CannedReplies
+from bot.desk.delivery import OutboxDelivery
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
@@ -34,28 +35,9 @@ from bot.storage.handoffs import SqlHandoffQueue
 from bot.storage.tracker import ConversationStore
 from bot.web.app import DeskParts, create_app
 from tests.conftest import OPEN_TIME
-from tests.fakes import FixedClock
+from tests.fakes import FakeRasaApi, FixedClock
 
 PASSWORD = "a long enough password"
-
-
-class RecordingRasa:
-    """Stands in for ``RasaConversations``: keeps what would be appended to each conversation."""
-
-    def __init__(self) -> None:
-        self.appended: list[tuple[str, list[dict[str, Any]]]] = []
-
-    async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
-        self.appended.append((conversation_id, events))
-
-    def texts(self, conversation_id: str) -> list[str]:
-        return [
-            e["text"]
-            for c, events in self.appended
-            if c == conversation_id
-            for e in events
-            if e["event"] == "bot"
-        ]
 
 
 @pytest.fixture
@@ -65,11 +47,13 @@ def parts(settings, tmp_path):
     accounts = services.accounts()
     for name, role in [("anna", "agent"), ("ben", "agent"), ("lea", "lead")]:
         accounts.add(name, PASSWORD, role, now=OPEN_TIME)
-    rasa = RecordingRasa()
+    rasa = FakeRasaApi()
+    outbox = services.outbox()
     desk = SupportDesk(
         services.handoff_queue,
         ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
-        rasa,  # type: ignore[arg-type]
+        outbox,
+        OutboxDelivery(outbox, rasa, clock=clock),
         services.customer_activity(),
         facts=services.business_facts,
         clock=clock,
@@ -193,7 +177,7 @@ def test_claim_talk_close_writes_each_change_into_the_conversation(settings, par
         "refund issued",
         "anna",
     )
-    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert rasa.texts("c1") == [
         "anna from our team has joined the chat.",
         "Hello <b>there</b>",  # stored as written; channels and pages show it as text
@@ -305,7 +289,7 @@ def test_an_absent_agents_conversations_go_back_to_the_queue_in_place(settings, 
     assert queue.get(first).status.value == "queued"
     assert queue.position(first) == 1  # ahead of c2, as before
     assert queue.presence()["anna"][0] is Presence.OFFLINE
-    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert "You keep your place: you're next in the queue." in rasa.texts("c1")[-1]
 
 
@@ -345,7 +329,7 @@ def test_waiting_customers_hear_when_they_move_up(settings, parts):
         await feed.tick()
 
     asyncio.run(script())
-    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert rasa.texts("c1") == []
     assert rasa.texts("c2") == [
         "Still waiting for the team: you're next in the queue. The wait is about 6 minutes."
@@ -454,7 +438,7 @@ def test_a_customer_who_closed_the_chat_page_is_marked_abandoned_and_agents_see_
     assert about_customer == [(True, False), (False, False), (False, True)]
     changes = [m["change"]["action"] for m in shown if m["type"] == "change"]
     assert changes[-1] == "abandon"
-    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert "the chat page was closed" in rasa.texts("c1")[-1]
 
 
@@ -485,6 +469,6 @@ def test_auto_assign_gives_the_queue_to_the_least_loaded_agents(settings, parts,
     assert queue.get(urgent).agent == "anna"  # the most urgent first, to the least loaded
     assert [queue.get(i).agent for i in ids] == ["ben", "ben", None, None]
     assert queue.position(ids[2]) == 1
-    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert rasa.texts("angry") == ["anna from our team has joined the chat."]
     assert rasa.texts("c3") == []  # still waiting; told their place when they queued

@@ -14,8 +14,9 @@ from bot.handoff.model import Presence
 from bot.satisfaction.survey import QUESTION
 from bot.services import Services
 from tests.conftest import OPEN_TIME
+from tests.fakes import FakeRasaApi
 from tests.unit.test_actions import run, tracker
-from tests.unit.test_agent_api import RecordingRasa, parts, session, waiting_customer  # noqa: F401
+from tests.unit.test_agent_api import parts, session, waiting_customer  # noqa: F401
 from tests.unit.test_review_labelling import write_tracker
 
 LONDON = ZoneInfo("Europe/London")
@@ -256,7 +257,7 @@ def test_an_agents_first_message_answers_the_complaint_and_closing_asks_the_surv
     ticket = parts.complaints.get("C-00001")
     assert ticket.status == "responded" and ticket.first_response_by == "anna"
     assert ticket.first_response_at == OPEN_TIME
-    rasa: RecordingRasa = parts.desk.rasa  # type: ignore[assignment]
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert rasa.texts("c1")[-1] == QUESTION
     closing = rasa.appended[-1][1]
     survey = next(e for e in closing if e.get("name") == "csat")
