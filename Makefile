@@ -48,10 +48,11 @@ postgres: ## install and start Debian's PostgreSQL on 127.0.0.1:5432 (apt-get, i
 test-fast: install ## run only the unit tests (seconds)
 	$(BIN)/python -m pytest tests/unit
 
-lint: install ## ruff (lint + format check) and mypy
+lint: install ## ruff (lint + format check), mypy and the import layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .

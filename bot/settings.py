@@ -7,12 +7,10 @@ fresh clone needs no configuration at all: SQLite and files under the project fo
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigurationError
 
@@ -124,10 +122,10 @@ class Settings:
             torch_threads=torch_threads,
             log_level=log_level.upper(),
             database_url=_database_url(
-                "DATABASE_URL", database_url or f"sqlite:///{data / 'desk.db'}"
+                "DATABASE_URL", database_url or f"sqlite:///{data / 'desk.db'}", home
             ),
             tracker_url=_database_url(
-                "TRACKER_URL", tracker_url or f"sqlite:///{data / 'tracker.db'}"
+                "TRACKER_URL", tracker_url or f"sqlite:///{data / 'tracker.db'}", home
             ),
             database_pool_size=database_pool_size,
             slack=slack,
@@ -280,37 +278,42 @@ class Settings:
         return env
 
 
-def _database_url(name: str, url: str) -> str:
-    """``url`` if SQLAlchemy can read it and it names SQLite or PostgreSQL."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigurationError(
-            f"{PREFIX}{name} is not a database URL: expected sqlite:///PATH or "
-            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
-        ) from None
-    backend = parsed.get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise ConfigurationError(f"{PREFIX}{name} must be a sqlite:// or postgresql:// URL")
-    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database).expanduser()
-        if not path.is_absolute():  # relative to the project, wherever a process starts
+def _database_url(name: str, url: str, home: Path) -> str:
+    """``url`` if it names a SQLite file or a PostgreSQL database; a relative SQLite path is
+    taken relative to the project folder (every process then finds the same file)."""
+    backend, database = _backend_and_database(url)
+    if backend == "sqlite":
+        if database in ("", ":memory:"):
             raise ConfigurationError(
-                f"{PREFIX}{name}: give SQLite an absolute path (sqlite:////abs/path.db)"
+                f"{PREFIX}{name}: an in-memory SQLite database cannot be shared by the servers"
             )
-    if backend == "postgresql" and not parsed.database:
+        path = Path(database).expanduser()
+        return url if path.is_absolute() else f"sqlite:///{(home / path).resolve()}"
+    if backend != "postgresql":
+        raise ConfigurationError(
+            f"{PREFIX}{name} must be sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST:PORT/DATABASE, got a "
+            f"{backend or 'malformed'} URL"
+        )
+    if not database:
         raise ConfigurationError(f"{PREFIX}{name} must name a database (.../DATABASE)")
     return url
+
+
+def _backend_and_database(url: str) -> tuple[str, str]:
+    """(``sqlite`` / ``postgresql`` / other scheme, the database: a file or a name)."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    backend = scheme.split("+", 1)[0].lower()
+    if backend == "sqlite":
+        return backend, url.split("://", 1)[1].removeprefix("/").split("?", 1)[0]
+    return backend, urllib.parse.urlsplit(url).path.lstrip("/")
 
 
 def tracker_store_environment(url: str) -> dict[str, str]:
     """What ``endpoints.yml`` reads for Rasa's SQL tracker store, from the one URL: Rasa takes
     a whole URL in ``url``, and names the dialect and database in its log."""
-    parsed = make_url(url)
-    return {
-        PREFIX + "TRACKER_DIALECT": parsed.get_backend_name(),
-        PREFIX + "TRACKER_DB": parsed.database or "",
-    }
+    backend, database = _backend_and_database(url)
+    return {PREFIX + "TRACKER_DIALECT": backend, PREFIX + "TRACKER_DB": database}
 
 
 def _slack_from_env(text: Callable[[str], str | None]) -> SlackSettings | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import getpass
 
+from bot.accounts import Role
 from bot.cli.output import info
-from bot.desk.accounts import Role
 from bot.errors import SupportBotError
 from bot.services import Services
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.accounts import Agent, Role
 from bot.business import BusinessFacts
-from bot.desk.accounts import Agent, Role
 from bot.desk.delivery import OutboxDelivery
 from bot.desk.rasa_events import bot_event, slot_event
 from bot.desk.transcript import console_transcript

@@ -1,5 +1,5 @@
 """``SqlAccounts``: console users, their sessions and failed sign-ins in the desk's database
-(the rules, roles and hashing are ``bot.desk.accounts``')."""
+(the rules, roles and hashing are ``bot.accounts``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from bot.desk.accounts import (
+from bot.accounts import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_NAME,
     MIN_PASSWORD,

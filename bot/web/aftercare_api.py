@@ -21,8 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.accounts import Session
 from bot.complaints.tickets import RESOLVED, UNRESOLVED, ComplaintNotFoundError
-from bot.desk.accounts import Session
 from bot.errors import SupportBotError
 from bot.satisfaction.followups import FollowUpNotFoundError
 from bot.storage.complaints import SqlComplaints

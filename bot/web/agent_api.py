@@ -30,7 +30,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.desk.accounts import Session
+from bot.accounts import Session
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import PermissionDeniedError, SupportDesk
 from bot.desk.feed import DeskFeed

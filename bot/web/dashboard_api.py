@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.desk.accounts import Role, Session
+from bot.accounts import Role, Session
 from bot.desk.transcript import console_transcript
 from bot.reporting.dashboard import Dashboard, DashboardError, Selection
 from bot.storage.tracker import ConversationStore

@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.desk.accounts import Role, Session
+from bot.accounts import Role, Session
 from bot.knowledge.articles import load_articles
 from bot.review.inbox import ReviewItemNotFoundError
 from bot.review.training_data import TrainingDataError

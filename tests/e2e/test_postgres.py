@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +108,60 @@ def test_a_handoff_on_postgresql_goes_through_the_agent_api_and_back_to_the_bot(
     assert (
         figures["handoff_reasons"].get("asked for a person", 0) >= 1 or figures["handoff_rate"] > 0
     )
+
+
+def rasa_server_pid(bot) -> int:
+    port = bot.rasa_url.rsplit(":", 1)[1].encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"run" in cmdline and b"--enable-api" in cmdline and port in cmdline:
+            return int(proc.name)
+    raise AssertionError("Rasa server process not found")
+
+
+def wait_for(check, *, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(1)
+    pytest.fail(f"waited {seconds:.0f} s for {what}")
+
+
+def test_rasa_down_while_an_agent_closes_then_back_the_bot_answers_again(bot_on_postgres):
+    bot = bot_on_postgres
+    set_hours(bot.kb_dir, "00:00-24:00")
+    add_agent(bot, "pia")
+    _, login = api(bot, "POST", "/api/login", {"username": "pia", "password": PASSWORD})
+    token = login["token"]
+    sender = new_sender()
+    bot.say(sender, "I want to talk to a person")
+    _, waiting = api(bot, "GET", "/api/handoffs?status=queued", token=token)
+    (mine,) = [h for h in waiting if h["conversation_id"] == sender]
+    api(bot, "POST", f"/api/handoffs/{mine['id']}/claim", {}, token=token)
+    store = ConversationStore(bot.env["SUPPORTBOT_TRACKER_URL"])
+
+    def recorded_status() -> str | None:
+        slots = [e for e in store.events(sender) if e.get("name") == "handoff"]
+        return (slots[-1].get("value") or {}).get("status") if slots else None
+
+    wait_for(lambda: recorded_status() == "assigned", seconds=30, what="the claim")
+
+    os.kill(rasa_server_pid(bot), signal.SIGKILL)
+    status, _ = api(
+        bot, "POST", f"/api/handoffs/{mine['id']}/close", {"note": "Sorted"}, token=token
+    )
+
+    assert status == 200  # the desk's change stands while Rasa is down
+    assert recorded_status() == "assigned"
+    # The supervisor restarts Rasa; the desk delivers the close when it is back.
+    wait_for(lambda: "Rasa server is back" in bot.log(), seconds=240, what="Rasa's restart")
+    wait_for(lambda: recorded_status() == "closed", seconds=90, what="the close to arrive")
+    replies = bot.say(sender, "how long does delivery take?")
+    assert "Did that answer your question?" in texts(replies)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.desk.accounts import (
+from bot.accounts import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_NAME,
     SIGN_IN_WINDOW,

@@ -58,3 +58,50 @@ def test_child_environment_points_rasa_at_our_action_server_and_tracker_store(tm
     assert env["SUPPORTBOT_TRACKER_DB"] == str(tmp_path / "var" / "tracker.db")
     assert env["HF_HUB_OFFLINE"] == "1"
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("postgresql://u:p@127.0.0.1:5432/desk", "postgresql://u:p@127.0.0.1:5432/desk"),
+        ("postgresql+psycopg2://u:p@db/desk", "postgresql+psycopg2://u:p@db/desk"),
+        ("sqlite:////srv/supportbot/desk.db", "sqlite:////srv/supportbot/desk.db"),
+    ],
+)
+def test_database_urls_are_taken_as_given(tmp_path, value, expected):
+    settings = Settings.from_env(
+        {"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_DATABASE_URL": value}
+    )
+
+    assert settings.database_url == expected
+
+
+def test_a_relative_sqlite_path_is_inside_the_project(tmp_path):
+    settings = Settings.from_env(
+        {"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_TRACKER_URL": "sqlite:///var/t.db"}
+    )
+
+    assert settings.tracker_url == f"sqlite:///{tmp_path / 'var' / 't.db'}"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("mysql://u:p@db/desk", "must be sqlite:///PATH or postgresql://"),
+        ("desk.db", "malformed"),
+        ("postgresql://u:p@db", "must name a database"),
+        ("sqlite://", "in-memory"),
+    ],
+)
+def test_bad_database_urls_get_a_clear_message(tmp_path, value, message):
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_DATABASE_URL": value})
+
+
+def test_rasa_reads_the_tracker_store_from_the_one_url(tmp_path):
+    url = "postgresql://bot:secret@10.0.0.5:5433/conversations"
+    env = Settings.create(home=tmp_path, tracker_url=url).child_environment({})
+
+    assert env["SUPPORTBOT_TRACKER_URL"] == url
+    assert env["SUPPORTBOT_TRACKER_DIALECT"] == "postgresql"
+    assert env["SUPPORTBOT_TRACKER_DB"] == "conversations"

@@ -1,0 +1,1 @@
+"""Retraining: scoring a model, the quality gate, the report, the model registry."""
