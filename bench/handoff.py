@@ -52,10 +52,12 @@ def timed(samples: list[float], call: Any, *args: Any, **kwargs: Any) -> Any:
     return result
 
 
-def queue_operations() -> dict[str, Any]:
+def queue_operations(url: str | None = None) -> dict[str, Any]:
+    """The queue operations on the database at ``url`` (default: a new SQLite file), which
+    must be empty."""
     root = Path(tempfile.mkdtemp(prefix="handoff-bench-"))
     try:
-        url = f"sqlite:///{root / 'desk.db'}"
+        url = url or f"sqlite:///{root / 'desk.db'}"
         migrate.upgrade(url)
         desk = SqlHandoffQueue(url)
         now = datetime(2026, 11, 24, 11, tzinfo=UTC)

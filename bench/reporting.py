@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 
 from bench.common import PROJECT, free_port, write_result
 from bot.privacy.redactor import Redactor
@@ -73,15 +74,27 @@ AGENTS = [f"agent-{n}" for n in range(8)]
 CHANNELS = ["socketio", "socketio", "slack", "rest"]
 
 
-def generate(root: Path, days: int, per_day: int, last_day: date, rng: random.Random) -> dict:
+#: Rasa's SQL tracker store table, as Rasa creates it (rasa/core/tracker_store.py).
+TRACKER = sa.MetaData()
+EVENTS = sa.Table(
+    "events",
+    TRACKER,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+
+def generate(
+    tracker_url: str, desk_url: str, days: int, per_day: int, last_day: date, rng: random.Random
+) -> dict:
     """The tracker store and the desk's database for ``days`` days ending ``last_day``."""
-    tracker = sqlite3.connect(root / "tracker.db")
-    tracker.execute(
-        "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
-        "timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
-    )
-    tracker.execute("CREATE INDEX ix_events_sender_id ON events (sender_id)")
-    desk_url = f"sqlite:///{root / 'desk.db'}"
+    tracker = sa.create_engine(tracker_url, future=True)
+    TRACKER.create_all(tracker)
     migrate.upgrade(desk_url)
     engine = engine_for(desk_url)
     complaints = SqlComplaints(desk_url)
@@ -91,13 +104,17 @@ def generate(root: Path, days: int, per_day: int, last_day: date, rng: random.Ra
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         start = datetime.combine(day, datetime.min.time(), ZONE)
-        rows: list[tuple[str, str, float, str]] = []
+        rows: list[dict[str, Any]] = []
         handoff_rows: list[dict[str, Any]] = []
         for number in range(per_day):
             sender = f"{day.isoformat()}-{number}"
             at = start + timedelta(seconds=rng.random() * 86000)
             events, handoff, complaint, low = conversation(sender, at, rng)
-            rows += [(sender, e["event"], e["timestamp"], json.dumps(e)) for e in events]
+            rows += [
+                {"sender_id": sender, "type_name": e["event"], "timestamp": e["timestamp"],
+                 "data": json.dumps(e)}
+                for e in events
+            ]  # fmt: skip
             if handoff:
                 handoff_rows.append(handoff)
             if complaint:
@@ -114,16 +131,15 @@ def generate(root: Path, days: int, per_day: int, last_day: date, rng: random.Ra
                     comment=None, stage="bot", agent=None, now=at,
                 )  # fmt: skip
                 counts["followups"] += 1
-        tracker.executemany(
-            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)", rows
-        )
-        tracker.commit()
+        with tracker.begin() as db:
+            db.execute(EVENTS.insert(), rows)
         with engine.begin() as db:
-            db.execute(handoffs_table.insert(), handoff_rows)
+            if handoff_rows:
+                db.execute(handoffs_table.insert(), handoff_rows)
         counts["conversations"] += per_day
         counts["events"] += len(rows)
         counts["handoffs"] += len(handoff_rows)
-    tracker.close()
+    tracker.dispose()
     return counts
 
 
@@ -321,7 +337,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         started = time.perf_counter()
-        counts = generate(root, args.days, args.per_day, last, rng)
+        counts = generate(
+            f"sqlite:///{root / 'tracker.db'}",
+            f"sqlite:///{root / 'desk.db'}",
+            args.days,
+            args.per_day,
+            last,
+            rng,
+        )
         generated = time.perf_counter() - started
         print(f"generated {counts} in {generated:.0f} s", flush=True)
         settings = Settings.create(home=PROJECT, data_dir=root)

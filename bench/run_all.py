@@ -2,7 +2,7 @@
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
 REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment and
-escalation. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
+escalation, the live handoff and the storage layer on SQLite and PostgreSQL. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
 reference cross-validation (~6 minutes), the fresh-clone timings (~15 minutes), the
 sentiment recipe search (~35 minutes), mining 100k logged messages for review, and the
 retrain steps' times.
@@ -22,6 +22,7 @@ QUICK = [
     ["bench.sentiment_eval"],
     ["bench.escalation_eval"],
     ["bench.handoff"],
+    ["bench.storage"],
     ["bench.redaction"],
 ]
 SLOW = [
