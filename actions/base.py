@@ -20,6 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import TALK_TO_A_PERSON, Reply
+from bot.conversations.events import current_session, customer_message
 from bot.embeddings.base import Vectors
 from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 from bot.errors import SupportBotError
@@ -146,24 +147,15 @@ def text_flags(tracker: Tracker) -> frozenset[TextFlag]:
 
 def user_intents(tracker: Tracker) -> Sequence[str | None]:
     """The intents of the customer's messages in this session, oldest first."""
-    intents: list[str | None] = []
-    for event in tracker.events:
-        if event.get("event") == "session_started":
-            intents = []
-        elif event.get("event") == "user":
-            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
-    return intents
+    messages = (customer_message(e) for e in current_session(tracker.events))
+    return [m.intent for m in messages if m is not None]
 
 
 def previous_user_message(tracker: Tracker) -> dict[str, Any] | None:
     """The customer's message before the latest one, in this session (its parse data)."""
-    seen_latest = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            return None
-        if event.get("event") == "user":
-            if seen_latest:
-                parse: dict[str, Any] = event.get("parse_data") or {}
-                return {**parse, "text": parse.get("text") or event.get("text") or ""}
-            seen_latest = True
-    return None
+    messages = [customer_message(e) for e in current_session(tracker.events)]
+    typed = [m for m in messages if m is not None]
+    if len(typed) < 2:
+        return None
+    previous = typed[-2]
+    return {**previous.parse, "text": previous.parse.get("text") or previous.text}

@@ -19,6 +19,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events, SupportAction, ask_satisfaction, customer_channel, utter
+from bot.conversations.events import current_session
 from bot.reporting.summary import summarise
 from bot.satisfaction.followups import FollowUp, follow_up_reason
 from bot.satisfaction.survey import (
@@ -28,7 +29,6 @@ from bot.satisfaction.survey import (
     SCORE_ENTITY,
     comment_reply,
     score_value,
-    session_events,
     survey_reply,
     survey_state,
     thanks_reply,
@@ -57,7 +57,7 @@ class ActionRateConversation(SupportAction):
             utter(dispatcher, survey_reply())
             return []
         previous = survey_state(tracker.events).record
-        summary = summarise(tracker.sender_id, list(session_events(tracker.events)))
+        summary = summarise(tracker.sender_id, list(current_session(tracker.events)))
         attribution = summary.attribution() if summary else {}
         record: dict[str, Any] = {
             **previous,

@@ -1,11 +1,12 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
-REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment and
-escalation, the live handoff and the storage layer on SQLite and PostgreSQL. ``--all`` adds the index scale test (1M entries, ~15 minutes), Rasa's DIET
-reference cross-validation (~6 minutes), the fresh-clone timings (~15 minutes), the
-sentiment recipe search (~35 minutes), mining 100k logged messages for review, and the
-retrain steps' times.
+REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment,
+escalation, the live handoff, and the storage layer on SQLite and PostgreSQL. ``--all`` adds
+the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
+(~6 minutes), the fresh-clone timings (~15 minutes), the sentiment recipe search
+(~35 minutes), mining 100k logged messages for review, the retrain steps' times and the
+daily report on 30 days of generated conversations.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.never_silent import never_silent
 from bot.channels.slack_format import button_blocks, to_mrkdwn
-from bot.conversations.transcript import BUTTON_TITLE
+from bot.conversations.events import BUTTON_TITLE
 from bot.services import services_for
 from bot.settings import Settings, SlackSettings
 from bot.storage.slack_events import SqlSlackEventLog

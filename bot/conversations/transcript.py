@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Message metadata key under which a channel records the title of a clicked button.
-BUTTON_TITLE = "button_title"
+from bot.conversations.events import Event, bot_message, customer_message
 
 
 @dataclass(frozen=True)
@@ -30,38 +29,14 @@ class TranscriptItem:
         return item
 
 
-def customer_text(event: dict[str, Any]) -> str:
-    """What the customer wrote, or the title of the button they clicked."""
-    text = str(event.get("text") or "")
-    title = (event.get("metadata") or {}).get(BUTTON_TITLE)
-    if text.startswith("/") and isinstance(title, str) and title:
-        return title
-    return text
-
-
-def bot_buttons(event: dict[str, Any]) -> tuple[dict[str, str], ...]:
-    data = event.get("data") or {}
-    return tuple(
-        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-        for b in data.get("buttons") or data.get("quick_replies") or []
-        if isinstance(b, dict)
-    )
-
-
-def transcript(events: Iterable[dict[str, Any]]) -> list[TranscriptItem]:
+def transcript(events: Iterable[Event]) -> list[TranscriptItem]:
     """Customer and bot messages in order. A clicked button shows as its title, not its payload."""
     items: list[TranscriptItem] = []
     for event in events:
-        kind = event.get("event")
-        timestamp = float(event.get("timestamp") or 0.0)
-        if kind == "user":
-            items.append(TranscriptItem("customer", customer_text(event), timestamp))
-        elif kind == "bot" and event.get("text"):
-            agent = (event.get("metadata") or {}).get("agent")
-            sender = "agent" if isinstance(agent, str) and agent else "bot"
-            items.append(
-                TranscriptItem(
-                    sender, str(event["text"]), timestamp, bot_buttons(event), agent=agent or None
-                )
-            )
+        customer, bot = customer_message(event), bot_message(event)
+        if customer is not None:
+            items.append(TranscriptItem("customer", customer.shown, customer.timestamp))
+        elif bot is not None:
+            sender = "agent" if bot.agent else "bot"
+            items.append(TranscriptItem(sender, bot.text, bot.timestamp, bot.buttons, bot.agent))
     return items

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.accounts import Agent, Role
 from bot.business import BusinessFacts
+from bot.conversations.events import customer_message, slot
 from bot.desk.delivery import OutboxDelivery
 from bot.desk.rasa_events import bot_event, slot_event
 from bot.desk.transcript import console_transcript
@@ -292,8 +293,9 @@ class SupportDesk:
         for _row, conversation_id, event in self.store.scan(
             ("slot",), conversations=conversation_ids
         ):
-            if event.get("name") == HANDOFF_SLOT:
-                found[conversation_id] = event.get("value")
+            recorded = slot(event, HANDOFF_SLOT)
+            if recorded is not None:
+                found[conversation_id] = recorded[1]
         return found
 
     # -- internals ------------------------------------------------------------------------
@@ -364,11 +366,11 @@ class SupportDesk:
         """For Slack: the customer's channel and thread (from their latest message)."""
         if handoff.channel != "slack":
             return {}
-        events = self.store.events(handoff.conversation_id, limit=200)
-        for event in reversed(events):
-            if event.get("event") != "user":
+        for event in reversed(self.store.events(handoff.conversation_id, limit=200)):
+            message = customer_message(event)
+            if message is None:
                 continue
-            metadata = event.get("metadata") or {}
+            metadata = message.metadata
             channel = str(metadata.get("out_channel") or "")
             if not channel:
                 return {}

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.conversations.transcript import bot_buttons, customer_text
+from bot.conversations import events
+from bot.conversations.events import Event
 from bot.escalation import ESCALATION_SLOT
 from bot.handoff.slot import HANDOFF_SLOT
 
@@ -19,45 +20,41 @@ from bot.handoff.slot import HANDOFF_SLOT
 _QUIET_ACTIONS = {"action_listen", "action_session_start", "action_unlikely_intent"}
 
 
-def entry(event: dict[str, Any]) -> dict[str, Any] | None:
+def entry(event: Event) -> dict[str, Any] | None:
     """The console's view of one tracker event (None: nothing to show)."""
-    kind = event.get("event")
-    at = float(event.get("timestamp") or 0.0)
-    if kind == "user":
-        parse = event.get("parse_data") or {}
-        intent = parse.get("intent") or {}
-        sentiment = parse.get("sentiment") or {}
-        scores = sentiment.get("scores") or {}
+    at = events.timestamp(event)
+    customer, bot = events.customer_message(event), events.bot_message(event)
+    if customer is not None:
         return {
             "kind": "message",
             "from": "customer",
-            "text": customer_text(event),
+            "text": customer.shown,
             "at": at,
-            "intent": intent.get("name"),
-            "confidence": intent.get("confidence"),
-            "sentiment": sentiment.get("label"),
-            "negative": scores.get("negative"),
+            "intent": customer.intent or None,
+            "confidence": customer.confidence if customer.intent else None,
+            "sentiment": customer.sentiment_label,
+            "negative": customer.negative,
         }
-    if kind == "bot" and event.get("text"):
-        agent = (event.get("metadata") or {}).get("agent")
+    if bot is not None:
         return {
             "kind": "message",
-            "from": "agent" if agent else "bot",
-            "agent": agent or None,
-            "text": str(event["text"]),
+            "from": "agent" if bot.agent else "bot",
+            "agent": bot.agent,
+            "text": bot.text,
             "at": at,
-            "buttons": [b["title"] for b in bot_buttons(event)],
+            "buttons": [b["title"] for b in bot.buttons],
         }
-    if kind == "action" and event.get("name") not in _QUIET_ACTIONS:
-        return {"kind": "action", "name": event.get("name"), "at": at}
-    if kind == "slot" and event.get("name") == ESCALATION_SLOT and event.get("value"):
-        return {"kind": "escalation", "record": event["value"], "at": at}
-    if kind == "slot" and event.get("name") == HANDOFF_SLOT:
-        value = event.get("value") or {}
-        if isinstance(value, dict) and value.get("change"):
-            return {"kind": "handoff", "change": value["change"], "at": at}
+    name = events.action(event)
+    if name is not None and name not in _QUIET_ACTIONS:
+        return {"kind": "action", "name": name, "at": at}
+    escalation = events.slot(event, ESCALATION_SLOT)
+    if escalation is not None and escalation[1]:
+        return {"kind": "escalation", "record": escalation[1], "at": at}
+    handoff = events.slot(event, HANDOFF_SLOT)
+    if handoff is not None and isinstance(handoff[1], dict) and handoff[1].get("change"):
+        return {"kind": "handoff", "change": handoff[1]["change"], "at": at}
     return None
 
 
-def console_transcript(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [item for item in (entry(event) for event in events) if item is not None]
+def console_transcript(tracker_events: Iterable[Event]) -> list[dict[str, Any]]:
+    return [item for item in (entry(event) for event in tracker_events) if item is not None]

@@ -11,6 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.conversations.events import (
+    CustomerMessage,
+    action,
+    current_session,
+    customer_message,
+    slot,
+)
 from bot.embeddings.base import Vectors
 from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 
@@ -48,40 +55,35 @@ class Turn:
 
 
 def turns_from_events(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
-    """The customer turns of the latest session, oldest first."""
+    """The customer turns of the current session, oldest first."""
     turns: list[dict[str, Any]] = []
     number = 0
-    for event in events:
-        kind = event.get("event")
-        if kind in ("session_started", "restart"):
-            turns, number = [], 0
-        elif kind == "user":
+    for event in current_session([dict(e) for e in events]):
+        message = customer_message(event)
+        if message is not None:
             number += 1
-            turns.append(_user_turn(event, number))
-        elif not turns:
+            turns.append(_user_turn(message, number))
             continue
-        elif kind == "action":
-            name = event.get("name")
-            if name and name != "action_listen":
-                turns[-1]["bot_actions"].append(name)
-        elif kind == "slot":
-            if event.get("name") == ANSWER_SLOT and event.get("value"):
-                turns[-1]["answered"] = True
-            elif event.get("name") == ESCALATION_SLOT and isinstance(event.get("value"), dict):
-                turns[-1]["escalation"] = event["value"]
+        if not turns:
+            continue
+        name = action(event)
+        if name and name != "action_listen":
+            turns[-1]["bot_actions"].append(name)
+        answer, escalation = slot(event, ANSWER_SLOT), slot(event, ESCALATION_SLOT)
+        if answer is not None and answer[1]:
+            turns[-1]["answered"] = True
+        elif escalation is not None and isinstance(escalation[1], dict):
+            turns[-1]["escalation"] = escalation[1]
     return [Turn(**{**t, "bot_actions": tuple(t["bot_actions"])}) for t in turns]
 
 
-def _user_turn(event: Mapping[str, Any], number: int) -> dict[str, Any]:
-    parse = event.get("parse_data") or {}
-    intent = (parse.get("intent") or {}).get("name")
-    sentiment = (parse.get("sentiment") or {}).get("scores")
+def _user_turn(message: CustomerMessage, number: int) -> dict[str, Any]:
     return {
         "number": number,
-        "text": event.get("text") or "",
-        "intent": intent,
-        "sentiment": sentiment if isinstance(sentiment, dict) and sentiment else None,
-        "vector": _vector(parse.get(TEXT_EMBEDDING)),
+        "text": message.text,
+        "intent": message.intent,
+        "sentiment": message.sentiment,
+        "vector": _vector(message.parse.get(TEXT_EMBEDDING)),
         "bot_actions": [],
         "answered": False,
         "escalation": None,

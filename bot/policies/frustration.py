@@ -31,10 +31,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted, SlotSet
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.conversations.events import starts_session
 from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, assess, turns_from_events
 from bot.handoff.lifecycle import Status
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
@@ -124,9 +125,12 @@ class FrustrationPolicy(Policy):
 
 
 def _session_events(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
-    events = list(tracker.events)
-    for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], SessionStarted):
-            events = events[index:]
+    """The current session's events in their JSON form (read back from the latest session
+    start only: converting a long tracker's every event would cost each turn)."""
+    found: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        record = event.as_dict()
+        if starts_session(record):
             break
-    return [event.as_dict() for event in events]
+        found.append(record)
+    return found[::-1]

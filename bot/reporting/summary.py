@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.conversations.events import bot_message, customer_message, sessions, slot
 from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, LOW, SMALL_TALK
 
 #: Customer intents that ask for a person (or leave a message for the team).
@@ -115,21 +116,10 @@ def conversations(events: Iterable[tuple[int, str, dict[str, Any]]]) -> Iterator
     for _, sender, event in events:
         by_sender.setdefault(sender, []).append(event)
     for sender, sender_events in by_sender.items():
-        for session in _sessions(sender_events):
+        for session in sessions(sender_events):
             found = summarise(sender, session)
             if found is not None:
                 yield found
-
-
-def _sessions(events: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    current: list[dict[str, Any]] = []
-    for event in events:
-        if event.get("event") == "session_started" and current:
-            yield current
-            current = []
-        current.append(event)
-    if current:
-        yield current
 
 
 def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
@@ -137,13 +127,11 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
     found: Conversation | None = None
     awaiting_feedback = False
     for event in events:
-        kind = event.get("event")
-        when = datetime.fromtimestamp(float(event.get("timestamp") or 0), UTC)
-        if kind == "user":
-            parse = event.get("parse_data") or {}
-            intent = str((parse.get("intent") or {}).get("name") or "")
+        message = customer_message(event)
+        if message is not None:
+            intent = message.intent or ""
             if found is None:
-                found = Conversation(sender, when, str(event.get("input_channel") or ""))
+                found = Conversation(sender, message.at, message.channel)
             found.customer_messages += 1
             found.intents.append(intent)
             if intent in PERSON_INTENTS:
@@ -158,14 +146,15 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                     found.unhelpful_articles.append(found.articles[-1])
             if intent in CONTENT and found.answered:
                 found.content_after_answer = True
-            sentiment = (parse.get("sentiment") or {}).get("scores") or {}
-            if isinstance(sentiment, dict) and "negative" in sentiment:
-                found.negativity.append(float(sentiment["negative"]))
+            if message.negative is not None:
+                found.negativity.append(message.negative)
             awaiting_feedback = False
-        elif found is None:
             continue
-        elif kind == "slot":
-            name, value = event.get("name"), event.get("value")
+        if found is None:
+            continue
+        setting, bot = slot(event), bot_message(event)
+        if setting is not None:
+            name, value = setting
             if name == "awaiting_feedback" and value is True:
                 awaiting_feedback = True
                 found.answered = True
@@ -182,8 +171,8 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                     found.agents.append(agent)
             elif name == CSAT_SLOT and isinstance(value, dict):
                 _read_survey(found, value)
-        elif kind == "bot" and (event.get("metadata") or {}).get("agent"):
-            found.agent_messages.append(when)
+        elif bot is not None and bot.agent:
+            found.agent_messages.append(datetime.fromtimestamp(bot.timestamp, UTC))
     return found
 
 

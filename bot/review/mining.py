@@ -20,8 +20,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from bot.conversations.events import (
+    FALLBACK_INTENT,
+    BotMessage,
+    bot_message,
+    customer_message,
+    slot,
+)
 
 #: Below this intent confidence a message is a candidate even if the bot acted on it.
 LOW_CONFIDENCE = 0.5
@@ -42,7 +50,6 @@ CONVERSATIONAL = frozenset(
 )
 #: Intents that mean "the answer did not help".
 NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
-FALLBACK_INTENT = "nlu_fallback"
 #: Event types mining reads from the tracker store.
 EVENT_TYPES = ("user", "bot", "slot")
 
@@ -96,44 +103,41 @@ def mine_conversation(
     answered: Candidate | None = None  # the bot answered this message and asked for feedback
     person_at: int | None = None  # the first row at which the customer wanted a person
     for row, event in rows:
-        kind = event.get("event")
-        if kind == "user":
-            text = str(event.get("text") or "")
-            intent, confidence = _best_intent(event)
-            clicked = text.startswith("/")
+        customer, bot, setting = customer_message(event), bot_message(event), slot(event)
+        if customer is not None:
+            intent, confidence = customer.best_intent, customer.best_confidence
             if intent in ("request_human", "leave_message") and person_at is None:
                 person_at = row
-            if menu_after is not None and not clicked:
+            if menu_after is not None and not customer.clicked:
                 menu_after.signals.add(Signal.REJECTED_CHOICES)
             menu_after = None
             if answered is not None and intent in NEGATIVE_FEEDBACK:
                 answered.signals.add(Signal.NEGATIVE_FEEDBACK)
             answered = None
-            if clicked or not text.strip():
+            if customer.clicked or not customer.text.strip():
                 continue
             message = Candidate(
                 conversation_id=conversation_id,
                 event_id=row,
-                sent_at=datetime.fromtimestamp(float(event.get("timestamp") or 0), UTC),
-                text=text,
+                sent_at=customer.at,
+                text=customer.text,
                 intent=intent,
                 confidence=confidence,
-                model_id=(event.get("metadata") or {}).get("model_id"),
+                model_id=customer.metadata.get("model_id"),
             )
-            top = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if top == FALLBACK_INTENT:
+            if customer.intent == FALLBACK_INTENT:
                 message.signals.add(Signal.FALLBACK)
             elif confidence < LOW_CONFIDENCE and intent not in CONVERSATIONAL:
                 message.signals.add(Signal.LOW_CONFIDENCE)
             messages.append(message)
             by_row[row] = message
-            if intent not in CONVERSATIONAL or top == FALLBACK_INTENT:
+            if intent not in CONVERSATIONAL or customer.intent == FALLBACK_INTENT:
                 last_question = message
-        elif kind == "bot":
-            if last_question is not None and _is_menu(event):
+        elif bot is not None:
+            if last_question is not None and _is_menu(bot):
                 menu_after = last_question
-        elif kind == "slot":
-            name, value = event.get("name"), event.get("value")
+        elif setting is not None:
+            name, value = setting
             if name == "awaiting_feedback" and value is True:
                 answered = last_question
             elif (
@@ -151,25 +155,9 @@ def mine_conversation(
             yield message
 
 
-def _best_intent(event: dict[str, Any]) -> tuple[str | None, float]:
-    """The best intent other than ``nlu_fallback`` and its confidence."""
-    parse_data = event.get("parse_data") or {}
-    ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
-    for entry in ranking:
-        name = entry.get("name")
-        if name and name != FALLBACK_INTENT:
-            return str(name), float(entry.get("confidence") or 0.0)
-    return None, 0.0
-
-
-def _is_menu(event: dict[str, Any]) -> bool:
+def _is_menu(message: BotMessage) -> bool:
     """A bot message offering two or more choices (not the yes/no feedback question)."""
     from bot.dialogue.topics import TOPICS
 
-    buttons = (event.get("data") or {}).get("buttons") or []
-    intents = [
-        str(b.get("payload") or "").lstrip("/").split("{")[0]
-        for b in buttons
-        if isinstance(b, dict)
-    ]
+    intents = [payload.lstrip("/").split("{")[0] for payload in message.button_payloads]
     return sum(1 for i in intents if i == "choose_option" or i in TOPICS) >= 2

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
+from bot.conversations.events import current_session, customer_message, slot
 
 CSAT_SLOT = "csat"
 RATE_INTENT = "rate"
@@ -103,19 +104,12 @@ class SurveyState:
     record: dict[str, Any]
 
 
-def session_events(events: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-    """The events of the current conversation (after the last ``session_started``)."""
-    for index in range(len(events) - 1, -1, -1):
-        if events[index].get("event") == "session_started":
-            return events[index + 1 :]
-    return events
-
-
 def survey_state(events: Sequence[dict[str, Any]]) -> SurveyState:
     """The survey's latest record in the current conversation."""
-    for event in reversed(session_events(events)):
-        if event.get("event") == "slot" and event.get("name") == CSAT_SLOT:
-            value = event.get("value")
+    for event in reversed(current_session(events)):
+        found = slot(event, CSAT_SLOT)
+        if found is not None:
+            value = found[1]
             if isinstance(value, dict) and isinstance(value.get("status"), str):
                 return SurveyState(str(value["status"]), value)
             return SurveyState(None, {})
@@ -125,20 +119,19 @@ def survey_state(events: Sequence[dict[str, Any]]) -> SurveyState:
 def worth_asking(events: Sequence[dict[str, Any]]) -> bool:
     """Ask now? Not twice in a row: once per conversation, again only if a person from the
     team has chatted with the customer since; and not after mere small talk."""
-    session = session_events(events)
     asked = False
     substance = False
-    for event in session:
-        kind = event.get("event")
-        if kind == "slot" and event.get("name") == CSAT_SLOT and event.get("value"):
+    for event in current_session(events):
+        csat, handoff = slot(event, CSAT_SLOT), slot(event, "handoff")
+        message = customer_message(event)
+        if csat is not None and csat[1]:
             asked = True
-        elif kind == "slot" and event.get("name") == "handoff" and asked:
-            value = event.get("value")
+        elif handoff is not None and asked:
+            value = handoff[1]
             if isinstance(value, dict) and value.get("status") == "assigned":
                 asked = False  # an agent chatted since: their part is worth its own answer
-        elif kind == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            substance = substance or bool(intent and intent not in SMALL_TALK)
+        elif message is not None:
+            substance = substance or bool(message.intent and message.intent not in SMALL_TALK)
     return substance and not asked
 
 
