@@ -1,7 +1,7 @@
 """A path to a person from anywhere: the offer, the live-chat queue, and messages for the team.
 
-The escalation policy (``bot.policies.frustration``) decides and records why (the
-``escalation`` slot); ``HandoffPolicy`` (``bot.policies.handoff``) routes the customer's
+The escalation policy (``bot.rasa_server.policies.frustration``) decides and records why (the
+``escalation`` slot); ``HandoffPolicy`` (``bot.rasa_server.policies.handoff``) routes the customer's
 messages while a handoff is open. These actions do the work and say it honestly:
 
 * ``action_handoff``: queue the conversation (reason and priority from the escalation) and

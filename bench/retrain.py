@@ -75,7 +75,14 @@ def copy_project(home: Path) -> Path:
     home.mkdir(parents=True)
     for name in ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml"):
         shutil.copy2(PROJECT / name, home / name)
-    for name in ("data", "evaluation", "tests/stories", "bot/nlu", "bot/intents", "bot/embeddings"):
+    for name in (
+        "data",
+        "evaluation",
+        "tests/stories",
+        "bot/rasa_server/nlu",
+        "bot/intents",
+        "bot/embeddings",
+    ):
         shutil.copytree(PROJECT / name, home / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(PROJECT / "bot" / "text.py", home / "bot" / "text.py")
     return home

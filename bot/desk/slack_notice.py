@@ -15,9 +15,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack_format import escape
 from bot.handoff.model import Handoff
 from bot.satisfaction.followups import FollowUp
+from bot.slack_format import escape
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,2 @@
-"""Our components for Rasa's NLU pipeline (loaded by the Rasa server, named in config.yml).
-
-These are the only modules, besides ``bot.channels`` later, that import ``rasa``.
-"""
+"""The old home of ``bot.rasa_server.nlu``, kept so that models trained before the move
+(which name their components ``bot.nlu.<module>.<Class>``) still load."""

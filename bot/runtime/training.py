@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 #: Project files that shape the model, relative to the project folder.
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 #: Our Rasa components and the code they run: changing it can change the model.
-COMPONENT_SOURCES = ("bot/nlu", "bot/intents", "bot/text.py", "bot/embeddings")
+COMPONENT_SOURCES = ("bot/rasa_server/nlu", "bot/intents", "bot/text.py", "bot/embeddings")
 
 
 def rasa_executable() -> str:

@@ -35,7 +35,7 @@ STARTUP_TIMEOUT = 900
 PROJECT_FILES = ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml")
 PROJECT_DIRS = ("data", "evaluation", "knowledge_base", "actions", "tests/stories")
 #: Our NLU code is part of the model's fingerprint (relative to the project folder).
-COMPONENT_DIRS = ("bot/nlu", "bot/intents", "bot/embeddings")
+COMPONENT_DIRS = ("bot/rasa_server/nlu", "bot/intents", "bot/embeddings")
 
 #: Customers asking whether a parcel can be left with a neighbour: the demo bot has no
 #: training example like it and answers every one with "not sure" (nlu_fallback).

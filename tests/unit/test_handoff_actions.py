@@ -17,7 +17,7 @@ from actions.people import (
 )
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.model import Presence
-from bot.policies.handoff import next_action
+from bot.rasa_server.policies.handoff import next_action
 from bot.services import Services
 from tests.conftest import OPEN_TIME
 from tests.unit.test_actions import run, tracker

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.never_silent import UNAVAILABLE, never_silent
+from bot.rasa_server.channels.never_silent import UNAVAILABLE, never_silent
 from bot.settings import Settings
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.message_cleaner import TEXT_FLAGS, MessageCleaner
-from bot.nlu.unusable_message_classifier import UnusableMessageClassifier, emoji_intent
+from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS, MessageCleaner
+from bot.rasa_server.nlu.unusable_message_classifier import UnusableMessageClassifier, emoji_intent
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from actions.satisfaction import (
     ActionSayGoodbye,
     ActionTakeSurveyComment,
 )
-from bot.policies.survey import next_action
+from bot.rasa_server.policies.survey import next_action
 from bot.satisfaction.followups import follow_up_reason
 from bot.satisfaction.survey import (
     COMMENT_ACTION,

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.slack_format import BUTTON_TEXT_MAX, button_blocks, escape, to_mrkdwn
 from bot.desk.slack_notice import notice_text
 from bot.errors import ConfigurationError
 from bot.handoff.lifecycle import Status
 from bot.handoff.model import Handoff
 from bot.settings import Settings
+from bot.slack_format import BUTTON_TEXT_MAX, button_blocks, escape, to_mrkdwn
 from bot.storage.slack_events import RETENTION_SECONDS, SqlSlackEventLog
 from tests.conftest import OPEN_TIME
 

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.socketio import (
+from bot.handoff.lifecycle import Action
+from bot.rasa_server.channels.socketio import (
     MAX_METADATA_VALUE,
     OpenPages,
     RecentIds,
     clean_metadata,
     valid_session_id,
 )
-from bot.handoff.lifecycle import Action
 from bot.storage.activity import SqlCustomerActivity
 from bot.storage.handoffs import SqlHandoffQueue
 from tests.conftest import OPEN_TIME

@@ -4,7 +4,7 @@ If the action server is unreachable or Rasa fails on a message, Rasa logs the er
 customer would get no answer at all. ``never_silent`` wraps a channel's message handler:
 when the turn produced nothing, the customer is told, with the ways to reach a person.
 The one expected silence: a person from the team has the conversation (the bot stays out of
-it, ``bot.policies.handoff``), which the queue in the support desk's database says.
+it, ``bot.rasa_server.policies.handoff``), which the queue in the support desk's database says.
 """
 
 from __future__ import annotations

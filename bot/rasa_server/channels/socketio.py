@@ -41,7 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.never_silent import never_silent
+from bot.rasa_server.channels.never_silent import never_silent
 from bot.services import services_for
 from bot.settings import Settings
 from bot.storage.activity import SqlCustomerActivity

@@ -8,7 +8,7 @@ from typing import Any
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
-from bot.channels.never_silent import never_silent
+from bot.rasa_server.channels.never_silent import never_silent
 from bot.settings import Settings
 
 

@@ -31,11 +31,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.never_silent import never_silent
-from bot.channels.slack_format import button_blocks, to_mrkdwn
 from bot.conversations.events import BUTTON_TITLE
+from bot.rasa_server.channels.never_silent import never_silent
 from bot.services import services_for
 from bot.settings import Settings, SlackSettings
+from bot.slack_format import button_blocks, to_mrkdwn
 from bot.storage.slack_events import SqlSlackEventLog
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Our components for Rasa's NLU pipeline (loaded by the Rasa server, named in config.yml)."""

@@ -1,0 +1,112 @@
+"""``SentimentAnalyzer``: the sentiment of every parsed message, stored with it.
+
+Adds ``sentiment`` to the parse data (``{"label", "confidence", "scores", "model"}``), so it
+is kept in the tracker with each user turn, for the escalation policy, reports and
+retraining. The built-in model continues the forward pass the embedding featurizer already
+ran (see ``bot.sentiment.branch``); a configured Hugging Face checkpoint
+(``SUPPORTBOT_SENTIMENT_MODEL``) runs its own. A message without words gets no sentiment.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.errors import SentimentModelError
+from bot.rasa_server.nlu.sentence_embedding_featurizer import (
+    ENCODER_STATES,
+    EncoderStates,
+    SentenceEmbeddingFeaturizer,
+)
+from bot.sentiment import Sentiment, SentimentModel
+from bot.sentiment.branch import META_FILE, SentimentBranch
+from bot.sentiment.training import load_sentiment_model
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Key of the sentiment in Rasa's parse data.
+SENTIMENT = "sentiment"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentimentAnalyzer(GraphComponent):
+    """Reads each message's sentiment with the project's model (``models/sentiment``)."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [SentenceEmbeddingFeaturizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._model: SentimentModel | None = None
+        self._failed = False
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentimentAnalyzer:
+        settings = Settings.from_env()
+        if not _model_available(settings):
+            logger.warning(
+                "no sentiment model in %s: messages get no sentiment until "
+                "`supportbot sentiment train` has run (make run does it)",
+                settings.sentiment_dir,
+            )
+        return cls(settings)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data  # sentiment is not an input of intent training
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            states = message.get(ENCODER_STATES)
+            message.data.pop(ENCODER_STATES, None)  # in-process only, never stored
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            try:
+                sentiment = self._read(text, states)
+            except SentimentModelError as exc:
+                if not self._failed:  # say it once, keep serving without sentiment
+                    logger.error("sentiment unavailable: %s", exc)
+                self._failed = True
+                continue
+            if sentiment is not None:
+                message.set(SENTIMENT, sentiment.as_dict(), add_to_output=True)
+        return messages
+
+    def _read(self, text: str, states: EncoderStates | None) -> Sentiment | None:
+        if self._failed:
+            return None
+        if self._model is None:
+            embedder = states.embedder if states is not None else None
+            self._model = load_sentiment_model(self._settings, embedder)
+            logger.info("sentiment model loaded: %s", self._model.model_id)
+        if isinstance(self._model, SentimentBranch):
+            if states is None:
+                return None  # no words the encoder read
+            return self._model.predict_encoded(states.batch, [states.index])[0]
+        return self._model.predict([text])[0]
+
+
+def _model_available(settings: Settings) -> bool:
+    if settings.sentiment_model is not None:
+        return True
+    return (settings.sentiment_dir / META_FILE).is_file()

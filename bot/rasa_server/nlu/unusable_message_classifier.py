@@ -1,0 +1,91 @@
+"""``UnusableMessageClassifier``: the last step of the NLU pipeline.
+
+A message with no words at all (empty, whitespace, only punctuation) gives the classifiers
+nothing to read, yet they would still name some intent. This component overrides that:
+common emoji are read as what people mean by them (👍 yes, 🙏 thanks, 👎 no, 👋 hello), and
+anything else without words becomes ``nlu_fallback``, so the bot asks for words instead of
+guessing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
+from bot.text import TextFlag
+
+FALLBACK_INTENT = "nlu_fallback"
+
+#: Emoji-only messages with a clear everyday meaning. Skin-tone and variation selectors are
+#: stripped before lookup. Anything not listed here is treated as "no words".
+EMOJI_INTENTS = {
+    "👍": "affirm",
+    "👌": "affirm",
+    "✅": "affirm",
+    "✔": "affirm",
+    "🙏": "thank",
+    "❤": "thank",
+    "😊": "thank",
+    "🙂": "thank",
+    "👎": "not_helpful",
+    "❌": "deny",
+    "👋": "greet",
+    "😡": "complaint",
+    "🤬": "complaint",
+}
+_MODIFIERS = {chr(c) for c in range(0x1F3FB, 0x1F400)} | {"\ufe0f", "\ufe0e"}
+
+
+def emoji_intent(text: str) -> str | None:
+    """The intent of an emoji-only message, if all its emoji agree on one."""
+    symbols = {ch for ch in text if not ch.isspace() and ch not in _MODIFIERS}
+    intents = {EMOJI_INTENTS.get(symbol) for symbol in symbols}
+    if len(intents) == 1 and None not in intents:
+        return intents.pop()
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class UnusableMessageClassifier(GraphComponent):
+    """Replaces the predicted intent of messages that contain no words."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnusableMessageClassifier:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            flags = set(message.get(TEXT_FLAGS) or [])
+            if not flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
+                continue
+            name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
+            prediction = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, prediction, add_to_output=True)
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name
+            ]
+            message.set(INTENT_RANKING_KEY, [prediction, *ranking], add_to_output=True)
+        return messages

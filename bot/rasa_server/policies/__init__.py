@@ -1,0 +1,1 @@
+"""Our dialogue policies for Rasa (loaded by the Rasa server, named in config.yml)."""
