@@ -9,10 +9,12 @@ pass without having run it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,10 +35,9 @@ _template: dict[str, Path] = {}
 def migrated_sqlite(path: Path) -> str:
     """A SQLite database at ``path`` with the current schema (a copy of one migrated file)."""
     if "file" not in _template:
-        folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"supportbot-schema-{os.getpid()}"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="supportbot-schema-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         template = folder / "desk.db"
-        template.unlink(missing_ok=True)
         url = f"sqlite:///{template}"
         migrate.upgrade(url)
         with engine_for(url).connect() as connection:  # everything into the main file

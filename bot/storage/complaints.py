@@ -20,7 +20,7 @@ from bot.complaints.tickets import (
     reference_for,
 )
 from bot.errors import SupportBotError
-from bot.storage.engines import engine_for, stored_utc
+from bot.storage.engines import during, engine_for, stored_utc
 from bot.storage.schema import complaints
 
 
@@ -87,10 +87,7 @@ class SqlComplaints:
 
     def between(self, start: datetime, end: datetime) -> list[Complaint]:
         """Tickets opened in ``[start, end)``."""
-        query = sa.select(complaints).where(
-            complaints.c.opened_at >= start.astimezone(UTC),
-            complaints.c.opened_at < end.astimezone(UTC),
-        )
+        query = sa.select(complaints).where(during(complaints.c.opened_at, start, end))
         with self._engine.connect() as db:
             return [_complaint(row) for row in db.execute(query)]
 

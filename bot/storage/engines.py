@@ -60,6 +60,11 @@ def stored_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def during(column: sa.Column, start: datetime, end: datetime) -> sa.ColumnElement:
+    """``start <= column < end``, for a column of times stored in UTC."""
+    return sa.and_(column >= start.astimezone(UTC), column < end.astimezone(UTC))
+
+
 def _create(url: str, pool_size: int) -> sa.Engine:
     if not is_sqlite(url):
         return sa.create_engine(

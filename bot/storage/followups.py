@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from bot.errors import SupportBotError
 from bot.satisfaction.followups import DONE, MAX_COMMENT, OPEN, FollowUp, FollowUpNotFoundError
-from bot.storage.engines import engine_for, stored_utc
+from bot.storage.engines import during, engine_for, stored_utc
 from bot.storage.schema import followups
 
 
@@ -89,10 +89,7 @@ class SqlFollowUps:
 
     def between(self, start: datetime, end: datetime) -> list[FollowUp]:
         """Items opened in ``[start, end)``."""
-        query = sa.select(followups).where(
-            followups.c.opened_at >= start.astimezone(UTC),
-            followups.c.opened_at < end.astimezone(UTC),
-        )
+        query = sa.select(followups).where(during(followups.c.opened_at, start, end))
         with self._engine.connect() as db:
             return [_follow_up(row) for row in db.execute(query)]
 

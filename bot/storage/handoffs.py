@@ -28,7 +28,7 @@ from bot.errors import HandoffError, HandoffNotFoundError, HandoffTransitionErro
 from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.model import PRIORITY_RANK, Handoff, Presence
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
-from bot.storage.engines import engine_for, stored_utc
+from bot.storage.engines import during, engine_for, stored_utc
 from bot.storage.outbox import enqueue
 from bot.storage.schema import agent_heartbeats, agent_presence, handoff_events, handoffs
 
@@ -130,9 +130,7 @@ class SqlHandoffQueue:
 
     def requested_between(self, start: datetime, end: datetime) -> list[Handoff]:
         """Handoffs requested in ``[start, end)`` (the daily report's)."""
-        query = handoffs.select().where(
-            handoffs.c.requested_at >= _utc(start), handoffs.c.requested_at < _utc(end)
-        )
+        query = handoffs.select().where(during(handoffs.c.requested_at, start, end))
         with self._engine.connect() as db:
             return [_handoff(row) for row in db.execute(query).mappings()]
 
