@@ -174,10 +174,8 @@ class SqlHandoffQueue:
 
     def position(self, handoff_id: str) -> int | None:
         """1 for the next customer to be served; None when not waiting."""
-        for number, handoff in enumerate(self.waiting(), start=1):
-            if handoff.id == handoff_id:
-                return number
-        return None
+        with self._engine.connect() as db:
+            return self._position(db, handoff_id)
 
     def history(self, handoff_id: str) -> list[Transition]:
         query = (
@@ -234,17 +232,7 @@ class SqlHandoffQueue:
     def staffing(self) -> Staffing:
         """The online agents, their total capacity and how many conversations they have."""
         with self._engine.connect() as db:
-            online = list(
-                db.execute(
-                    agent_presence.select().where(
-                        agent_presence.c.presence == Presence.ONLINE.value
-                    )
-                ).mappings()
-            )
-            load = sum(self._load(db, row["agent"]) for row in online)
-        return Staffing(
-            agents_online=len(online), capacity=sum(r["capacity"] for r in online), load=load
-        )
+            return self._staffing(db)
 
     def recent_handling_times(self) -> list[timedelta]:
         """How long the latest conversations with an agent lasted, oldest first."""
@@ -263,10 +251,12 @@ class SqlHandoffQueue:
 
     def estimated_wait(self, handoff_id: str) -> timedelta | None:
         """The waiting customer's likely wait (None: not waiting, or nobody online)."""
-        position = self.position(handoff_id)
-        if position is None:
-            return None
-        return estimate_wait(position, self.staffing(), self.recent_handling_times())
+        with self._engine.connect() as db:
+            position = self._position(db, handoff_id)
+            if position is None:
+                return None
+            staffing = self._staffing(db)
+        return estimate_wait(position, staffing, self.recent_handling_times())
 
     # -- changes --------------------------------------------------------------------------
 
@@ -498,17 +488,59 @@ class SqlHandoffQueue:
             raise HandoffError(f"agent {agent} already has {row['capacity']} conversations")
 
     def _least_loaded(self, db: sa.Connection) -> str | None:
-        online = db.execute(
-            agent_presence.select()
-            .where(agent_presence.c.presence == Presence.ONLINE.value)
-            .order_by(agent_presence.c.agent)
-        ).mappings()
+        loads = self._loads(db)
         with_room = [
-            (self._load(db, row["agent"]), row["agent"])
-            for row in online
-            if self._load(db, row["agent"]) < row["capacity"]
+            (loads.get(agent, 0), agent)
+            for agent, capacity in self._online(db)
+            if loads.get(agent, 0) < capacity
         ]
         return min(with_room)[1] if with_room else None
+
+    def _online(self, db: sa.Connection) -> list[tuple[str, int]]:
+        """(agent, capacity) of every online agent."""
+        query = sa.select(agent_presence.c.agent, agent_presence.c.capacity).where(
+            agent_presence.c.presence == Presence.ONLINE.value
+        )
+        return [(str(agent), int(capacity)) for agent, capacity in db.execute(query)]
+
+    def _loads(self, db: sa.Connection) -> dict[str, int]:
+        """How many conversations each agent has now (one query for all of them)."""
+        query = (
+            sa.select(handoffs.c.agent, sa.func.count())
+            .where(handoffs.c.status == Status.ASSIGNED.value)
+            .group_by(handoffs.c.agent)
+        )
+        return {str(agent): int(count) for agent, count in db.execute(query)}
+
+    def _staffing(self, db: sa.Connection) -> Staffing:
+        online, loads = self._online(db), self._loads(db)
+        return Staffing(
+            agents_online=len(online),
+            capacity=sum(capacity for _, capacity in online),
+            load=sum(loads.get(agent, 0) for agent, _ in online),
+        )
+
+    def _position(self, db: sa.Connection, handoff_id: str) -> int | None:
+        """Counted in the database: the waiting customers ahead in the queue's order."""
+        me = handoffs.alias("me")
+        order = (handoffs.c.priority_rank, handoffs.c.waiting_since, handoffs.c.id)
+        mine = (me.c.priority_rank, me.c.waiting_since, me.c.id)
+        query = (
+            sa.select(sa.func.count(handoffs.c.id))
+            .select_from(
+                me.outerjoin(
+                    handoffs,
+                    sa.and_(
+                        handoffs.c.status == Status.QUEUED.value,
+                        sa.tuple_(*order) < sa.tuple_(*mine),
+                    ),
+                )
+            )
+            .where(me.c.id == handoff_id, me.c.status == Status.QUEUED.value)
+            .group_by(me.c.id)
+        )
+        ahead = db.execute(query).scalar()
+        return None if ahead is None else int(ahead) + 1
 
 
 def _new_id() -> str:

@@ -253,3 +253,19 @@ def test_agents_not_heard_from_are_found_whatever_their_presence_says(queue):
 
     assert queue.unheard_since(at(1)) == ["ben"]  # offline agents are not missed
     assert queue.unheard_since(at(6)) == ["anna", "ben"]
+
+
+def test_positions_counted_in_the_database_match_the_queue_order(queue):
+    """Ties in time go by request order; customers taken or gone are not counted ahead."""
+    queue.set_presence("anna", Presence.ONLINE, capacity=3, now=at(0))
+    same_moment = [ask(queue, f"tie{n}", 1) for n in range(3)]
+    urgent = ask(queue, "urgent", 2, priority="high")
+    taken = ask(queue, "taken", 0)
+    queue.claim(taken.id, "anna", now=at(3))
+
+    expected = [h.id for h in queue.waiting()]
+
+    assert expected == [urgent.id, *(h.id for h in same_moment)]
+    assert [queue.position(i) for i in expected] == [1, 2, 3, 4]
+    assert queue.position(taken.id) is None
+    assert queue.position("no-such-handoff") is None
