@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.conversations.events import bot_message, customer_message, sessions, slot
+from bot.conversations.events import bot_message, customer_message, kind, sessions, slot
 from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, LOW, SMALL_TALK
 
 #: Customer intents that ask for a person (or leave a message for the team).
@@ -127,7 +127,8 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
     found: Conversation | None = None
     awaiting_feedback = False
     for event in events:
-        message = customer_message(event)
+        what = kind(event)  # only the events the summary uses are read further
+        message = customer_message(event) if what == "user" else None
         if message is not None:
             intent = message.intent or ""
             if found is None:
@@ -150,9 +151,9 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                 found.negativity.append(message.negative)
             awaiting_feedback = False
             continue
-        if found is None:
+        if found is None or what not in ("slot", "bot"):
             continue
-        setting, bot = slot(event), bot_message(event)
+        setting = slot(event)
         if setting is not None:
             name, value = setting
             if name == "awaiting_feedback" and value is True:
@@ -171,7 +172,7 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                     found.agents.append(agent)
             elif name == CSAT_SLOT and isinstance(value, dict):
                 _read_survey(found, value)
-        elif bot is not None and bot.agent:
+        elif (bot := bot_message(event)) is not None and bot.agent:
             found.agent_messages.append(datetime.fromtimestamp(bot.timestamp, UTC))
     return found
 
