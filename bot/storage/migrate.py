@@ -47,6 +47,7 @@ def head() -> str:
 
 def current(url: str) -> str | None:
     """The revision the database at ``url`` is at (None: never migrated)."""
+    _quiet_alembic()
     try:
         with engine_for(url).connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
@@ -64,8 +65,6 @@ def upgrade(url: str) -> tuple[str | None, str]:
     before = current(url)
     if before == target:
         return before, target
-    # Alembic's own lines ("Context impl ...") say nothing an operator needs.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     with _exclusive(url):
         engine = engine_for(url)
         with engine.begin() as connection:
@@ -76,8 +75,9 @@ def upgrade(url: str) -> tuple[str | None, str]:
     return before, target
 
 
-def is_current(url: str) -> bool:
-    return current(url) == head()
+def _quiet_alembic() -> None:
+    """Alembic's own lines ("Context impl SQLiteImpl ...") say nothing an operator needs."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def safe_url(url: str) -> str:
