@@ -57,6 +57,14 @@ class ServiceError(SupportBotError):
     """A service the product starts (Rasa, action server) failed or did not come up."""
 
 
+class RasaRefusedError(ServiceError):
+    """The Rasa server answered, but refused the request (an HTTP error status)."""
+
+    def __init__(self, message: str, *, status: int, body: str) -> None:
+        super().__init__(message)
+        self.status, self.body = status, body
+
+
 class SentimentModelError(SupportBotError):
     """The sentiment model is missing, stale or cannot be loaded."""
 

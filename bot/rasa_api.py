@@ -10,8 +10,9 @@ The API is enabled by ``supportbot run`` and protected by a token, created on fi
 * parsing a message (``POST /model/parse``: NLU only, no conversation is created);
 * the serving model (``GET /status``) and replacing it (``PUT /model``).
 
-Every failure to reach the server, or a refusal, is a ``ServiceError`` (a refused model is a
-``RasaModelError``). Synchronous callers (the command line, the supervisor) use ``run_sync``.
+Every failure to reach the server is a ``ServiceError``; an answer with an error status is a
+``RasaRefusedError`` (one of them), and a refused model a ``RasaModelError``. Synchronous
+callers (the command line, the supervisor) use ``run_sync``.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
-from bot.errors import RasaModelError, ServiceError
+from bot.errors import RasaModelError, RasaRefusedError, ServiceError
 from bot.settings import Settings
 
 T = TypeVar("T")
 
-#: Seconds for an ordinary call; replacing the model loads TensorFlow graphs and takes longer.
-TIMEOUT = 30
+#: Seconds for an ordinary call (appending events includes sending the bot's messages on the
+#: customer's channel); replacing the model loads TensorFlow graphs and takes longer.
+TIMEOUT = 10
 LOAD_TIMEOUT = 300
 
 
@@ -96,7 +98,7 @@ class HttpRasaApi:
             await self._call(
                 "PUT", self.url("/model"), body, what="the model", timeout=LOAD_TIMEOUT
             )
-        except _RefusedError as exc:
+        except RasaRefusedError as exc:
             raise RasaModelError(
                 f"the Rasa server refused the model {model.name}: {exc.status} {exc.body}",
                 hint="see var/logs/rasa.log",
@@ -114,7 +116,12 @@ class HttpRasaApi:
                 session.request(method, url, json=body) as reply,
             ):
                 if reply.status >= 400:
-                    raise _RefusedError(what, reply.status, (await reply.text())[:500])
+                    body = (await reply.text())[:500]
+                    raise RasaRefusedError(
+                        f"the Rasa server refused {what} ({reply.status}): {body}",
+                        status=reply.status,
+                        body=body,
+                    )
                 if reply.content_type == "application/json":
                     return await reply.json()
                 return None
@@ -123,12 +130,6 @@ class HttpRasaApi:
                 f"the Rasa server is not reachable ({exc.__class__.__name__})",
                 hint="is `supportbot run` running? see var/logs/rasa.log",
             ) from None
-
-
-class _RefusedError(ServiceError):
-    def __init__(self, what: str, status: int, body: str) -> None:
-        super().__init__(f"the Rasa server refused {what} ({status}): {body}")
-        self.status, self.body = status, body
 
 
 def run_sync(call: Coroutine[Any, Any, T]) -> T:

@@ -22,7 +22,7 @@ from bot.storage import migrate
 from bot.storage.accounts import SqlAccounts
 from bot.storage.activity import SqlCustomerActivity
 from bot.storage.complaints import SqlComplaints
-from bot.storage.engines import engine_for
+from bot.storage.engines import set_pool_size
 from bot.storage.followups import SqlFollowUps
 from bot.storage.handoffs import SqlHandoffQueue
 from bot.storage.outbox import SqlRasaOutbox
@@ -92,7 +92,8 @@ class Services:
         this process (``supportbot run`` has normally done it already: then this only checks).
         Raises ``StorageError`` when the database cannot be reached."""
         if not self._database_ready:
-            engine_for(self.settings.database_url, pool_size=self.settings.database_pool_size)
+            for url in (self.settings.database_url, self.settings.tracker_url):
+                set_pool_size(url, self.settings.database_pool_size)
             migrate.upgrade(self.settings.database_url)
             self._database_ready = True
         return self.settings.database_url

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from bot.embeddings.base import Vectors
-from bot.errors import ServiceError
+from bot.errors import RasaRefusedError, ServiceError
 from bot.knowledge.lexical import stem
 
 
@@ -71,7 +71,9 @@ class FakeRasaApi:
 
     def __init__(self) -> None:
         self.appended: list[tuple[str, list[dict[str, Any]]]] = []
+        self.attempts = 0  # appends tried, taken or not
         self.down = False
+        self.refusing: set[str] = set()  # conversations whose updates Rasa answers with 500
         self.model_file: str | None = "models/rasa/serving.tar.gz"
 
     def _check(self) -> None:
@@ -79,7 +81,10 @@ class FakeRasaApi:
             raise ServiceError("the Rasa server is not reachable (ClientConnectorError)")
 
     async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        self.attempts += 1
         self._check()
+        if conversation_id in self.refusing:
+            raise RasaRefusedError("the Rasa server refused the update (500)", status=500, body="")
         self.appended.append((conversation_id, events))
 
     async def parse(self, text: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from bot.storage.followups import SqlFollowUps
 from bot.storage.handoffs import SqlHandoffQueue
 from bot.storage.tracker import ConversationStore
 
-EVENT_TYPES = ("user", "bot", "slot", "session_started")
+EVENT_TYPES = ("user", "bot", "slot", "session_started", "restart")
 #: Signals of a question the bot did not answer (for ``top_unanswered``).
 UNANSWERED = {Signal.FALLBACK, Signal.NEGATIVE_FEEDBACK, Signal.REJECTED_CHOICES}
 TOP = 10

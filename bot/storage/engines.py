@@ -22,16 +22,30 @@ SQLITE_BUSY_TIMEOUT = 30
 DEFAULT_POOL_SIZE = 5
 
 _engines: dict[str, sa.Engine] = {}
+_pool_sizes: dict[str, int] = {}
 _lock = threading.Lock()
 
 
-def engine_for(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> sa.Engine:
+def engine_for(url: str) -> sa.Engine:
     """The process's engine for ``url`` (made on first use, then shared)."""
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _engines[url] = _create(url, pool_size)
+            engine = _engines[url] = _create(url, _pool_sizes.get(url, DEFAULT_POOL_SIZE))
         return engine
+
+
+def set_pool_size(url: str, size: int) -> None:
+    """Connections to keep open to ``url`` (PostgreSQL); an engine made before with another
+    size is replaced."""
+    with _lock:
+        if _pool_sizes.get(url, DEFAULT_POOL_SIZE) == size:
+            _pool_sizes[url] = size
+            return
+        _pool_sizes[url] = size
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def dispose(url: str) -> None:

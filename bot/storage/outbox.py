@@ -3,8 +3,11 @@
 A desk change and what it tells the conversation are written in one transaction (``enqueue``
 on the change's connection), so they cannot disagree: if Rasa is down, the events wait here
 and are delivered when it is back. Rows of one conversation are delivered in order: a row
-that failed holds back the later ones of its conversation (not of others). A deliverer claims
-a row for ``CLAIM_SECONDS`` before sending, so two desk processes never send it twice at once.
+that failed holds back the later ones of its conversation (not of others); on PostgreSQL the
+writers of one conversation take turns (a transaction lock), so row order is commit order. A
+deliverer claims a row for ``CLAIM_SECONDS`` before sending, so two desk processes never send
+it twice at once. A row Rasa keeps refusing (not: cannot be reached) is given up
+(``failed_at``), so it does not hold its conversation back for ever.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ def enqueue(
     """Add events for the conversation inside the caller's transaction."""
     if not events:
         return
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:conversation))"),
+            {"conversation": conversation_id},
+        )
     moment = now.astimezone(UTC)
     connection.execute(
         rasa_outbox.insert().values(
@@ -63,12 +71,7 @@ class SqlRasaOutbox:
     def due(self, *, now: datetime, conversation_id: str | None = None) -> list[OutboxItem]:
         """Undelivered rows that may be sent now, oldest first: per conversation only its
         first undelivered row, and only when it is due and nobody else is sending it."""
-        query = (
-            sa.select(rasa_outbox)
-            .where(rasa_outbox.c.delivered_at.is_(None))
-            .order_by(rasa_outbox.c.id)
-            .limit(1000)
-        )
+        query = sa.select(rasa_outbox).where(_undelivered()).order_by(rasa_outbox.c.id).limit(1000)
         if conversation_id is not None:
             query = query.where(rasa_outbox.c.conversation_id == conversation_id)
         moment = now.astimezone(UTC)
@@ -91,7 +94,7 @@ class SqlRasaOutbox:
                 rasa_outbox.update()
                 .where(
                     rasa_outbox.c.id == item_id,
-                    rasa_outbox.c.delivered_at.is_(None),
+                    _undelivered(),
                     sa.or_(
                         rasa_outbox.c.claimed_until.is_(None),
                         rasa_outbox.c.claimed_until <= moment,
@@ -126,6 +129,20 @@ class SqlRasaOutbox:
                 )
             )
 
+    def give_up(self, item_id: int, *, error: str, now: datetime) -> None:
+        """Rasa keeps refusing the row: stop trying (later rows of its conversation go on)."""
+        with self._engine.begin() as db:
+            db.execute(
+                rasa_outbox.update()
+                .where(rasa_outbox.c.id == item_id)
+                .values(
+                    attempts=rasa_outbox.c.attempts + 1,
+                    failed_at=now.astimezone(UTC),
+                    claimed_until=None,
+                    last_error=error[:1000],
+                )
+            )
+
     def pending_for(self, conversation_ids: list[str]) -> set[str]:
         """Those of the conversations that still have undelivered rows."""
         if not conversation_ids:
@@ -136,10 +153,7 @@ class SqlRasaOutbox:
                 part = conversation_ids[start : start + 500]
                 rows = db.execute(
                     sa.select(rasa_outbox.c.conversation_id)
-                    .where(
-                        rasa_outbox.c.delivered_at.is_(None),
-                        rasa_outbox.c.conversation_id.in_(part),
-                    )
+                    .where(_undelivered(), rasa_outbox.c.conversation_id.in_(part))
                     .distinct()
                 )
                 found.update(str(r[0]) for r in rows)
@@ -148,10 +162,13 @@ class SqlRasaOutbox:
     def backlog(self) -> int:
         """How many rows wait for Rasa."""
         with self._engine.connect() as db:
-            count = db.execute(
-                sa.select(sa.func.count()).where(rasa_outbox.c.delivered_at.is_(None))
-            ).scalar_one()
+            count = db.execute(sa.select(sa.func.count()).where(_undelivered())).scalar_one()
         return int(count)
+
+
+def _undelivered() -> sa.ColumnElement:
+    """Still to be delivered: neither delivered nor given up."""
+    return sa.and_(rasa_outbox.c.delivered_at.is_(None), rasa_outbox.c.failed_at.is_(None))
 
 
 def _item(row: Any) -> OutboxItem:

@@ -227,4 +227,5 @@ rasa_outbox = sa.Table(
     sa.Column("claimed_until", Moment),  # a deliverer is sending it (another process waits)
     sa.Column("last_error", sa.Text),
     sa.Column("delivered_at", Moment, index=True),
+    sa.Column("failed_at", Moment),  # Rasa kept refusing it: given up (logged as an error)
 )

@@ -78,22 +78,11 @@ def test_agent_messages_while_rasa_is_down_are_kept_and_arrive_in_order(settings
     assert rasa.texts("c1")[-2:] == ["first", "second"]
 
 
-def test_one_conversation_failing_does_not_hold_back_another(settings, parts):  # noqa: F811
+def test_one_conversation_refused_does_not_hold_back_another(settings, parts):  # noqa: F811
     outbox, rasa = parts.desk.outbox, rasa_of(parts)
     outbox.add("stuck", [{"event": "bot", "text": "a"}], now=OPEN_TIME)
     outbox.add("fine", [{"event": "bot", "text": "b"}], now=OPEN_TIME)
-    original = rasa.append
-
-    async def append(conversation_id, events):
-        if conversation_id == "stuck":
-            rasa.down = True
-            try:
-                await original(conversation_id, events)
-            finally:
-                rasa.down = False
-        await original(conversation_id, events)
-
-    rasa.append = append  # type: ignore[method-assign]
+    rasa.refusing.add("stuck")
 
     assert asyncio.run(parts.desk.delivery.deliver()) is False
     assert rasa.texts("fine") == ["b"] and rasa.texts("stuck") == []
@@ -150,6 +139,49 @@ def test_a_conversation_that_asked_again_is_left_alone(settings, parts, tmp_path
 
     assert asyncio.run(desk.reconcile()) == 0
     assert rasa_of(parts).appended == []
+
+
+def test_kept_events_carry_the_time_they_are_delivered(settings, parts):  # noqa: F811
+    """Rasa reads a session from its latest start by time: an update kept while Rasa was down
+    must not look older than a session the customer started meanwhile."""
+    outbox, rasa = parts.desk.outbox, rasa_of(parts)
+    outbox.add("c1", [{"event": "bot", "text": "hello", "timestamp": 1.0}], now=OPEN_TIME)
+    parts.clock.advance(seconds=3600)
+
+    asyncio.run(parts.desk.delivery.deliver())
+
+    (event,) = rasa.appended[0][1]
+    assert event["timestamp"] == parts.clock().timestamp()
+
+
+def test_an_update_rasa_keeps_refusing_is_given_up_and_lets_the_next_through(
+    settings,
+    parts,  # noqa: F811
+):
+    outbox, rasa = parts.desk.outbox, rasa_of(parts)
+    outbox.add("c1", [{"event": "bot", "text": "refused"}], now=OPEN_TIME)
+    outbox.add("c1", [{"event": "bot", "text": "next"}], now=OPEN_TIME)
+    rasa.refusing.add("c1")
+    for _ in range(3):
+        asyncio.run(parts.desk.delivery.deliver())
+        parts.clock.advance(seconds=60)
+    rasa.refusing.clear()
+
+    assert asyncio.run(parts.desk.delivery.deliver()) is True
+    assert rasa.texts("c1") == ["next"]
+    assert outbox.backlog() == 0
+
+
+def test_when_rasa_cannot_be_reached_one_attempt_ends_the_pass(settings, parts):  # noqa: F811
+    """One timeout, not one per waiting conversation: the desk's feed must go on."""
+    outbox, rasa = parts.desk.outbox, rasa_of(parts)
+    for conversation in ("a", "b", "c"):
+        outbox.add(conversation, [{"event": "bot", "text": "x"}], now=OPEN_TIME)
+    rasa.down = True
+
+    assert asyncio.run(parts.desk.delivery.deliver()) is False
+    assert rasa.attempts == 1
+    assert outbox.backlog() == 3
 
 
 # -- the outbox table itself, on SQLite and PostgreSQL -------------------------------------

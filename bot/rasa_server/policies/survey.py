@@ -22,9 +22,10 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.conversations.events import starts_session
 from bot.handoff.slot import HANDOFF_SLOT, slot_status
 from bot.rasa_server.policies.routing import RoutingPolicy
 from bot.rasa_server.policies.turns import message_to_answer
@@ -82,7 +83,7 @@ def next_action(
 def survey_status(tracker: DialogueStateTracker) -> str | None:
     """The ``csat`` slot's status as set in this conversation (slots outlive sessions)."""
     for event in reversed(tracker.events):
-        if isinstance(event, SessionStarted):
+        if starts_session({"event": event.type_name}):
             return None
         if isinstance(event, SlotSet) and event.key == CSAT_SLOT:
             value = event.value

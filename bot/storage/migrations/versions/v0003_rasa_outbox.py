@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("claimed_until", Moment),
         sa.Column("last_error", sa.Text),
         sa.Column("delivered_at", Moment),
+        sa.Column("failed_at", Moment),
     )
     op.create_index("ix_rasa_outbox_conversation_id", "rasa_outbox", ["conversation_id"])
     op.create_index("ix_rasa_outbox_delivered_at", "rasa_outbox", ["delivered_at"])
