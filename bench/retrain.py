@@ -75,16 +75,9 @@ def copy_project(home: Path) -> Path:
     home.mkdir(parents=True)
     for name in ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml"):
         shutil.copy2(PROJECT / name, home / name)
-    for name in (
-        "data",
-        "evaluation",
-        "tests/stories",
-        "bot/rasa_server/nlu",
-        "bot/intents",
-        "bot/embeddings",
-    ):
+    # Our code is the installed package's (a `bot/` folder here would shadow it for Rasa).
+    for name in ("data", "evaluation", "tests/stories"):
         shutil.copytree(PROJECT / name, home / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(PROJECT / "bot" / "text.py", home / "bot" / "text.py")
     return home
 
 

@@ -24,33 +24,37 @@ logger = logging.getLogger(__name__)
 
 #: Project files that shape the model, relative to the project folder.
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
-#: Our Rasa components and the code they run: changing it can change the model.
+#: Our Rasa components and the code they run: changing it can change the model (relative to
+#: the folder the installed ``bot`` package is in).
 COMPONENT_SOURCES = ("bot/rasa_server/nlu", "bot/intents", "bot/text.py", "bot/embeddings")
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def rasa_executable() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
-def training_fingerprint(settings: Settings) -> str:
-    """A hash of every input of ``rasa train`` (see the module docstring)."""
+def training_fingerprint(settings: Settings, *, sources: Path = SOURCE_ROOT) -> str:
+    """A hash of every input of ``rasa train`` (see the module docstring); ``sources``: where
+    our component code is (the installed package's folder; a test may pass a copy)."""
     digest = hashlib.sha256()
-    home = settings.home
-    files: list[Path] = []
-    for name in (*TRAINING_INPUTS, *COMPONENT_SOURCES):
-        path = home / name
-        if path.is_dir():
-            files += sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".py"}
-            )
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise RasaModelError(
-                f"missing training input {path}", hint="run from the project folder"
-            )
-    for file in files:
-        digest.update(file.relative_to(home).as_posix().encode())
+    files: list[tuple[Path, Path]] = []  # (the folder it is named relative to, the file)
+    # The project's data from the project folder; our components from the code that runs
+    # them (the installed package), wherever the project folder is.
+    for root, names in ((settings.home, TRAINING_INPUTS), (sources, COMPONENT_SOURCES)):
+        for name in names:
+            path = root / name
+            if path.is_dir():
+                found = (p for p in path.rglob("*") if p.suffix in {".yml", ".yaml", ".py"})
+                files += [(root, p) for p in sorted(found) if p.is_file()]
+            elif path.is_file():
+                files.append((root, path))
+            else:
+                raise RasaModelError(
+                    f"missing training input {path}", hint="run from the project folder"
+                )
+    for root, file in files:
+        digest.update(file.relative_to(root).as_posix().encode())
         digest.update(b"\0")
         digest.update(file.read_bytes())
         digest.update(b"\0")

@@ -34,8 +34,6 @@ STARTUP_TIMEOUT = 900
 #: What the project copy needs: the files `supportbot run` and `rasa train` read.
 PROJECT_FILES = ("config.yml", "domain.yml", "credentials.yml", "endpoints.yml")
 PROJECT_DIRS = ("data", "evaluation", "knowledge_base", "actions", "tests/stories")
-#: Our NLU code is part of the model's fingerprint (relative to the project folder).
-COMPONENT_DIRS = ("bot/rasa_server/nlu", "bot/intents", "bot/embeddings")
 
 #: Customers asking whether a parcel can be left with a neighbour: the demo bot has no
 #: training example like it and answers every one with "not sure" (nlu_fallback).
@@ -133,11 +131,12 @@ def product(tmp_path_factory) -> Product:
     product.home.mkdir(parents=True)
     for name in PROJECT_FILES:
         shutil.copy2(PROJECT / name, product.home / name)
-    for name in (*PROJECT_DIRS, *COMPONENT_DIRS):
+    # Only the project's own files: our code is the installed package's (a `bot/` folder in
+    # the copy would shadow it, since Rasa puts its working folder on the import path).
+    for name in PROJECT_DIRS:
         shutil.copytree(
             PROJECT / name, product.home / name, ignore=shutil.ignore_patterns("__pycache__")
         )
-    shutil.copy2(PROJECT / "bot" / "text.py", product.home / "bot" / "text.py")
     # The sentiment model is shared with the other tests; the Rasa model for unchanged data
     # too (models are named by the fingerprint of their inputs, which the copy shares).
     product.models_dir.mkdir()

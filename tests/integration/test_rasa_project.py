@@ -39,11 +39,15 @@ def project_copy(tmp_path):
 
 def test_the_training_fingerprint_changes_only_with_training_inputs(project_copy):
     settings = Settings.create(home=project_copy)
-    before = training_fingerprint(settings)
+
+    def fingerprint() -> str:
+        return training_fingerprint(settings, sources=project_copy)
+
+    before = fingerprint()
 
     (project_copy / "README.md").write_text("docs do not shape the model")
     (project_copy / "bot" / "cli" / "output.py").write_text("# the CLI does not either\n")
-    assert training_fingerprint(settings) == before
+    assert fingerprint() == before
 
     nlu = project_copy / "data" / "nlu" / "orders.yml"
     nlu.write_text(
@@ -51,14 +55,25 @@ def test_the_training_fingerprint_changes_only_with_training_inputs(project_copy
             "    - track my order\n", "    - track my order\n    - trace my order\n"
         )
     )
-    after_data = training_fingerprint(settings)
+    after_data = fingerprint()
     assert after_data != before
 
-    component = project_copy / "bot" / "nlu" / "message_cleaner.py"
+    component = project_copy / "bot" / "rasa_server" / "nlu" / "message_cleaner.py"
     component.write_text(component.read_text() + "\n# changed\n")
-    after_component = training_fingerprint(settings)
+    after_component = fingerprint()
     assert after_component != after_data
 
     model_code = project_copy / "bot" / "intents" / "model.py"
     model_code.write_text(model_code.read_text() + "\n# changed\n")
-    assert training_fingerprint(settings) != after_component
+    assert fingerprint() != after_component
+
+
+def test_our_code_is_fingerprinted_where_it_is_installed_not_in_the_project(tmp_path):
+    """A project folder without our source (SUPPORTBOT_HOME elsewhere) trains the same model."""
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(PROJECT / name, tmp_path / name)
+    shutil.copytree(PROJECT / "data", tmp_path / "data")
+
+    elsewhere = training_fingerprint(Settings.create(home=tmp_path))
+
+    assert elsewhere == training_fingerprint(Settings.create(home=PROJECT))
