@@ -117,29 +117,23 @@ class SqlRasaOutbox:
             )
 
     def failed(self, item_id: int, *, error: str, retry_at: datetime) -> None:
-        with self._engine.begin() as db:
-            db.execute(
-                rasa_outbox.update()
-                .where(rasa_outbox.c.id == item_id)
-                .values(
-                    attempts=rasa_outbox.c.attempts + 1,
-                    next_attempt_at=retry_at.astimezone(UTC),
-                    claimed_until=None,
-                    last_error=error[:1000],
-                )
-            )
+        """Not taken this time: try again at ``retry_at``."""
+        self._attempted(item_id, error, next_attempt_at=retry_at.astimezone(UTC))
 
     def give_up(self, item_id: int, *, error: str, now: datetime) -> None:
         """Rasa keeps refusing the row: stop trying (later rows of its conversation go on)."""
+        self._attempted(item_id, error, failed_at=now.astimezone(UTC))
+
+    def _attempted(self, item_id: int, error: str, **values: datetime) -> None:
         with self._engine.begin() as db:
             db.execute(
                 rasa_outbox.update()
                 .where(rasa_outbox.c.id == item_id)
                 .values(
                     attempts=rasa_outbox.c.attempts + 1,
-                    failed_at=now.astimezone(UTC),
                     claimed_until=None,
                     last_error=error[:1000],
+                    **values,
                 )
             )
 
