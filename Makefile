@@ -36,8 +36,8 @@ run: install ## build the knowledge base, train if needed, start everything, pri
 	$(BIN)/supportbot run
 
 test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite and PostgreSQL)
-	SUPPORTBOT_TEST_POSTGRES_URL="$$(scripts/ensure-postgres.sh)" SUPPORTBOT_TEST_POSTGRES_REQUIRED=1 \
-		$(BIN)/python -m pytest
+	url="$$(scripts/ensure-postgres.sh)" && \
+		SUPPORTBOT_TEST_POSTGRES_URL="$$url" SUPPORTBOT_TEST_POSTGRES_REQUIRED=1 $(BIN)/python -m pytest
 
 browser: ## install Debian's Chromium for the browser tests (apt-get, if missing)
 	scripts/ensure-chromium.sh
