@@ -64,6 +64,13 @@ class Settings:
     tracker_url: str
     database_pool_size: int = 5
     slack: SlackSettings | None = None
+    #: Where the other parts reach Rasa's HTTP API and the action server, when that is not
+    #: this machine's own port (in a cluster: the load balancer's internal listeners).
+    rasa_api_url: str | None = None
+    actions_api_url: str | None = None
+    #: Redis, shared by the replicas of a cluster (Rasa's lock store, socket.io's manager,
+    #: re-sent message ids); None on one box.
+    redis_url: str | None = None
 
     @classmethod
     def create(
@@ -88,6 +95,9 @@ class Settings:
         tracker_url: str | None = None,
         database_pool_size: int = 5,
         slack: SlackSettings | None = None,
+        rasa_api_url: str | None = None,
+        actions_api_url: str | None = None,
+        redis_url: str | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -129,6 +139,9 @@ class Settings:
             ),
             database_pool_size=database_pool_size,
             slack=slack,
+            rasa_api_url=_http_url("RASA_URL", rasa_api_url),
+            actions_api_url=_http_url("ACTIONS_URL", actions_api_url),
+            redis_url=_redis_url(redis_url),
         )
 
     @classmethod
@@ -175,6 +188,9 @@ class Settings:
             tracker_url=text("TRACKER_URL"),
             database_pool_size=integer("DATABASE_POOL_SIZE", 5),
             slack=_slack_from_env(text),
+            rasa_api_url=text("RASA_URL"),
+            actions_api_url=text("ACTIONS_URL"),
+            redis_url=text("REDIS_URL"),
         )
 
     @property
@@ -222,11 +238,13 @@ class Settings:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
+        """Where the desk and the command line reach Rasa's HTTP API."""
+        return self.rasa_api_url or f"http://{self.host}:{self.rasa_port}"
 
     @property
     def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}"
+        """Where Rasa reaches the action server."""
+        return self.actions_api_url or f"http://{self.host}:{self.actions_port}"
 
     @property
     def web_url(self) -> str:
@@ -275,6 +293,13 @@ class Settings:
             env[PREFIX + "PUBLIC_RASA_URL"] = self.public_rasa_url
         if self.public_web_url is not None:
             env[PREFIX + "PUBLIC_WEB_URL"] = self.public_web_url
+        if self.rasa_api_url is not None:
+            env[PREFIX + "RASA_URL"] = self.rasa_api_url
+        if self.actions_api_url is not None:
+            env[PREFIX + "ACTIONS_URL"] = self.actions_api_url
+        if self.redis_url is not None:
+            env[PREFIX + "REDIS_URL"] = self.redis_url
+            env.update(lock_store_environment(self.redis_url))
         return env
 
 
@@ -298,6 +323,46 @@ def _database_url(name: str, url: str, home: Path) -> str:
     if not database:
         raise ConfigurationError(f"{PREFIX}{name} must name a database (.../DATABASE)")
     return url
+
+
+def _http_url(name: str, url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{PREFIX}{name} must be an http(s)://HOST:PORT URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def _redis_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "redis" or not parts.hostname:
+        raise ConfigurationError(
+            f"{PREFIX}REDIS_URL must be redis://[:PASSWORD@]HOST:PORT/DB, got a "
+            f"{parts.scheme or 'malformed'} URL"
+        )
+    try:
+        int(parts.path.lstrip("/") or 0)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigurationError(
+            f"{PREFIX}REDIS_URL must be redis://[:PASSWORD@]HOST:PORT/DB (DB a number)"
+        ) from None
+    return url
+
+
+def lock_store_environment(url: str) -> dict[str, str]:
+    """What ``deploy/endpoints.yml`` reads for Rasa's Redis lock store, from the one URL."""
+    parts = urllib.parse.urlsplit(url)
+    db = int(parts.path.lstrip("/") or 0)
+    return {
+        PREFIX + "REDIS_HOST": parts.hostname or "127.0.0.1",
+        PREFIX + "REDIS_PORT": str(parts.port or 6379),
+        PREFIX + "REDIS_PASSWORD": urllib.parse.unquote(parts.password or ""),
+        PREFIX + "REDIS_DB": str(db),
+    }
 
 
 def _backend_and_database(url: str) -> tuple[str, str]:

@@ -21,6 +21,11 @@ the promises made to customers and agents honest:
   API) goes offline and their conversations go back to the queue, in the same place (the
   customer is told). Open consoles keep their agent present (a heartbeat in the database, so
   any web service process sees it).
+
+With several web processes (a cluster), each follows the database for its own consoles and
+keeps its own consoles' agents present, but the timed work above runs only in the process
+holding the desk's lease (``Duty``), and a Slack notice is claimed before it is sent: none
+goes out twice.
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ from datetime import timedelta
 from typing import Any
 
 from bot.desk.desk import SupportDesk
+from bot.desk.duty import Duty
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.desk.transcript import entry
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.model import Presence
 from bot.storage.followups import SqlFollowUps
+from bot.storage.slack_events import SqlSlackEventLog
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +71,12 @@ class DeskFeed:
         agent_grace: float = 60.0,
         slack_notice: SlackAgentNotice | None = None,
         followups: SqlFollowUps | None = None,
+        duty: Duty | None = None,
+        notices: SqlSlackEventLog | None = None,
     ) -> None:
         self.desk = desk
+        self.duty = duty  # None: this is the only web process
+        self.notices = notices  # where Slack notices are claimed (None: the only process)
         self.slack_notice = slack_notice
         self.followups = followups
         self._followups_checked = 0.0
@@ -128,21 +139,36 @@ class DeskFeed:
                 logger.exception("support desk feed: tick failed (retrying)")
             await asyncio.sleep(self.interval)
 
+    async def on_duty(self) -> bool:
+        """Whether this process does the timed work now (see ``Duty``)."""
+        return self.duty is None or await self.duty.mine()
+
     async def tick(self) -> None:
-        await self.desk.delivery.deliver()  # what Rasa could not take before
-        await self._reconcile()
+        on_duty = await self.on_duty()
+        if on_duty:
+            await self.desk.delivery.deliver()  # what Rasa could not take before
+            await self._reconcile()
         await self._follow_changes()
         queue = self.desk.queue
         waiting = await asyncio.to_thread(queue.waiting)
         assigned = await asyncio.to_thread(queue.listing, Status.ASSIGNED)
         await self._follow_conversations(waiting + assigned)
-        await self._follow_customers(waiting + assigned)
+        await self._follow_customers(waiting + assigned, on_duty=on_duty)
+        await self._keep_present()
+        if not on_duty:
+            self._told.clear()  # the holder keeps count; start afresh if this one takes over
+            return
         auto_assign = self.desk.facts().live_chat.auto_assign
         if waiting and auto_assign and await self.desk.assign_waiting():
             waiting = await asyncio.to_thread(queue.waiting)
         await self._update_waiting(waiting)
         await self._requeue_absent_agents()
         await self._announce_followups()
+
+    async def stop(self) -> None:
+        """A clean stop: another process takes the timed work over at once."""
+        if self.duty is not None:
+            await self.duty.give_up()
 
     async def _reconcile(self) -> None:
         now = time.monotonic()
@@ -166,7 +192,8 @@ class DeskFeed:
         for item in await asyncio.to_thread(
             self.followups.unannounced, since=moment - timedelta(hours=1)
         ):
-            await self.slack_notice.follow_up(item)
+            if await self._claim(f"notice:followup:{item.id}"):
+                await self.slack_notice.follow_up(item)
             await asyncio.to_thread(self.followups.announced, item.id, now=moment)
 
     async def _follow_changes(self) -> None:
@@ -182,9 +209,17 @@ class DeskFeed:
                 }
             )
             queued = change.action in (Action.REQUEST, Action.REQUEUE)
-            if queued and self.slack_notice and handoff.status is Status.QUEUED:
+            announce = queued and self.slack_notice and handoff.status is Status.QUEUED
+            if announce and await self._claim(f"notice:waiting:{number}"):
+                assert self.slack_notice is not None
                 position = await asyncio.to_thread(self.desk.queue.position, handoff.id)
                 await self.slack_notice.waiting(handoff, position)
+
+    async def _claim(self, key: str) -> bool:
+        """True for the one process that is to send this notice."""
+        if self.notices is None:
+            return True
+        return await asyncio.to_thread(self.notices.first_time, key)
 
     async def _follow_conversations(self, open_handoffs: list[Any]) -> None:
         store = self.desk.store
@@ -210,9 +245,9 @@ class DeskFeed:
                 )
         self._last_event = max(self._last_event, top)
 
-    async def _follow_customers(self, open_handoffs: list[Any]) -> None:
+    async def _follow_customers(self, open_handoffs: list[Any], *, on_duty: bool) -> None:
         """Typing, and customers who closed the chat page (website only: a Slack customer
-        has no page to close and may answer hours later)."""
+        has no page to close and may answer hours later); ended as abandoned on duty."""
         on_site = [h for h in open_handoffs if h.channel == "socketio"]
         for gone in set(self._customers) - {h.id for h in on_site}:
             del self._customers[gone]
@@ -226,7 +261,7 @@ class DeskFeed:
         for handoff in on_site:
             seen = activity.get(handoff.conversation_id)
             away = seen.gone_for(now) if seen else None
-            if away is not None and away >= leave_after:
+            if away is not None and away >= leave_after and on_duty:
                 try:
                     await self.desk.abandon(
                         handoff.id, f"the chat page was closed for {round(away)} s"
@@ -237,7 +272,7 @@ class DeskFeed:
             shown = {
                 "typing": bool(seen and seen.typing(now, within_seconds=TYPING_SHOWN)),
                 "page_closed": away is not None,
-                "ends_in_seconds": None if away is None else round(leave_after - away),
+                "ends_in_seconds": None if away is None else max(0, round(leave_after - away)),
             }
             before = self._customers.get(handoff.id)
             if before is not None and _same_state(before, shown):
@@ -265,9 +300,12 @@ class DeskFeed:
                 except Exception:
                     logger.exception("could not update waiting conversation %s", handoff.id)
 
-    async def _requeue_absent_agents(self) -> None:
+    async def _keep_present(self) -> None:
+        """The agents with a console open on this process are there."""
         for agent in {a for a, _ in self._subscribers.values()}:
             await self.heard_from(agent)
+
+    async def _requeue_absent_agents(self) -> None:
         since = self.desk.clock() - timedelta(seconds=self.agent_grace)
         for agent in await asyncio.to_thread(self.desk.queue.unheard_since, since):
             logger.info("agent %s has not been heard from for %.0f s", agent, self.agent_grace)

@@ -229,3 +229,17 @@ rasa_outbox = sa.Table(
     sa.Column("delivered_at", Moment, index=True),
     sa.Column("failed_at", Moment),  # Rasa kept refusing it: given up (logged as an error)
 )
+
+# -- work done once in a cluster ---------------------------------------------------------------
+
+# Timed desk work (auto-assignment, abandonment, wait updates, the daily report, review
+# mining) runs in the one web process that holds the lease; another takes it over when the
+# holder stops renewing it.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("taken_at", Moment, nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+)

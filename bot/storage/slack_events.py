@@ -6,6 +6,9 @@ a captured request can be replayed while its signature is still fresh (five minu
 delivery has a key (the event id, or the message's channel and timestamp, or the clicked
 button's action timestamp); the first delivery of a key is handled, later ones are only
 acknowledged. Kept in the desk's database, so every Rasa server sees what another handled.
+
+The desk's notices to the agents' Slack channel are claimed here too (keys ``notice:...``)
+before they are sent: however many web processes see the same waiting customer, one sends.
 """
 
 from __future__ import annotations

@@ -12,11 +12,13 @@ from aiohttp import web
 from bot.business import load_business_facts
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
+from bot.desk.duty import Duty
 from bot.desk.feed import DeskFeed
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.errors import SupportBotError
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage.leases import SqlLeases
 from bot.web.app import DeskParts, create_app
 
 
@@ -51,7 +53,13 @@ def desk_parts(services: Services) -> DeskParts:
     return DeskParts(
         accounts=accounts,
         desk=desk,
-        feed=DeskFeed(desk, slack_notice=slack_notice(settings), followups=services.followups),
+        feed=DeskFeed(
+            desk,
+            slack_notice=slack_notice(settings),
+            followups=services.followups,
+            duty=Duty(SqlLeases(services.database_url)),
+            notices=services.slack_event_log(),
+        ),
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=services.clock,
         review=services.review_workflow,

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -161,7 +161,7 @@ def create_app(
             clock=desk.clock,
         )
         if desk.review is not None:
-            add_review_api(app, workflow=desk.review)
+            add_review_api(app, workflow=desk.review, on_duty=desk.feed.on_duty)
         if desk.complaints is not None and desk.followups is not None:
             add_aftercare_api(
                 app, complaints=desk.complaints, followups=desk.followups, clock=desk.clock
@@ -173,7 +173,7 @@ def create_app(
             )
             app.cleanup_ctx.append(_warming(desk.dashboard))
         if desk.reports is not None:
-            app.cleanup_ctx.append(_reporting(desk.reports))
+            app.cleanup_ctx.append(_reporting(desk.reports, on_duty=desk.feed.on_duty))
     return app
 
 
@@ -199,15 +199,20 @@ def _warming(dashboard: Dashboard) -> Callable[[web.Application], AsyncIterator[
 
 
 def _reporting(
-    reports: ScheduledReports, every: float = REPORT_CHECK_EVERY
+    reports: ScheduledReports,
+    *,
+    on_duty: Callable[[], Awaitable[bool]],
+    every: float = REPORT_CHECK_EVERY,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Writes each finished day's report (checked at start, then every ``every`` seconds)."""
+    """Writes each finished day's report (checked at start, then every ``every`` seconds, by
+    the web process on duty)."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
             while True:
                 try:
-                    await asyncio.to_thread(reports.write_due)
+                    if await on_duty():
+                        await asyncio.to_thread(reports.write_due)
                 except Exception:  # the next check tries again; the service stays up
                     logger.exception("writing the daily report failed")
                 await asyncio.sleep(every)
@@ -231,5 +236,6 @@ def _following(feed: DeskFeed) -> Callable[[web.Application], AsyncIterator[None
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await feed.stop()
 
     return context

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -46,11 +46,13 @@ def add_review_api(
     *,
     workflow: Callable[[], ReviewWorkflow],
     mine_every: float | None = MINE_EVERY,
+    on_duty: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
     """Routes for the review inbox; ``workflow`` is built on first use (it loads models).
 
     With ``mine_every``, new messages reach the inbox by themselves: a background task
-    mines every ``mine_every`` seconds (a lead can also ask for it at once).
+    mines every ``mine_every`` seconds (a lead can also ask for it at once); with several
+    web processes, only the one ``on_duty`` does.
     """
     built = functools.cache(workflow)
     mining = asyncio.Lock()
@@ -61,6 +63,8 @@ def add_review_api(
             while True:
                 await asyncio.sleep(mine_every)
                 try:
+                    if on_duty is not None and not await on_duty():
+                        continue
                     async with mining:
                         result = await asyncio.to_thread(built().mine)
                     logger.info("review inbox: %s", result.to_json())

@@ -23,67 +23,19 @@ from bot.accounts import (
     check_password,
     hash_password,
 )
-from bot.desk.canned import CannedReplies
-from bot.desk.delivery import OutboxDelivery
-from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
 from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
 from bot.handoff.model import Presence
-from bot.services import Services
 from bot.storage.accounts import SqlAccounts
-from bot.storage.handoffs import SqlHandoffQueue
-from bot.storage.tracker import ConversationStore
-from bot.web.app import DeskParts, create_app
+from bot.web.app import create_app
 from tests.conftest import OPEN_TIME
+from tests.desk_parts import PASSWORD, desk_parts, queue_of, waiting_customer
 from tests.fakes import FakeRasaApi, FixedClock
-
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture
 def parts(settings, tmp_path):
-    clock = FixedClock(OPEN_TIME)
-    services = Services(settings, clock=clock)
-    accounts = services.accounts()
-    for name, role in [("anna", "agent"), ("ben", "agent"), ("lea", "lead")]:
-        accounts.add(name, PASSWORD, role, now=OPEN_TIME)
-    rasa = FakeRasaApi()
-    outbox = services.outbox()
-    desk = SupportDesk(
-        services.handoff_queue,
-        ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
-        outbox,
-        OutboxDelivery(outbox, rasa, clock=clock),
-        services.customer_activity(),
-        facts=services.business_facts,
-        clock=clock,
-        complaints=services.complaints,
-    )
-    return DeskParts(
-        accounts=accounts,
-        desk=desk,
-        feed=DeskFeed(desk),
-        canned=CannedReplies(settings.canned_replies_file, services.business_facts),
-        clock=clock,
-        complaints=services.complaints,
-        followups=services.followups,
-    )
-
-
-def queue_of(parts: DeskParts) -> SqlHandoffQueue:
-    return parts.desk.queue
-
-
-def waiting_customer(parts: DeskParts, conversation: str, priority: str = "normal") -> str:
-    handoff = queue_of(parts).request(
-        conversation,
-        channel="socketio",
-        reason="asked for a person",
-        priority=priority,
-        actor="customer",
-        now=OPEN_TIME,
-    )
-    return handoff.id
+    return desk_parts(settings, tmp_path)
 
 
 def session(settings, parts, script):

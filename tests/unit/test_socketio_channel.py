@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 
 from bot.handoff.lifecycle import Action
+from bot.rasa_server.channels.message_ids import RecentIds
 from bot.rasa_server.channels.socketio import (
     MAX_METADATA_VALUE,
     OpenPages,
-    RecentIds,
     clean_metadata,
     valid_session_id,
 )

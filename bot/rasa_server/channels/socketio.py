@@ -14,8 +14,11 @@ What this channel adds:
 * session ids are checked (a client cannot pick a short or odd conversation id) and message
   metadata is limited to a small mapping of plain values (page URL, customer id, ...);
 * a message the client re-sends after a lost connection (same ``client_message_id`` in its
-  metadata) is acknowledged but not processed twice. The ids are remembered by this process
-  (the last ``RECENT_MESSAGE_IDS``); a re-send arrives within seconds, to the same server;
+  metadata) is acknowledged but not processed twice (``message_ids``: shared in Redis in a
+  cluster);
+* in a cluster (``SUPPORTBOT_REDIS_URL``) the replicas share one socket.io manager in Redis,
+  so a message for a customer (an agent's, a wait update) reaches their page whichever
+  replica Rasa's HTTP API call landed on;
 * for a customer with the team (waiting, or talking to an agent) it records when they type
   (the widget's ``user_typing`` event) and when their last open chat page closes, so the
   agent sees them typing and a customer who left is marked so (``SqlCustomerActivity``).
@@ -29,7 +32,6 @@ import json
 import logging
 import re
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -39,8 +41,9 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
+from bot.rasa_server.channels.message_ids import message_ids
 from bot.rasa_server.channels.never_silent import never_silent
 from bot.services import services_for
 from bot.settings import Settings
@@ -57,25 +60,6 @@ MAX_METADATA_VALUE = 2000
 #: closed without saying goodbye is noticed within their sum.
 PING_INTERVAL = 10
 PING_TIMEOUT = 10
-#: How many (session, client message id) pairs are remembered to ignore re-sent messages.
-RECENT_MESSAGE_IDS = 10_000
-
-
-class RecentIds:
-    """A bounded set that forgets the oldest entries first."""
-
-    def __init__(self, capacity: int = RECENT_MESSAGE_IDS) -> None:
-        self._capacity = capacity
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-
-    def add(self, key: tuple[str, str]) -> bool:
-        """Remember ``key``; False if it was already there."""
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self._capacity:
-            self._seen.popitem(last=False)
-        return True
 
 
 class OpenPages:
@@ -178,12 +162,14 @@ class SupportSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = Settings.from_env()
         handle = never_silent(on_new_message, settings=settings)
-        recent = RecentIds()
+        recent = message_ids(settings.redis_url)
         pages = OpenPages()
         activity = services_for(settings).customer_activity()
         # CORS for the polling transport is handled by Rasa's --cors (Sanic-CORS).
+        shared = AsyncRedisManager(settings.redis_url) if settings.redis_url else None
         sio = AsyncServer(
             async_mode="sanic",
+            client_manager=shared,
             cors_allowed_origins=[],
             transports=["polling"],
             allow_upgrades=False,  # otherwise WebSocket is still advertised to clients
@@ -245,7 +231,7 @@ class SupportSocketIOInput(SocketIOInput):
                 return
             metadata = clean_metadata(data.get(self.metadata_key))
             client_id = metadata.get("client_message_id")
-            if isinstance(client_id, str) and not recent.add((session_id, client_id)):
+            if isinstance(client_id, str) and not await recent.first_time(session_id, client_id):
                 return  # a re-send of a message already being processed or answered
             text = data.get("message")
             output = CountingSocketIOOutput(sio, self.bot_message_evt)
