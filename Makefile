@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast browser postgres lint format bench bench-all shell kb train clean
+.PHONY: help install run run-cluster test test-fast browser postgres lint format bench bench-all shell kb train clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,9 +35,19 @@ install: $(PKG_STAMP) ## create .venv and install the pinned packages and suppor
 run: install ## build the knowledge base, train if needed, start everything, print the URLs
 	$(BIN)/supportbot run
 
-test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite and PostgreSQL)
-	url="$$(scripts/ensure-postgres.sh)" && \
-		SUPPORTBOT_TEST_POSTGRES_URL="$$url" SUPPORTBOT_TEST_POSTGRES_REQUIRED=1 $(BIN)/python -m pytest
+run-cluster: install ## the scaled-out topology: PostgreSQL, Redis, 2 Rasa, 2 action, 2 web servers behind HAProxy on 127.0.0.1:8080
+	pg="$$(scripts/ensure-postgres.sh supportbot_desk supportbot_tracker)" && \
+	redis="$$(scripts/ensure-redis.sh)" && scripts/ensure-haproxy.sh && \
+	SUPPORTBOT_DATABASE_URL="$${SUPPORTBOT_DATABASE_URL:-$${pg%/postgres}/supportbot_desk}" \
+	SUPPORTBOT_TRACKER_URL="$${SUPPORTBOT_TRACKER_URL:-$${pg%/postgres}/supportbot_tracker}" \
+	SUPPORTBOT_REDIS_URL="$${SUPPORTBOT_REDIS_URL:-$$redis}" \
+		$(BIN)/supportbot run --rasa 2 --actions 2 --web 2 --proxy-port 8080
+
+test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite, PostgreSQL, a cluster)
+	pg="$$(scripts/ensure-postgres.sh)" && redis="$$(scripts/ensure-redis.sh)" && \
+		scripts/ensure-haproxy.sh && \
+		SUPPORTBOT_TEST_POSTGRES_URL="$$pg" SUPPORTBOT_TEST_REDIS_URL="$$redis" \
+		SUPPORTBOT_TEST_SERVERS_REQUIRED=1 $(BIN)/python -m pytest
 
 browser: ## install Debian's Chromium for the browser tests (apt-get, if missing)
 	scripts/ensure-chromium.sh

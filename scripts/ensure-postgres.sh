@@ -5,6 +5,7 @@
 #
 #   scripts/ensure-postgres.sh            # prints the URL of the role it made, e.g.
 #   postgresql://supportbot:supportbot@127.0.0.1:5432/postgres
+#   scripts/ensure-postgres.sh DB...      # also creates these databases, owned by the role
 #
 # The role and password can be changed with SUPPORTBOT_PG_ROLE / SUPPORTBOT_PG_PASSWORD.
 # Needs root (or sudo) the first time; afterwards only to start a stopped server.
@@ -55,6 +56,12 @@ prepare() {
   if [ "$exists" != "1" ]; then
     as_postgres "psql -Xq -c \"create role $ROLE login createdb password '$PASSWORD'\""
   fi
+  for db in "$@"; do
+    found="$(as_postgres "psql -XAtq -c \"select 1 from pg_database where datname = '$db'\"")"
+    if [ "$found" != "1" ]; then
+      as_postgres "createdb -O $ROLE $db"
+    fi
+  done
 }
-prepare >&2
+prepare "$@" >&2
 echo "postgresql://$ROLE:$PASSWORD@127.0.0.1:$PORT/postgres"

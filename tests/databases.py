@@ -1,10 +1,10 @@
-"""Databases for tests: migrated SQLite files, and fresh PostgreSQL databases.
+"""Databases for tests: migrated SQLite files, fresh PostgreSQL databases, and Redis.
 
 PostgreSQL comes from ``SUPPORTBOT_TEST_POSTGRES_URL``, the URL of a role that may create
-databases (``make test`` runs ``scripts/ensure-postgres.sh`` and sets it). Without it the
-PostgreSQL half of each storage test is skipped, with the reason shown; with
-``SUPPORTBOT_TEST_POSTGRES_REQUIRED=1`` (set by ``make test``) it fails instead, so CI cannot
-pass without having run it.
+databases (``make test`` runs ``scripts/ensure-postgres.sh`` and sets it); Redis from
+``SUPPORTBOT_TEST_REDIS_URL`` (``scripts/ensure-redis.sh``). Without them the tests that need
+them are skipped, with the reason shown; with ``SUPPORTBOT_TEST_SERVERS_REQUIRED=1`` (set by
+``make test``) they fail instead, so CI cannot pass without having run them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from bot.storage.engines import dispose, engine_for
 from bot.storage.schema import metadata
 
 POSTGRES_ENV = "SUPPORTBOT_TEST_POSTGRES_URL"
-REQUIRED_ENV = "SUPPORTBOT_TEST_POSTGRES_REQUIRED"
+REDIS_ENV = "SUPPORTBOT_TEST_REDIS_URL"
+REQUIRED_ENV = "SUPPORTBOT_TEST_SERVERS_REQUIRED"
 
 _template: dict[str, Path] = {}
 
@@ -50,12 +51,20 @@ def migrated_sqlite(path: Path) -> str:
 
 
 def postgres_admin_url() -> str | None:
-    url = os.environ.get(POSTGRES_ENV, "").strip()
+    return _server_url(POSTGRES_ENV, "PostgreSQL", "scripts/ensure-postgres.sh")
+
+
+def redis_url() -> str | None:
+    return _server_url(REDIS_ENV, "Redis", "scripts/ensure-redis.sh")
+
+
+def _server_url(variable: str, server: str, script: str) -> str | None:
+    url = os.environ.get(variable, "").strip()
     if url:
         return url
     if os.environ.get(REQUIRED_ENV) == "1":
-        pytest.fail(f"{REQUIRED_ENV}=1 but {POSTGRES_ENV} is not set (scripts/ensure-postgres.sh)")
-    pytest.skip(f"PostgreSQL not configured: set {POSTGRES_ENV} (make test does)")
+        pytest.fail(f"{REQUIRED_ENV}=1 but {variable} is not set ({script})")
+    pytest.skip(f"{server} not configured: set {variable} (make test does)")
     return None
 
 

@@ -10,6 +10,7 @@ from bot.cli.output import emit_json, info
 from bot.errors import ServiceError
 from bot.runtime import supervisor
 from bot.runtime.processes import is_healthy
+from bot.runtime.topology import Topology
 from bot.runtime.training import ensure_trained, model_file, rasa_executable, training_fingerprint
 from bot.services import Services
 
@@ -20,7 +21,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="build the index, train if needed, start the Rasa and action servers",
         description="Start supportbot: builds the knowledge-base index if needed, trains the "
         "Rasa model if its inputs changed, starts the action server and the Rasa server, "
-        "prints the URLs, and rebuilds the index when the knowledge base is edited. Ctrl-C stops.",
+        "prints the URLs, and rebuilds the index when the knowledge base is edited. Ctrl-C stops. "
+        "With --rasa/--actions/--web above 1 or --proxy-port, starts a cluster on this machine: "
+        "that many servers of each kind behind HAProxy on 127.0.0.1:PROXY_PORT (needs "
+        "PostgreSQL and Redis: make run-cluster sets them up; see the README's Scaling out).",
+    )
+    sizes = run.add_argument_group("cluster (Rasa's distributed setup on one machine)")
+    sizes.add_argument("--rasa", type=int, default=1, metavar="N", help="Rasa servers (default 1)")
+    sizes.add_argument(
+        "--actions", type=int, default=1, metavar="M", help="action servers (default 1)"
+    )
+    sizes.add_argument(
+        "--web", type=int, default=1, metavar="K", help="desk web services (default 1)"
+    )
+    sizes.add_argument(
+        "--proxy-port",
+        type=int,
+        metavar="P",
+        help="the load balancer's public port (default 8080 in a cluster); P+1 and P+2 are "
+        "its internal listeners for Rasa's HTTP API and the action servers",
     )
     run.set_defaults(handler=_run)
 
@@ -38,7 +57,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace, services: Services) -> int:
-    return supervisor.run(services.settings, model_id=services.embedder.model_id)
+    topology = Topology.choose(
+        rasa=args.rasa, actions=args.actions, web=args.web, proxy_port=args.proxy_port
+    )
+    return supervisor.run(services.settings, model_id=services.embedder.model_id, topology=topology)
 
 
 def _train(args: argparse.Namespace, services: Services) -> int:

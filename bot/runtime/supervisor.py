@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -28,7 +30,9 @@ from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import HttpRasaApi, rasa_api_token, run_sync
 from bot.retraining.registry import ModelRegistry
+from bot.runtime.haproxy import HEALTH_PATH, haproxy_config
 from bot.runtime.processes import ManagedProcess
+from bot.runtime.topology import Topology
 from bot.runtime.training import (
     ensure_sentiment_model,
     ensure_trained,
@@ -118,59 +122,96 @@ def serving_model(settings: Settings) -> Path:
     return registry.link
 
 
-def start_services(settings: Settings, model: Path) -> RunningProduct:
-    """Step 3: start the action server, the Rasa server and the web service."""
+def start_services(
+    settings: Settings, model: Path, topology: Topology | None = None
+) -> RunningProduct:
+    """Step 3: start the action servers, the Rasa servers, the web services (and in a
+    cluster the load balancer), each answering before the next kind starts.
+
+    ``settings`` are the cluster's (``Topology.settings_for``) when there is one."""
+    topology = topology or Topology()
     env = settings.child_environment()
     logs = settings.logs_dir
-    actions = ManagedProcess(
-        "action server",
-        [sys.executable, "-m", "actions", "--port", str(settings.actions_port)],
-        cwd=settings.home,
-        env=env,
-        log_path=logs / "actions.log",
-        health_url=f"{settings.actions_url}/health",
-    )
-    rasa = ManagedProcess(
-        "Rasa server",
-        [
-            rasa_executable(),
-            "run",
-            "--model",
-            str(model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            settings.host,
-            "--port",
-            str(settings.rasa_port),
-            "--enable-api",
-            "--auth-token",
-            rasa_api_token(settings),
-            "--cors",
-            "*",
-        ],
-        cwd=settings.home,
-        env=env,
-        log_path=logs / "rasa.log",
-        health_url=f"{settings.rasa_url}/",
-    )
-    web = ManagedProcess(
-        "web service",
-        [sys.executable, "-m", "bot.web", "--port", str(settings.web_port)],
-        cwd=settings.home,
-        env=env,
-        log_path=logs / "web.log",
-        health_url=f"{settings.web_url}/health",
-    )
+    endpoints = "deploy/endpoints.yml" if topology.clustered else "endpoints.yml"
+
+    def numbered(name: str, stem: str, n: int, count: int) -> tuple[str, str]:
+        """(the process's name, its log's stem): ``Rasa server 2``, ``rasa-2``."""
+        return (f"{name} {n}", f"{stem}-{n}") if count > 1 else (name, stem)
+
+    kinds: list[list[ManagedProcess]] = []
+    actions = []
+    for n, port in enumerate(topology.action_ports(settings), start=1):
+        name, stem = numbered("action server", "actions", n, topology.actions)
+        actions.append(
+            ManagedProcess(
+                name,
+                [sys.executable, "-m", "actions", "--port", str(port)],
+                cwd=settings.home,
+                env=env,
+                log_path=logs / f"{stem}.log",
+                health_url=f"http://{settings.host}:{port}/health",
+            )
+        )
+    kinds.append(actions)
+    rasa = []
+    for n, port in enumerate(topology.rasa_ports(settings), start=1):
+        name, stem = numbered("Rasa server", "rasa", n, topology.rasa)
+        rasa.append(
+            ManagedProcess(
+                name,
+                [
+                    rasa_executable(),
+                    "run",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    endpoints,
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    settings.host,
+                    "--port",
+                    str(port),
+                    "--enable-api",
+                    "--auth-token",
+                    rasa_api_token(settings),
+                    "--cors",
+                    "*",
+                ],
+                cwd=settings.home,
+                env=env,
+                log_path=logs / f"{stem}.log",
+                health_url=f"http://{settings.host}:{port}/",
+            )
+        )
+    kinds.append(rasa)
+    web = []
+    for n, port in enumerate(topology.web_ports(settings), start=1):
+        name, stem = numbered("web service", "web", n, topology.web)
+        web.append(
+            ManagedProcess(
+                name,
+                [sys.executable, "-m", "bot.web", "--port", str(port)],
+                cwd=settings.home,
+                env=env,
+                log_path=logs / f"{stem}.log",
+                health_url=f"http://{settings.host}:{port}/health",
+            )
+        )
+    kinds.append(web)
+    if topology.clustered:
+        kinds.append([load_balancer(settings, topology, env)])
     product = RunningProduct(settings=settings, model=model, processes=[])
     try:
-        for process in (actions, rasa, web):
-            process.start()
-            product.processes.append(process)
-            process.wait_healthy(timeout=STARTUP_TIMEOUT)
-        warm_up_rasa(settings)
+        for kind in kinds:
+            for process in kind:  # servers of one kind start side by side
+                process.start()
+                product.processes.append(process)
+            for process in kind:
+                process.wait_healthy(timeout=STARTUP_TIMEOUT)
+        for port in topology.rasa_ports(settings):  # each replica, not the balancer
+            replica = f"http://{settings.host}:{port}"
+            warm_up_rasa(dataclasses.replace(settings, rasa_api_url=replica))
     except BaseException:
         product.stop()
         raise
@@ -188,15 +229,39 @@ def warm_up_rasa(settings: Settings) -> None:
         logger.warning("could not warm up the Rasa server: %s", exc)
 
 
+def load_balancer(settings: Settings, topology: Topology, env: dict[str, str]) -> ManagedProcess:
+    """HAProxy in the foreground, on a configuration written for this topology."""
+    assert topology.proxy_port is not None
+    config = settings.data_dir / "cluster" / "haproxy.cfg"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(haproxy_config(topology, settings))
+    executable = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(executable).is_file():
+        raise ServiceError(
+            "HAProxy is not installed",
+            hint="make run-cluster installs it (Debian's haproxy package: apt-get install haproxy)",
+        )
+    return ManagedProcess(
+        "load balancer",
+        [executable, "-db", "-f", str(config)],
+        cwd=settings.home,
+        env=env,
+        log_path=settings.logs_dir / "haproxy.log",
+        health_url=f"http://{settings.host}:{topology.proxy_port}{HEALTH_PATH}",
+    )
+
+
 def urls(settings: Settings) -> list[tuple[str, str]]:
+    """Where people and programs reach the product (behind a proxy: the proxy's addresses)."""
+    web, chat = settings.public_web_url or settings.web_url, settings.widget_bot_url
     found = [
-        ("Demo shop", f"{settings.web_url}/  (open it and chat in the widget)"),
-        ("Widget script", f"{settings.web_url}/widget/widget.js  (embed: see README)"),
-        ("Agent console", f"{settings.web_url}/console"),
-        ("Dashboard", f"{settings.web_url}/console/dashboard.html  (leads)"),
-        ("Agent API", f"{settings.web_url}/api  (see README)"),
-        ("Chat (REST)", f"POST {settings.rasa_url}/webhooks/rest/webhook"),
-        ("Chat (socket.io)", f"{settings.rasa_url}/socket.io"),
+        ("Demo shop", f"{web}/  (open it and chat in the widget)"),
+        ("Widget script", f"{web}/widget/widget.js  (embed: see README)"),
+        ("Agent console", f"{web}/console"),
+        ("Dashboard", f"{web}/console/dashboard.html  (leads)"),
+        ("Agent API", f"{web}/api  (see README)"),
+        ("Chat (REST)", f"POST {chat}/webhooks/rest/webhook"),
+        ("Chat (socket.io)", f"{chat}/socket.io"),
     ]
     if settings.slack is not None:
         slack_url = f"{settings.widget_bot_url}/webhooks/slack/webhook"
@@ -265,14 +330,26 @@ def restart(process: ManagedProcess, history: dict[str, list[float]]) -> None:
     say(f"{process.name} is back")
 
 
+def describe(topology: Topology) -> str:
+    """``the action server, the Rasa server and the web service``, or the cluster's sizes."""
+    if not topology.clustered:
+        return "the action server, the Rasa server and the web service"
+    return (
+        f"{topology.rasa} Rasa servers, {topology.actions} action servers, {topology.web} web "
+        f"services and the load balancer on port {topology.proxy_port}"
+    )
+
+
 def say(message: str) -> None:
     """Print for the operator; a closed terminal or pipe must not stop the shutdown."""
     with contextlib.suppress(OSError, ValueError):  # a broken pipe, a closed stream
         print(message, flush=True)
 
 
-def run(settings: Settings, *, model_id: str) -> int:
-    """The whole of ``supportbot run``."""
+def run(settings: Settings, *, model_id: str, topology: Topology | None = None) -> int:
+    """The whole of ``supportbot run`` (one box, or the ``topology`` asked for)."""
+    topology = topology or Topology()
+    settings = topology.settings_for(settings)  # a cluster's needs are checked first
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -289,11 +366,12 @@ def run(settings: Settings, *, model_id: str) -> int:
     before, after = migrate.upgrade(settings.database_url)
     if before != after:
         say(f"database schema upgraded from {before or 'none'} to {after}")
-    admin_password = SqlAccounts(settings.database_url).ensure_admin(now=datetime.now(UTC))
-    say(f"starting the action server and the Rasa server (model {model.resolve().name}) ...")
+    say(f"starting {describe(topology)} (model {model.resolve().name}) ...")
     started = time.monotonic()
-    product = start_services(settings, model)
+    product = start_services(settings, model, topology)
     try:
+        # Only now, so the password is shown: a start that failed would have lost it.
+        admin_password = SqlAccounts(settings.database_url).ensure_admin(now=datetime.now(UTC))
         lines = [f"\nsupportbot is running (started in {time.monotonic() - started:.0f}s):"]
         lines += url_lines(settings)
         if admin_password is not None:
@@ -305,7 +383,7 @@ def run(settings: Settings, *, model_id: str) -> int:
             ]
         lines += [
             "\nTry it:  curl -s -X POST "
-            f"{settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+            f"{settings.widget_bot_url}/webhooks/rest/webhook -H 'Content-Type: application/json' "
             """-d '{"sender": "me", "message": "how do I return an item?"}'""",
             "Chat in the terminal: make shell (in another terminal).  Stop: Ctrl-C\n",
         ]

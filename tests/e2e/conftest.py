@@ -78,13 +78,29 @@ def running_bot(tmp_path_factory, fake_slack) -> Iterator[RunningBot]:
     )
 
 
-def start_product(root: Path, settings: dict[str, str]) -> Iterator[RunningBot]:
+def start_product(
+    root: Path, settings: dict[str, str], *, cluster: int | None = None
+) -> Iterator[RunningBot]:
     """``supportbot run`` on free ports with a private copy of the knowledge base and data
     folder under ``root`` plus ``settings``; stopped with Ctrl-C afterwards, checking that it
-    stops cleanly and nothing keeps listening."""
+    stops cleanly and nothing keeps listening.
+
+    With ``cluster=N``: N servers of each kind behind the load balancer (``--rasa N
+    --actions N --web N --proxy-port P``); the bot's URLs are then the balancer's."""
     kb_dir = root / "knowledge_base"
     shutil.copytree(PROJECT / "knowledge_base", kb_dir)
-    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
+    size = cluster or 1
+    rasa_port, actions_port, web_port = (free_ports(size) for _ in range(3))
+    command = [str(Path(sys.executable).parent / "supportbot"), "run"]
+    ports = [*range(rasa_port, rasa_port + size), *range(actions_port, actions_port + size)]
+    ports += range(web_port, web_port + size)
+    public_rasa, public_web = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
+    if cluster is not None:
+        proxy = free_ports(3)
+        command += ["--rasa", str(size), "--actions", str(size), "--web", str(size)]
+        command += ["--proxy-port", str(proxy)]
+        ports += range(proxy, proxy + 3)
+        public_rasa = public_web = f"http://127.0.0.1:{proxy}"
     product_env = {
         "SUPPORTBOT_RASA_PORT": str(rasa_port),
         "SUPPORTBOT_ACTIONS_PORT": str(actions_port),
@@ -99,7 +115,7 @@ def start_product(root: Path, settings: dict[str, str]) -> Iterator[RunningBot]:
     output = root / "supportbot-run.log"
     handle = output.open("w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "supportbot"), "run"],
+        command,
         cwd=PROJECT,
         env={**os.environ, **product_env},
         stdout=handle,
@@ -108,9 +124,9 @@ def start_product(root: Path, settings: dict[str, str]) -> Iterator[RunningBot]:
     )
     bot = RunningBot(
         process=process,
-        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        rasa_url=public_rasa,
         actions_url=f"http://127.0.0.1:{actions_port}",
-        web_url=f"http://127.0.0.1:{web_port}",
+        web_url=public_web,
         kb_dir=kb_dir,
         data_dir=root / "var",
         output=output,
@@ -129,9 +145,30 @@ def start_product(root: Path, settings: dict[str, str]) -> Iterator[RunningBot]:
         code = process.wait(timeout=90)
         assert code == 0, bot.log()[-3000:]
         assert "stopped." in bot.log()
-        for port in (rasa_port, actions_port, web_port):
+        for port in ports:
             with socket.socket() as sock:
                 assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports."""
+    for _ in range(50):
+        first = free_port()
+        if first + count > 65535:
+            continue
+        others = range(first + 1, first + count)
+        if all(_port_free(port) for port in others):
+            return first
+    raise AssertionError(f"no {count} consecutive free ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 CHROMIUM = "/usr/bin/chromium"

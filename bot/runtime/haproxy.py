@@ -1,0 +1,85 @@
+"""The load balancer's configuration (HAProxy, Debian's package) for a ``Topology``."""
+
+from __future__ import annotations
+
+from bot.runtime.topology import Topology
+from bot.settings import Settings
+
+#: The cookie that keeps a chat page with the Rasa server holding its socket.io connection.
+STICKY_COOKIE = "SUPPORTBOT_RASA"
+#: HAProxy answers this path itself while it runs (for the supervisor's health check).
+HEALTH_PATH = "/haproxy-health"
+
+
+def haproxy_config(topology: Topology, settings: Settings) -> str:
+    assert topology.proxy_port is not None
+    host, port = settings.host, topology.proxy_port
+    rasa = topology.rasa_ports(settings)
+    lines = [
+        "# Written by `supportbot run` for this topology; edits are overwritten.",
+        "global",
+        "    maxconn 4096",
+        # Servers going down and up (not every request) go to haproxy.log.
+        "    log stdout format raw local0 notice",
+        "",
+        "defaults",
+        "    mode http",
+        "    log global",
+        "    timeout connect 2s",
+        # socket.io's long-polling holds a request up to its ping interval (10 s); Rasa
+        # answers a message within seconds; the console's WebSocket stays open.
+        "    timeout client 60s",
+        "    timeout server 60s",
+        "    timeout tunnel 1h",
+        "    timeout http-keep-alive 10s",
+        # A request that could not reach a server goes to another one (never a request
+        # a server has started on: it may have acted on it).
+        "    retries 2",
+        "    retry-on conn-failure",
+        "    option redispatch",
+        "    default-server inter 1s fall 2 rise 2",
+        "",
+        "frontend public",
+        f"    bind {host}:{port}",
+        f"    monitor-uri {HEALTH_PATH}",
+        "    acl to_rasa path_beg /socket.io /webhooks/",
+        "    use_backend rasa_chat if to_rasa",
+        "    default_backend web",
+        "",
+        "backend rasa_chat",
+        "    balance roundrobin",
+        f"    cookie {STICKY_COOKIE} insert indirect nocache httponly",
+        "    option httpchk GET /",
+        *(f"    server rasa{n} {host}:{p} check cookie r{n}" for n, p in enumerate(rasa, start=1)),
+        "",
+        "backend web",
+        "    balance roundrobin",
+        "    option httpchk GET /health",
+        *(
+            f"    server web{n} {host}:{p} check"
+            for n, p in enumerate(topology.web_ports(settings), start=1)
+        ),
+        "",
+        "# Internal: the desk reaches Rasa's HTTP API, Rasa reaches the action servers.",
+        "frontend rasa_internal",
+        f"    bind {host}:{port + 1}",
+        "    default_backend rasa_api",
+        "",
+        "backend rasa_api",
+        "    balance leastconn",
+        "    option httpchk GET /",
+        *(f"    server rasa{n} {host}:{p} check" for n, p in enumerate(rasa, start=1)),
+        "",
+        "frontend actions_internal",
+        f"    bind {host}:{port + 2}",
+        "    default_backend actions",
+        "",
+        "backend actions",
+        "    balance leastconn",
+        "    option httpchk GET /health",
+        *(
+            f"    server actions{n} {host}:{p} check"
+            for n, p in enumerate(topology.action_ports(settings), start=1)
+        ),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,140 @@
+"""The scaled-out topology, started as ``make run-cluster`` starts it (``supportbot run --rasa
+2 --actions 2 --web 2 --proxy-port P``): two Rasa servers sharing PostgreSQL and Redis (lock
+store, socket.io manager), two action servers, two desk web services, HAProxy in front.
+Everything goes through the load balancer's one public address; a customer's chat page stays
+with one Rasa server, and what an agent writes reaches it whichever server Rasa's HTTP API
+call landed on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.storage.leases import SqlLeases
+from tests.databases import fresh_postgres, redis_url
+from tests.e2e.chat_page import ChatPage
+from tests.e2e.conftest import start_product
+from tests.e2e.desk import PASSWORD, add_agent, api, set_hours
+from tests.e2e.test_running_bot import new_sender, texts
+
+pytestmark = pytest.mark.rasa
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    redis = redis_url()
+    if shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists():
+        pytest.fail("HAProxy is not installed (scripts/ensure-haproxy.sh; make test runs it)")
+    with (
+        fresh_postgres("cluster_desk", migrated=False) as desk,
+        fresh_postgres("cluster_tracker", migrated=False) as tracker,
+    ):
+        yield from start_product(
+            tmp_path_factory.mktemp("cluster"),
+            {
+                "SUPPORTBOT_DATABASE_URL": desk,
+                "SUPPORTBOT_TRACKER_URL": tracker,
+                "SUPPORTBOT_REDIS_URL": redis,
+            },
+            cluster=2,
+        )
+
+
+def test_the_load_balancer_is_the_one_address_and_spreads_customers(cluster):
+    assert "2 Rasa servers, 2 action servers, 2 web services and the load balancer" in cluster.log()
+    assert f"Agent console     {cluster.web_url}/console" in cluster.log()
+    with urllib.request.urlopen(cluster.web_url + "/", timeout=10) as page:
+        assert page.status == 200 and b"widget" in page.read()
+    replies = cluster.say(new_sender(), "how do I return an item?")
+    assert "Did that answer your question?" in texts(replies)
+    for hidden in ("/conversations/x/tracker", "/model/parse", "/status"):  # Rasa's own API
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(cluster.web_url + hidden, timeout=10)
+        assert refused.value.code == 404
+
+    async def two_pages() -> list[str | None]:
+        pages = [ChatPage(cluster.rasa_url), ChatPage(cluster.rasa_url)]
+        for page in pages:
+            await page.open()
+            await page.say("how long does delivery take?")
+            await page.hear(containing="Did that answer your question?")
+            await page.close()
+        return [page.server for page in pages]
+
+    assert sorted(asyncio.run(two_pages())) == ["r1", "r2"]  # one on each Rasa server
+
+
+def test_a_handoff_across_servers_reaches_the_customer_on_their_own_server(cluster):
+    set_hours(cluster.kb_dir, "00:00-24:00")
+    add_agent(cluster, "pia")
+    status, login = api(cluster, "POST", "/api/login", {"username": "pia", "password": PASSWORD})
+    assert status == 200, login
+    token = login["token"]
+    rasa_port = int(cluster.env["SUPPORTBOT_RASA_PORT"])
+    api_token = (cluster.data_dir / "secrets" / "rasa_api_token").read_text().strip()
+
+    async def conversation() -> None:
+        page = ChatPage(cluster.rasa_url, server="r1")  # on the first Rasa server
+        await page.open()
+        await page.say("I want to talk to a person")
+        await page.hear(containing="in the queue")
+        _, waiting = api(cluster, "GET", "/api/handoffs?status=queued", token=token)
+        (mine,) = [h for h in waiting if h["conversation_id"] == page.session_id]
+        status, _ = api(cluster, "POST", f"/api/handoffs/{mine['id']}/claim", {}, token=token)
+        assert status == 200
+        await page.hear(containing="pia")  # "pia from our team has joined the chat."
+        status, _ = api(
+            cluster,
+            "POST",
+            f"/api/handoffs/{mine['id']}/messages",
+            {"text": "Hi, Pia here."},
+            token=token,
+        )
+        assert status == 201
+        [*_, hello] = await page.hear(containing="Pia here")
+        assert hello.get("agent") == "pia"
+
+        # Written through the second Rasa server's HTTP API (as the desk may be): the page,
+        # connected to the first, hears it through the shared socket.io manager.
+        query = urllib.parse.urlencode(
+            {"output_channel": "latest", "execute_side_effects": "true", "token": api_token}
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{rasa_port + 1}/conversations/{page.session_id}/tracker/events"
+            f"?{query}",
+            data=json.dumps(
+                [{"event": "bot", "text": "One more thing from the team.", "metadata": {}}]
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as written:
+            assert written.status == 200
+        await page.hear(containing="One more thing from the team.")
+
+        status, _ = api(
+            cluster, "POST", f"/api/handoffs/{mine['id']}/close", {"note": "done"}, token=token
+        )
+        assert status == 200
+        await page.hear(containing="pia has closed the chat")  # back with the bot
+        assert page.server == "r1"
+        await page.close()
+
+    asyncio.run(conversation())
+
+
+def test_the_desks_timed_work_runs_in_one_web_service(cluster):
+    leases = SqlLeases(cluster.env["SUPPORTBOT_DATABASE_URL"])
+    holder = leases.holder("desk-duty", now=datetime.now(UTC))
+    assert holder is not None
+    logs = [(cluster.data_dir / "logs" / f"web-{n}.log").read_text() for n in (1, 2)]
+    doing = [log.count("now does the desk's timed work") for log in logs]
+    assert sum(doing) == 1, doing  # one took it, and kept it
