@@ -20,7 +20,7 @@ import pytest
 
 from bot.storage.leases import SqlLeases
 from tests.databases import fresh_postgres, redis_url
-from tests.e2e.chat_page import ChatPage
+from bench.chat_page import ChatPage
 from tests.e2e.conftest import start_product
 from tests.e2e.desk import PASSWORD, add_agent, api, set_hours
 from tests.e2e.test_running_bot import new_sender, texts

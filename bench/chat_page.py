@@ -1,12 +1,13 @@
 """A customer's chat page as the widget talks to Rasa: Socket.IO long-polling, session
 persistence, ``user_uttered`` / ``bot_uttered``. Keeps the load balancer's cookie (python's
 cookie jar refuses cookies from a bare IP address unless told not to), so a page stays with
-its Rasa server as a browser's does."""
+its Rasa server as a browser's does. Used by the cluster benchmark and its end-to-end test."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -16,14 +17,22 @@ from bot.runtime.haproxy import STICKY_COOKIE
 
 
 class ChatPage:
-    def __init__(self, url: str, *, server: str | None = None) -> None:
-        """``server``: start with the load balancer's cookie for that server (``r1``...)."""
+    def __init__(
+        self,
+        url: str,
+        *,
+        server: str | None = None,
+        listener: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        """``server``: start with the load balancer's cookie for that server (``r1``...);
+        ``listener``: called with each message heard (else they are queued for ``hear``)."""
         self.url = url
         self.session_id = uuid.uuid4().hex
         self.jar = aiohttp.CookieJar(unsafe=True)
         if server is not None:
             self.jar.update_cookies({STICKY_COOKIE: server})
         self.heard: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.listener = listener
         self._http: aiohttp.ClientSession | None = None
         self._sio: socketio.AsyncClient | None = None
 
@@ -39,7 +48,10 @@ class ChatPage:
 
         @sio.on("bot_uttered")
         async def said(data: dict[str, Any]) -> None:
-            await self.heard.put(data)
+            if self.listener is not None:
+                self.listener(data)
+            else:
+                await self.heard.put(data)
 
         await sio.connect(self.url, transports=["polling"], socketio_path="socket.io")
         await sio.emit("session_request", {"session_id": self.session_id})
