@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import aiohttp.abc
 import socketio
 
 from bot.runtime.haproxy import STICKY_COOKIE
@@ -23,12 +24,16 @@ class ChatPage:
         *,
         server: str | None = None,
         listener: Callable[[dict[str, Any]], None] | None = None,
+        cookies: bool = True,
     ) -> None:
         """``server``: start with the load balancer's cookie for that server (``r1``...);
-        ``listener``: called with each message heard (else they are queued for ``hear``)."""
+        ``listener``: called with each message heard (else they are queued for ``hear``);
+        not ``cookies``: send none, as a widget embedded on another site's page does."""
         self.url = url
         self.session_id = uuid.uuid4().hex
-        self.jar = aiohttp.CookieJar(unsafe=True)
+        self.jar: aiohttp.abc.AbstractCookieJar = (
+            aiohttp.CookieJar(unsafe=True) if cookies else aiohttp.DummyCookieJar()
+        )
         if server is not None:
             self.jar.update_cookies({STICKY_COOKIE: server})
         self.heard: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -57,6 +62,11 @@ class ChatPage:
         await sio.emit("session_request", {"session_id": self.session_id})
         assert await asyncio.wait_for(confirmed, 20) == self.session_id
         self._sio = sio
+
+    @property
+    def engine_session(self) -> str | None:
+        """The Engine.IO session id (it starts with the Rasa server's name in a cluster)."""
+        return self._sio.eio.sid if self._sio is not None else None
 
     @property
     def server(self) -> str | None:

@@ -7,6 +7,7 @@ fresh clone needs no configuration at all: SQLite and files under the project fo
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -71,6 +72,9 @@ class Settings:
     #: Redis, shared by the replicas of a cluster (Rasa's lock store, socket.io's manager,
     #: re-sent message ids); None on one box.
     redis_url: str | None = None
+    #: This server's name in a cluster (``r1``, ``r2``, ...): the load balancer sends a chat
+    #: page's requests to the Rasa server whose name starts its Socket.IO session id.
+    server_name: str | None = None
 
     @classmethod
     def create(
@@ -98,6 +102,7 @@ class Settings:
         rasa_api_url: str | None = None,
         actions_api_url: str | None = None,
         redis_url: str | None = None,
+        server_name: str | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -142,6 +147,7 @@ class Settings:
             rasa_api_url=_http_url("RASA_URL", rasa_api_url),
             actions_api_url=_http_url("ACTIONS_URL", actions_api_url),
             redis_url=_redis_url(redis_url),
+            server_name=_server_name(server_name),
         )
 
     @classmethod
@@ -191,6 +197,7 @@ class Settings:
             rasa_api_url=text("RASA_URL"),
             actions_api_url=text("ACTIONS_URL"),
             redis_url=text("REDIS_URL"),
+            server_name=text("SERVER_NAME"),
         )
 
     @property
@@ -351,6 +358,14 @@ def _redis_url(url: str | None) -> str | None:
             f"{PREFIX}REDIS_URL must be redis://[:PASSWORD@]HOST:PORT/DB (DB a number)"
         ) from None
     return url
+
+
+def _server_name(name: str | None) -> str | None:
+    if name is not None and not re.fullmatch(r"[a-z0-9]{1,16}", name):
+        raise ConfigurationError(
+            f"{PREFIX}SERVER_NAME must be 1-16 lowercase letters or digits, got {name!r}"
+        )
+    return name
 
 
 def lock_store_environment(url: str) -> dict[str, str]:

@@ -11,6 +11,11 @@ STICKY_COOKIE = "SUPPORTBOT_RASA"
 HEALTH_PATH = "/haproxy-health"
 
 
+def server_name(n: int) -> str:
+    """The name of Rasa server ``n`` (from 1), in its session ids and the cookie."""
+    return f"r{n}"
+
+
 def haproxy_config(topology: Topology, settings: Settings) -> str:
     assert topology.proxy_port is not None
     host, port = settings.host, topology.proxy_port
@@ -48,9 +53,19 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         "",
         "backend rasa_chat",
         "    balance roundrobin",
+        # A chat page's requests go to the Rasa server that opened its session: its name
+        # starts the session id (any client), and a cookie says the same (browsers on our
+        # own pages). A server that is down loses its pages; they open a new session.
         f"    cookie {STICKY_COOKIE} insert indirect nocache httponly",
+        *(
+            f"    use-server rasa{n} if {{ urlp(sid) -m beg {server_name(n)}- }}"
+            for n in range(1, len(rasa) + 1)
+        ),
         "    option httpchk GET /",
-        *(f"    server rasa{n} {host}:{p} check cookie r{n}" for n, p in enumerate(rasa, start=1)),
+        *(
+            f"    server rasa{n} {host}:{p} check cookie {server_name(n)}"
+            for n, p in enumerate(rasa, start=1)
+        ),
         "",
         "backend web",
         "    balance roundrobin",

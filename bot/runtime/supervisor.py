@@ -30,7 +30,7 @@ from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
 from bot.rasa_api import HttpRasaApi, rasa_api_token, run_sync
 from bot.retraining.registry import ModelRegistry
-from bot.runtime.haproxy import HEALTH_PATH, haproxy_config
+from bot.runtime.haproxy import HEALTH_PATH, haproxy_config, server_name
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.topology import Topology
 from bot.runtime.training import (
@@ -138,6 +138,10 @@ def start_services(
         """(the process's name, its log's stem): ``Rasa server 2``, ``rasa-2``."""
         return (f"{name} {n}", f"{stem}-{n}") if count > 1 else (name, stem)
 
+    def named(env: dict[str, str], n: int) -> dict[str, str]:
+        """Rasa server ``n``'s environment: in a cluster, its name (see the load balancer)."""
+        return {**env, "SUPPORTBOT_SERVER_NAME": server_name(n)} if topology.clustered else env
+
     kinds: list[list[ManagedProcess]] = []
     actions = []
     for n, port in enumerate(topology.action_ports(settings), start=1):
@@ -179,7 +183,7 @@ def start_services(
                     "*",
                 ],
                 cwd=settings.home,
-                env=env,
+                env=named(env, n),
                 log_path=logs / f"{stem}.log",
                 health_url=f"http://{settings.host}:{port}/",
             )

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.chat_page import ChatPage
 from bot.storage.leases import SqlLeases
 from tests.databases import fresh_postgres, redis_url
-from bench.chat_page import ChatPage
 from tests.e2e.conftest import start_product
 from tests.e2e.desk import PASSWORD, add_agent, api, set_hours
 from tests.e2e.test_running_bot import new_sender, texts
@@ -70,6 +70,27 @@ def test_the_load_balancer_is_the_one_address_and_spreads_customers(cluster):
         return [page.server for page in pages]
 
     assert sorted(asyncio.run(two_pages())) == ["r1", "r2"]  # one on each Rasa server
+
+
+def test_a_page_that_sends_no_cookie_stays_with_its_rasa_server(cluster):
+    """A widget embedded on another site's page sends no cookie to the bot's address: the
+    balancer keeps its requests together by the server name in the session id."""
+
+    async def pages_without_cookies() -> list[str | None]:
+        pages = [ChatPage(cluster.rasa_url, cookies=False) for _ in range(2)]
+        for page in pages:
+            await page.open()
+        for question in ("how do I return an item?", "can i pay with paypal"):
+            for page in pages:
+                await page.say(question)
+                await page.hear(containing="Did that answer your question?")
+        sessions = [page.engine_session for page in pages]
+        for page in pages:
+            await page.close()
+        return sessions
+
+    sessions = asyncio.run(pages_without_cookies())
+    assert sorted(session.split("-", 1)[0] for session in sessions) == ["r1", "r2"]
 
 
 def test_a_handoff_across_servers_reaches_the_customer_on_their_own_server(cluster):

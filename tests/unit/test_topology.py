@@ -78,6 +78,7 @@ def test_the_load_balancer_routes_chat_to_rasa_and_keeps_rasa_private(cluster_se
     assert "default_backend web" in public  # Rasa's HTTP API is not reachable from outside
     assert f"cookie {STICKY_COOKIE} insert" in config
     assert "server rasa2 127.0.0.1:5006 check cookie r2" in config
+    assert "use-server rasa2 if { urlp(sid) -m beg r2- }" in config  # pages without cookies
     assert "server actions2 127.0.0.1:5056 check" in config
     assert "bind 127.0.0.1:9001" in config and "bind 127.0.0.1:9002" in config
 

@@ -18,7 +18,8 @@ What this channel adds:
   cluster);
 * in a cluster (``SUPPORTBOT_REDIS_URL``) the replicas share one socket.io manager in Redis,
   so a message for a customer (an agent's, a wait update) reaches their page whichever
-  replica Rasa's HTTP API call landed on;
+  replica Rasa's HTTP API call landed on; and each replica starts its session ids with its
+  name (``SUPPORTBOT_SERVER_NAME``), by which the load balancer keeps a page with it;
 * for a customer with the team (waiting, or talking to an agent) it records when they type
   (the widget's ``user_typing`` event) and when their last open chat page closes, so the
   agent sees them typing and a customer who left is marked so (``SqlCustomerActivity``).
@@ -177,6 +178,8 @@ class SupportSocketIOInput(SocketIOInput):
             ping_interval=PING_INTERVAL,
             ping_timeout=PING_TIMEOUT,
         )
+        if settings.server_name:
+            _name_sessions(sio, settings.server_name)
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
@@ -245,6 +248,18 @@ class SupportSocketIOInput(SocketIOInput):
             await handle(message)
 
         return webhook
+
+
+def _name_sessions(sio: AsyncServer, server: str) -> None:
+    """Start every Engine.IO session id with this server's name (``r1-...``), so the load
+    balancer sends a page's later requests here without a cookie: a widget embedded on
+    another site's page sends none."""
+    generate = sio.eio.generate_id
+
+    def named() -> str:
+        return f"{server}-{generate()}"
+
+    sio.eio.generate_id = named
 
 
 async def _record(activity: SqlCustomerActivity, session_id: str, *, typing: bool) -> None:
