@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ QUESTIONS = [
 ]
 #: Every FAQ answer ends with this question (its buttons follow in the same message).
 ANSWER_END = "Did that answer your question?"
+#: What a customer hears when part of the system is not responding (never_silent).
+UNAVAILABLE = "part of our system isn't responding"
 #: A question not answered within this long counts as lost.
 LOST_AFTER = 30.0
 AGENT = "soakagent"
@@ -239,40 +241,72 @@ def rss_mb(pid: int) -> float:
 
 
 @dataclass
+class Question:
+    page: str
+    sent_at: float
+    answered_at: float | None = None
+    apology: bool = False  # told the system is not responding, instead of an answer
+    from_history: bool = False  # the answer came while disconnected: read from the history
+
+    @property
+    def latency(self) -> float | None:
+        return None if self.answered_at is None else self.answered_at - self.sent_at
+
+
+@dataclass
 class Ledger:
     """Questions sent and answers heard, matched in order per conversation."""
 
-    sent: dict[str, list[float]] = field(default_factory=dict)
-    answered: dict[str, list[float]] = field(default_factory=dict)  # latency per answer
+    questions: list[Question] = field(default_factory=list)
     extra: int = 0  # answers beyond the questions asked: duplicates
     failed_to_connect: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def asked(self, page: str) -> None:
-        self.sent.setdefault(page, []).append(time.monotonic())
+    def asked(self, page: str) -> Question:
+        question = Question(page, time.monotonic())
+        self.questions.append(question)
+        return question
+
+    def _waiting(self, page: str) -> Question | None:
+        return next((q for q in self.questions if q.page == page and q.answered_at is None), None)
 
     def heard(self, page: str, message: dict[str, Any]) -> None:
-        if ANSWER_END not in str(message.get("text", "")):
+        text = str(message.get("text", ""))
+        apology = UNAVAILABLE in text
+        if ANSWER_END not in text and not apology:
             return
-        answers = self.answered.setdefault(page, [])
-        questions = self.sent.get(page, [])
-        if len(answers) >= len(questions):
+        question = self._waiting(page)
+        if question is None:
             self.extra += 1
             return
-        answers.append(time.monotonic() - questions[len(answers)])
+        question.answered_at = time.monotonic()
+        question.apology = apology
 
-    def latencies(self) -> list[float]:
-        return [t for page in self.answered.values() for t in page]
+    def history(self, page: str, items: list[dict[str, Any]]) -> None:
+        """After a reconnect: answers in the history not heard live were sent meanwhile."""
+        answers = sum(
+            1 for i in items if i.get("from") == "bot" and ANSWER_END in str(i.get("text", ""))
+        )
+        heard = sum(1 for q in self.questions if q.page == page and q.answered_at and not q.apology)
+        for _ in range(max(0, answers - heard)):
+            question = self._waiting(page)
+            if question is None:
+                break
+            question.answered_at = time.monotonic()
+            question.from_history = True
 
-    def summary(self, seconds: float) -> dict[str, Any]:
-        latencies = self.latencies()
-        questions = sum(len(v) for v in self.sent.values())
-        in_time = [t for t in latencies if t <= LOST_AFTER]
+    def summary(self, seconds: float, since: float = 0.0, until: float = 1e18) -> dict[str, Any]:
+        chosen = [q for q in self.questions if since <= q.sent_at < until]
+        answered = [q for q in chosen if q.answered_at is not None and not q.apology]
+        in_time = [q.latency for q in answered if q.latency is not None and q.latency <= LOST_AFTER]
+        latencies = [q.latency for q in answered if q.latency is not None]
         return {
-            "questions": questions,
+            "questions": len(chosen),
             "answered_in_time": len(in_time),
-            "answered_late": len(latencies) - len(in_time),
-            "lost": questions - len(in_time),
+            "answered_late": len(answered) - len(in_time),
+            "answered_from_history": sum(1 for q in answered if q.from_history),
+            "apologised": sum(1 for q in chosen if q.apology),
+            "lost": sum(1 for q in chosen if q.answered_at is None),
             "duplicated": self.extra,
             "failed_to_connect": self.failed_to_connect,
             "answers_per_s": round(len(in_time) / seconds, 2),
@@ -282,9 +316,25 @@ class Ledger:
             "errors": self.errors[:10],
         }
 
+    def back_to_normal(self, fault_at: float, *, slow: float = 5.0) -> float:
+        """Seconds from the fault until the last question it disturbed (unanswered,
+        apologised for, or answered slower than ``slow``) was settled; 0 if none was."""
+        settled = fault_at
+        for q in self.questions:
+            if q.sent_at + LOST_AFTER < fault_at:
+                continue
+            latency = q.latency
+            if q.answered_at is None or q.apology or (latency is not None and latency > slow):
+                settled = max(settled, q.answered_at or q.sent_at + LOST_AFTER)
+        return round(settled - fault_at, 1)
+
 
 async def open_page(url: str, ledger: Ledger, name: str) -> ChatPage | None:
-    page = ChatPage(url, listener=lambda message: ledger.heard(name, message))
+    page = ChatPage(
+        url,
+        listener=lambda message: ledger.heard(name, message),
+        on_history=lambda items: ledger.history(name, items),
+    )
     try:
         await page.open()
     except Exception as exc:  # counted: a customer who could not even connect
@@ -305,12 +355,10 @@ async def closed_loop(url: str, customers: int, seconds: float) -> dict[str, Any
 
     async def customer(name: str, page: ChatPage) -> None:
         while time.monotonic() < stop_at:
-            count = len(ledger.answered.get(name, []))
-            ledger.asked(name)
+            question = ledger.asked(name)
             await page.say(random.choice(QUESTIONS))
-            waited = time.monotonic()
-            while len(ledger.answered.get(name, [])) == count:
-                if time.monotonic() - waited > LOST_AFTER:
+            while question.answered_at is None:
+                if time.monotonic() - question.sent_at > LOST_AFTER:
                     return
                 await asyncio.sleep(0.02)
 
@@ -401,7 +449,15 @@ async def agent_desk(web_url: str, handoffs: Handoffs, stop_at: float) -> None:
         await asyncio.sleep(1.0)
 
 
-async def soak(url: str, web_url: str, customers: int, seconds: float, every: float) -> dict:  # type: ignore[type-arg]
+async def soak(
+    url: str,
+    web_url: str,
+    customers: int,
+    seconds: float,
+    every: float,
+    during: Callable[[Ledger], Awaitable[Any]] | None = None,
+) -> dict[str, Any]:
+    """Customers at a chat's pace for ``seconds``; ``during`` runs alongside (faults)."""
     ledger = Ledger()
     handoffs = Handoffs()
     started = time.monotonic()
@@ -415,8 +471,12 @@ async def soak(url: str, web_url: str, customers: int, seconds: float, every: fl
 
     async def customer(n: int) -> None:
         await asyncio.sleep(random.uniform(0, every))  # arrivals spread over the first round
-        name = f"c{n}"
-        page = ChatPage(url, listener=lambda message: heard(page.session_id, message))
+        page = ChatPage(
+            url,
+            web_url=web_url,
+            listener=lambda message: heard(page.session_id, message),
+            on_history=lambda items: ledger.history(page.session_id, items),
+        )
         try:
             await page.open()
         except Exception as exc:
@@ -439,7 +499,9 @@ async def soak(url: str, web_url: str, customers: int, seconds: float, every: fl
 
     load_cpu_before = time.process_time()
     agent = asyncio.create_task(agent_desk(web_url, handoffs, stop_at))
+    side = asyncio.create_task(during(ledger)) if during is not None else None
     await asyncio.gather(*(customer(n) for n in range(customers)))
+    result_of_side = await side if side is not None else None
     await asyncio.sleep(LOST_AFTER)  # the last questions' answers
     agent.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -458,6 +520,10 @@ async def soak(url: str, web_url: str, customers: int, seconds: float, every: fl
     }
     result["load_generator_cpu_s"] = round(load_cpu, 1)
     result["sessions"] = [p.session_id for p in pages]
+    result["reconnects"] = sum(p.reconnects for p in pages)
+    result["_ledger"] = ledger
+    if result_of_side is not None:
+        result["faults"] = result_of_side
     return result
 
 
@@ -480,6 +546,7 @@ def stored_questions(tracker_url: str, sessions: list[str]) -> dict[str, int]:
 def measure_soak(customers: int, minutes: float, every: float) -> dict[str, Any]:
     with running(2, 2, 2) as product:
         result = asyncio.run(soak(product.url, product.web_url, customers, minutes * 60, every))
+        del result["_ledger"]
         stored = stored_questions(product.env["SUPPORTBOT_TRACKER_URL"], result.pop("sessions"))
         result["rasa_servers_rss_mb"] = [rss_mb(p) for p in product.pids(product.rasa_ports)]
     result["stored_questions"] = sum(stored.values())
@@ -493,6 +560,135 @@ def measure_soak(customers: int, minutes: float, every: float) -> dict[str, Any]
     return result
 
 
+# -- faults during a soak ---------------------------------------------------------------------
+
+
+def kill(pid: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+
+
+def wait_until(check: Callable[[], bool], *, seconds: float = 180) -> float | None:
+    """Seconds until ``check()`` holds (None if it never does within ``seconds``)."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if check():
+            return round(time.monotonic() - started, 1)
+        time.sleep(0.2)
+    return None
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def kill_server(port: int, health: str) -> dict[str, Any]:
+    kill(pid_listening(port))
+    gone = wait_until(lambda: not answers(health), seconds=10)
+    return {"serving_again_after_s": wait_until(lambda: answers(health)), "noticed_s": gone}
+
+
+def restart_postgres() -> dict[str, Any]:
+    version = sorted((p.name for p in Path("/usr/lib/postgresql").iterdir()), key=int)[-1]
+    started = time.monotonic()
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return {"restart_took_s": round(time.monotonic() - started, 1)}
+
+
+def restart_redis() -> dict[str, Any]:
+    started = time.monotonic()
+    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
+    wait_until(lambda: subprocess.run(["redis-cli", "ping"], capture_output=True).returncode != 0)
+    script_output("ensure-redis.sh")
+    return {"restart_took_s": round(time.monotonic() - started, 1)}
+
+
+def lease_holder(database_url: str) -> str | None:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as db:
+            row = db.execute(
+                sa.text("SELECT holder FROM leases WHERE name = 'desk-duty' AND expires_at > now()")
+            ).first()
+    finally:
+        engine.dispose()
+    return row[0] if row else None
+
+
+def kill_lease_holder(database_url: str) -> dict[str, Any]:
+    holder = lease_holder(database_url)
+    if holder is None:
+        return {"error": "no web service held the lease"}
+    kill(int(holder.split(":")[1]))
+    taken = wait_until(lambda: lease_holder(database_url) not in (None, holder), seconds=60)
+    return {"killed": holder, "taken_over_after_s": taken}
+
+
+def fault_actions(product: Running) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
+    rasa, actions = product.rasa_ports[0], product.action_ports[0]
+    desk = product.env["SUPPORTBOT_DATABASE_URL"]
+    return {
+        "rasa": (
+            "kill -9 one Rasa server",
+            lambda: kill_server(rasa, f"http://127.0.0.1:{rasa}/"),
+        ),
+        "actions": (
+            "kill -9 one action server",
+            lambda: kill_server(actions, f"http://127.0.0.1:{actions}/health"),
+        ),
+        "postgres": ("restart PostgreSQL", restart_postgres),
+        "redis": ("restart Redis", restart_redis),
+        "desk": (
+            "kill -9 the web service doing the desk's timed work",
+            lambda: kill_lease_holder(desk),
+        ),
+    }
+
+
+def measure_faults(customers: int, every: float, gap: float, names: list[str]) -> dict[str, Any]:
+    """One fault every ``gap`` seconds during a soak, each judged on its own window."""
+    with running(2, 2, 2) as product:
+        actions = fault_actions(product)
+        injected: list[tuple[str, float, dict[str, Any]]] = []
+
+        async def inject(ledger: Ledger) -> None:
+            await asyncio.sleep(gap)  # a quiet first window: the baseline
+            for name in names:
+                fault_at = time.monotonic()
+                details = await asyncio.to_thread(actions[name][1])
+                injected.append((name, fault_at, details))
+                await asyncio.sleep(max(0.0, gap - (time.monotonic() - fault_at)))
+
+        seconds = gap * (len(names) + 1)
+        result = asyncio.run(soak(product.url, product.web_url, customers, seconds, every, inject))
+        ledger: Ledger = result.pop("_ledger")
+        stored = stored_questions(product.env["SUPPORTBOT_TRACKER_URL"], result.pop("sessions"))
+    baseline_end = injected[0][1] if injected else time.monotonic()
+    windows = {"none (baseline)": ledger.summary(gap, until=baseline_end - 10)}
+    for name, fault_at, details in injected:
+        window = ledger.summary(gap, since=fault_at - 10, until=fault_at + gap - 10)
+        window.pop("errors")
+        window.pop("failed_to_connect")
+        window["back_to_normal_s"] = ledger.back_to_normal(fault_at)
+        windows[actions[name][0]] = {**window, **details}
+    return {
+        "load": {"customers": customers, "question_every_s": every, "seconds": seconds},
+        "topology": {"rasa": 2, "actions": 2, "web": 2, "balancer": True},
+        "total": {k: v for k, v in result.items() if k != "faults"},
+        "stored_questions": sum(stored.values()),
+        "faults": windows,
+        "not_measured": {
+            "restart RabbitMQ": "the event broker is not part of the topology yet (issue 17 step 3)"
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -504,6 +700,11 @@ def main() -> None:
     soak_parser.add_argument("--customers", type=int, default=500)
     soak_parser.add_argument("--minutes", type=float, default=10)
     soak_parser.add_argument("--every", type=float, default=30)
+    faults_parser = sub.add_parser("faults", help="one fault after another during a soak")
+    faults_parser.add_argument("--customers", type=int, default=300)
+    faults_parser.add_argument("--every", type=float, default=30)
+    faults_parser.add_argument("--gap", type=float, default=90)
+    faults_parser.add_argument("--only", default="rasa,actions,postgres,redis,desk")
     args = parser.parse_args()
     if args.what == "scale":
         runs = {"one_box": measure_scale(1, clustered=False, customers=args.customers,
@@ -518,6 +719,10 @@ def main() -> None:
             "cluster_scale",
             {"customers": args.customers, "seconds": args.seconds, "runs": runs},
         )
+    elif args.what == "faults":
+        result = measure_faults(args.customers, args.every, args.gap, args.only.split(","))
+        print(json.dumps(result))
+        write_result("cluster_faults", result)
     else:
         result = measure_soak(args.customers, args.minutes, args.every)
         print(json.dumps(result))

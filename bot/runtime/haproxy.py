@@ -42,7 +42,11 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         "    retries 2",
         "    retry-on conn-failure",
         "    option redispatch",
-        "    default-server inter 1s fall 2 rise 2",
+        # A server is checked every 2 s and taken out after 3 failed checks; a busy Rasa
+        # server may take seconds to answer its check (its event loop is answering
+        # customers), so only one that is gone, or stuck for 5 s, fails one.
+        "    default-server inter 2s fall 3 rise 2",
+        "    timeout check 5s",
         "",
         "frontend public",
         f"    bind {host}:{port}",
