@@ -137,8 +137,8 @@ class ChatPage:
                 timeout=aiohttp.ClientTimeout(total=10),
             ) as response:
                 body = json.loads(await response.text())
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            return
+        except (aiohttp.ClientError, TimeoutError, ValueError, RuntimeError):
+            return  # unreachable now, or the page is closing
         self.on_history(list(body.get("messages", [])))
 
     async def hear(self, *, containing: str, seconds: float = 60) -> list[dict[str, Any]]:

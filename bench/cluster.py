@@ -258,7 +258,7 @@ class Ledger:
     """Questions sent and answers heard, matched in order per conversation."""
 
     questions: list[Question] = field(default_factory=list)
-    extra: int = 0  # answers beyond the questions asked: duplicates
+    extra: int = 0  # answers heard beyond the questions asked (see ``against`` for the store)
     failed_to_connect: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -314,6 +314,18 @@ class Ledger:
             "p95_s": round(percentile(in_time, 95), 3) if in_time else None,
             "max_s": round(max(latencies), 3) if latencies else None,
             "errors": self.errors[:10],
+        }
+
+    def against(self, stored: dict[str, int]) -> dict[str, int]:
+        """The questions sent against those the tracker store holds, per conversation: a
+        question stored twice was processed twice; one not stored never reached Rasa."""
+        asked: dict[str, int] = {}
+        for q in self.questions:
+            asked[q.page] = asked.get(q.page, 0) + 1
+        return {
+            "stored": sum(stored.values()),
+            "processed_twice": sum(max(0, stored.get(p, 0) - n) for p, n in asked.items()),
+            "never_reached_rasa": sum(max(0, n - stored.get(p, 0)) for p, n in asked.items()),
         }
 
     def back_to_normal(self, fault_at: float, *, slow: float = 5.0) -> float:
@@ -546,10 +558,10 @@ def stored_questions(tracker_url: str, sessions: list[str]) -> dict[str, int]:
 def measure_soak(customers: int, minutes: float, every: float) -> dict[str, Any]:
     with running(2, 2, 2) as product:
         result = asyncio.run(soak(product.url, product.web_url, customers, minutes * 60, every))
-        del result["_ledger"]
+        ledger: Ledger = result.pop("_ledger")
         stored = stored_questions(product.env["SUPPORTBOT_TRACKER_URL"], result.pop("sessions"))
         result["rasa_servers_rss_mb"] = [rss_mb(p) for p in product.pids(product.rasa_ports)]
-    result["stored_questions"] = sum(stored.values())
+    result["tracker"] = ledger.against(stored)
     result["topology"] = {"rasa": 2, "actions": 2, "web": 2, "balancer": True}
     result["load"] = {
         "customers": customers,
@@ -681,7 +693,7 @@ def measure_faults(customers: int, every: float, gap: float, names: list[str]) -
         "load": {"customers": customers, "question_every_s": every, "seconds": seconds},
         "topology": {"rasa": 2, "actions": 2, "web": 2, "balancer": True},
         "total": {k: v for k, v in result.items() if k != "faults"},
-        "stored_questions": sum(stored.values()),
+        "tracker": ledger.against(stored),
         "faults": windows,
         "not_measured": {
             "restart RabbitMQ": "the event broker is not part of the topology yet (issue 17 step 3)"

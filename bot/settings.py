@@ -75,6 +75,9 @@ class Settings:
     #: This server's name in a cluster (``r1``, ``r2``, ...): the load balancer sends a chat
     #: page's requests to the Rasa server whose name starts its Socket.IO session id.
     server_name: str | None = None
+    #: The load balancer's address: a request from it carries the customer's or agent's own
+    #: address in ``X-Forwarded-For`` (sign-in limits count per address).
+    forwarded_by: str | None = None
 
     @classmethod
     def create(
@@ -103,6 +106,7 @@ class Settings:
         actions_api_url: str | None = None,
         redis_url: str | None = None,
         server_name: str | None = None,
+        forwarded_by: str | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -148,6 +152,7 @@ class Settings:
             actions_api_url=_http_url("ACTIONS_URL", actions_api_url),
             redis_url=_redis_url(redis_url),
             server_name=_server_name(server_name),
+            forwarded_by=forwarded_by,
         )
 
     @classmethod
@@ -198,6 +203,7 @@ class Settings:
             actions_api_url=text("ACTIONS_URL"),
             redis_url=text("REDIS_URL"),
             server_name=text("SERVER_NAME"),
+            forwarded_by=text("FORWARDED_BY"),
         )
 
     @property
@@ -260,7 +266,7 @@ class Settings:
     @property
     def widget_bot_url(self) -> str:
         """Where browsers reach the Rasa server (differs from ``rasa_url`` behind a proxy)."""
-        return self.public_rasa_url or self.rasa_url
+        return self.public_rasa_url or f"http://{self.host}:{self.rasa_port}"
 
     @property
     def console_url(self) -> str:
@@ -307,6 +313,12 @@ class Settings:
         if self.redis_url is not None:
             env[PREFIX + "REDIS_URL"] = self.redis_url
             env.update(lock_store_environment(self.redis_url))
+        if self.forwarded_by is not None:
+            env[PREFIX + "FORWARDED_BY"] = self.forwarded_by
+        # Rasa's SQL tracker store keeps 50 connections (and 100 more under load) per server
+        # by default: several servers would exhaust PostgreSQL's 100.
+        env.setdefault("SQL_POOL_SIZE", str(self.database_pool_size))
+        env.setdefault("SQL_MAX_OVERFLOW", str(self.database_pool_size * 2))
         return env
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runtime.topology import Topology
+from bot.runtime.topology import Topology, loopback
 from bot.settings import Settings
 
 #: The cookie that keeps a chat page with the Rasa server holding its socket.io connection.
@@ -18,7 +18,7 @@ def server_name(n: int) -> str:
 
 def haproxy_config(topology: Topology, settings: Settings) -> str:
     assert topology.proxy_port is not None
-    host, port = settings.host, topology.proxy_port
+    host, port = loopback(settings.host), topology.proxy_port
     rasa = topology.rasa_ports(settings)
     lines = [
         "# Written by `supportbot run` for this topology; edits are overwritten.",
@@ -41,6 +41,7 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         # a server has started on: it may have acted on it).
         "    retries 2",
         "    retry-on conn-failure",
+        "    option forwardfor",
         "    option redispatch",
         # A server is checked every 2 s and taken out after 3 failed checks; a busy Rasa
         # server may take seconds to answer its check (its event loop is answering
@@ -49,8 +50,11 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         "    timeout check 5s",
         "",
         "frontend public",
-        f"    bind {host}:{port}",
+        f"    bind {settings.host}:{port}",
         f"    monitor-uri {HEALTH_PATH}",
+        # The web services see the client's own address (sign-in limits), never one the
+        # client made up.
+        "    http-request del-header X-Forwarded-For",
         "    acl to_rasa path_beg /socket.io /webhooks/",
         "    use_backend rasa_chat if to_rasa",
         "    default_backend web",
@@ -81,7 +85,7 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         "",
         "# Internal: the desk reaches Rasa's HTTP API, Rasa reaches the action servers.",
         "frontend rasa_internal",
-        f"    bind {host}:{port + 1}",
+        f"    bind 127.0.0.1:{port + 1}",
         "    default_backend rasa_api",
         "",
         "backend rasa_api",
@@ -90,7 +94,7 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         *(f"    server rasa{n} {host}:{p} check" for n, p in enumerate(rasa, start=1)),
         "",
         "frontend actions_internal",
-        f"    bind {host}:{port + 2}",
+        f"    bind 127.0.0.1:{port + 2}",
         "    default_backend actions",
         "",
         "backend actions",

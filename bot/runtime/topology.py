@@ -10,8 +10,9 @@ load balancer (HAProxy), which is the one public address, ``127.0.0.1:P``:
 
 * ``/socket.io`` and ``/webhooks/...`` go to the Rasa servers (a chat page stays with the
   server that holds its socket.io connection: a cookie), everything else to the web services;
-* ``127.0.0.1:P+1`` reaches the Rasa servers' HTTP API for the desk (never public);
-* ``127.0.0.1:P+2`` reaches the action servers for the Rasa servers (never public).
+* ``127.0.0.1:P+1`` reaches the Rasa servers' HTTP API for the desk (always on 127.0.0.1,
+  whatever ``SUPPORTBOT_HOST`` is: never public);
+* ``127.0.0.1:P+2`` reaches the action servers for the Rasa servers (the same).
 
 The Rasa servers share PostgreSQL (tracker store), Redis (Rasa's lock store, socket.io's
 manager) and the desk's database; the web services share the database and take turns at the
@@ -100,11 +101,17 @@ class Topology:
                 f"port {clash[0]} would be used twice: choose other ports "
                 "(SUPPORTBOT_RASA_PORT, SUPPORTBOT_ACTIONS_PORT, SUPPORTBOT_WEB_PORT, --proxy-port)"
             )
-        public = f"http://{settings.host}:{self.proxy_port}"
+        public = f"http://{loopback(settings.host)}:{self.proxy_port}"
         return dataclasses.replace(
             settings,
             public_rasa_url=settings.public_rasa_url or public,
             public_web_url=settings.public_web_url or public,
-            rasa_api_url=f"http://{settings.host}:{self.proxy_port + 1}",
-            actions_api_url=f"http://{settings.host}:{self.proxy_port + 2}",
+            rasa_api_url=f"http://127.0.0.1:{self.proxy_port + 1}",
+            actions_api_url=f"http://127.0.0.1:{self.proxy_port + 2}",
+            forwarded_by="127.0.0.1",
         )
+
+
+def loopback(host: str) -> str:
+    """Where this machine's own servers are reached when they listen on ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

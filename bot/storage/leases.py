@@ -36,6 +36,9 @@ class SqlLeases:
             )
             if renewed.rowcount == 1:
                 return True
+            held = db.execute(sa.select(leases.c.name).where(leases.c.name == name)).first()
+            if held is not None:  # another holds it (asked often: no failing insert each time)
+                return False
         try:
             with self._engine.begin() as db:
                 db.execute(

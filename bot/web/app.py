@@ -21,6 +21,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -141,7 +142,7 @@ def create_app(
     async def no_icon(request: web.Request) -> web.Response:
         return web.Response(status=204)
 
-    app = web.Application()
+    app = web.Application(middlewares=[_client_address(settings.forwarded_by)])
     app.router.add_get("/", page)
     app.router.add_get("/boots", page)
     app.router.add_get("/widget/history/{session_id}", history)
@@ -175,6 +176,22 @@ def create_app(
         if desk.reports is not None:
             app.cleanup_ctx.append(_reporting(desk.reports, on_duty=desk.feed.on_duty))
     return app
+
+
+def _client_address(proxy: str | None) -> Any:
+    """Behind the load balancer (``SUPPORTBOT_FORWARDED_BY``), a request's address is the
+    one the balancer saw (``X-Forwarded-For``, which it sets itself); from anywhere else, and
+    on one box, the connection's own."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if proxy is not None and request.remote == proxy and forwarded.strip():
+            request = request.clone(remote=forwarded.split(",")[-1].strip())
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return middleware
 
 
 def _warming(dashboard: Dashboard) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -7,6 +7,7 @@ writes into conversations is checked); the queue, accounts and tracker store are
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 from typing import Any
@@ -343,6 +344,33 @@ def test_one_address_guessing_many_names_is_stopped(settings, parts):
     statuses, last, error = session(settings, parts, script)
     assert statuses == [401] * FAILURES_PER_ADDRESS + [429]
     assert last == 429 and "too many failed sign-ins" in error
+
+
+def test_behind_the_load_balancer_each_client_address_has_its_own_limit(settings, parts):
+    """All requests come from the balancer's address; it names the client in
+    X-Forwarded-For, which counts only from the balancer itself."""
+
+    def guesses_then_anna(attacker: str, agent: str):
+        async def script(client, login):
+            for number in range(FAILURES_PER_ADDRESS + 1):
+                await client.post(
+                    "/api/login",
+                    json={"username": f"guess{number}", "password": "a guess!!!"},
+                    headers={"X-Forwarded-For": attacker},
+                )
+            reply = await client.post(
+                "/api/login",
+                json={"username": "anna", "password": PASSWORD},
+                headers={"X-Forwarded-For": agent},
+            )
+            return reply.status
+
+        return script
+
+    behind = dataclasses.replace(settings, forwarded_by="127.0.0.1")
+    assert session(behind, parts, guesses_then_anna("203.0.113.7", "198.51.100.2")) == 200
+    # Without the balancer the header is the client's own word: not believed.
+    assert session(settings, parts, guesses_then_anna("203.0.113.8", "198.51.100.3")) == 429
 
 
 def test_signing_in_takes_json_only(settings, parts):

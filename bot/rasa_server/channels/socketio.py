@@ -235,7 +235,7 @@ class SupportSocketIOInput(SocketIOInput):
             metadata = clean_metadata(data.get(self.metadata_key))
             client_id = metadata.get("client_message_id")
             if isinstance(client_id, str) and not await recent.first_time(session_id, client_id):
-                return  # a re-send of a message already being processed or answered
+                return  # a re-send of a message already answered
             text = data.get("message")
             output = CountingSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
@@ -246,6 +246,8 @@ class SupportSocketIOInput(SocketIOInput):
                 metadata=metadata,
             )
             await handle(message)
+            if isinstance(client_id, str):
+                await recent.done(session_id, client_id)
 
         return webhook
 
