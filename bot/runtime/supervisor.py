@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import shlex
 import shutil
 import signal
 import sys
@@ -334,6 +335,28 @@ def restart(process: ManagedProcess, history: dict[str, list[float]]) -> None:
     say(f"{process.name} is back")
 
 
+#: The settings other commands need to reach a running cluster (written at its start).
+CLUSTER_SETTINGS = ("DATABASE_URL", "TRACKER_URL", "REDIS_URL", "RASA_URL", "ACTIONS_URL")
+
+
+def write_cluster_environment(settings: Settings) -> Path:
+    """``var/cluster/env``: ``export`` lines for the cluster's URLs (passwords inside: only
+    the owner may read it)."""
+    env = settings.child_environment({})
+    path = settings.data_dir / "cluster" / "env"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    lines = [
+        f"export SUPPORTBOT_{name}={shlex.quote(env['SUPPORTBOT_' + name])}"
+        for name in CLUSTER_SETTINGS
+    ]
+    path.write_text(
+        "# Written by supportbot run for the running cluster.\n" + "\n".join(lines) + "\n"
+    )
+    return path
+
+
 def describe(topology: Topology) -> str:
     """``the action server, the Rasa server and the web service``, or the cluster's sizes."""
     if not topology.clustered:
@@ -391,6 +414,12 @@ def run(settings: Settings, *, model_id: str, topology: Topology | None = None) 
             """-d '{"sender": "me", "message": "how do I return an item?"}'""",
             "Chat in the terminal: make shell (in another terminal).  Stop: Ctrl-C\n",
         ]
+        if topology.clustered:
+            env_file = write_cluster_environment(settings)
+            lines[-1:-1] = [
+                "Other commands (supportbot agent, report, retrain) must use the cluster's "
+                f"databases: in another terminal, first  . {env_file}",
+            ]
         say("\n".join(lines))
         watch(product, model_id=model_id, stop=stop)
     finally:

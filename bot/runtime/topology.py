@@ -9,7 +9,8 @@ run-cluster``): Rasa's own distributed setup on one machine. N Rasa servers (por
 load balancer (HAProxy), which is the one public address, ``127.0.0.1:P``:
 
 * ``/socket.io`` and ``/webhooks/...`` go to the Rasa servers (a chat page stays with the
-  server that holds its socket.io connection: a cookie), everything else to the web services;
+  server that holds its socket.io session, named in the session id), everything else to the
+  web services;
 * ``127.0.0.1:P+1`` reaches the Rasa servers' HTTP API for the desk (always on 127.0.0.1,
   whatever ``SUPPORTBOT_HOST`` is: never public);
 * ``127.0.0.1:P+2`` reaches the action servers for the Rasa servers (the same).

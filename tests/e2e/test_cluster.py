@@ -51,6 +51,11 @@ def cluster(tmp_path_factory):
 def test_the_load_balancer_is_the_one_address_and_spreads_customers(cluster):
     assert "2 Rasa servers, 2 action servers, 2 web services and the load balancer" in cluster.log()
     assert f"Agent console     {cluster.web_url}/console" in cluster.log()
+    env_file = cluster.data_dir / "cluster" / "env"  # for commands in another terminal
+    assert f". {env_file}" in cluster.log()
+    exported = env_file.read_text()
+    assert f"export SUPPORTBOT_DATABASE_URL={cluster.env['SUPPORTBOT_DATABASE_URL']}" in exported
+    assert env_file.stat().st_mode & 0o077 == 0  # it holds the database password
     with urllib.request.urlopen(cluster.web_url + "/", timeout=10) as page:
         assert page.status == 200 and b"widget" in page.read()
     replies = cluster.say(new_sender(), "how do I return an item?")
