@@ -75,6 +75,13 @@ class Duty:
             self._was_mine = held
         return held
 
+    async def keep(self) -> None:
+        """Renew the lease on time whatever else the process is doing (a long tick of the
+        feed must not let it lapse while its work still runs)."""
+        while True:
+            await self.mine()
+            await asyncio.sleep(RENEW_AFTER / 3)
+
     async def give_up(self) -> None:
         if self._held_since is None:
             return

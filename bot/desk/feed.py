@@ -130,6 +130,15 @@ class DeskFeed:
     async def run(self) -> None:
         if not self._started:
             await self.start()
+        # The lease is renewed on its own schedule, not only between ticks.
+        keeping = asyncio.create_task(self.duty.keep()) if self.duty is not None else None
+        try:
+            await self._run_ticks()
+        finally:
+            if keeping is not None:
+                keeping.cancel()
+
+    async def _run_ticks(self) -> None:
         while True:
             try:
                 await self.tick()

@@ -7,6 +7,7 @@ import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 
+import bot.desk.duty as duty_module
 from bot.desk.duty import LEASE, LEASE_SECONDS, Duty
 from bot.desk.feed import DeskFeed
 from bot.handoff.model import Presence
@@ -155,3 +156,21 @@ def test_two_web_processes_tell_a_customer_and_the_team_once(settings, tmp_path)
     assert rasa.texts("c2") == [next_in_line]
     [told_c3] = rasa.texts("c3")  # by the process that took over (two agents now: shorter)
     assert told_c3.startswith("Still waiting for the team: you're next in the queue.")
+
+
+def test_the_lease_is_renewed_on_time_while_the_holder_is_busy(database_url, monkeypatch):
+    monkeypatch.setattr(duty_module, "RENEW_AFTER", 0.2)
+    monkeypatch.setattr(duty_module, "LEASE_SECONDS", 0.6)
+    leases = SqlLeases(database_url)
+    busy, standby = Duty(leases, holder="busy"), Duty(leases, holder="standby")
+
+    async def run() -> list[bool]:
+        assert await busy.mine()
+        keeping = asyncio.create_task(busy.keep())
+        await asyncio.sleep(1.5)  # a long tick: more than two lease lifetimes
+        during = await standby.mine()
+        keeping.cancel()
+        await asyncio.sleep(1.0)  # the holder is gone: nobody renews
+        return [during, await standby.mine()]
+
+    assert asyncio.run(run()) == [False, True]
