@@ -97,7 +97,8 @@ def script_output(name: str, *args: str) -> str:
 @contextlib.contextmanager
 def fresh_databases() -> Iterator[tuple[str, str]]:
     admin = script_output("ensure-postgres.sh")
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    # pre-ping: a fault may have restarted PostgreSQL since the databases were made.
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     names = [f"bench_{kind}_{secrets.token_hex(4)}" for kind in ("desk", "tracker")]
     with engine.connect() as db:
         for name in names:
@@ -328,12 +329,13 @@ class Ledger:
             "never_reached_rasa": sum(max(0, n - stored.get(p, 0)) for p, n in asked.items()),
         }
 
-    def back_to_normal(self, fault_at: float, *, slow: float = 5.0) -> float:
+    def back_to_normal(self, fault_at: float, until: float, *, slow: float = 5.0) -> float:
         """Seconds from the fault until the last question it disturbed (unanswered,
-        apologised for, or answered slower than ``slow``) was settled; 0 if none was."""
+        apologised for, or answered slower than ``slow``), among those asked before
+        ``until`` (the next fault), was settled; 0 if none was."""
         settled = fault_at
         for q in self.questions:
-            if q.sent_at + LOST_AFTER < fault_at:
+            if q.sent_at + LOST_AFTER < fault_at or q.sent_at >= until:
                 continue
             latency = q.latency
             if q.answered_at is None or q.apology or (latency is not None and latency > slow):
@@ -687,7 +689,7 @@ def measure_faults(customers: int, every: float, gap: float, names: list[str]) -
         window = ledger.summary(gap, since=fault_at - 10, until=fault_at + gap - 10)
         window.pop("errors")
         window.pop("failed_to_connect")
-        window["back_to_normal_s"] = ledger.back_to_normal(fault_at)
+        window["back_to_normal_s"] = ledger.back_to_normal(fault_at, fault_at + gap - 10)
         windows[actions[name][0]] = {**window, **details}
     return {
         "load": {"customers": customers, "question_every_s": every, "seconds": seconds},
