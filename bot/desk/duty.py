@@ -51,9 +51,14 @@ class Duty:
         self._monotonic = monotonic
         self._held_since: float | None = None  # when the lease was last renewed (monotonic)
         self._was_mine = False
+        self._asking = asyncio.Lock()
 
     async def mine(self) -> bool:
         """True while this process holds the lease (renewed every ``RENEW_AFTER`` seconds)."""
+        async with self._asking:  # the renewing task and the feed ask one at a time
+            return await self._ask()
+
+    async def _ask(self) -> bool:
         renewed = self._held_since
         if renewed is not None and self._monotonic() - renewed < RENEW_AFTER:
             return True

@@ -36,9 +36,9 @@ class SqlLeases:
             )
             if renewed.rowcount == 1:
                 return True
-            held = db.execute(sa.select(leases.c.name).where(leases.c.name == name)).first()
-            if held is not None:  # another holds it (asked often: no failing insert each time)
-                return False
+            held = db.execute(sa.select(leases.c.holder).where(leases.c.name == name)).first()
+            if held is not None:  # another holds it (asked often: no failing insert each time),
+                return bool(held.holder == holder)  # or this holder's other call took it just now
         try:
             with self._engine.begin() as db:
                 db.execute(
@@ -46,9 +46,14 @@ class SqlLeases:
                         name=name, holder=holder, taken_at=moment, expires_at=until
                     )
                 )
-        except sa.exc.IntegrityError:  # held by another (or taken by another just now)
-            return False
+        except sa.exc.IntegrityError:  # taken just now: by another, or by this holder's other call
+            return self._held_by(name, holder)
         return True
+
+    def _held_by(self, name: str, holder: str) -> bool:
+        with self._engine.connect() as db:
+            row = db.execute(sa.select(leases.c.holder).where(leases.c.name == name)).first()
+        return row is not None and row.holder == holder
 
     def release(self, name: str, holder: str, *, now: datetime) -> None:
         """Give the lease up at once (a clean stop), so another takes it without waiting."""

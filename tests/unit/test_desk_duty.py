@@ -58,6 +58,29 @@ def test_of_many_processes_asking_at_once_exactly_one_gets_the_lease(database_ur
     assert len(won) == 1
 
 
+def test_a_holder_asking_twice_at_once_keeps_its_lease(database_url):
+    """The renewing task and the feed of one process may ask at the same moment."""
+    leases = SqlLeases(database_url)
+
+    def twice_at_once(name: str) -> list[bool]:
+        start = threading.Barrier(2)
+        answers: list[bool] = []
+
+        def ask() -> None:
+            start.wait()
+            answers.append(leases.hold(name, "same", now=T0, seconds=10))
+
+        threads = [threading.Thread(target=ask) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return answers
+
+    for round_ in range(5):
+        assert twice_at_once(f"work{round_}") == [True, True]
+
+
 class Ticking:
     """A monotonic clock the test moves."""
 
