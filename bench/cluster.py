@@ -50,7 +50,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.chat_page import ChatPage
-from bench.common import PROJECT, free_port, percentile, write_result
+from bench.common import PROJECT, consecutive_ports, percentile, write_result
 
 QUESTIONS = [
     "how do I return an item?",
@@ -111,24 +111,6 @@ def fresh_databases() -> Iterator[tuple[str, str]]:
             for name in names:
                 db.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()
-
-
-def consecutive_ports(count: int) -> int:
-    while True:
-        first = free_port()
-        if first + count < 65535 and all(port_free(p) for p in range(first + 1, first + count)):
-            return first
-
-
-def port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @contextlib.contextmanager

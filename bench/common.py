@@ -96,6 +96,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def consecutive_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1."""
+    for _ in range(50):
+        first = free_port()
+        if first + count < 65535 and all(_port_free(p) for p in range(first + 1, first + count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextlib.contextmanager
 def running_product(**extra_env: str) -> Iterator[Product]:
     """``supportbot run`` on free ports with a private data folder; stopped with Ctrl-C after.

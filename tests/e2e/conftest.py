@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.common import consecutive_ports
 from tests.conftest import PROJECT
 from tests.e2e.desk import PASSWORD, api, set_hours
 from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack
-from tests.integration.conftest import free_port
 
 #: The Slack channel where agents hear that a customer is waiting.
 AGENT_CHANNEL = "CAGENTS01"
@@ -90,13 +90,13 @@ def start_product(
     kb_dir = root / "knowledge_base"
     shutil.copytree(PROJECT / "knowledge_base", kb_dir)
     size = cluster or 1
-    rasa_port, actions_port, web_port = (free_ports(size) for _ in range(3))
+    rasa_port, actions_port, web_port = (consecutive_ports(size) for _ in range(3))
     command = [str(Path(sys.executable).parent / "supportbot"), "run"]
     ports = [*range(rasa_port, rasa_port + size), *range(actions_port, actions_port + size)]
     ports += range(web_port, web_port + size)
     public_rasa, public_web = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
     if cluster is not None:
-        proxy = free_ports(3)
+        proxy = consecutive_ports(3)
         command += ["--rasa", str(size), "--actions", str(size), "--web", str(size)]
         command += ["--proxy-port", str(proxy)]
         ports += range(proxy, proxy + 3)
@@ -148,27 +148,6 @@ def start_product(
         for port in ports:
             with socket.socket() as sock:
                 assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
-
-
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free ports."""
-    for _ in range(50):
-        first = free_port()
-        if first + count > 65535:
-            continue
-        others = range(first + 1, first + count)
-        if all(_port_free(port) for port in others):
-            return first
-    raise AssertionError(f"no {count} consecutive free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 CHROMIUM = "/usr/bin/chromium"
