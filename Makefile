@@ -35,18 +35,21 @@ install: $(PKG_STAMP) ## create .venv and install the pinned packages and suppor
 run: install ## build the knowledge base, train if needed, start everything, print the URLs
 	$(BIN)/supportbot run
 
-run-cluster: install ## the scaled-out topology: PostgreSQL, Redis, 2 Rasa, 2 action, 2 web servers behind HAProxy on 127.0.0.1:8080
+run-cluster: install ## the scaled-out topology: PostgreSQL, Redis, RabbitMQ, 2 Rasa, 2 action, 2 web servers behind HAProxy on 127.0.0.1:8080
 	pg="$$(scripts/ensure-postgres.sh supportbot_desk supportbot_tracker)" && \
-	redis="$$(scripts/ensure-redis.sh)" && scripts/ensure-haproxy.sh && \
+	redis="$$(scripts/ensure-redis.sh)" && broker="$$(scripts/ensure-rabbitmq.sh)" && \
+	scripts/ensure-haproxy.sh && \
 	SUPPORTBOT_DATABASE_URL="$${SUPPORTBOT_DATABASE_URL:-$${pg%/postgres}/supportbot_desk}" \
 	SUPPORTBOT_TRACKER_URL="$${SUPPORTBOT_TRACKER_URL:-$${pg%/postgres}/supportbot_tracker}" \
 	SUPPORTBOT_REDIS_URL="$${SUPPORTBOT_REDIS_URL:-$$redis}" \
+	SUPPORTBOT_RABBITMQ_URL="$${SUPPORTBOT_RABBITMQ_URL:-$$broker}" \
 		$(BIN)/supportbot run --rasa 2 --actions 2 --web 2 --proxy-port 8080
 
 test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite, PostgreSQL, a cluster)
 	pg="$$(scripts/ensure-postgres.sh)" && redis="$$(scripts/ensure-redis.sh)" && \
-		scripts/ensure-haproxy.sh && \
+		broker="$$(scripts/ensure-rabbitmq.sh)" && scripts/ensure-haproxy.sh && \
 		SUPPORTBOT_TEST_POSTGRES_URL="$$pg" SUPPORTBOT_TEST_REDIS_URL="$$redis" \
+		SUPPORTBOT_TEST_RABBITMQ_URL="$$broker" \
 		SUPPORTBOT_TEST_SERVERS_REQUIRED=1 $(BIN)/python -m pytest
 
 browser: ## install Debian's Chromium for the browser tests (apt-get, if missing)

@@ -140,6 +140,7 @@ def running(rasa: int, actions: int, web: int, *, clustered: bool = True) -> Ite
                 "SUPPORTBOT_DATABASE_URL": desk,
                 "SUPPORTBOT_TRACKER_URL": tracker,
                 "SUPPORTBOT_REDIS_URL": script_output("ensure-redis.sh"),
+                "SUPPORTBOT_RABBITMQ_URL": script_output("ensure-rabbitmq.sh"),
             }
             command += ["--rasa", str(rasa), "--actions", str(actions), "--web", str(web)]
             command += ["--proxy-port", str(proxy)]
@@ -605,6 +606,13 @@ def restart_redis() -> dict[str, Any]:
     return {"restart_took_s": round(time.monotonic() - started, 1)}
 
 
+def restart_rabbitmq() -> dict[str, Any]:
+    started = time.monotonic()
+    subprocess.run(["rabbitmqctl", "-q", "stop"], capture_output=True)
+    script_output("ensure-rabbitmq.sh")
+    return {"restart_took_s": round(time.monotonic() - started, 1)}
+
+
 def lease_holder(database_url: str) -> str | None:
     engine = sa.create_engine(database_url)
     try:
@@ -640,6 +648,7 @@ def fault_actions(product: Running) -> dict[str, tuple[str, Callable[[], dict[st
         ),
         "postgres": ("restart PostgreSQL", restart_postgres),
         "redis": ("restart Redis", restart_redis),
+        "rabbitmq": ("restart RabbitMQ", restart_rabbitmq),
         "desk": (
             "kill -9 the web service doing the desk's timed work",
             lambda: kill_lease_holder(desk),
@@ -700,7 +709,7 @@ def main() -> None:
     faults_parser.add_argument("--customers", type=int, default=300)
     faults_parser.add_argument("--every", type=float, default=30)
     faults_parser.add_argument("--gap", type=float, default=90)
-    faults_parser.add_argument("--only", default="rasa,actions,postgres,redis,desk")
+    faults_parser.add_argument("--only", default="rasa,actions,postgres,redis,rabbitmq,desk")
     args = parser.parse_args()
     if args.what == "scale":
         runs = {"one_box": measure_scale(1, clustered=False, customers=args.customers,

@@ -72,6 +72,9 @@ class Settings:
     #: Redis, shared by the replicas of a cluster (Rasa's lock store, socket.io's manager,
     #: re-sent message ids); None on one box.
     redis_url: str | None = None
+    #: RabbitMQ, Rasa's event broker in a cluster: every tracker event reaches the desk's
+    #: processes (their live feed); None on one box.
+    broker_url: str | None = None
     #: This server's name in a cluster (``r1``, ``r2``, ...): the load balancer sends a chat
     #: page's requests to the Rasa server whose name starts its Socket.IO session id.
     server_name: str | None = None
@@ -105,6 +108,7 @@ class Settings:
         rasa_api_url: str | None = None,
         actions_api_url: str | None = None,
         redis_url: str | None = None,
+        broker_url: str | None = None,
         server_name: str | None = None,
         forwarded_by: str | None = None,
     ) -> Settings:
@@ -151,6 +155,7 @@ class Settings:
             rasa_api_url=_http_url("RASA_URL", rasa_api_url),
             actions_api_url=_http_url("ACTIONS_URL", actions_api_url),
             redis_url=_redis_url(redis_url),
+            broker_url=_broker_url(broker_url),
             server_name=_server_name(server_name),
             forwarded_by=forwarded_by,
         )
@@ -202,6 +207,7 @@ class Settings:
             rasa_api_url=text("RASA_URL"),
             actions_api_url=text("ACTIONS_URL"),
             redis_url=text("REDIS_URL"),
+            broker_url=text("RABBITMQ_URL"),
             server_name=text("SERVER_NAME"),
             forwarded_by=text("FORWARDED_BY"),
         )
@@ -313,6 +319,9 @@ class Settings:
         if self.redis_url is not None:
             env[PREFIX + "REDIS_URL"] = self.redis_url
             env.update(lock_store_environment(self.redis_url))
+        if self.broker_url is not None:
+            env[PREFIX + "RABBITMQ_URL"] = self.broker_url
+            env.update(event_broker_environment(self.broker_url))
         if self.forwarded_by is not None:
             env[PREFIX + "FORWARDED_BY"] = self.forwarded_by
         # Rasa's SQL tracker store keeps 50 connections (and 100 more under load) per server
@@ -372,6 +381,22 @@ def _redis_url(url: str | None) -> str | None:
     return url
 
 
+def _broker_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+        raise ConfigurationError(
+            f"{PREFIX}RABBITMQ_URL must be amqp://USER:PASSWORD@HOST:PORT/[VHOST], got a "
+            f"{parts.scheme or 'malformed'} URL"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigurationError(f"{PREFIX}RABBITMQ_URL has a port that is not a number") from None
+    return url
+
+
 def _server_name(name: str | None) -> str | None:
     if name is not None and not re.fullmatch(r"[a-z0-9]{1,16}", name):
         raise ConfigurationError(
@@ -389,6 +414,19 @@ def lock_store_environment(url: str) -> dict[str, str]:
         PREFIX + "REDIS_PORT": str(parts.port or 6379),
         PREFIX + "REDIS_PASSWORD": urllib.parse.unquote(parts.password or ""),
         PREFIX + "REDIS_DB": str(db),
+    }
+
+
+def event_broker_environment(url: str) -> dict[str, str]:
+    """What ``deploy/endpoints.yml`` reads for Rasa's RabbitMQ event broker, from the one URL
+    (Rasa takes the user and password apart from the address)."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
+    return {
+        PREFIX + "RABBITMQ_ADDRESS": f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/'}",
+        PREFIX + "RABBITMQ_PORT": str(port),
+        PREFIX + "RABBITMQ_USER": urllib.parse.unquote(parts.username or "guest"),
+        PREFIX + "RABBITMQ_PASSWORD": urllib.parse.unquote(parts.password or "guest"),
     }
 
 

@@ -14,4 +14,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "==> installing Debian's chromium for the browser tests"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null

@@ -15,4 +15,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "==> installing Debian's haproxy" >&2
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null

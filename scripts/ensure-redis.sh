@@ -22,7 +22,7 @@ prepare() {
     fi
     echo "==> installing Debian's redis-server" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   fi
   if ! redis-cli -h 127.0.0.1 -p "$PORT" ping >/dev/null 2>&1; then
     echo "==> starting Redis on 127.0.0.1:$PORT" >&2

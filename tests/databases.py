@@ -1,8 +1,9 @@
-"""Databases for tests: migrated SQLite files, fresh PostgreSQL databases, and Redis.
+"""Databases and servers for tests: SQLite files, fresh PostgreSQL databases, Redis, RabbitMQ.
 
 PostgreSQL comes from ``SUPPORTBOT_TEST_POSTGRES_URL``, the URL of a role that may create
 databases (``make test`` runs ``scripts/ensure-postgres.sh`` and sets it); Redis from
-``SUPPORTBOT_TEST_REDIS_URL`` (``scripts/ensure-redis.sh``). Without them the tests that need
+``SUPPORTBOT_TEST_REDIS_URL`` (``scripts/ensure-redis.sh``); RabbitMQ from
+``SUPPORTBOT_TEST_RABBITMQ_URL`` (``scripts/ensure-rabbitmq.sh``). Without them the tests that need
 them are skipped, with the reason shown; with ``SUPPORTBOT_TEST_SERVERS_REQUIRED=1`` (set by
 ``make test``) they fail instead, so CI cannot pass without having run them.
 """
@@ -28,6 +29,7 @@ from bot.storage.schema import metadata
 
 POSTGRES_ENV = "SUPPORTBOT_TEST_POSTGRES_URL"
 REDIS_ENV = "SUPPORTBOT_TEST_REDIS_URL"
+RABBITMQ_ENV = "SUPPORTBOT_TEST_RABBITMQ_URL"
 REQUIRED_ENV = "SUPPORTBOT_TEST_SERVERS_REQUIRED"
 
 _template: dict[str, Path] = {}
@@ -56,6 +58,10 @@ def postgres_admin_url() -> str | None:
 
 def redis_url() -> str | None:
     return _server_url(REDIS_ENV, "Redis", "scripts/ensure-redis.sh")
+
+
+def rabbitmq_url() -> str | None:
+    return _server_url(RABBITMQ_ENV, "RabbitMQ", "scripts/ensure-rabbitmq.sh")
 
 
 def _server_url(variable: str, server: str, script: str) -> str | None:

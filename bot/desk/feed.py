@@ -4,7 +4,9 @@ Every ``interval`` seconds it reads what changed since last time — handoff sta
 (``handoff_events``) and new events of the conversations that are waiting or with an agent
 (the tracker store) — and pushes them to every connected console (WebSocket). Because it
 reads the database, it sees changes made by any process: the action server queueing a
-customer, another web service, a restart.
+customer, another web service, a restart. In a cluster, Rasa's event broker tells it which
+conversations just had events (``EventStream``): it reads the tracker store only for those,
+at once, and reads every open conversation each tick only while the broker is away.
 
 It also shows agents what the customer is doing (typing; their chat page closed), and keeps
 the promises made to customers and agents honest:
@@ -31,6 +33,7 @@ goes out twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -40,6 +43,7 @@ from typing import Any
 
 from bot.desk.desk import SupportDesk
 from bot.desk.duty import Duty
+from bot.desk.event_stream import EventStream
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.desk.transcript import entry
 from bot.handoff.lifecycle import Action, Status
@@ -60,6 +64,9 @@ FOLLOWUPS_EVERY = 5.0
 TYPING_SHOWN = 5.0
 #: How often (seconds) conversations are checked against the desk (and at start).
 RECONCILE_EVERY = 600.0
+#: A conversation the broker named is read for this long (seconds): Rasa publishes an event
+#: just before it commits it to the tracker store.
+REREAD_SECONDS = 2.0
 
 
 class DeskFeed:
@@ -73,8 +80,11 @@ class DeskFeed:
         followups: SqlFollowUps | None = None,
         duty: Duty | None = None,
         notices: SqlSlackEventLog | None = None,
+        broker_url: str | None = None,
     ) -> None:
         self.desk = desk
+        #: Rasa's events from the broker (a cluster); None: read the tracker store every tick.
+        self.stream = EventStream(broker_url, self._broker_named) if broker_url else None
         self.duty = duty  # None: this is the only web process
         self.notices = notices  # where Slack notices are claimed (None: the only process)
         self.slack_notice = slack_notice
@@ -87,7 +97,11 @@ class DeskFeed:
         self._told: dict[str, tuple[int, float]] = {}  # handoff id -> (position, when)
         self._customers: dict[str, dict[str, Any]] = {}  # handoff id -> what consoles were shown
         self._last_change = 0
-        self._last_event = 0
+        self._after: dict[str, int] = {}  # open conversation -> the last event row read
+        self._top = 0  # the newest event row known
+        self._changed: dict[str, float] = {}  # conversation -> read it until (monotonic)
+        self._caught_up = 0  # the stream's connections already followed by a full read
+        self._wake: asyncio.Event | None = None  # made in run(): it belongs to one event loop
         self._reconciled = 0.0
         self._started = False
 
@@ -124,29 +138,44 @@ class DeskFeed:
     async def start(self) -> None:
         queue, store = self.desk.queue, self.desk.store
         self._last_change = await asyncio.to_thread(queue.last_change)
-        self._last_event = await asyncio.to_thread(store.last_event_id)
+        self._top = await asyncio.to_thread(store.last_event_id)
         self._started = True
 
     async def run(self) -> None:
         if not self._started:
             await self.start()
-        # The lease is renewed on its own schedule, not only between ticks.
-        keeping = asyncio.create_task(self.duty.keep()) if self.duty is not None else None
+        running = []
+        if self.duty is not None:  # the lease is renewed on its own schedule, not between ticks
+            running.append(asyncio.create_task(self.duty.keep()))
+        if self.stream is not None:
+            running.append(asyncio.create_task(self.stream.run()))
         try:
             await self._run_ticks()
         finally:
-            if keeping is not None:
-                keeping.cancel()
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _run_ticks(self) -> None:
+        self._wake = wake = asyncio.Event()
         while True:
+            wake.clear()
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("support desk feed: tick failed (retrying)")
-            await asyncio.sleep(self.interval)
+            # Woken early when the broker names an open conversation.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.interval)
+
+    def _broker_named(self, conversation_id: str) -> None:
+        """The broker says this conversation just had an event."""
+        if conversation_id in self._after:
+            self._changed[conversation_id] = time.monotonic() + REREAD_SECONDS
+            if self._wake is not None:
+                self._wake.set()
 
     async def on_duty(self) -> bool:
         """Whether this process does the timed work now (see ``Duty``)."""
@@ -232,16 +261,34 @@ class DeskFeed:
 
     async def _follow_conversations(self, open_handoffs: list[Any]) -> None:
         store = self.desk.store
-        top = await asyncio.to_thread(store.last_event_id)
         by_conversation = {h.conversation_id: h for h in open_handoffs}
+        for gone in set(self._after) - set(by_conversation):
+            del self._after[gone]
+        new = set(by_conversation) - set(self._after)
+        for conversation in new:  # shown from now on (the top known at the last read)
+            self._after[conversation] = self._top
+        now = time.monotonic()
+        self._changed = {c: until for c, until in self._changed.items() if until >= now}
+        stream = self.stream
+        if stream is not None and stream.connected and stream.connections == self._caught_up:
+            ids = [c for c in by_conversation if c in new or c in self._changed]
+        else:  # no broker, or it is away, or just back: read every open conversation
+            if stream is not None:
+                self._caught_up = stream.connections if stream.connected else -1
+            self._top = max(self._top, await asyncio.to_thread(store.last_event_id))
+            ids = list(by_conversation)
+        if not ids:
+            return
         rows = await asyncio.to_thread(
-            store.events_since, self._last_event, list(by_conversation), limit=FOLLOW_LIMIT
+            store.events_since, min(self._after[c] for c in ids), ids, limit=FOLLOW_LIMIT
         )
         if len(rows) == FOLLOW_LIMIT:  # more than one read's worth: the rest next tick
-            top = min(top, rows[-1][0])
+            self._changed.update(dict.fromkeys(ids, now + REREAD_SECONDS))
         for row_id, conversation_id, event in rows:
-            if row_id > top:
-                break
+            if row_id <= self._after[conversation_id]:
+                continue  # read before (the read starts at the oldest of them)
+            self._after[conversation_id] = row_id
+            self._top = max(self._top, row_id)
             item = entry(event)
             if item is not None:
                 await self.publish(
@@ -252,7 +299,6 @@ class DeskFeed:
                         "entry": item,
                     }
                 )
-        self._last_event = max(self._last_event, top)
 
     async def _follow_customers(self, open_handoffs: list[Any], *, on_duty: bool) -> None:
         """Typing, and customers who closed the chat page (website only: a Slack customer

@@ -336,7 +336,14 @@ def restart(process: ManagedProcess, history: dict[str, list[float]]) -> None:
 
 
 #: The settings other commands need to reach a running cluster (written at its start).
-CLUSTER_SETTINGS = ("DATABASE_URL", "TRACKER_URL", "REDIS_URL", "RASA_URL", "ACTIONS_URL")
+CLUSTER_SETTINGS = (
+    "DATABASE_URL",
+    "TRACKER_URL",
+    "REDIS_URL",
+    "RABBITMQ_URL",
+    "RASA_URL",
+    "ACTIONS_URL",
+)
 
 
 def write_cluster_environment(settings: Settings) -> Path:

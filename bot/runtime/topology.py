@@ -69,7 +69,7 @@ class Topology:
 
     def settings_for(self, settings: Settings) -> Settings:
         """The settings every server of the cluster gets: the others reached through the
-        load balancer. Checks what a cluster needs (PostgreSQL, Redis)."""
+        load balancer. Checks what a cluster needs (PostgreSQL, Redis, RabbitMQ)."""
         if not self.clustered:
             return settings
         assert self.proxy_port is not None
@@ -77,6 +77,12 @@ class Topology:
             raise ConfigurationError(
                 "a cluster needs Redis (Rasa's lock store, the shared socket.io manager): "
                 "set SUPPORTBOT_REDIS_URL, e.g. redis://127.0.0.1:6379/0",
+                hint="make run-cluster installs and starts it (see the README's Scaling out)",
+            )
+        if settings.broker_url is None:
+            raise ConfigurationError(
+                "a cluster needs RabbitMQ (Rasa's event broker, the desk's live feed): "
+                "set SUPPORTBOT_RABBITMQ_URL, e.g. amqp://guest:guest@127.0.0.1:5672/",
                 hint="make run-cluster installs and starts it (see the README's Scaling out)",
             )
         for name, url in (

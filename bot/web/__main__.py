@@ -59,6 +59,7 @@ def desk_parts(services: Services) -> DeskParts:
             followups=services.followups,
             duty=Duty(SqlLeases(services.database_url)),
             notices=services.slack_event_log(),
+            broker_url=settings.broker_url,
         ),
         canned=CannedReplies(settings.canned_replies_file, services.business_facts),
         clock=services.clock,

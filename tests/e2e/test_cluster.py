@@ -1,6 +1,7 @@
 """The scaled-out topology, started as ``make run-cluster`` starts it (``supportbot run --rasa
-2 --actions 2 --web 2 --proxy-port P``): two Rasa servers sharing PostgreSQL and Redis (lock
-store, socket.io manager), two action servers, two desk web services, HAProxy in front.
+2 --actions 2 --web 2 --proxy-port P``): two Rasa servers sharing PostgreSQL, Redis (lock
+store, socket.io manager) and RabbitMQ (event broker), two action servers, two desk web
+services, HAProxy in front.
 Everything goes through the load balancer's one public address; a customer's chat page stays
 with one Rasa server, and what an agent writes reaches it whichever server Rasa's HTTP API
 call landed on."""
@@ -17,11 +18,12 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bench.chat_page import ChatPage
 from bot.storage.leases import SqlLeases
-from tests.databases import fresh_postgres, redis_url
+from tests.databases import fresh_postgres, rabbitmq_url, redis_url
 from tests.e2e.conftest import start_product
 from tests.e2e.desk import PASSWORD, add_agent, api, set_hours
 from tests.e2e.test_running_bot import new_sender, texts
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.rasa
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    redis = redis_url()
+    redis, broker = redis_url(), rabbitmq_url()
     if shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists():
         pytest.fail("HAProxy is not installed (scripts/ensure-haproxy.sh; make test runs it)")
     with (
@@ -44,6 +46,7 @@ def cluster(tmp_path_factory):
                 "SUPPORTBOT_DATABASE_URL": desk,
                 "SUPPORTBOT_TRACKER_URL": tracker,
                 "SUPPORTBOT_REDIS_URL": redis,
+                "SUPPORTBOT_RABBITMQ_URL": broker,
             },
             cluster=2,
         )
@@ -129,6 +132,16 @@ def test_a_handoff_across_servers_reaches_the_customer_on_their_own_server(clust
         [*_, hello] = await page.hear(containing="Pia here")
         assert hello.get("agent") == "pia"
 
+        # The agent's console (its live feed, on either web service) shows the customer's
+        # reply: the web services hear of it from Rasa's event broker.
+        async with aiohttp.ClientSession() as http:
+            live = cluster.web_url.replace("http", "ws", 1) + f"/api/live?token={token}"
+            async with http.ws_connect(live) as console:
+                assert (await console.receive_json(timeout=10))["type"] == "hello"
+                await page.say("thanks, my order number is 5521")
+                shown = await console_entry(console, "my order number is 5521")
+        assert shown["handoff_id"] == mine["id"]
+
         # Written through the second Rasa server's HTTP API (as the desk may be): the page,
         # connected to the first, hears it through the shared socket.io manager.
         query = urllib.parse.urlencode(
@@ -158,6 +171,15 @@ def test_a_handoff_across_servers_reaches_the_customer_on_their_own_server(clust
     asyncio.run(conversation())
 
 
+async def console_entry(console: aiohttp.ClientWebSocketResponse, text: str) -> dict:
+    """The console feed's first conversation event whose text contains ``text``."""
+    async with asyncio.timeout(15):
+        while True:
+            message = await console.receive_json()
+            if message["type"] == "event" and text in message["entry"].get("text", ""):
+                return message
+
+
 def test_the_desks_timed_work_runs_in_one_web_service(cluster):
     leases = SqlLeases(cluster.env["SUPPORTBOT_DATABASE_URL"])
     holder = leases.holder("desk-duty", now=datetime.now(UTC))
@@ -165,3 +187,9 @@ def test_the_desks_timed_work_runs_in_one_web_service(cluster):
     logs = "".join((cluster.data_dir / "logs" / f"web-{n}.log").read_text() for n in (1, 2))
     took = set(re.findall(r"now does the desk's timed work \(([^)]+)\)", logs))
     assert took == {holder[0]}, took  # one took it, and kept it
+
+
+def test_every_web_service_follows_rasas_event_broker(cluster):
+    for n in (1, 2):
+        log = (cluster.data_dir / "logs" / f"web-{n}.log").read_text()
+        assert "following Rasa's events through the event broker" in log

@@ -25,6 +25,7 @@ def cluster_settings(settings: Settings) -> Settings:
         database_url=PG + "desk",
         tracker_url=PG + "tracker",
         redis_url="redis://127.0.0.1:6379/0",
+        broker_url="amqp://guest:guest@127.0.0.1:5672/",
     )
 
 
@@ -41,10 +42,12 @@ def test_one_box_keeps_its_settings(settings):
     assert Topology.choose().settings_for(settings) is settings
 
 
-def test_a_cluster_needs_redis_and_postgresql(settings, cluster_settings):
+def test_a_cluster_needs_redis_rabbitmq_and_postgresql(settings, cluster_settings):
     topology = Topology.choose(rasa=2)
     with pytest.raises(ConfigurationError, match="needs Redis"):
         topology.settings_for(dataclasses.replace(cluster_settings, redis_url=None))
+    with pytest.raises(ConfigurationError, match="needs RabbitMQ"):
+        topology.settings_for(dataclasses.replace(cluster_settings, broker_url=None))
     with pytest.raises(ConfigurationError, match="SUPPORTBOT_TRACKER_URL"):
         topology.settings_for(dataclasses.replace(cluster_settings, tracker_url="sqlite:///t.db"))
 
@@ -100,3 +103,18 @@ def test_redis_urls_are_checked():
             Settings.create(home=PROJECT, redis_url=wrong)
     with pytest.raises(ConfigurationError, match="SUPPORTBOT_RASA_URL"):
         Settings.create(home=PROJECT, rasa_api_url="127.0.0.1:9001")
+
+
+def test_the_rabbitmq_url_is_checked_and_split_for_rasa():
+    for wrong in ("redis://127.0.0.1:5672", "amqp://127.0.0.1:x/", "127.0.0.1:5672"):
+        with pytest.raises(ConfigurationError, match="SUPPORTBOT_RABBITMQ_URL"):
+            Settings.create(home=PROJECT, broker_url=wrong)
+    url = "amqp://desk:p%40ss@mq.internal:5673/support"
+    env = Settings.create(home=PROJECT, broker_url=url).child_environment({})
+    assert env["SUPPORTBOT_RABBITMQ_URL"] == url
+    assert env["SUPPORTBOT_RABBITMQ_ADDRESS"] == "amqp://mq.internal:5673/support"
+    assert env["SUPPORTBOT_RABBITMQ_PORT"] == "5673"
+    assert (env["SUPPORTBOT_RABBITMQ_USER"], env["SUPPORTBOT_RABBITMQ_PASSWORD"]) == (
+        "desk",
+        "p@ss",
+    )
