@@ -54,7 +54,10 @@ class RasaApi(Protocol):
 
 
 def rasa_api_token(settings: Settings) -> str:
-    """The token protecting Rasa's HTTP API, created on first use (readable by us only)."""
+    """The token protecting Rasa's HTTP API: ``SUPPORTBOT_RASA_API_TOKEN`` when set (shared
+    by a deployment's servers), else created on first use (readable by us only)."""
+    if settings.rasa_api_token:
+        return settings.rasa_api_token
     path = settings.data_dir / "secrets" / "rasa_api_token"
     if path.is_file():
         return path.read_text().strip()

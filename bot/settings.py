@@ -6,6 +6,7 @@ fresh clone needs no configuration at all: SQLite and files under the project fo
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import urllib.parse
@@ -81,6 +82,9 @@ class Settings:
     #: The load balancer's address: a request from it carries the customer's or agent's own
     #: address in ``X-Forwarded-For`` (sign-in limits count per address).
     forwarded_by: str | None = None
+    #: The token protecting Rasa's HTTP API, when it is given (every Rasa server and desk
+    #: process of a deployment shares it); else one made and kept under ``var/secrets``.
+    rasa_api_token: str | None = None
 
     @classmethod
     def create(
@@ -111,6 +115,7 @@ class Settings:
         broker_url: str | None = None,
         server_name: str | None = None,
         forwarded_by: str | None = None,
+        rasa_api_token: str | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -157,7 +162,8 @@ class Settings:
             redis_url=_redis_url(redis_url),
             broker_url=_broker_url(broker_url),
             server_name=_server_name(server_name),
-            forwarded_by=forwarded_by,
+            forwarded_by=_network("FORWARDED_BY", forwarded_by),
+            rasa_api_token=rasa_api_token,
         )
 
     @classmethod
@@ -210,6 +216,7 @@ class Settings:
             broker_url=text("RABBITMQ_URL"),
             server_name=text("SERVER_NAME"),
             forwarded_by=text("FORWARDED_BY"),
+            rasa_api_token=text("RASA_API_TOKEN"),
         )
 
     @property
@@ -324,6 +331,8 @@ class Settings:
             env.update(event_broker_environment(self.broker_url))
         if self.forwarded_by is not None:
             env[PREFIX + "FORWARDED_BY"] = self.forwarded_by
+        if self.rasa_api_token is not None:
+            env[PREFIX + "RASA_API_TOKEN"] = self.rasa_api_token
         # Rasa's SQL tracker store keeps 50 connections (and 100 more under load) per server
         # by default: several servers would exhaust PostgreSQL's 100.
         env.setdefault("SQL_POOL_SIZE", str(self.database_pool_size))
@@ -395,6 +404,19 @@ def _broker_url(url: str | None) -> str | None:
     except ValueError:
         raise ConfigurationError(f"{PREFIX}RABBITMQ_URL has a port that is not a number") from None
     return url
+
+
+def _network(name: str, value: str | None) -> str | None:
+    """An address (``10.0.0.5``) or a network (``10.0.0.0/24``)."""
+    if value is None:
+        return None
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ConfigurationError(
+            f"{PREFIX}{name} must be an IP address or a network like 10.0.0.0/24, got {value!r}"
+        ) from None
+    return value
 
 
 def _server_name(name: str | None) -> str | None:

@@ -7,12 +7,14 @@ import os
 import socket
 
 from bot.cli.output import emit_json, info
-from bot.errors import ServiceError
+from bot.errors import ConfigurationError, ServiceError
 from bot.runtime import supervisor
 from bot.runtime.processes import is_healthy
+from bot.runtime.servers import KINDS, actions_command, rasa_command, web_command
 from bot.runtime.topology import Topology
 from bot.runtime.training import ensure_trained, model_file, rasa_executable, training_fingerprint
 from bot.services import Services
+from bot.storage import migrate
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "prints the URLs, and rebuilds the index when the knowledge base is edited. Ctrl-C stops. "
         "With --rasa/--actions/--web above 1 or --proxy-port, starts a cluster on this machine: "
         "that many servers of each kind behind HAProxy on 127.0.0.1:PROXY_PORT (needs "
-        "PostgreSQL and Redis: make run-cluster sets them up; see the README's Scaling out).",
+        "PostgreSQL, Redis and RabbitMQ: make run-cluster sets them up; see the README's "
+        "Scaling out).",
     )
     sizes = run.add_argument_group("cluster (Rasa's distributed setup on one machine)")
     sizes.add_argument("--rasa", type=int, default=1, metavar="N", help="Rasa servers (default 1)")
@@ -42,6 +45,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "its internal listeners for Rasa's HTTP API and the action servers",
     )
     run.set_defaults(handler=_run)
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="run one server in the foreground: rasa, actions or web (a container's command)",
+        description="Run one server of the product in the foreground, configured by SUPPORTBOT_* "
+        "settings, for a container or your own process manager (deploy/ has the compose file "
+        "and Kubernetes manifests that use it). rasa: builds the index and trains the model "
+        "first if they are missing or stale; actions: builds the index if needed; web: brings "
+        "the desk's database to the newest schema. With SUPPORTBOT_REDIS_URL and "
+        "SUPPORTBOT_RABBITMQ_URL set, Rasa uses deploy/endpoints.yml (lock store, event broker).",
+    )
+    serve.add_argument("kind", choices=KINDS, help="which server")
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="default: SUPPORTBOT_RASA_PORT, SUPPORTBOT_ACTIONS_PORT or SUPPORTBOT_WEB_PORT",
+    )
+    serve.set_defaults(handler=_serve)
 
     train = subparsers.add_parser(
         "train", help="train the Rasa model if its training inputs changed"
@@ -61,6 +82,31 @@ def _run(args: argparse.Namespace, services: Services) -> int:
         rasa=args.rasa, actions=args.actions, web=args.web, proxy_port=args.proxy_port
     )
     return supervisor.run(services.settings, model_id=services.embedder.model_id, topology=topology)
+
+
+def _serve(args: argparse.Namespace, services: Services) -> int:
+    settings = services.settings
+    clustered = settings.redis_url is not None or settings.broker_url is not None
+    if clustered and (settings.redis_url is None or settings.broker_url is None):
+        raise ConfigurationError(
+            "a deployment of several servers needs both SUPPORTBOT_REDIS_URL (Rasa's lock "
+            "store) and SUPPORTBOT_RABBITMQ_URL (its event broker)",
+            hint="see deploy/README.md",
+        )
+    if args.kind == "rasa":
+        model = supervisor.prepare(settings, model_id=services.embedder.model_id)
+        command = rasa_command(
+            settings, model, args.port or settings.rasa_port, clustered=clustered
+        )
+    elif args.kind == "actions":
+        supervisor.prepare_index(settings, model_id=services.embedder.model_id)
+        command = actions_command(args.port or settings.actions_port)
+    else:
+        migrate.upgrade(settings.database_url)
+        command = web_command(args.port or settings.web_port)
+    info(f"starting the {args.kind} server: {' '.join(command[:3])} ...")
+    os.chdir(settings.home)
+    os.execve(command[0], command, settings.child_environment())
 
 
 def _train(args: argparse.Namespace, services: Services) -> int:

@@ -18,7 +18,6 @@ import logging
 import shlex
 import shutil
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,16 +28,16 @@ from types import FrameType
 
 from bot.errors import ServiceError, SupportBotError
 from bot.knowledge import check_fresh, kb_fingerprint, read_manifest
-from bot.rasa_api import HttpRasaApi, rasa_api_token, run_sync
+from bot.rasa_api import HttpRasaApi, run_sync
 from bot.retraining.registry import ModelRegistry
 from bot.runtime.haproxy import HEALTH_PATH, haproxy_config, server_name
 from bot.runtime.processes import ManagedProcess
+from bot.runtime.servers import actions_command, rasa_command, web_command
 from bot.runtime.topology import Topology
 from bot.runtime.training import (
     ensure_sentiment_model,
     ensure_trained,
     model_file,
-    rasa_executable,
     run_logged,
     supportbot_executable,
     tail,
@@ -92,12 +91,17 @@ class RunningProduct:
 
 def prepare(settings: Settings, *, model_id: str) -> Path:
     """Steps 1 and 2: a current index and a trained model (returns the model's path)."""
+    prepare_index(settings, model_id=model_id)
+    return serving_model(settings)
+
+
+def prepare_index(settings: Settings, *, model_id: str) -> None:
+    """A current knowledge-base index and the sentiment model (what the actions need)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not index_is_current(settings, model_id=model_id):
         logger.info("building the knowledge-base index ...")
         build_index_now(settings)
     ensure_sentiment_model(settings)
-    return serving_model(settings)
 
 
 def serving_model(settings: Settings) -> Path:
@@ -133,7 +137,6 @@ def start_services(
     topology = topology or Topology()
     env = settings.child_environment()
     logs = settings.logs_dir
-    endpoints = "deploy/endpoints.yml" if topology.clustered else "endpoints.yml"
 
     def numbered(name: str, stem: str, n: int, count: int) -> tuple[str, str]:
         """(the process's name, its log's stem): ``Rasa server 2``, ``rasa-2``."""
@@ -150,7 +153,7 @@ def start_services(
         actions.append(
             ManagedProcess(
                 name,
-                [sys.executable, "-m", "actions", "--port", str(port)],
+                actions_command(port),
                 cwd=settings.home,
                 env=env,
                 log_path=logs / f"{stem}.log",
@@ -164,25 +167,7 @@ def start_services(
         rasa.append(
             ManagedProcess(
                 name,
-                [
-                    rasa_executable(),
-                    "run",
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    endpoints,
-                    "--credentials",
-                    "credentials.yml",
-                    "--interface",
-                    settings.host,
-                    "--port",
-                    str(port),
-                    "--enable-api",
-                    "--auth-token",
-                    rasa_api_token(settings),
-                    "--cors",
-                    "*",
-                ],
+                rasa_command(settings, model, port, clustered=topology.clustered),
                 cwd=settings.home,
                 env=named(env, n),
                 log_path=logs / f"{stem}.log",
@@ -196,7 +181,7 @@ def start_services(
         web.append(
             ManagedProcess(
                 name,
-                [sys.executable, "-m", "bot.web", "--port", str(port)],
+                web_command(port),
                 cwd=settings.home,
                 env=env,
                 log_path=logs / f"{stem}.log",

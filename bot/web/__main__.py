@@ -72,6 +72,10 @@ def desk_parts(services: Services) -> DeskParts:
     )
 
 
+#: Seconds open requests (a console's live feed) get to finish when the service stops.
+SHUTDOWN_SECONDS = 3.0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.web", description="Run the web service.")
     parser.add_argument("--port", type=int, help="default: SUPPORTBOT_WEB_PORT or 8000")
@@ -95,7 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         company=facts.company_name,
         desk=desk_parts(services),
     )
-    web.run_app(app, host=settings.host, port=args.port or settings.web_port, print=None)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=args.port or settings.web_port,
+        print=None,
+        # aiohttp waits this long for every task before the clean-up that stops the desk's
+        # own (endless) loops: its default of 60 s outlasted every stop (SIGKILL; the lease
+        # was left to expire).
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
     return 0
 
 

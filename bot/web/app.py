@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -181,17 +182,26 @@ def create_app(
 def _client_address(proxy: str | None) -> Any:
     """Behind the load balancer (``SUPPORTBOT_FORWARDED_BY``), a request's address is the
     one the balancer saw (``X-Forwarded-For``, which it sets itself); from anywhere else, and
-    on one box, the connection's own."""
+    on one box, the connection's own. The balancer may be named by a network (its containers'
+    or pods' addresses)."""
+    balancer = ipaddress.ip_network(proxy, strict=False) if proxy else None
 
     @web.middleware
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         forwarded = request.headers.get("X-Forwarded-For", "")
-        if proxy is not None and request.remote == proxy and forwarded.strip():
+        if balancer is not None and _within(request.remote, balancer) and forwarded.strip():
             request = request.clone(remote=forwarded.split(",")[-1].strip())
         response: web.StreamResponse = await handler(request)
         return response
 
     return middleware
+
+
+def _within(address: str | None, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address) in network
+    except ValueError:  # a Unix socket, or no address at all
+        return False
 
 
 def _warming(dashboard: Dashboard) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -369,6 +369,11 @@ def test_behind_the_load_balancer_each_client_address_has_its_own_limit(settings
 
     behind = dataclasses.replace(settings, forwarded_by="127.0.0.1")
     assert session(behind, parts, guesses_then_anna("203.0.113.7", "198.51.100.2")) == 200
+    # The balancer named by its network (its containers' addresses), as in deploy/.
+    network = dataclasses.replace(settings, forwarded_by="127.0.0.0/8")
+    assert session(network, parts, guesses_then_anna("203.0.113.9", "198.51.100.4")) == 200
+    elsewhere = dataclasses.replace(settings, forwarded_by="10.0.0.0/8")
+    assert session(elsewhere, parts, guesses_then_anna("203.0.113.10", "198.51.100.5")) == 429
     # Without the balancer the header is the client's own word: not believed.
     assert session(settings, parts, guesses_then_anna("203.0.113.8", "198.51.100.3")) == 429
 

@@ -105,6 +105,12 @@ def test_redis_urls_are_checked():
         Settings.create(home=PROJECT, rasa_api_url="127.0.0.1:9001")
 
 
+def test_the_balancer_is_an_address_or_a_network():
+    assert Settings.create(home=PROJECT, forwarded_by="172.28.0.0/16").forwarded_by
+    with pytest.raises(ConfigurationError, match="SUPPORTBOT_FORWARDED_BY"):
+        Settings.create(home=PROJECT, forwarded_by="the balancer")
+
+
 def test_the_rabbitmq_url_is_checked_and_split_for_rasa():
     for wrong in ("redis://127.0.0.1:5672", "amqp://127.0.0.1:x/", "127.0.0.1:5672"):
         with pytest.raises(ConfigurationError, match="SUPPORTBOT_RABBITMQ_URL"):

@@ -1,0 +1,67 @@
+"""``supportbot serve KIND``: one server in the foreground, as a container runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import urllib.request
+from datetime import UTC, datetime
+
+from bot.storage.leases import SqlLeases
+from tests.conftest import PROJECT
+from tests.integration.conftest import BIN, free_port, supportbot
+
+
+def test_serve_web_migrates_its_database_and_answers(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
+        "SUPPORTBOT_WEB_PORT": str(port),
+        "SUPPORTBOT_RASA_API_TOKEN": "a-shared-token",
+    }
+    server = subprocess.Popen(
+        [str(BIN / "supportbot"), "serve", "web"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        answer = None
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as reply:
+                    answer = reply.status
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                time.sleep(0.2)
+        assert answer == 200
+        assert (tmp_path / "var" / "desk.db").is_file()  # made and migrated before the start
+        assert not (tmp_path / "var" / "secrets" / "rasa_api_token").exists()  # the shared one
+        url = f"sqlite:///{tmp_path / 'var' / 'desk.db'}"
+        assert SqlLeases(url).holder("desk-duty", now=datetime.now(UTC)) is not None
+        server.terminate()  # a container's stop: the desk's duty is handed back at once
+        assert server.wait(timeout=30) == 0
+        assert SqlLeases(url).holder("desk-duty", now=datetime.now(UTC)) is None
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def test_serve_refuses_half_a_cluster_and_unknown_kinds(tmp_path):
+    env = {
+        **os.environ,
+        "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
+        "SUPPORTBOT_REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    env.pop("SUPPORTBOT_RABBITMQ_URL", None)
+    half = supportbot("serve", "rasa", env=env, timeout=120)
+    assert half.returncode != 0
+    assert "SUPPORTBOT_RABBITMQ_URL" in half.stderr
+    unknown = supportbot("serve", "database", env=env, timeout=120)
+    assert unknown.returncode != 0
+    assert "invalid choice" in unknown.stderr
