@@ -45,11 +45,12 @@ run-cluster: install ## the scaled-out topology: PostgreSQL, Redis, RabbitMQ, 2 
 	SUPPORTBOT_RABBITMQ_URL="$${SUPPORTBOT_RABBITMQ_URL:-$$broker}" \
 		$(BIN)/supportbot run --rasa 2 --actions 2 --web 2 --proxy-port 8080
 
-test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite, PostgreSQL, a cluster)
+test: install browser ## run the whole test suite (unit, integration, servers, real browser, stories; SQLite, PostgreSQL, a cluster, deploy/)
 	pg="$$(scripts/ensure-postgres.sh)" && redis="$$(scripts/ensure-redis.sh)" && \
 		broker="$$(scripts/ensure-rabbitmq.sh)" && scripts/ensure-haproxy.sh && \
+		tools="$$(scripts/ensure-deploy-tools.sh)" && \
 		SUPPORTBOT_TEST_POSTGRES_URL="$$pg" SUPPORTBOT_TEST_REDIS_URL="$$redis" \
-		SUPPORTBOT_TEST_RABBITMQ_URL="$$broker" \
+		SUPPORTBOT_TEST_RABBITMQ_URL="$$broker" SUPPORTBOT_TEST_DEPLOY_TOOLS="$$tools" \
 		SUPPORTBOT_TEST_SERVERS_REQUIRED=1 $(BIN)/python -m pytest
 
 browser: ## install Debian's Chromium for the browser tests (apt-get, if missing)
