@@ -434,6 +434,7 @@ def lock_store_environment(url: str) -> dict[str, str]:
     return {
         PREFIX + "REDIS_HOST": parts.hostname or "127.0.0.1",
         PREFIX + "REDIS_PORT": str(parts.port or 6379),
+        PREFIX + "REDIS_USERNAME": urllib.parse.unquote(parts.username or ""),
         PREFIX + "REDIS_PASSWORD": urllib.parse.unquote(parts.password or ""),
         PREFIX + "REDIS_DB": str(db),
     }

@@ -105,6 +105,18 @@ def test_redis_urls_are_checked():
         Settings.create(home=PROJECT, rasa_api_url="127.0.0.1:9001")
 
 
+def test_a_redis_acl_user_reaches_rasas_lock_store():
+    url = "redis://desk:s%3Acret@cache.internal:6380/3"
+    env = Settings.create(home=PROJECT, redis_url=url).child_environment({})
+    assert env["SUPPORTBOT_REDIS_USERNAME"] == "desk"
+    assert env["SUPPORTBOT_REDIS_PASSWORD"] == "s:cret"
+    assert (env["SUPPORTBOT_REDIS_HOST"], env["SUPPORTBOT_REDIS_PORT"]) == (
+        "cache.internal",
+        "6380",
+    )
+    assert env["SUPPORTBOT_REDIS_DB"] == "3"
+
+
 def test_the_balancer_is_an_address_or_a_network():
     assert Settings.create(home=PROJECT, forwarded_by="172.28.0.0/16").forwarded_by
     with pytest.raises(ConfigurationError, match="SUPPORTBOT_FORWARDED_BY"):
