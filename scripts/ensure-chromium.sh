@@ -5,13 +5,4 @@ set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "error: /usr/bin/chromium is missing; install Debian's 'chromium' package as root" >&2
-    exit 1
-  fi
-fi
-echo "==> installing Debian's chromium for the browser tests"
-$SUDO apt-get update -qq
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+"$(dirname "$0")/apt-install.sh" chromium

@@ -30,17 +30,7 @@ prepare() {
     echo "$TOOLS" >"$VENV/.tools"
   fi
   if ! command -v kubectl >/dev/null && [ ! -x /usr/bin/kubectl ]; then
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null || {
-        echo "error: installing kubectl needs root; run scripts/ensure-deploy-tools.sh as root once" >&2
-        exit 1
-      }
-      SUDO="sudo"
-    fi
-    echo "==> installing Debian's kubernetes-client (kubectl)" >&2
-    $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null
+    scripts/apt-install.sh kubernetes-client
   fi
 }
 prepare >&2

@@ -31,9 +31,7 @@ prepare() {
   as_postgres() { as_root su postgres -c "$1"; }
 
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    echo "==> installing Debian's postgresql (about a minute)" >&2
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+    "$(dirname "$0")/apt-install.sh" postgresql
   fi
 
   VERSION="$(ls /usr/lib/postgresql | sort -V | tail -1)"

@@ -12,31 +12,22 @@
 set -euo pipefail
 PORT=5672
 
-ready() { rabbitmqctl -q await_startup >/dev/null 2>&1 && rabbitmqctl -q status >/dev/null 2>&1; }
-
 # Only the URL goes to stdout (callers capture it).
 prepare() {
   SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null; then SUDO="sudo"; else SUDO="none"; fi
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  ctl() { timeout "$1" $SUDO rabbitmqctl -q "${@:2}" >/dev/null 2>&1; }  # only root may ask
+  if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/sbin/rabbitmq-server ]; then
+    "$(dirname "$0")/apt-install.sh" rabbitmq-server
   fi
-  if ! command -v rabbitmq-server >/dev/null; then
-    if [ "$SUDO" = "none" ]; then
-      echo "error: installing rabbitmq-server needs root; run scripts/ensure-rabbitmq.sh as root once" >&2
-      exit 1
-    fi
-    echo "==> installing Debian's rabbitmq-server" >&2
-    $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
-  fi
-  if ! timeout 10 rabbitmqctl -q status >/dev/null 2>&1; then
+  if ! ctl 10 status; then
     echo "==> starting RabbitMQ on 127.0.0.1:$PORT" >&2
     $SUDO rabbitmq-server -detached >/dev/null 2>&1 || true
     for _ in $(seq 1 60); do
-      timeout 10 rabbitmqctl -q status >/dev/null 2>&1 && break
+      ctl 10 status && break
       sleep 1
     done
-    timeout 30 rabbitmqctl -q await_startup >/dev/null 2>&1 \
+    ctl 30 await_startup \
       || { echo "error: RabbitMQ did not start (see /var/log/rabbitmq/)" >&2; exit 1; }
   fi
   $SUDO rabbitmqctl -q set_policy --apply-to queues supportbot-events-cap '^supportbot_events$' \

@@ -11,18 +11,8 @@ PORT=6379
 
 # Only the URL goes to stdout (callers capture it).
 prepare() {
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null; then SUDO="sudo"; else SUDO="none"; fi
-  fi
   if ! command -v redis-server >/dev/null; then
-    if [ "$SUDO" = "none" ]; then
-      echo "error: installing redis-server needs root; run scripts/ensure-redis.sh as root once" >&2
-      exit 1
-    fi
-    echo "==> installing Debian's redis-server" >&2
-    $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    "$(dirname "$0")/apt-install.sh" redis-server
   fi
   if ! redis-cli -h 127.0.0.1 -p "$PORT" ping >/dev/null 2>&1; then
     echo "==> starting Redis on 127.0.0.1:$PORT" >&2
