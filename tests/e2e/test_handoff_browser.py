@@ -132,7 +132,7 @@ def test_a_customer_who_leaves_is_marked_abandoned_and_the_agent_sees_it(
         customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
 
         # The customer closes the tab. The server notices at once if the browser says goodbye,
-        # else when the page misses its pings (PING_INTERVAL + PING_TIMEOUT = 20 s).
+        # else when the page misses its pings (PING_INTERVAL + PING_TIMEOUT = 30 s).
         customer_context.close()
         # The console first says the page is closed (with a countdown), then that they left;
         # on a busy machine the first may already have turned into the second when we look.
