@@ -64,8 +64,8 @@ FOLLOWUPS_EVERY = 5.0
 TYPING_SHOWN = 5.0
 #: How often (seconds) conversations are checked against the desk (and at start).
 RECONCILE_EVERY = 600.0
-#: A conversation the broker named is read for this long (seconds): Rasa publishes an event
-#: just before it commits it to the tracker store.
+#: A conversation the broker named is read for this long (seconds): Rasa's own SQL tracker
+#: store publishes an event just before it commits it (ours, in a cluster, just after).
 REREAD_SECONDS = 2.0
 
 
