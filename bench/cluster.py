@@ -608,7 +608,7 @@ def restart_redis() -> dict[str, Any]:
 
 def restart_rabbitmq() -> dict[str, Any]:
     started = time.monotonic()
-    subprocess.run(["rabbitmqctl", "-q", "stop"], capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "stop"], capture_output=True, check=True)
     script_output("ensure-rabbitmq.sh")
     return {"restart_took_s": round(time.monotonic() - started, 1)}
 

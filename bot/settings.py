@@ -329,6 +329,8 @@ class Settings:
         if self.broker_url is not None:
             env[PREFIX + "RABBITMQ_URL"] = self.broker_url
             env.update(event_broker_environment(self.broker_url))
+        else:  # not inherited either: one box's Rasa publishes to no broker
+            env.pop(PREFIX + "RABBITMQ_URL", None)
         if self.forwarded_by is not None:
             env[PREFIX + "FORWARDED_BY"] = self.forwarded_by
         if self.rasa_api_token is not None:
@@ -442,14 +444,15 @@ def lock_store_environment(url: str) -> dict[str, str]:
 
 def event_broker_environment(url: str) -> dict[str, str]:
     """What ``deploy/endpoints.yml`` reads for Rasa's RabbitMQ event broker, from the one URL
-    (Rasa takes the user and password apart from the address)."""
+    (Rasa takes the user and password apart, and puts them back into a URL as they are: so
+    they stay URL-encoded here)."""
     parts = urllib.parse.urlsplit(url)
     port = parts.port or (5671 if parts.scheme == "amqps" else 5672)
     return {
         PREFIX + "RABBITMQ_ADDRESS": f"{parts.scheme}://{parts.hostname}:{port}{parts.path or '/'}",
         PREFIX + "RABBITMQ_PORT": str(port),
-        PREFIX + "RABBITMQ_USER": urllib.parse.unquote(parts.username or "guest"),
-        PREFIX + "RABBITMQ_PASSWORD": urllib.parse.unquote(parts.password or "guest"),
+        PREFIX + "RABBITMQ_USER": parts.username or "guest",
+        PREFIX + "RABBITMQ_PASSWORD": parts.password or "guest",
     }
 
 

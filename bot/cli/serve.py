@@ -93,6 +93,12 @@ def _serve(args: argparse.Namespace, services: Services) -> int:
             "store) and SUPPORTBOT_RABBITMQ_URL (its event broker)",
             hint="see deploy/README.md",
         )
+    if clustered and not settings.rasa_api_token:
+        raise ConfigurationError(
+            "several servers must share one token for Rasa's HTTP API: set "
+            "SUPPORTBOT_RASA_API_TOKEN to the same secret for every Rasa server and web service",
+            hint="see deploy/README.md",
+        )
     if args.kind == "rasa":
         model = supervisor.prepare(settings, model_id=services.embedder.model_id)
         command = rasa_command(

@@ -68,18 +68,22 @@ class EventStream:
         connection = self._connection = await aio_pika.connect(self._url, timeout=5)
         lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-        def closed(*_: Any) -> None:
+        def closed(*_: Any) -> None:  # the connection, the channel or the consumer went away
+            self.connected = False
             if not lost.done():
                 lost.set_result(None)
 
         connection.close_callbacks.add(closed)
         try:
             channel = await connection.channel()
+            channel.close_callbacks.add(closed)
             # Declared as Rasa declares it (a fanout, not durable), whichever starts first.
             exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(exclusive=True, auto_delete=True)
             await queue.bind(exchange)
             await queue.consume(self._heard, no_ack=True)
+            if lost.done():
+                return
             self.connected = True
             self.connections += 1
             logger.info("following Rasa's events through the event broker")

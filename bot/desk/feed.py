@@ -64,9 +64,11 @@ FOLLOWUPS_EVERY = 5.0
 TYPING_SHOWN = 5.0
 #: How often (seconds) conversations are checked against the desk (and at start).
 RECONCILE_EVERY = 600.0
-#: A conversation the broker named is read for this long (seconds): Rasa's own SQL tracker
-#: store publishes an event just before it commits it (ours, in a cluster, just after).
-REREAD_SECONDS = 2.0
+#: With the broker, every open conversation is still read this often (seconds): a safety net
+#: for anything the broker did not carry (a Rasa server that died with events unpublished).
+FULL_READ_EVERY = 30.0
+#: The shortest pause (seconds) between two ticks woken by the broker.
+WAKE_GAP = 0.2
 
 
 class DeskFeed:
@@ -99,8 +101,9 @@ class DeskFeed:
         self._last_change = 0
         self._after: dict[str, int] = {}  # open conversation -> the last event row read
         self._top = 0  # the newest event row known
-        self._changed: dict[str, float] = {}  # conversation -> read it until (monotonic)
+        self._named: set[str] = set()  # open conversations the broker named, not read since
         self._caught_up = 0  # the stream's connections already followed by a full read
+        self._full_read_at = 0.0  # when every open conversation was last read (monotonic)
         self._wake: asyncio.Event | None = None  # made in run(): it belongs to one event loop
         self._reconciled = 0.0
         self._started = False
@@ -166,14 +169,16 @@ class DeskFeed:
                 raise
             except Exception:
                 logger.exception("support desk feed: tick failed (retrying)")
-            # Woken early when the broker names an open conversation.
+            # Woken early when the broker names an open conversation (not more often than
+            # every WAKE_GAP seconds: a busy conversation must not run ticks back to back).
+            await asyncio.sleep(WAKE_GAP)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.interval)
+                await asyncio.wait_for(wake.wait(), max(0.0, self.interval - WAKE_GAP))
 
     def _broker_named(self, conversation_id: str) -> None:
         """The broker says this conversation just had an event."""
         if conversation_id in self._after:
-            self._changed[conversation_id] = time.monotonic() + REREAD_SECONDS
+            self._named.add(conversation_id)
             if self._wake is not None:
                 self._wake.set()
 
@@ -260,35 +265,45 @@ class DeskFeed:
         return await asyncio.to_thread(self.notices.first_time, key)
 
     async def _follow_conversations(self, open_handoffs: list[Any]) -> None:
+        """Show the consoles the new events of open conversations, each once.
+
+        Every open conversation has its own position (the last event row read). Without a
+        broker, or while it is away, just back, or every ``FULL_READ_EVERY`` seconds, all of
+        them are read; otherwise only those the broker named and those just opened. A
+        position moves only when a read succeeded, and a read that was complete moves every
+        conversation it covered to the newest row known before it, so a quiet conversation
+        never holds the next reads back."""
         store = self.desk.store
         by_conversation = {h.conversation_id: h for h in open_handoffs}
         for gone in set(self._after) - set(by_conversation):
             del self._after[gone]
+        self._named &= set(by_conversation)
         new = set(by_conversation) - set(self._after)
-        for conversation in new:  # shown from now on (the top known at the last read)
+        for conversation in new:  # shown from the newest row known at the last read
             self._after[conversation] = self._top
-        now = time.monotonic()
-        self._changed = {c: until for c, until in self._changed.items() if until >= now}
-        stream = self.stream
-        if stream is not None and stream.connected and stream.connections == self._caught_up:
-            ids = [c for c in by_conversation if c in new or c in self._changed]
-        else:  # no broker, or it is away, or just back: read every open conversation
-            if stream is not None:
-                self._caught_up = stream.connections if stream.connected else -1
-            self._top = max(self._top, await asyncio.to_thread(store.last_event_id))
-            ids = list(by_conversation)
+        stream, now = self.stream, time.monotonic()
+        following = stream is not None and stream.connected
+        full = (
+            not following
+            or stream.connections != self._caught_up  # type: ignore[union-attr]
+            or now - self._full_read_at >= FULL_READ_EVERY
+        )
+        named = set(self._named)
+        ids = list(by_conversation) if full else [c for c in by_conversation if c in new | named]
+        connections = stream.connections if following else -1  # type: ignore[union-attr]
         if not ids:
             return
+        top = await asyncio.to_thread(store.last_event_id)
         rows = await asyncio.to_thread(
             store.events_since, min(self._after[c] for c in ids), ids, limit=FOLLOW_LIMIT
         )
-        if len(rows) == FOLLOW_LIMIT:  # more than one read's worth: the rest next tick
-            self._changed.update(dict.fromkeys(ids, now + REREAD_SECONDS))
+        # Complete up to here for every conversation read (the rest, if cut, next tick).
+        last = rows[-1][0] if rows else 0
+        reached = last if len(rows) == FOLLOW_LIMIT else max(top, last)
         for row_id, conversation_id, event in rows:
             if row_id <= self._after[conversation_id]:
-                continue  # read before (the read starts at the oldest of them)
+                continue  # read before (the read starts at the oldest position of them)
             self._after[conversation_id] = row_id
-            self._top = max(self._top, row_id)
             item = entry(event)
             if item is not None:
                 await self.publish(
@@ -299,6 +314,16 @@ class DeskFeed:
                         "entry": item,
                     }
                 )
+        for conversation in ids:
+            self._after[conversation] = max(self._after[conversation], reached)
+        self._top = max(self._top, reached)
+        if len(rows) == FOLLOW_LIMIT:
+            self._named.update(ids)  # more to read
+            return
+        self._named -= named & set(ids)  # names heard during the read stay for the next one
+        if full:
+            self._full_read_at = now
+            self._caught_up = connections
 
     async def _follow_customers(self, open_handoffs: list[Any], *, on_duty: bool) -> None:
         """Typing, and customers who closed the chat page (website only: a Slack customer

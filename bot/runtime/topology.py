@@ -70,8 +70,10 @@ class Topology:
     def settings_for(self, settings: Settings) -> Settings:
         """The settings every server of the cluster gets: the others reached through the
         load balancer. Checks what a cluster needs (PostgreSQL, Redis, RabbitMQ)."""
-        if not self.clustered:
-            return settings
+        if not self.clustered:  # one box: its Rasa server publishes to no broker
+            if settings.broker_url is None:
+                return settings
+            return dataclasses.replace(settings, broker_url=None)
         assert self.proxy_port is not None
         if settings.redis_url is None:
             raise ConfigurationError(

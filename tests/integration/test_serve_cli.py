@@ -52,7 +52,7 @@ def test_serve_web_migrates_its_database_and_answers(tmp_path):
             server.kill()
 
 
-def test_serve_refuses_half_a_cluster_and_unknown_kinds(tmp_path):
+def test_serve_refuses_half_a_cluster_a_missing_shared_token_and_unknown_kinds(tmp_path):
     env = {
         **os.environ,
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
@@ -62,6 +62,11 @@ def test_serve_refuses_half_a_cluster_and_unknown_kinds(tmp_path):
     half = supportbot("serve", "rasa", env=env, timeout=120)
     assert half.returncode != 0
     assert "SUPPORTBOT_RABBITMQ_URL" in half.stderr
+    env["SUPPORTBOT_RABBITMQ_URL"] = "amqp://guest:guest@127.0.0.1:5672/"
+    env.pop("SUPPORTBOT_RASA_API_TOKEN", None)
+    own_tokens = supportbot("serve", "web", env=env, timeout=120)
+    assert own_tokens.returncode != 0
+    assert "SUPPORTBOT_RASA_API_TOKEN" in own_tokens.stderr
     unknown = supportbot("serve", "database", env=env, timeout=120)
     assert unknown.returncode != 0
     assert "invalid choice" in unknown.stderr

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.desk import feed as feed_module
 from bot.desk.feed import DeskFeed
 from tests.desk_parts import desk_parts, waiting_customer
 
@@ -112,4 +113,48 @@ def test_with_the_broker_only_named_conversations_are_read(parts, tracker):
     assert quiet == []
     assert after_c2 == ["two"]
     assert texts(shown) == ["two", "one", "three", "four"]
-    assert "bot-only" not in feed._changed
+    assert "bot-only" not in feed._named
+
+
+def test_a_quiet_conversation_never_holds_a_busy_one_back(parts, tracker, monkeypatch):
+    monkeypatch.setattr(feed_module, "FOLLOW_LIMIT", 5)
+    feed = DeskFeed(parts.desk)
+    shown = watching(feed)
+    waiting_customer(parts, "quiet")
+    waiting_customer(parts, "busy")
+
+    async def script():
+        await feed.start()
+        await feed.tick()
+        for tick in range(4):  # more rows than one read takes, every tick
+            for n in range(7):
+                say(tracker, "busy", f"busy {tick}.{n}")
+            await feed.tick()
+            await feed.tick()
+        say(tracker, "quiet", "still here")
+        say(tracker, "busy", "last")
+        await feed.tick()
+        await feed.tick()
+
+    asyncio.run(script())
+    busy = [t for t in texts(shown) if t.startswith("busy")]
+    assert busy == [f"busy {tick}.{n}" for tick in range(4) for n in range(7)]
+    assert texts(shown)[-2:] == ["still here", "last"]
+
+
+def test_a_name_heard_during_a_slow_tick_is_read_later(parts, tracker):
+    feed = DeskFeed(parts.desk)
+    feed.stream = FakeStream()  # type: ignore[assignment]
+    shown = watching(feed)
+    waiting_customer(parts, "c1")
+
+    async def script():
+        await feed.start()
+        await feed.tick()
+        say(tracker, "c1", "hello?")
+        feed._broker_named("c1")
+        await asyncio.sleep(2.5)  # a tick that took long: the name is kept until it is read
+        await feed.tick()
+
+    asyncio.run(script())
+    assert texts(shown) == ["hello?"]

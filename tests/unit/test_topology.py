@@ -40,6 +40,12 @@ def test_one_box_is_the_default_and_sizes_above_one_make_a_cluster():
 
 def test_one_box_keeps_its_settings(settings):
     assert Topology.choose().settings_for(settings) is settings
+    # A broker nobody publishes to (one box's Rasa has none) would silence the desk's feed.
+    followed = dataclasses.replace(settings, broker_url="amqp://guest:guest@127.0.0.1:5672/")
+    one_box = Topology.choose().settings_for(followed)
+    assert one_box.broker_url is None
+    inherited = {"SUPPORTBOT_RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672/"}
+    assert "SUPPORTBOT_RABBITMQ_URL" not in one_box.child_environment(inherited)
 
 
 def test_a_cluster_needs_redis_rabbitmq_and_postgresql(settings, cluster_settings):
@@ -132,7 +138,8 @@ def test_the_rabbitmq_url_is_checked_and_split_for_rasa():
     assert env["SUPPORTBOT_RABBITMQ_URL"] == url
     assert env["SUPPORTBOT_RABBITMQ_ADDRESS"] == "amqp://mq.internal:5673/support"
     assert env["SUPPORTBOT_RABBITMQ_PORT"] == "5673"
+    # Rasa puts them back into a URL as they are: they stay encoded.
     assert (env["SUPPORTBOT_RABBITMQ_USER"], env["SUPPORTBOT_RABBITMQ_PASSWORD"]) == (
         "desk",
-        "p@ss",
+        "p%40ss",
     )
