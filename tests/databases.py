@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,15 @@ def migrated_sqlite(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_template["file"], path)
     return f"sqlite:///{path}"
+
+
+def rasa_events_table(path: Path) -> None:
+    """A SQLite file with Rasa's SQL tracker store's ``events`` table, for the readers of it."""
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT,"
+            " timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
+        )
 
 
 def postgres_admin_url() -> str | None:

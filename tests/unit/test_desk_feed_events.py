@@ -12,6 +12,7 @@ import pytest
 
 from bot.desk import feed as feed_module
 from bot.desk.feed import DeskFeed
+from tests.databases import rasa_events_table
 from tests.desk_parts import desk_parts, waiting_customer
 
 
@@ -31,11 +32,7 @@ def parts(settings, tmp_path):
 @pytest.fixture
 def tracker(tmp_path):
     path = tmp_path / "tracker.db"
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT,"
-            " timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
-        )
+    rasa_events_table(path)
     return path
 
 

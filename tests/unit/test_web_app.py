@@ -14,6 +14,7 @@ from multidict import CIMultiDict
 from bot.storage.tracker import ConversationStore
 from bot.web.app import create_app
 from bot.web.pages import widget_snippet
+from tests.databases import rasa_events_table
 
 SESSION = "0123456789abcdef0123456789abcdef"
 
@@ -21,11 +22,8 @@ SESSION = "0123456789abcdef0123456789abcdef"
 @pytest.fixture
 def store(tmp_path):
     path = tmp_path / "tracker.db"
+    rasa_events_table(path)
     with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT,"
-            " timestamp REAL, intent_name TEXT, action_name TEXT, data TEXT)"
-        )
         for i, event in enumerate(
             [
                 {"event": "user", "text": "hello <b>there</b>", "timestamp": 1.0},
