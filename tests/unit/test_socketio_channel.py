@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -10,6 +14,7 @@ from bot.rasa_server.channels.socketio import (
     MAX_METADATA_VALUE,
     OpenPages,
     clean_metadata,
+    page_closed,
     valid_session_id,
 )
 from bot.storage.activity import SqlCustomerActivity
@@ -112,3 +117,30 @@ def test_activity_is_recorded_only_for_conversations_with_the_team(database_url)
 
     queue.end(handoff.id, Action.CANCEL, actor="customer", now=OPEN_TIME)
     assert activity.wanted("c1") is False
+
+
+def test_a_closed_page_is_recorded_even_when_its_request_is_cancelled(database_url):
+    """Sanic cancels the request of a client that went away, and the page's disconnect
+    runs inside it; with every worker thread busy, the cancel came before the write."""
+    activity = SqlCustomerActivity(database_url)
+
+    async def script() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+        gate = threading.Event()
+        busy = loop.run_in_executor(None, gate.wait)  # the only worker thread is busy
+        closing = asyncio.create_task(page_closed(activity, "c1"))
+        await asyncio.sleep(0.05)
+        closing.cancel()
+        gate.set()
+        await busy
+        with contextlib.suppress(asyncio.CancelledError):
+            await closing
+        for _ in range(200):  # the write goes on without the request
+            if "c1" in await asyncio.to_thread(activity.of, ["c1"]):
+                return
+            await asyncio.sleep(0.02)
+
+    asyncio.run(script())
+    seen = activity.of(["c1"])["c1"]
+    assert seen.gone_for(OPEN_TIME + timedelta(days=3650)) is not None

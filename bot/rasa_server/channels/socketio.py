@@ -219,13 +219,13 @@ class SupportSocketIOInput(SocketIOInput):
             logger.info("chat connection %s closed (conversation %s)", sid, pages.session_of(sid))
             session_id = pages.closed(sid)
             if session_id is not None:
-                await _quietly(_record(activity, session_id, typing=False))
+                await page_closed(activity, session_id)
 
         @sio.on("user_typing", namespace=self.namespace)
         async def user_typing(sid: str, data: Any = None) -> None:
             session_id = pages.session_of(sid)  # only a page's own conversation
             if session_id is not None:
-                await _quietly(_record(activity, session_id, typing=True))
+                await _quietly(_typed(activity, session_id))
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: dict[str, Any] | None) -> None:
@@ -266,20 +266,26 @@ def _name_sessions(sio: AsyncServer, server: str) -> None:
     sio.eio.generate_id = named
 
 
-async def _record(activity: SqlCustomerActivity, session_id: str, *, typing: bool) -> None:
-    """Record typing (for a conversation with the team), or the last page closing.
+async def page_closed(activity: SqlCustomerActivity, session_id: str) -> None:
+    """Record that the conversation's last chat page closed, with no check first: it happens
+    once per conversation and must never be missed (an agent would wait for a customer who
+    has gone, and the conversation would never end as abandoned).
 
-    A closing page is recorded for every conversation, with no check first: it happens
-    once per conversation, and it must never be missed (an agent would wait for a customer
-    who has gone). Typing is frequent, so it is recorded only while the team is involved.
-    """
-    now = datetime.now(UTC)
-    if not typing:
-        await asyncio.to_thread(activity.left, session_id, now=now)
-        logger.info("the last chat page of conversation %s closed", session_id)
-        return
+    It often runs inside the request that noticed: Sanic cancels a request whose client went
+    away, and python-engineio then closes the socket from within it. Shielded, so that a
+    cancel cannot drop the record (a cancel before the database thread started would)."""
+    await asyncio.shield(_quietly(_left(activity, session_id)))
+
+
+async def _left(activity: SqlCustomerActivity, session_id: str) -> None:
+    await asyncio.to_thread(activity.left, session_id, now=datetime.now(UTC))
+    logger.info("the last chat page of conversation %s closed", session_id)
+
+
+async def _typed(activity: SqlCustomerActivity, session_id: str) -> None:
+    """Typing is frequent: recorded only while the team is involved."""
     if await asyncio.to_thread(activity.wanted, session_id):
-        await asyncio.to_thread(activity.typed, session_id, now=now)
+        await asyncio.to_thread(activity.typed, session_id, now=datetime.now(UTC))
 
 
 async def _quietly(step: Awaitable[None]) -> None:
