@@ -38,7 +38,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.desk.desk import SupportDesk
@@ -97,7 +97,9 @@ class DeskFeed:
         self._subscribers: dict[int, tuple[str, Send]] = {}
         self._heard: dict[str, float] = {}  # agent -> when their presence was last written
         self._told: dict[str, tuple[int, float]] = {}  # handoff id -> (position, when)
-        self._customers: dict[str, dict[str, Any]] = {}  # handoff id -> what consoles were shown
+        # handoff id -> what consoles were shown about its customer, and when it ends (if the
+        # chat page is closed: desk clock)
+        self._customers: dict[str, tuple[dict[str, Any], datetime | None]] = {}
         self._last_change = 0
         self._after: dict[str, int] = {}  # open conversation -> the last event row read
         self._top = 0  # the newest event row known
@@ -114,6 +116,18 @@ class DeskFeed:
         key = id(send)
         self._subscribers[key] = (agent, send)
         return key
+
+    async def welcome(self, send: Send) -> None:
+        """Tell a console that just connected (or reconnected) what the lists and the
+        conversation don't: which customers are typing or have closed their chat page."""
+        now = self.desk.clock()
+        for handoff_id, (shown, ends_at) in list(self._customers.items()):
+            if not shown["typing"] and not shown["page_closed"]:
+                continue
+            current = dict(shown)
+            if ends_at is not None:
+                current["ends_in_seconds"] = max(0, round((ends_at - now).total_seconds()))
+            await send(json.dumps({"type": "customer", "handoff_id": handoff_id, **current}))
 
     def unsubscribe(self, key: int) -> None:
         self._subscribers.pop(key, None)
@@ -354,10 +368,11 @@ class DeskFeed:
                 "page_closed": away is not None,
                 "ends_in_seconds": None if away is None else max(0, round(leave_after - away)),
             }
+            ends_at = None if away is None else now + timedelta(seconds=leave_after - away)
             before = self._customers.get(handoff.id)
-            if before is not None and _same_state(before, shown):
+            if before is not None and _same_state(before[0], shown):
                 continue
-            self._customers[handoff.id] = shown
+            self._customers[handoff.id] = (shown, ends_at)
             if before is None and not shown["typing"] and not shown["page_closed"]:
                 continue  # nothing to show
             await self.publish({"type": "customer", "handoff_id": handoff.id, **shown})

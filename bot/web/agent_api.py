@@ -272,6 +272,7 @@ def add_agent_api(
         key = feed.subscribe(session.agent.name, socket.send_str)
         try:
             await socket.send_json({"type": "hello", "agent": session.agent.name})
+            await feed.welcome(socket.send_str)
             async for frame in socket:
                 if frame.type is WSMsgType.ERROR:
                     break

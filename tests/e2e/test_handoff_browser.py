@@ -6,6 +6,7 @@ restart): open all week for the live chat, closed all week for the "leave a mess
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -144,6 +145,62 @@ def test_a_customer_who_leaves_is_marked_abandoned_and_the_agent_sees_it(
         assert "abandoned" in console.get_by_test_id("conv-meta").inner_text()
     finally:
         console_context.close()
+
+
+def test_a_console_that_lost_its_connection_catches_up_when_back(running_bot, browser, hours):
+    """The console's live connection drops (a network blip) and what the server pushes is
+    lost while the customer writes: when it is back, the console shows what it missed
+    without a reload."""
+    hours("00:00-24:00")
+    add_agent(running_bot, "anna")
+    sockets: list = []
+    muted = {"on": False}
+
+    def route(socket) -> None:
+        server = socket.connect_to_server()
+        if muted["on"]:
+            server.on_message(lambda message: None)  # what the server pushes never arrives
+        sockets.append(socket)
+
+    customer_context = browser.new_context()
+    customer = customer_context.new_page()
+    console_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    console = console_context.new_page()
+    console.route_web_socket(re.compile(r".*/api/live$"), route)
+    try:
+        sign_in(console, running_bot, "anna")
+        open_widget(customer, running_bot.web_url + "/")
+        ask(customer, "let me talk to a human")
+        customer.get_by_text("in the queue").first.wait_for(timeout=30000)
+        waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
+        waiting.first.wait_for(timeout=15000)
+        waiting.first.click()
+        console.get_by_test_id("claim").click()
+        customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
+
+        muted["on"] = True
+        sockets[-1].close()
+        while len(sockets) < 2:  # the console reconnects by itself (after 2 s)
+            console.wait_for_timeout(200)
+        ask(customer, "my parcel number is 4471")
+        _, login = api(
+            running_bot, "POST", "/api/login", {"username": "anna", "password": PASSWORD}
+        )
+        conversation = "/api/handoffs/" + console.locator(".item.selected").get_attribute("data-id")
+        for _ in range(60):
+            _, detail = api(running_bot, "GET", conversation, token=login["token"])
+            if "4471" in json.dumps(detail["transcript"]):
+                break
+            console.wait_for_timeout(500)
+        console.wait_for_timeout(2000)  # the feed pushed it, into the void
+
+        muted["on"] = False
+        sockets[-1].close()
+        console.get_by_test_id("transcript").filter(has_text="4471").wait_for(timeout=15000)
+        assert len(sockets) == 3
+    finally:
+        console_context.close()
+        customer_context.close()
 
 
 def test_outside_hours_the_customer_is_told_and_leaves_a_message(running_bot, page, hours):

@@ -427,6 +427,53 @@ def test_a_customer_who_closed_the_chat_page_is_marked_abandoned_and_agents_see_
     assert "the chat page was closed" in rasa.texts("c1")[-1]
 
 
+def test_a_console_that_connects_later_hears_the_page_closed_with_the_time_left(settings, parts):
+    """A console opened (or reconnected) after the customer closed the page was pushed
+    nothing; the feed tells it on connecting, with the countdown as of now."""
+    handoff = waiting_customer(parts, "c1")
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
+    feed = DeskFeed(parts.desk)
+    shown: list[dict[str, Any]] = []
+
+    async def send(text: str) -> None:
+        shown.append(json.loads(text))
+
+    async def script() -> None:
+        await feed.start()
+        parts.desk.customers.left("c1", now=clock.now)
+        await feed.tick()  # nobody is connected yet
+        clock.now += timedelta(seconds=30)
+        await feed.welcome(send)
+
+    asyncio.run(script())
+    assert shown == [
+        {
+            "type": "customer",
+            "handoff_id": handoff,
+            "typing": False,
+            "page_closed": True,
+            "ends_in_seconds": 90,  # abandon_after_seconds: 120
+        }
+    ]
+
+
+def test_a_customer_with_an_open_page_is_not_news_to_a_new_console(settings, parts):
+    waiting_customer(parts, "c1")
+    feed = DeskFeed(parts.desk)
+    shown: list[str] = []
+
+    async def send(text: str) -> None:
+        shown.append(text)
+
+    async def script() -> None:
+        await feed.start()
+        await feed.tick()
+        await feed.welcome(send)
+
+    asyncio.run(script())
+    assert shown == []
+
+
 def test_a_customer_back_within_the_grace_keeps_their_agent(settings, parts):
     queue = queue_of(parts)
     handoff = waiting_customer(parts, "c1")

@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, notify: false, customers: {} };
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, wasLive: false, notify: false, customers: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -73,7 +73,18 @@
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/api/live");
     state.socket = socket;
-    socket.onopen = function () { $("connection").textContent = "live"; $("connection").className = "connection live"; };
+    socket.onopen = function () {
+      $("connection").textContent = "live";
+      $("connection").className = "connection live";
+      // Back after a break: what changed meanwhile was not pushed to this page. The feed
+      // tells a new connection again what customers are doing; the rest is read afresh.
+      if (state.wasLive) {
+        state.customers = {};
+        refreshLists();
+        if (state.openId) openConversation(state.openId);
+      }
+      state.wasLive = true;
+    };
     socket.onclose = function () {
       $("connection").textContent = "reconnecting…";
       $("connection").className = "connection";
