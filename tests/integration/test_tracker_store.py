@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -63,3 +64,29 @@ def test_without_a_broker_it_stores_as_rasas_own(tmp_path):
     asyncio.run(store.save(tracker))
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT sender_id FROM events").fetchall() == [("c2",)]
+
+
+def test_it_stores_the_same_rows_as_rasas_own_store(tmp_path):
+    """The publishing save writes its rows itself (one count of the stored events, not two):
+    they must be exactly what Rasa's store writes, which Rasa and the desk read back."""
+    rows = {}
+    for name, store_type, broker in (
+        ("ours", StreamingSQLTrackerStore, RecordingBroker(tmp_path / "ours.db")),
+        ("rasa", SQLTrackerStore, None),
+    ):
+        database = tmp_path / f"{name}.db"
+        store = store_type(Domain.empty(), dialect="sqlite", db=str(database), event_broker=broker)
+        tracker = DialogueStateTracker("c3", slots=[])
+        tracker.update(ActionExecuted("action_listen", timestamp=1.0))
+        parse = {"intent": {"name": "track_order", "confidence": 0.9}, "entities": []}
+        tracker.update(UserUttered("where is it?", parse_data=parse, timestamp=2.0))
+        asyncio.run(store.save(tracker))
+        tracker.update(BotUttered("On its way.", timestamp=3.0))
+        asyncio.run(store.save(tracker))
+        with sqlite3.connect(database) as db:
+            rows[name] = db.execute(
+                "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data"
+                " FROM events ORDER BY id"
+            ).fetchall()
+    assert len(rows["ours"]) == 3
+    assert rows["ours"] == rows["rasa"]
