@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import sqlalchemy as sa
@@ -74,14 +75,19 @@ def rabbitmq_url() -> str | None:
     return _server_url(RABBITMQ_ENV, "RabbitMQ", "scripts/ensure-rabbitmq.sh")
 
 
-def _server_url(variable: str, server: str, script: str) -> str | None:
+def unavailable(what: str, hint: str) -> NoReturn:
+    """A server or tool the test needs is not there: skip, or fail when ``make test`` said
+    they are all there (``SUPPORTBOT_TEST_SERVERS_REQUIRED=1``)."""
+    if os.environ.get(REQUIRED_ENV) == "1":
+        pytest.fail(f"{REQUIRED_ENV}=1 but {what} ({hint})")
+    pytest.skip(f"{what}: {hint} (make test does)")
+
+
+def _server_url(variable: str, server: str, script: str) -> str:
     url = os.environ.get(variable, "").strip()
     if url:
         return url
-    if os.environ.get(REQUIRED_ENV) == "1":
-        pytest.fail(f"{REQUIRED_ENV}=1 but {variable} is not set ({script})")
-    pytest.skip(f"{server} not configured: set {variable} (make test does)")
-    return None
+    unavailable(f"{server} not configured", f"set {variable}, as {script} prints it")
 
 
 @contextmanager

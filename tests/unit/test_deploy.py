@@ -30,7 +30,7 @@ from bot.runtime.servers import endpoints_file
 from bot.runtime.topology import Topology
 from bot.settings import Settings
 from tests.conftest import PROJECT
-from tests.databases import REQUIRED_ENV
+from tests.databases import unavailable
 
 TOOLS_ENV = "SUPPORTBOT_TEST_DEPLOY_TOOLS"
 DEPLOY = PROJECT / "deploy"
@@ -44,18 +44,13 @@ KUBERNETES_MARK = {"KUBERNETES_SERVICE_HOST": "10.96.0.1"}
 SECRET = "s3cretvalue"
 
 
-def _required(what: str, hint: str) -> None:
-    """Skip (fail when the servers are required) for a tool that is not there."""
-    if os.environ.get(REQUIRED_ENV) == "1":
-        pytest.fail(f"{REQUIRED_ENV}=1 but {what} ({hint})")
-    pytest.skip(f"{what}: {hint} (make test does)")
-
-
 @pytest.fixture(scope="module")
 def tools() -> Path:
     folder = os.environ.get(TOOLS_ENV, "").strip()
     if not folder:
-        _required(f"{TOOLS_ENV} is not set", "set it to what scripts/ensure-deploy-tools.sh prints")
+        unavailable(
+            f"{TOOLS_ENV} is not set", "set it to what scripts/ensure-deploy-tools.sh prints"
+        )
     return Path(folder)
 
 
@@ -65,7 +60,7 @@ def _program(name: str, *places: Path, script: str = "scripts/ensure-deploy-tool
             return str(place / name)
     found = shutil.which(name)
     if found is None:
-        _required(f"{name} is not installed", f"{script} installs it")
+        unavailable(f"{name} is not installed", f"{script} installs it")
     assert found is not None
     return found
 
