@@ -11,7 +11,7 @@ from bot.errors import ConfigurationError, ServiceError
 from bot.runtime import supervisor
 from bot.runtime.processes import is_healthy
 from bot.runtime.servers import KINDS, actions_command, rasa_command, web_command
-from bot.runtime.topology import Topology
+from bot.runtime.topology import Topology, cluster_needs
 from bot.runtime.training import ensure_trained, model_file, rasa_executable, training_fingerprint
 from bot.services import Services
 from bot.storage import migrate
@@ -87,12 +87,8 @@ def _run(args: argparse.Namespace, services: Services) -> int:
 def _serve(args: argparse.Namespace, services: Services) -> int:
     settings = services.settings
     clustered = settings.redis_url is not None or settings.broker_url is not None
-    if clustered and (settings.redis_url is None or settings.broker_url is None):
-        raise ConfigurationError(
-            "a deployment of several servers needs both SUPPORTBOT_REDIS_URL (Rasa's lock "
-            "store) and SUPPORTBOT_RABBITMQ_URL (its event broker)",
-            hint="see deploy/README.md",
-        )
+    if clustered:  # one of several servers
+        cluster_needs(settings, hint="see deploy/README.md")
     if clustered and not settings.rasa_api_token:
         raise ConfigurationError(
             "several servers must share one token for Rasa's HTTP API: set "

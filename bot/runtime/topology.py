@@ -75,28 +75,9 @@ class Topology:
                 return settings
             return dataclasses.replace(settings, broker_url=None)
         assert self.proxy_port is not None
-        if settings.redis_url is None:
-            raise ConfigurationError(
-                "a cluster needs Redis (Rasa's lock store, the shared socket.io manager): "
-                "set SUPPORTBOT_REDIS_URL, e.g. redis://127.0.0.1:6379/0",
-                hint="make run-cluster installs and starts it (see the README's Scaling out)",
-            )
-        if settings.broker_url is None:
-            raise ConfigurationError(
-                "a cluster needs RabbitMQ (Rasa's event broker, the desk's live feed): "
-                "set SUPPORTBOT_RABBITMQ_URL, e.g. amqp://guest:guest@127.0.0.1:5672/",
-                hint="make run-cluster installs and starts it (see the README's Scaling out)",
-            )
-        for name, url in (
-            ("SUPPORTBOT_DATABASE_URL", settings.database_url),
-            ("SUPPORTBOT_TRACKER_URL", settings.tracker_url),
-        ):
-            if not url.startswith("postgresql"):
-                raise ConfigurationError(
-                    f"a cluster needs PostgreSQL: set {name} to postgresql://USER:PASSWORD@"
-                    "HOST:PORT/DATABASE (several servers cannot share a SQLite file safely)",
-                    hint="make run-cluster installs and starts it (see the README's Scaling out)",
-                )
+        cluster_needs(
+            settings, hint="make run-cluster installs and starts it (see the README's Scaling out)"
+        )
         ports = [
             *self.rasa_ports(settings),
             *self.action_ports(settings),
@@ -119,6 +100,33 @@ class Topology:
             actions_api_url=f"http://127.0.0.1:{self.proxy_port + 2}",
             forwarded_by="127.0.0.1",
         )
+
+
+def cluster_needs(settings: Settings, *, hint: str) -> None:
+    """Refuse settings on which several servers cannot work together: each needs Redis,
+    RabbitMQ and PostgreSQL (a ``ConfigurationError`` says which is missing, and how)."""
+    if settings.redis_url is None:
+        raise ConfigurationError(
+            "a cluster needs Redis (Rasa's lock store, the shared socket.io manager): "
+            "set SUPPORTBOT_REDIS_URL, e.g. redis://127.0.0.1:6379/0",
+            hint=hint,
+        )
+    if settings.broker_url is None:
+        raise ConfigurationError(
+            "a cluster needs RabbitMQ (Rasa's event broker, the desk's live feed): "
+            "set SUPPORTBOT_RABBITMQ_URL, e.g. amqp://guest:guest@127.0.0.1:5672/",
+            hint=hint,
+        )
+    for name, url in (
+        ("SUPPORTBOT_DATABASE_URL", settings.database_url),
+        ("SUPPORTBOT_TRACKER_URL", settings.tracker_url),
+    ):
+        if not url.startswith("postgresql"):
+            raise ConfigurationError(
+                f"a cluster needs PostgreSQL: set {name} to postgresql://USER:PASSWORD@"
+                "HOST:PORT/DATABASE (several servers cannot share a SQLite file safely)",
+                hint=hint,
+            )
 
 
 def loopback(host: str) -> str:

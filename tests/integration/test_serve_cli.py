@@ -52,7 +52,7 @@ def test_serve_web_migrates_its_database_and_answers(tmp_path):
             server.kill()
 
 
-def test_serve_refuses_half_a_cluster_a_missing_shared_token_and_unknown_kinds(tmp_path):
+def test_serve_refuses_half_a_cluster_sqlite_a_missing_shared_token_and_unknown_kinds(tmp_path):
     env = {
         **os.environ,
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
@@ -63,6 +63,11 @@ def test_serve_refuses_half_a_cluster_a_missing_shared_token_and_unknown_kinds(t
     assert half.returncode != 0
     assert "SUPPORTBOT_RABBITMQ_URL" in half.stderr
     env["SUPPORTBOT_RABBITMQ_URL"] = "amqp://guest:guest@127.0.0.1:5672/"
+    on_sqlite = supportbot("serve", "web", env=env, timeout=120)
+    assert on_sqlite.returncode != 0
+    assert "needs PostgreSQL" in on_sqlite.stderr
+    for name in ("SUPPORTBOT_DATABASE_URL", "SUPPORTBOT_TRACKER_URL"):
+        env[name] = "postgresql://supportbot:secret@127.0.0.1:5432/supportbot"
     env.pop("SUPPORTBOT_RASA_API_TOKEN", None)
     own_tokens = supportbot("serve", "web", env=env, timeout=120)
     assert own_tokens.returncode != 0
