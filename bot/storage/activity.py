@@ -12,6 +12,9 @@ from bot.handoff.lifecycle import Status
 from bot.storage.engines import engine_for, stored_utc
 from bot.storage.schema import customer_activity, handoffs
 
+#: The most conversation ids in one statement.
+CHUNK = 500
+
 
 class SqlCustomerActivity:
     def __init__(self, url: str) -> None:
@@ -44,6 +47,27 @@ class SqlCustomerActivity:
                 .where(customer_activity.c.conversation_id == conversation_id)
                 .values(left_at=None)
             )
+
+    def still_open(self, conversation_ids: list[str], *, before: datetime) -> int:
+        """These conversations had a chat page open (somewhere) at ``before``: clear a
+        closing recorded before then by another page (not one recorded since: that may be
+        the last page closing). How many were marked closed."""
+        cleared = 0
+        if not conversation_ids:
+            return cleared
+        with self._engine.begin() as db:
+            for start in range(0, len(conversation_ids), CHUNK):
+                cleared += db.execute(
+                    customer_activity.update()
+                    .where(
+                        customer_activity.c.conversation_id.in_(
+                            conversation_ids[start : start + CHUNK]
+                        ),
+                        customer_activity.c.left_at < _utc(before),
+                    )
+                    .values(left_at=None)
+                ).rowcount
+        return cleared
 
     def of(self, conversation_ids: list[str]) -> dict[str, Activity]:
         if not conversation_ids:

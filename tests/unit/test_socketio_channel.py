@@ -14,6 +14,7 @@ from bot.rasa_server.channels.socketio import (
     MAX_METADATA_VALUE,
     OpenPages,
     clean_metadata,
+    keep_pages_open,
     page_closed,
     valid_session_id,
 )
@@ -144,3 +145,39 @@ def test_a_closed_page_is_recorded_even_when_its_request_is_cancelled(database_u
     asyncio.run(script())
     seen = activity.of(["c1"])["c1"]
     assert seen.gone_for(OPEN_TIME + timedelta(days=3650)) is not None
+
+
+def test_a_page_open_on_another_server_keeps_the_conversation_open(database_url):
+    """Two tabs on two Rasa servers: one closes (its server records the conversation left);
+    the other server, which still has a page of it, marks it open again, but not a closing
+    recorded after it looked (that may be its own last page closing)."""
+    activity = SqlCustomerActivity(database_url)
+    activity.left("c1", now=OPEN_TIME)  # a tab on another server closed
+    activity.left("c2", now=OPEN_TIME + timedelta(seconds=20))  # closed after the look
+    assert activity.still_open(["c1", "c2", "c3"], before=OPEN_TIME + timedelta(seconds=10)) == 1
+    later = OPEN_TIME + timedelta(seconds=60)
+    seen = activity.of(["c1", "c2"])
+    assert seen["c1"].gone_for(later) is None
+    assert seen["c2"].gone_for(later) == 40
+    assert activity.still_open([], before=later) == 0
+
+
+def test_each_server_keeps_saying_which_conversations_it_has_a_page_of(database_url, monkeypatch):
+    monkeypatch.setattr("bot.rasa_server.channels.socketio.OPEN_PAGES_EVERY", 0.01)
+    activity = SqlCustomerActivity(database_url)
+    pages = OpenPages()
+    pages.opened("tab-here", "c1")
+    activity.left("c1", now=OPEN_TIME)  # its tab on another server closed
+
+    async def script() -> None:
+        keeper = asyncio.create_task(keep_pages_open(pages, activity))
+        try:
+            for _ in range(200):
+                await asyncio.sleep(0.02)
+                if (await asyncio.to_thread(activity.of, ["c1"]))["c1"].left_at is None:
+                    return
+        finally:
+            keeper.cancel()
+
+    asyncio.run(script())
+    assert activity.of(["c1"])["c1"].gone_for(OPEN_TIME) is None

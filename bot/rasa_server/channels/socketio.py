@@ -23,6 +23,9 @@ What this channel adds:
 * for a customer with the team (waiting, or talking to an agent) it records when they type
   (the widget's ``user_typing`` event) and when their last open chat page closes, so the
   agent sees them typing and a customer who left is marked so (``SqlCustomerActivity``).
+  Each server knows only its own pages: in a cluster, every ``OPEN_PAGES_EVERY`` seconds
+  it marks the conversations it still has a page of as open again, so a customer whose
+  other tab (on another server) closed is not taken for gone.
 """
 
 from __future__ import annotations
@@ -63,6 +66,9 @@ MAX_METADATA_VALUE = 2000
 #: (each reconnect costs more work), so pages get 20 s.
 PING_INTERVAL = 10
 PING_TIMEOUT = 20
+#: In a cluster, how often (seconds) each server says which conversations it still has an
+#: open page of (a page closed on another server may have marked one as left meanwhile).
+OPEN_PAGES_EVERY = 10.0
 
 
 class OpenPages:
@@ -76,6 +82,10 @@ class OpenPages:
         self.closed(sid)  # a page that switches conversation leaves the old one
         self._session_of[sid] = session_id
         self._pages.setdefault(session_id, set()).add(sid)
+
+    def conversations(self) -> list[str]:
+        """The conversations with an open page here."""
+        return list(self._pages)
 
     def session_of(self, sid: str) -> str | None:
         return self._session_of.get(sid)
@@ -189,8 +199,12 @@ class SupportSocketIOInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        keeper: list[Any] = []  # the cluster's open-pages task, started with the first page
+
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+            if settings.redis_url and not keeper:
+                keeper.append(sio.start_background_task(keep_pages_open, pages, activity))
             if not self.jwt_key:
                 return True
             token = (auth or {}).get("token")
@@ -277,6 +291,15 @@ async def page_closed(activity: SqlCustomerActivity, session_id: str) -> None:
     await asyncio.shield(_quietly(_left(activity, session_id)))
 
 
+async def keep_pages_open(pages: OpenPages, activity: SqlCustomerActivity) -> None:
+    """Every ``OPEN_PAGES_EVERY`` seconds: this server's conversations with an open page are
+    open, whatever another server recorded (one database statement per round)."""
+    while True:
+        await asyncio.sleep(OPEN_PAGES_EVERY)
+        open_now, now = pages.conversations(), datetime.now(UTC)
+        await _quietly(asyncio.to_thread(activity.still_open, open_now, before=now))
+
+
 async def _left(activity: SqlCustomerActivity, session_id: str) -> None:
     await asyncio.to_thread(activity.left, session_id, now=datetime.now(UTC))
     logger.info("the last chat page of conversation %s closed", session_id)
@@ -288,7 +311,7 @@ async def _typed(activity: SqlCustomerActivity, session_id: str) -> None:
         await asyncio.to_thread(activity.typed, session_id, now=datetime.now(UTC))
 
 
-async def _quietly(step: Awaitable[None]) -> None:
+async def _quietly(step: Awaitable[object]) -> None:
     """Presence is a courtesy to agents: a database hiccup must not break the chat."""
     try:
         await step
