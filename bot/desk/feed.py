@@ -121,7 +121,11 @@ class DeskFeed:
         """Tell a console that just connected (or reconnected) what the lists and the
         conversation don't: which customers are typing or have closed their chat page."""
         now = self.desk.clock()
-        for handoff_id, (shown, ends_at) in list(self._customers.items()):
+        for handoff_id in list(self._customers):
+            known = self._customers.get(handoff_id)  # as of now: a send may have waited
+            if known is None:
+                continue
+            shown, ends_at = known
             if not shown["typing"] and not shown["page_closed"]:
                 continue
             current = dict(shown)
@@ -371,6 +375,7 @@ class DeskFeed:
             ends_at = None if away is None else now + timedelta(seconds=leave_after - away)
             before = self._customers.get(handoff.id)
             if before is not None and _same_state(before[0], shown):
+                self._customers[handoff.id] = (before[0], ends_at)  # the page may have closed again
                 continue
             self._customers[handoff.id] = (shown, ends_at)
             if before is None and not shown["typing"] and not shown["page_closed"]:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -14,6 +14,8 @@ from bot.storage.schema import customer_activity, handoffs
 
 #: The most conversation ids in one statement.
 CHUNK = 500
+#: How far the servers' clocks may disagree (closings this close to a look are kept).
+CLOCK_MARGIN = timedelta(seconds=2)
 
 
 class SqlCustomerActivity:
@@ -50,8 +52,9 @@ class SqlCustomerActivity:
 
     def still_open(self, conversation_ids: list[str], *, before: datetime) -> int:
         """These conversations had a chat page open (somewhere) at ``before``: clear a
-        closing recorded before then by another page (not one recorded since: that may be
-        the last page closing). How many were marked closed."""
+        closing recorded before then by another page (not one recorded since, nor in the
+        ``CLOCK_MARGIN`` before, as another server's clock may run behind: that may be the
+        last page closing). How many were marked closed."""
         cleared = 0
         if not conversation_ids:
             return cleared
@@ -63,7 +66,7 @@ class SqlCustomerActivity:
                         customer_activity.c.conversation_id.in_(
                             conversation_ids[start : start + CHUNK]
                         ),
-                        customer_activity.c.left_at < _utc(before),
+                        customer_activity.c.left_at < _utc(before - CLOCK_MARGIN),
                     )
                     .values(left_at=None)
                 ).rowcount

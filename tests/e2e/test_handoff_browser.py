@@ -180,8 +180,11 @@ def test_a_console_that_lost_its_connection_catches_up_when_back(running_bot, br
 
         muted["on"] = True
         sockets[-1].close()
-        while len(sockets) < 2:  # the console reconnects by itself (after 2 s)
+        for _ in range(150):  # the console reconnects by itself (after 2 s)
+            if len(sockets) >= 2:
+                break
             console.wait_for_timeout(200)
+        assert len(sockets) >= 2, "the console did not reconnect"
         ask(customer, "my parcel number is 4471")
         _, login = api(
             running_bot, "POST", "/api/login", {"username": "anna", "password": PASSWORD}
@@ -192,12 +195,14 @@ def test_a_console_that_lost_its_connection_catches_up_when_back(running_bot, br
             if "4471" in json.dumps(detail["transcript"]):
                 break
             console.wait_for_timeout(500)
+        else:
+            raise AssertionError("the customer's message never reached the conversation")
         console.wait_for_timeout(2000)  # the feed pushed it, into the void
 
         muted["on"] = False
         sockets[-1].close()
         console.get_by_test_id("transcript").filter(has_text="4471").wait_for(timeout=15000)
-        assert len(sockets) == 3
+        assert len(sockets) >= 3
     finally:
         console_context.close()
         customer_context.close()

@@ -457,6 +457,29 @@ def test_a_console_that_connects_later_hears_the_page_closed_with_the_time_left(
     ]
 
 
+def test_the_time_left_follows_the_last_page_that_closed(settings, parts):
+    waiting_customer(parts, "c1")
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
+    feed = DeskFeed(parts.desk)
+    shown: list[dict[str, Any]] = []
+
+    async def send(text: str) -> None:
+        shown.append(json.loads(text))
+
+    async def script() -> None:
+        await feed.start()
+        parts.desk.customers.left("c1", now=clock.now)
+        await feed.tick()
+        clock.now += timedelta(seconds=50)
+        parts.desk.customers.left("c1", now=clock.now)  # another tab, closed later
+        await feed.tick()
+        clock.now += timedelta(seconds=10)
+        await feed.welcome(send)
+
+    asyncio.run(script())
+    assert [m["ends_in_seconds"] for m in shown] == [110]
+
+
 def test_a_customer_with_an_open_page_is_not_news_to_a_new_console(settings, parts):
     waiting_customer(parts, "c1")
     feed = DeskFeed(parts.desk)

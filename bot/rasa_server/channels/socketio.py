@@ -78,10 +78,13 @@ class OpenPages:
         self._session_of: dict[str, str] = {}
         self._pages: dict[str, set[str]] = {}
 
-    def opened(self, sid: str, session_id: str) -> None:
-        self.closed(sid)  # a page that switches conversation leaves the old one
+    def opened(self, sid: str, session_id: str) -> str | None:
+        """The page is in this conversation now. A page that switches conversation leaves
+        the old one: its id if that was its last open page."""
+        left = self.closed(sid) if self._session_of.get(sid) != session_id else None
         self._session_of[sid] = session_id
         self._pages.setdefault(session_id, set()).add(sid)
+        return left
 
     def conversations(self) -> list[str]:
         """The conversations with an open page here."""
@@ -195,6 +198,11 @@ class SupportSocketIOInput(SocketIOInput):
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
+        @webhook.listener("before_server_stop")
+        async def stop_keeping(*_: Any) -> None:
+            for task in keeper:
+                task.cancel()
+
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -220,8 +228,10 @@ class SupportSocketIOInput(SocketIOInput):
             if not sio.manager.is_connected(sid, self.namespace or "/"):
                 logger.info("a chat page of conversation %s left before it was set up", session_id)
                 return
-            pages.opened(sid, session_id)
+            switched_from = pages.opened(sid, session_id)
             logger.info("a chat page of conversation %s opened (connection %s)", session_id, sid)
+            if switched_from is not None:
+                await page_closed(activity, switched_from)
             joined = sio.enter_room(sid, session_id, namespace=self.namespace)
             if inspect.isawaitable(joined):
                 await joined

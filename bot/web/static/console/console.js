@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, wasLive: false, notify: false, customers: {} };
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -41,6 +41,12 @@
     $("app").hidden = true;
     $("signin").hidden = false;
     if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
+    // Whoever signs in next starts afresh (not in the last agent's conversation).
+    state.openId = state.open = null;
+    state.customers = {};
+    state.missed = false;
+    $("open").hidden = true;
+    $("nothing-open").hidden = false;
   }
 
   $("signin-form").addEventListener("submit", function (event) {
@@ -78,14 +84,15 @@
       $("connection").className = "connection live";
       // Back after a break: what changed meanwhile was not pushed to this page. The feed
       // tells a new connection again what customers are doing; the rest is read afresh.
-      if (state.wasLive) {
+      if (state.missed) {
+        state.missed = false;
         state.customers = {};
         refreshLists();
         if (state.openId) openConversation(state.openId);
       }
-      state.wasLive = true;
     };
     socket.onclose = function () {
+      state.missed = true;
       $("connection").textContent = "reconnecting…";
       $("connection").className = "connection";
       setTimeout(function () { if (state.socket === socket) connect(); }, 2000);
