@@ -91,7 +91,8 @@ class ChatPage:
             else:
                 await self.heard.put(data)
 
-        await sio.connect(self.url, transports=["polling"], socketio_path="socket.io")
+        connecting = sio.connect(self.url, transports=["polling"], socketio_path="socket.io")
+        await asyncio.wait_for(connecting, 30)  # a server too busy to answer: a failed connect
         await asyncio.wait_for(self._confirmed.wait(), 20)
         opened = True
 
@@ -153,7 +154,8 @@ class ChatPage:
                     return heard
 
     async def close(self) -> None:
-        if self._sio is not None:
-            await self._sio.disconnect()
+        if self._sio is not None:  # a page in the middle of reconnecting may not say goodbye
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sio.disconnect(), 15)
         if self._http is not None:
             await self._http.close()
