@@ -26,6 +26,19 @@ def sign_in(console, running_bot, name: str) -> None:
     console.get_by_test_id("connection").filter(has_text="live").wait_for(timeout=15000)
 
 
+def anna_takes_the_customer(running_bot, console, customer) -> None:
+    """anna signs in; the customer asks for a person; anna claims them and they hear it."""
+    sign_in(console, running_bot, "anna")
+    open_widget(customer, running_bot.web_url + "/")
+    ask(customer, "let me talk to a human")
+    customer.get_by_text("in the queue").first.wait_for(timeout=30000)
+    waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
+    waiting.first.wait_for(timeout=15000)
+    waiting.first.click()
+    console.get_by_test_id("claim").click()
+    customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
+
+
 def agent_texts(page) -> list[str]:
     return page.get_by_test_id("sb-msg-agent").all_inner_texts()
 
@@ -122,15 +135,7 @@ def test_a_customer_who_leaves_is_marked_abandoned_and_the_agent_sees_it(
     console_context = browser.new_context(viewport={"width": 1280, "height": 800})
     console = console_context.new_page()
     try:
-        sign_in(console, running_bot, "anna")
-        open_widget(customer, running_bot.web_url + "/")
-        ask(customer, "let me talk to a human")
-        customer.get_by_text("in the queue").first.wait_for(timeout=30000)
-        waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
-        waiting.first.wait_for(timeout=15000)
-        waiting.first.click()
-        console.get_by_test_id("claim").click()
-        customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
+        anna_takes_the_customer(running_bot, console, customer)
 
         # The customer closes the tab. The server notices at once if the browser says goodbye,
         # else when the page misses its pings (PING_INTERVAL + PING_TIMEOUT = 30 s).
@@ -168,15 +173,7 @@ def test_a_console_that_lost_its_connection_catches_up_when_back(running_bot, br
     console = console_context.new_page()
     console.route_web_socket(re.compile(r".*/api/live$"), route)
     try:
-        sign_in(console, running_bot, "anna")
-        open_widget(customer, running_bot.web_url + "/")
-        ask(customer, "let me talk to a human")
-        customer.get_by_text("in the queue").first.wait_for(timeout=30000)
-        waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
-        waiting.first.wait_for(timeout=15000)
-        waiting.first.click()
-        console.get_by_test_id("claim").click()
-        customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
+        anna_takes_the_customer(running_bot, console, customer)
 
         muted["on"] = True
         sockets[-1].close()

@@ -427,12 +427,10 @@ def test_a_customer_who_closed_the_chat_page_is_marked_abandoned_and_agents_see_
     assert "the chat page was closed" in rasa.texts("c1")[-1]
 
 
-def test_a_console_that_connects_later_hears_the_page_closed_with_the_time_left(settings, parts):
-    """A console opened (or reconnected) after the customer closed the page was pushed
-    nothing; the feed tells it on connecting, with the countdown as of now."""
-    handoff = waiting_customer(parts, "c1")
-    clock: FixedClock = parts.clock  # type: ignore[assignment]
+def welcome_after(parts, steps) -> list[dict[str, Any]]:
+    """What a console connecting after ``await steps(feed, clock)`` is told."""
     feed = DeskFeed(parts.desk)
+    clock: FixedClock = parts.clock  # type: ignore[assignment]
     shown: list[dict[str, Any]] = []
 
     async def send(text: str) -> None:
@@ -440,13 +438,24 @@ def test_a_console_that_connects_later_hears_the_page_closed_with_the_time_left(
 
     async def script() -> None:
         await feed.start()
-        parts.desk.customers.left("c1", now=clock.now)
-        await feed.tick()  # nobody is connected yet
-        clock.now += timedelta(seconds=30)
+        await steps(feed, clock)
         await feed.welcome(send)
 
     asyncio.run(script())
-    assert shown == [
+    return shown
+
+
+def test_a_console_that_connects_later_hears_the_page_closed_with_the_time_left(settings, parts):
+    """A console opened (or reconnected) after the customer closed the page was pushed
+    nothing; the feed tells it on connecting, with the countdown as of now."""
+    handoff = waiting_customer(parts, "c1")
+
+    async def steps(feed: DeskFeed, clock: FixedClock) -> None:
+        parts.desk.customers.left("c1", now=clock.now)
+        await feed.tick()  # nobody is connected yet
+        clock.now += timedelta(seconds=30)
+
+    assert welcome_after(parts, steps) == [
         {
             "type": "customer",
             "handoff_id": handoff,
@@ -459,42 +468,25 @@ def test_a_console_that_connects_later_hears_the_page_closed_with_the_time_left(
 
 def test_the_time_left_follows_the_last_page_that_closed(settings, parts):
     waiting_customer(parts, "c1")
-    clock: FixedClock = parts.clock  # type: ignore[assignment]
-    feed = DeskFeed(parts.desk)
-    shown: list[dict[str, Any]] = []
 
-    async def send(text: str) -> None:
-        shown.append(json.loads(text))
-
-    async def script() -> None:
-        await feed.start()
+    async def steps(feed: DeskFeed, clock: FixedClock) -> None:
         parts.desk.customers.left("c1", now=clock.now)
         await feed.tick()
         clock.now += timedelta(seconds=50)
         parts.desk.customers.left("c1", now=clock.now)  # another tab, closed later
         await feed.tick()
         clock.now += timedelta(seconds=10)
-        await feed.welcome(send)
 
-    asyncio.run(script())
-    assert [m["ends_in_seconds"] for m in shown] == [110]
+    assert [m["ends_in_seconds"] for m in welcome_after(parts, steps)] == [110]
 
 
 def test_a_customer_with_an_open_page_is_not_news_to_a_new_console(settings, parts):
     waiting_customer(parts, "c1")
-    feed = DeskFeed(parts.desk)
-    shown: list[str] = []
 
-    async def send(text: str) -> None:
-        shown.append(text)
-
-    async def script() -> None:
-        await feed.start()
+    async def steps(feed: DeskFeed, clock: FixedClock) -> None:
         await feed.tick()
-        await feed.welcome(send)
 
-    asyncio.run(script())
-    assert shown == []
+    assert welcome_after(parts, steps) == []
 
 
 def test_a_customer_back_within_the_grace_keeps_their_agent(settings, parts):
