@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
 from bot.rasa_api import HttpRasaApi, RasaApi
-from bot.settings import Settings
+from bot.settings import PREFIX, Settings
 from bot.storage import migrate
 from bot.storage.accounts import SqlAccounts
 from bot.storage.activity import SqlCustomerActivity
@@ -248,5 +250,14 @@ def services_for(settings: Settings) -> Services:
 
 
 def default_services() -> Services:
-    """Services for the settings in this process's environment."""
+    """Services for the settings in this process's environment.
+
+    Every action asks for them several times per message; the settings are read again only when
+    the ``SUPPORTBOT_*`` variables (or the working folder) change, not on every call."""
+    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(PREFIX)))
+    return _services_for_environment(str(Path.cwd()), variables)
+
+
+@functools.cache
+def _services_for_environment(_cwd: str, _variables: tuple[tuple[str, str], ...]) -> Services:
     return services_for(Settings.from_env())
