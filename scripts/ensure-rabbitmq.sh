@@ -15,8 +15,16 @@ PORT=5672
 # Only the URL goes to stdout (callers capture it).
 prepare() {
   SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  ctl() { timeout "$1" $SUDO rabbitmqctl -q "${@:2}" >/dev/null 2>&1; }  # only root may ask
+  if [ "$(id -u)" -ne 0 ]; then
+    # rabbitmqctl answers only root (it reads root's Erlang cookie), so every step needs it.
+    if ! command -v sudo >/dev/null; then
+      echo "error: RabbitMQ's tools need root, and sudo is not installed:" \
+        "run scripts/ensure-rabbitmq.sh as root once" >&2
+      exit 1
+    fi
+    SUDO="sudo"
+  fi
+  ctl() { timeout "$1" $SUDO rabbitmqctl -q "${@:2}" >/dev/null 2>&1; }
   if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/sbin/rabbitmq-server ]; then
     "$(dirname "$0")/apt-install.sh" rabbitmq-server
   fi
