@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import re
+import tarfile
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +17,7 @@ import numpy as np
 from bot.embeddings.base import Vectors
 from bot.errors import RasaRefusedError, ServiceError
 from bot.knowledge.lexical import stem
+from bot.retraining.registry import model_id_of
 
 
 class HashEmbedder:
@@ -65,6 +69,17 @@ class FixedClock:
         self.now += timedelta(seconds=seconds)
 
 
+def fake_model(path: Path, model_id: str) -> Path:
+    """A file Rasa's model readers take for a trained model with this id (metadata only)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps({"model_id": model_id}).encode()
+    with tarfile.open(path, "w:gz") as archive:
+        member = tarfile.TarInfo("metadata.json")
+        member.size = len(data)
+        archive.addfile(member, io.BytesIO(data))
+    return path
+
+
 class FakeRasaApi:
     """A ``RasaApi`` that keeps what would be appended to each conversation; ``down = True``
     makes every call fail as an unreachable server does."""
@@ -75,6 +90,7 @@ class FakeRasaApi:
         self.down = False
         self.refusing: set[str] = set()  # conversations whose updates Rasa answers with 500
         self.model_file: str | None = "models/rasa/serving.tar.gz"
+        self.model_id: str | None = None
 
     def _check(self) -> None:
         if self.down:
@@ -92,12 +108,13 @@ class FakeRasaApi:
         return {"text": text, "intent": {"name": "greet", "confidence": 1.0}}
 
     async def status(self) -> dict[str, Any] | None:
-        return None if self.down else {"model_file": self.model_file}
+        return None if self.down else {"model_file": self.model_file, "model_id": self.model_id}
 
     async def load_model(self, model: Path) -> bool:
+        """Loads it as Rasa would: its id read from the archive (see ``fake_model``)."""
         if self.down:
             return False
-        self.model_file = str(model)
+        self.model_file, self.model_id = str(model), model_id_of(model)
         return True
 
     def texts(self, conversation_id: str) -> list[str]:

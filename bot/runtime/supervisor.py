@@ -32,6 +32,7 @@ from bot.rasa_api import HttpRasaApi, run_sync
 from bot.retraining.registry import ModelRegistry
 from bot.runtime.haproxy import HEALTH_PATH, haproxy_config, server_name
 from bot.runtime.processes import ManagedProcess
+from bot.runtime.promotions import PromotionFollower
 from bot.runtime.servers import actions_command, rasa_command, web_command
 from bot.runtime.topology import Topology
 from bot.runtime.training import (
@@ -80,6 +81,7 @@ class RunningProduct:
     settings: Settings
     model: Path
     processes: list[ManagedProcess]
+    rasa_servers: dict[str, str] = dataclasses.field(default_factory=dict)  # name: own URL
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -191,7 +193,8 @@ def start_services(
     kinds.append(web)
     if topology.clustered:
         kinds.append([load_balancer(settings, topology, env)])
-    product = RunningProduct(settings=settings, model=model, processes=[])
+    servers = {p.name: p.health_url.rstrip("/") for p in rasa}
+    product = RunningProduct(settings=settings, model=model, processes=[], rasa_servers=servers)
     try:
         for kind in kinds:
             for process in kind:  # servers of one kind start side by side
@@ -199,8 +202,7 @@ def start_services(
                 product.processes.append(process)
             for process in kind:
                 process.wait_healthy(timeout=STARTUP_TIMEOUT)
-        for port in topology.rasa_ports(settings):  # each replica, not the balancer
-            replica = f"http://{settings.host}:{port}"
+        for replica in servers.values():  # each replica, not the balancer
             warm_up_rasa(dataclasses.replace(settings, rasa_api_url=replica))
     except BaseException:
         product.stop()
@@ -279,14 +281,18 @@ def watch(
     stop: threading.Event,
     rebuild: Callable[[Settings], None] = build_index_now,
 ) -> None:
-    """Step 4: until ``stop`` is set, rebuild the index on KB edits and watch the children."""
+    """Step 4: until ``stop`` is set, rebuild the index on KB edits, watch the children and
+    load a newly promoted model into every Rasa server."""
     settings = product.settings
     last_seen = kb_fingerprint(settings.kb_dir)
     restarts: dict[str, list[float]] = {}
+    promotions = PromotionFollower(settings, product.rasa_servers)
     while not stop.wait(KB_POLL_SECONDS):
         dead = product.dead()
         if dead is not None:
             restart(dead, restarts)
+        for line in promotions.check():
+            say(line)
         try:
             current = kb_fingerprint(settings.kb_dir)
         except OSError:  # an editor may be replacing a file right now

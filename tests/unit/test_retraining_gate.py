@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
-import tarfile
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +14,7 @@ from bot.retraining.registry import ModelRegistry, model_id_of
 from bot.retraining.report import write_report
 from bot.settings import Settings
 from tests.conftest import OPEN_TIME
+from tests.fakes import fake_model
 
 SET = [
     Example("where is my parcel", "ask_order_status"),
@@ -93,16 +91,6 @@ def test_the_report_has_html_a_confusion_image_and_json(tmp_path):
     assert "Candidate model PASSED" in page.read_text()
     assert (tmp_path / "run" / "confusion.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((tmp_path / "run" / "report.json").read_text())["verdict"]["passed"]
-
-
-def fake_model(path: Path, model_id: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps({"model_id": model_id}).encode()
-    with tarfile.open(path, "w:gz") as archive:
-        info = tarfile.TarInfo("metadata.json")
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
-    return path
 
 
 def test_the_registry_promotes_keeps_the_previous_and_rolls_back(tmp_path):

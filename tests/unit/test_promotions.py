@@ -1,0 +1,62 @@
+"""A promoted model reaches every Rasa server of a cluster, not only the one that heard of it."""
+
+from __future__ import annotations
+
+from bot.rasa_api import run_sync
+from bot.retraining.registry import ModelRegistry
+from bot.runtime.promotions import PromotionFollower
+from bot.settings import Settings
+from tests.conftest import OPEN_TIME
+from tests.fakes import FakeRasaApi, fake_model
+
+SERVERS = {"Rasa server 1": "http://127.0.0.1:1", "Rasa server 2": "http://127.0.0.1:2"}
+
+
+def cluster(tmp_path):
+    settings = Settings.create(home=tmp_path, data_dir=tmp_path / "var", rasa_port=9)
+    registry = ModelRegistry(settings)
+    first = fake_model(settings.rasa_models_dir / "first.tar.gz", "id-1")
+    registry.record_baseline(first, at=OPEN_TIME)
+    registry.point_link(first)
+    apis = {url: FakeRasaApi() for url in SERVERS.values()}
+    for api in apis.values():
+        run_sync(api.load_model(first))
+    follower = PromotionFollower(settings, SERVERS, api_for=apis.__getitem__)
+    return settings, registry, apis, follower
+
+
+def serving(apis):
+    return [api.model_id for api in apis.values()]
+
+
+def test_promotions_a_model_promoted_through_one_server_reaches_the_other(tmp_path):
+    settings, registry, apis, follower = cluster(tmp_path)
+    assert follower.check() == []  # nothing promoted since the start
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    # What `supportbot retrain` does through the load balancer: one server loads it.
+    run_sync(apis["http://127.0.0.1:1"].load_model(second))
+    registry.promote(second, by="lead", at=OPEN_TIME)
+    assert follower.check() == ["Rasa server 2 now serves the promoted model second.tar.gz"]
+    assert serving(apis) == ["id-2", "id-2"]
+    assert follower.check() == []
+
+
+def test_promotions_a_server_that_does_not_answer_is_asked_again(tmp_path):
+    settings, registry, apis, follower = cluster(tmp_path)
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    registry.promote(second, by="lead", at=OPEN_TIME)  # no server running behind the URL it used
+    apis["http://127.0.0.1:2"].down = True
+    assert follower.check() == ["Rasa server 1 now serves the promoted model second.tar.gz"]
+    apis["http://127.0.0.1:2"].down = False
+    assert follower.check() == ["Rasa server 2 now serves the promoted model second.tar.gz"]
+    assert serving(apis) == ["id-2", "id-2"]
+
+
+def test_promotions_a_rollback_is_followed_too(tmp_path):
+    settings, registry, apis, follower = cluster(tmp_path)
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    registry.promote(second, by="lead", at=OPEN_TIME)
+    follower.check()
+    registry.rollback(by="lead", at=OPEN_TIME)
+    assert len(follower.check()) == 2
+    assert serving(apis) == ["id-1", "id-1"]
