@@ -9,9 +9,15 @@ call landed on."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import io
 import json
+import os
 import re
+import shlex
 import shutil
+import tarfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +28,9 @@ import aiohttp
 import pytest
 
 from bench.chat_page import ChatPage
+from bot.rasa_api import HttpRasaApi, run_sync
+from bot.retraining.registry import ModelRegistry
+from bot.settings import Settings
 from bot.storage.leases import SqlLeases
 from tests.databases import fresh_postgres, rabbitmq_url, redis_url
 from tests.e2e.conftest import start_product
@@ -193,3 +202,40 @@ def test_every_web_service_follows_rasas_event_broker(cluster):
     for n in (1, 2):
         log = (cluster.data_dir / "logs" / f"web-{n}.log").read_text()
         assert "following Rasa's events through the event broker" in log
+
+
+def test_a_model_promoted_through_the_balancer_reaches_every_rasa_server(cluster):
+    # As `supportbot retrain` run after `. var/cluster/env` promotes: through the balancer.
+    environment = dict(os.environ) | cluster.env
+    for line in (cluster.data_dir / "cluster" / "env").read_text().splitlines():
+        if line.startswith("export "):
+            name, _, value = shlex.split(line)[1].partition("=")
+            environment[name] = value
+    settings = Settings.from_env(environment)
+    registry = ModelRegistry(settings)
+    promoted = with_model_id(registry.link.resolve(), cluster.data_dir / "promoted.tar.gz")
+    registry.promote(promoted, by="e2e", at=datetime.now(UTC))
+
+    # Each Rasa server's own API (not the balancer's): both serve it within a minute.
+    first = int(cluster.env["SUPPORTBOT_RASA_PORT"])
+    for port in (first, first + 1):
+        own = HttpRasaApi(dataclasses.replace(settings, rasa_api_url=f"http://127.0.0.1:{port}"))
+        deadline = time.monotonic() + 60
+        while (run_sync(own.status()) or {}).get("model_id") != "promoted-in-e2e":
+            assert time.monotonic() < deadline, f"the Rasa server on {port} kept its model"
+            time.sleep(1)
+    assert "now serves the promoted model promoted.tar.gz" in cluster.log()
+
+
+def with_model_id(model: Path, copy: Path) -> Path:
+    """A copy of a trained model that Rasa tells apart from it (its metadata's model_id)."""
+    with tarfile.open(model, "r:gz") as source, tarfile.open(copy, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member) if member.isfile() else None
+            if member.name.lstrip("/") == "metadata.json" and data is not None:
+                metadata = json.load(data) | {"model_id": "promoted-in-e2e"}
+                encoded = json.dumps(metadata).encode()
+                member.size = len(encoded)
+                data = io.BytesIO(encoded)
+            target.addfile(member, data)
+    return copy
