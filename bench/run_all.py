@@ -1,8 +1,9 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
-REST latency, the widget's load cost in Chromium, socket.io round trips, sentiment,
-escalation, the live handoff, and the storage layer on SQLite and PostgreSQL. ``--all`` adds
+REST latency beside a bare ``rasa init`` bot, the encoder's variants, the widget's load cost
+in Chromium, socket.io round trips, sentiment, escalation, the live handoff, and the storage
+layer on SQLite and PostgreSQL. ``--all`` adds
 the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
 (~6 minutes), the fresh-clone timings (~15 minutes), the sentiment recipe search
 (~35 minutes), mining 100k logged messages for review, the retrain steps' times and the
@@ -18,6 +19,7 @@ QUICK = [
     ["bench.kb_eval"],
     ["bench.nlu_eval"],
     ["bench.latency"],
+    ["bench.encoder_variants"],
     ["bench.widget"],
     ["bench.socketio_rtt"],
     ["bench.sentiment_eval"],
