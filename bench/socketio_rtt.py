@@ -66,7 +66,11 @@ class Client:
         return elapsed
 
     def close(self) -> None:
-        self.sio.disconnect()
+        """Disconnect, waiting at most 15 s: python-engineio's client joins its long-poll
+        thread, and a poll the server never answers after the close would block for ever."""
+        closing = threading.Thread(target=self.sio.disconnect, daemon=True)
+        closing.start()
+        closing.join(15)
 
 
 def close_all(clients: list[Client]) -> None:
