@@ -8,7 +8,7 @@
 #
 #   scripts/ensure-rabbitmq.sh            # prints the URL: amqp://guest:guest@127.0.0.1:5672/
 #
-# Needs root (or sudo) the first time, to install.
+# Needs root, or passwordless sudo: rabbitmqctl answers only root.
 set -euo pipefail
 PORT=5672
 
@@ -17,12 +17,12 @@ prepare() {
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then
     # rabbitmqctl answers only root (it reads root's Erlang cookie), so every step needs it.
-    if ! command -v sudo >/dev/null; then
-      echo "error: RabbitMQ's tools need root, and sudo is not installed:" \
-        "run scripts/ensure-rabbitmq.sh as root once" >&2
+    if ! command -v sudo >/dev/null || ! sudo -n true 2>/dev/null; then
+      echo "error: RabbitMQ's tools need root: run scripts/ensure-rabbitmq.sh (or make)" \
+        "as root, or as a user with passwordless sudo" >&2
       exit 1
     fi
-    SUDO="sudo"
+    SUDO="sudo -n"
   fi
   ctl() { timeout "$1" $SUDO rabbitmqctl -q "${@:2}" >/dev/null 2>&1; }
   if ! command -v rabbitmq-server >/dev/null && [ ! -x /usr/sbin/rabbitmq-server ]; then

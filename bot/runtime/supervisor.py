@@ -32,7 +32,7 @@ from bot.rasa_api import HttpRasaApi, run_sync
 from bot.retraining.registry import ModelRegistry
 from bot.runtime.haproxy import HEALTH_PATH, haproxy_config, server_name
 from bot.runtime.processes import ManagedProcess
-from bot.runtime.promotions import PromotionFollower
+from bot.runtime.promotions import PromotionFollower, follow
 from bot.runtime.servers import actions_command, rasa_command, web_command
 from bot.runtime.topology import Topology
 from bot.runtime.training import (
@@ -286,13 +286,11 @@ def watch(
     settings = product.settings
     last_seen = kb_fingerprint(settings.kb_dir)
     restarts: dict[str, list[float]] = {}
-    promotions = PromotionFollower(settings, product.rasa_servers)
+    follow(PromotionFollower(settings, product.rasa_servers), stop, KB_POLL_SECONDS, say)
     while not stop.wait(KB_POLL_SECONDS):
         dead = product.dead()
         if dead is not None:
             restart(dead, restarts)
-        for line in promotions.check():
-            say(line)
         try:
             current = kb_fingerprint(settings.kb_dir)
         except OSError:  # an editor may be replacing a file right now
@@ -422,6 +420,7 @@ def run(settings: Settings, *, model_id: str, topology: Topology | None = None) 
         watch(product, model_id=model_id, stop=stop)
     finally:
         # Stop first, then talk: the terminal may already be gone.
+        stop.set()  # the promotion follower's thread too
         product.stop()
         say("stopped.")
     return 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from bot.rasa_api import run_sync
 from bot.retraining.registry import ModelRegistry
-from bot.runtime.promotions import PromotionFollower
+from bot.runtime.promotions import LOAD_ATTEMPTS, PromotionFollower, follow
 from bot.settings import Settings
 from tests.conftest import OPEN_TIME
 from tests.fakes import FakeRasaApi, fake_model
@@ -60,3 +63,52 @@ def test_promotions_a_rollback_is_followed_too(tmp_path):
     registry.rollback(by="lead", at=OPEN_TIME)
     assert len(follower.check()) == 2
     assert serving(apis) == ["id-1", "id-1"]
+
+
+def test_promotions_a_server_that_never_loads_it_is_left_after_a_few_tries(tmp_path):
+    settings, registry, apis, follower = cluster(tmp_path)
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    registry.promote(second, by="lead", at=OPEN_TIME)
+    stuck = apis["http://127.0.0.1:2"]
+    stuck.load_model = _never_loads  # answers its status, but every load times out
+    told = [follower.check() for _ in range(LOAD_ATTEMPTS)]
+    assert told[0] == ["Rasa server 1 now serves the promoted model second.tar.gz"]
+    assert told[1:-1] == [[]] * (LOAD_ATTEMPTS - 2)
+    assert told[-1] == [
+        "error: Rasa server 2 did not load second.tar.gz after 3 tries; "
+        "it serves the promoted model once restarted"
+    ]
+    assert follower.check() == []
+    assert serving(apis) == ["id-2", "id-1"]
+
+
+async def _never_loads(model) -> bool:
+    return False
+
+
+def test_promotions_a_promotion_made_before_the_follower_started_is_followed(tmp_path):
+    settings, registry, apis, _ = cluster(tmp_path)
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    registry.promote(second, by="lead", at=OPEN_TIME)  # while `supportbot run` was starting
+    follower = PromotionFollower(settings, SERVERS, api_for=apis.__getitem__)
+    assert len(follower.check()) == 2
+    assert serving(apis) == ["id-2", "id-2"]
+
+
+def test_promotions_the_follower_thread_tells_what_it_did_and_stops(tmp_path):
+    settings, registry, _, follower = cluster(tmp_path)
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    registry.promote(second, by="lead", at=OPEN_TIME)
+    told: list[str] = []
+    stop = threading.Event()
+    thread = follow(follower, stop, 0.01, told.append)
+    deadline = time.monotonic() + 10
+    while len(told) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert sorted(told) == [
+        "Rasa server 1 now serves the promoted model second.tar.gz",
+        "Rasa server 2 now serves the promoted model second.tar.gz",
+    ]
