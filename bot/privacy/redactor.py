@@ -14,9 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import spacy
-from spacy.matcher import Matcher
-
 from bot.privacy import patterns
 
 #: Most certain first: an e-mail address wins over a name inside it, a card over a phone.
@@ -70,6 +67,11 @@ class Redactor:
             if order_number_pattern
             else None
         )
+        # Imported here: spaCy pulls in thinc, which imports torch and TensorFlow, and every
+        # `supportbot` command (--help too) imports this module.
+        import spacy
+        from spacy.matcher import Matcher
+
         self._nlp = spacy.blank("en")
         self._matcher = Matcher(self._nlp.vocab)
         self._matcher.add("NAME_CUE", _NAME_CUES)
