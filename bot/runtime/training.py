@@ -12,11 +12,14 @@ import hashlib
 import logging
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from bot.errors import RasaModelError, SentimentModelError
+from bot.progress import PROGRESS_LINE
 from bot.sentiment.training import embedder_for, sentiment_is_current
 from bot.settings import Settings
 
@@ -107,7 +110,12 @@ def ensure_sentiment_model(settings: Settings) -> None:
         return
     log_path = settings.logs_dir / "sentiment_train.log"
     logger.info("training the sentiment model (about 5 minutes, once; log: %s)", log_path)
-    returncode = run_logged([supportbot_executable(), "sentiment", "train"], settings, log_path)
+    returncode = run_logged(
+        [supportbot_executable(), "sentiment", "train"],
+        settings,
+        log_path,
+        relay=lambda line: logger.info("sentiment model, %s", line),
+    )
     if returncode != 0:
         raise SentimentModelError(
             f"training the sentiment model failed (exit {returncode}):\n{tail(log_path)}",
@@ -120,21 +128,53 @@ def supportbot_executable() -> str:
 
 
 def run_logged(
-    command: list[str], settings: Settings, log_path: Path, *, timeout: float | None = None
+    command: list[str],
+    settings: Settings,
+    log_path: Path,
+    *,
+    timeout: float | None = None,
+    relay: Callable[[str], None] | None = None,
 ) -> int:
-    """Run a build step as a child process (keeps torch out of the caller); output to a log."""
+    """Run a build step as a child process (keeps torch out of the caller); its output goes to
+    a log, and its progress lines (``bot.progress``) to ``relay`` as they come. After
+    ``timeout`` seconds the child is killed and ``subprocess.TimeoutExpired`` raised."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log:
-        completed = subprocess.run(
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
             command,
             cwd=settings.home,
             env=settings.child_environment(),
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            timeout=timeout,
-            check=False,
-        )
-    return completed.returncode
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as child,
+    ):
+        expired = threading.Event()
+
+        def kill() -> None:
+            expired.set()
+            child.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout is not None else None
+        if timer is not None:
+            timer.start()
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                log.write(line)
+                if relay is not None and PROGRESS_LINE.search(line):
+                    log.flush()
+                    relay(line.strip())
+            returncode = child.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+    if expired.is_set():
+        raise subprocess.TimeoutExpired(command, timeout or 0)
+    return returncode
 
 
 def tail(path: Path, lines: int = 15) -> str:

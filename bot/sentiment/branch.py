@@ -20,13 +20,13 @@ from __future__ import annotations
 import copy
 import json
 import random
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.embeddings.sentence_transformer import EncodedBatch, SentenceTransformerEmbedder
 from bot.errors import SentimentModelError
+from bot.progress import Progress
 from bot.sentiment.base import LABELS, Sentiment
 
 META_FILE = "sentiment.json"
@@ -137,17 +137,16 @@ class SentimentBranch:
         rng = random.Random(seed)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        started = time.monotonic()
+        encoding = Progress(f"encoding {len(texts)} messages", len(batches), progress)
         inputs = []
-        for number, batch in enumerate(batches):
+        for batch in batches:
             hidden, mask = self.embedder.inner_states(
                 [texts[i] for i in batch], layer=self.from_layer, max_tokens=MAX_TRAIN_TOKENS
             )
             target = torch.tensor([LABELS.index(labels[i]) for i in batch])
             inputs.append((hidden, mask, target))
-            if number % 50 == 0:
-                progress(f"encoding {number * batch_size}/{len(texts)}")
-        progress(f"encoded {len(texts)} messages in {time.monotonic() - started:.0f}s")
+            encoding.advance()
+        encoding.finish()
         parameters = [*self.layers.parameters(), *self.head.parameters()]
         optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
         steps = epochs * len(inputs)
@@ -156,6 +155,7 @@ class SentimentBranch:
             optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
         )
         self.layers.train()
+        training = Progress(f"training ({epochs} epochs)", steps, progress)
         for epoch in range(epochs):
             rng.shuffle(inputs)
             total = 0.0
@@ -166,7 +166,9 @@ class SentimentBranch:
                 optimizer.step()
                 scheduler.step()
                 total += loss.item()
+                training.advance()
             progress(f"epoch {epoch + 1}/{epochs}: loss {total / len(inputs):.3f}")
+        training.finish()
         self.layers.eval()
 
     def save(self, folder: Path, **meta: Any) -> None:
