@@ -50,7 +50,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.chat_page import ChatPage
-from bench.common import PROJECT, consecutive_ports, percentile, write_result
+from bench.common import PROJECT, consecutive_ports, percentile, rss_mb, write_result
 
 QUESTIONS = [
     "how do I return an item?",
@@ -212,13 +212,6 @@ def pid_listening(port: int) -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 # -- customers --------------------------------------------------------------------------------

@@ -83,6 +83,40 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(pct) - 1]
 
 
+def product_processes(data_dir: Path) -> dict[str, int]:
+    """The processes of a product started by ``running_product`` (found by its data folder):
+    ``supervisor``, ``rasa``, ``actions`` and ``web``, each its pid."""
+    found: dict[str, int] = {}
+    marker = f"SUPPORTBOT_DATA_DIR={data_dir}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker not in environ:
+            continue
+        if "supportbot run" in command:
+            found["supervisor"] = int(entry.name)
+        elif "rasa run" in command and " actions" not in command:
+            found["rasa"] = int(entry.name)
+        elif "-m actions" in command:
+            found["actions"] = int(entry.name)
+        elif "-m bot.web" in command:
+            found["web"] = int(entry.name)
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory now, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 @dataclass(frozen=True)
 class Product:
     rasa_url: str

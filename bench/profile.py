@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.common import running_product, write_result
+from bench.common import product_processes, running_product, write_result
 from bench.latency import MESSAGES, say
 
 CLIENTS = 16
@@ -58,27 +58,6 @@ BUCKETS = {
         ("HTTP server", "connection_task"),
     ],
 }
-
-
-def server_pids(data_dir: Path) -> dict[str, int]:
-    """The running product's Rasa and action server processes (found by their data folder)."""
-    found: dict[str, int] = {}
-    marker = f"SUPPORTBOT_DATA_DIR={data_dir}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if marker not in environ:
-            continue
-        if "rasa run" in command and " actions" not in command:
-            found["rasa"] = int(entry.name)
-        elif "-m actions" in command:
-            found["actions"] = int(entry.name)
-    return found
 
 
 def read_samples(path: Path) -> Samples:
@@ -152,7 +131,11 @@ def main() -> None:
         url = f"{product.rasa_url}/webhooks/rest/webhook"
         for i in range(20):
             say(url, "bench-warm-up", MESSAGES[i % len(MESSAGES)])
-        pids = server_pids(product.data_dir)
+        pids = {
+            role: pid
+            for role, pid in product_processes(product.data_dir).items()
+            if role in BUCKETS
+        }
         answered: list[float] = []
         stop = threading.Event()
 

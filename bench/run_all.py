@@ -1,7 +1,8 @@
 """``make bench``: run the benchmarks and write their JSON results to bench/results/.
 
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
-REST latency beside a bare ``rasa init`` bot, the encoder's variants, the widget's load cost
+REST latency beside a bare ``rasa init`` bot, the encoder's variants, the processes' memory
+and the commands' start time, the widget's load cost
 in Chromium, socket.io round trips, sentiment, escalation, the live handoff, and the storage
 layer on SQLite and PostgreSQL. ``--all`` adds
 the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
@@ -20,6 +21,7 @@ QUICK = [
     ["bench.nlu_eval"],
     ["bench.latency"],
     ["bench.encoder_variants"],
+    ["bench.footprint"],
     ["bench.widget"],
     ["bench.socketio_rtt"],
     ["bench.sentiment_eval"],
