@@ -55,6 +55,8 @@ PERSON_WEIGHT = 2.0
 SUGGEST_SIMILARITY = 0.6
 
 ACTIONS = ("accept", "intent", "new_intent", "faq_variant", "ignore")
+#: A knowledge-base article's id: its file name without ``.md``.
+ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _WORD = re.compile(r"[a-z]{3,}")
 _STOP = frozenset(
     [
@@ -123,6 +125,11 @@ class Decision:
             raise TrainingDataError(f"'{action}' needs an intent name")
         if action == "faq_variant" and not decision.article:
             raise TrainingDataError("'faq_variant' needs an article id")
+        if decision.article is not None and not ARTICLE_ID.fullmatch(decision.article):
+            raise TrainingDataError(
+                f"{decision.article[:80]!r} is not an article id",
+                hint="the id is an article's file name without .md: letters, digits, - and _",
+            )
         return decision
 
     def to_json(self) -> dict[str, Any]:
@@ -303,7 +310,13 @@ class ReviewWorkflow:
         return written
 
     def _article_path(self, article_id: str) -> Path:
-        found = [p for p in self.kb_dir.rglob(f"{article_id}.md") if p.is_file()]
+        # Only a file of the knowledge base: "../x" or "a/../../x" must not reach outside it.
+        kb = self.kb_dir.resolve()
+        found = [
+            p
+            for p in kb.rglob("*.md")
+            if p.stem == article_id and p.is_file() and p.resolve().is_relative_to(kb)
+        ]
         if not found:
             raise TrainingDataError(
                 f"no knowledge-base article {article_id!r}",

@@ -220,3 +220,17 @@ def test_lines_of_an_examples_block_that_are_not_examples_are_kept(tmp_path):
         'version: "3.1"\n# our comment\nnlu:\n- intent: greet  # hello\n  examples: |\n'
         "    - hi\n    note kept as written\n    - hiya\n"
     )
+
+
+@pytest.mark.parametrize("article", ["../outside", "returns/../../outside", "/etc/passwd"])
+def test_a_faq_decision_cannot_reach_a_file_outside_the_knowledge_base(workflow, home, article):
+    workflow.mine()
+    item = workflow.inbox.items()[0]
+    outside = home / "outside.md"
+    outside.write_text("# Not an article\n\nSomething else.\n")
+    with pytest.raises(TrainingDataError, match="not an article id"):
+        Decision.from_json({"action": "faq_variant", "article": article})
+    with pytest.raises(TrainingDataError, match="no knowledge-base article"):
+        workflow.decide(item.id, Decision("faq_variant", article=article), actor="lead-lee")
+    assert outside.read_text() == "# Not an article\n\nSomething else.\n"
+    assert workflow.inbox.item(item.id).status == "open"
