@@ -23,11 +23,15 @@ from datetime import datetime, timedelta
 #: scrypt parameters (2**14 rounds, 8 MB): about 50 ms per sign-in on this machine's CPU.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_LIFETIME = timedelta(hours=12)
-#: Failed sign-ins allowed per user name, and per client address, within ``SIGN_IN_WINDOW``;
-#: beyond them sign-in is refused until the oldest failure leaves the window.
-FAILURES_PER_NAME = 5
+#: Failed sign-ins allowed at once for one user name from one client address, and from one
+#: address whatever the names; beyond them each further try from there waits twice as long as
+#: the last (2 s, 4 s, 8 s ... at most ``LONGEST_WAIT``). Failures are forgotten after
+#: ``SIGN_IN_WINDOW``, and a name's from an address on a good sign-in from it. Nobody is locked
+#: out: the person whose name is being guessed still signs in from their own address.
+FAILURES_PER_NAME = 3
 FAILURES_PER_ADDRESS = 20
-SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_WINDOW = timedelta(hours=1)
+LONGEST_WAIT = timedelta(minutes=15)
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,38}[A-Za-z0-9]$")
 
@@ -73,6 +77,13 @@ def check_password(password: str, stored: str) -> bool:
         password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
     )
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+def sign_in_wait(failures: int, allowed: int) -> timedelta:
+    """How long after the last of ``failures`` recent failures the next try must wait."""
+    if failures < allowed:
+        return timedelta(0)
+    return min(LONGEST_WAIT, timedelta(seconds=2 ** min(failures - allowed + 1, 20)))
 
 
 def valid_name(name: str) -> bool:

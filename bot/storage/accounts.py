@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import math
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -19,6 +20,7 @@ from bot.accounts import (
     Session,
     check_password,
     hash_password,
+    sign_in_wait,
     token_hash,
     valid_name,
 )
@@ -98,7 +100,9 @@ class SqlAccounts:
         """A new session for the right name and password; ``AuthenticationError`` otherwise,
         ``SignInLimitError`` after too many failures for the name or from ``address``."""
         now = now.astimezone(UTC)
-        who = [f"name:{name[:100]}"] + ([f"address:{address[:100]}"] if address else [])
+        # This name from this address, and this address for any name (see bot.accounts).
+        who = [f"name:{name[:60]}|{address[:60]}"]  # the column holds 128 characters
+        who += [f"address:{address[:100]}"] if address else []
         self._check_failures(who, now)
         with self._engine.connect() as db:
             row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
@@ -134,13 +138,13 @@ class SqlAccounts:
                         sa.select(sign_in_failures.c.at).where(sign_in_failures.c.who == key)
                     ).scalars()
                 )
-                limit = FAILURES_PER_NAME if key.startswith("name:") else FAILURES_PER_ADDRESS
-                if len(times) >= limit:
-                    wait = times[-limit] + SIGN_IN_WINDOW - now
-                    minutes = max(1, -(-int(wait.total_seconds()) // 60))
+                allowed = FAILURES_PER_NAME if key.startswith("name:") else FAILURES_PER_ADDRESS
+                if not times:
+                    continue
+                wait = times[-1] + sign_in_wait(len(times), allowed) - now
+                if wait > timedelta(0):
                     raise SignInLimitError(
-                        f"too many failed sign-ins: try again in {minutes} minute"
-                        + ("s" if minutes != 1 else "")
+                        f"too many failed sign-ins: try again in {_in_words(wait)}"
                     )
 
     def session(self, token: str, *, now: datetime) -> Session | None:
@@ -163,3 +167,11 @@ class SqlAccounts:
     def sign_out(self, token: str) -> None:
         with self._engine.begin() as db:
             db.execute(sessions.delete().where(sessions.c.token_hash == token_hash(token)))
+
+
+def _in_words(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} second" + ("s" if seconds != 1 else "")
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minutes"

@@ -100,7 +100,7 @@ sign_in_failures = sa.Table(
     "sign_in_failures",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("who", sa.String(128), nullable=False, index=True),  # name:<n> or address:<ip>
+    sa.Column("who", sa.String(128), nullable=False, index=True),  # name:<n>|<ip> or address:<ip>
     sa.Column("at", Moment, nullable=False),
 )
 

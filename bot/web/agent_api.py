@@ -165,6 +165,7 @@ def add_agent_api(
             COOKIE,
             session.token,
             httponly=True,
+            secure=request.secure,  # https, here or at the load balancer: never sent over http
             samesite="Strict",
             path="/",
             max_age=int((session.expires_at - clock()).total_seconds()),

@@ -45,6 +45,7 @@ from bot.web.assets import load_assets, serve
 from bot.web.dashboard_api import add_dashboard_api
 from bot.web.pages import render_page, widget_snippet
 from bot.web.review_api import add_review_api
+from bot.web.security_headers import security_headers
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,6 @@ def create_app(
             raise web.HTTPNotFound()
         response = serve(found, request, max_age=0)
         response.headers.pop("Access-Control-Allow-Origin", None)  # only for our own pages
-        response.headers["X-Frame-Options"] = "DENY"
         return response
 
     async def health(request: web.Request) -> web.Response:
@@ -143,7 +143,7 @@ def create_app(
     async def no_icon(request: web.Request) -> web.Response:
         return web.Response(status=204)
 
-    app = web.Application(middlewares=[_client_address(settings.forwarded_by)])
+    app = web.Application(middlewares=[_client_address(settings.forwarded_by), security_headers()])
     app.router.add_get("/", page)
     app.router.add_get("/boots", page)
     app.router.add_get("/widget/history/{session_id}", history)
@@ -181,16 +181,21 @@ def create_app(
 
 def _client_address(proxy: str | None) -> Any:
     """Behind the load balancer (``SUPPORTBOT_FORWARDED_BY``), a request's address is the
-    one the balancer saw (``X-Forwarded-For``, which it sets itself); from anywhere else, and
-    on one box, the connection's own. The balancer may be named by a network (its containers'
-    or pods' addresses)."""
+    one the balancer saw (``X-Forwarded-For``, which it sets itself), and its scheme the one
+    in ``X-Forwarded-Proto``; from anywhere else, and on one box, the connection's own. The
+    balancer may be named by a network (its containers' or pods' addresses)."""
     balancer = ipaddress.ip_network(proxy, strict=False) if proxy else None
 
     @web.middleware
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         forwarded = request.headers.get("X-Forwarded-For", "")
-        if balancer is not None and _within(request.remote, balancer) and forwarded.strip():
-            request = request.clone(remote=forwarded.split(",")[-1].strip())
+        if balancer is not None and _within(request.remote, balancer):
+            if forwarded.strip():
+                request = request.clone(remote=forwarded.split(",")[-1].strip())
+            # https ended at the balancer (or at a proxy in front of it, which says so).
+            scheme = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip()
+            if scheme in ("http", "https"):
+                request = request.clone(scheme=scheme)
         response: web.StreamResponse = await handler(request)
         return response
 

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.accounts import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_NAME,
-    SIGN_IN_WINDOW,
+    LONGEST_WAIT,
     Role,
     check_password,
     hash_password,
@@ -317,17 +317,31 @@ def test_the_first_admin_gets_a_random_password_once(database_url):
     assert SqlAccounts(database_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
 
 
-def test_repeated_wrong_passwords_lock_the_name_for_a_while(database_url):
+def test_wrong_passwords_slow_down_that_address_and_never_lock_the_name_out(database_url):
     accounts = SqlAccounts(database_url)
     accounts.add("ola", PASSWORD, "agent", now=OPEN_TIME)
     for _ in range(FAILURES_PER_NAME):
         with pytest.raises(AuthenticationError, match="wrong user name or password"):
             accounts.sign_in("ola", "a wrong password", now=OPEN_TIME, address="10.0.0.1")
-
-    with pytest.raises(SignInLimitError, match="try again in 15 minutes"):
-        accounts.sign_in("ola", PASSWORD, now=OPEN_TIME, address="10.0.0.2")
-    later = OPEN_TIME + SIGN_IN_WINDOW + timedelta(seconds=1)
-    assert accounts.sign_in("ola", PASSWORD, now=later).agent.name == "ola"
+    # The guesser waits; the real Ola, elsewhere, signs in at once.
+    with pytest.raises(SignInLimitError, match="try again in 2 seconds"):
+        accounts.sign_in("ola", PASSWORD, now=OPEN_TIME, address="10.0.0.1")
+    assert accounts.sign_in("ola", PASSWORD, now=OPEN_TIME, address="10.0.0.2").agent.name == "ola"
+    # Each further failure from the guesser's address doubles its wait, up to 15 minutes.
+    at, waits = OPEN_TIME, ["2 seconds"]
+    for _ in range(11):
+        number, unit = waits[-1].split()
+        at += timedelta(seconds=int(number) * (60 if unit == "minutes" else 1))
+        with pytest.raises(AuthenticationError, match="wrong user name or password"):
+            accounts.sign_in("ola", "a wrong password", now=at, address="10.0.0.1")
+        with pytest.raises(SignInLimitError, match="try again in") as refused:
+            accounts.sign_in("ola", PASSWORD, now=at, address="10.0.0.1")
+        waits.append(str(refused.value.message).split("try again in ")[1])
+    assert waits[:5] == ["2 seconds", "4 seconds", "8 seconds", "16 seconds", "32 seconds"]
+    assert waits[-2:] == ["15 minutes", "15 minutes"]
+    # The wait over, the right password works again from there.
+    later = at + LONGEST_WAIT
+    assert accounts.sign_in("ola", PASSWORD, now=later, address="10.0.0.1").agent.name == "ola"
 
 
 def test_one_address_guessing_many_names_is_stopped(settings, parts):
