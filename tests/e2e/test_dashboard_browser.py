@@ -77,6 +77,11 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    refused: list[str] = []  # what the console's Content-Security-Policy blocked, if anything
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         page.goto(running_bot.web_url + "/console")
         page.get_by_test_id("username").fill("lead-dash")
@@ -111,6 +116,7 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
         ticket.get_by_placeholder("How it was resolved").fill("called the customer, refunded")
         ticket.get_by_role("button", name="Resolve").click()
         ticket.wait_for(state="detached", timeout=15000)
+        assert refused == []
     finally:
         context.close()
 

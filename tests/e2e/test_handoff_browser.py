@@ -50,6 +50,11 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
     console = console_context.new_page()
     console_errors: list[str] = []
     console.on("pageerror", lambda error: console_errors.append(str(error)))
+    # Anything the console's Content-Security-Policy refused is reported as a console error.
+    console.on(
+        "console",
+        lambda m: console_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         sign_in(console, running_bot, "anna")
 
