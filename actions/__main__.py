@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from rasa_sdk.endpoint import run
 
-    os.environ["SANIC_HOST"] = settings.host
+    os.environ["SANIC_HOST"] = settings.actions_host  # loopback unless a deployment says
     run("actions", port=args.port or settings.actions_port, cors_origins=None)
     return 0
 

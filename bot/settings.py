@@ -65,6 +65,9 @@ class Settings:
     database_url: str
     tracker_url: str
     database_pool_size: int = 5
+    #: Where the action server listens: loopback whatever ``host`` is, as Rasa is its only
+    #: client and its webhook runs actions for any conversation it is told of.
+    actions_host: str = "127.0.0.1"
     slack: SlackSettings | None = None
     #: Where the other parts reach Rasa's HTTP API and the action server, when that is not
     #: this machine's own port (in a cluster: the load balancer's internal listeners).
@@ -108,6 +111,7 @@ class Settings:
         database_url: str | None = None,
         tracker_url: str | None = None,
         database_pool_size: int = 5,
+        actions_host: str = "127.0.0.1",
         slack: SlackSettings | None = None,
         rasa_api_url: str | None = None,
         actions_api_url: str | None = None,
@@ -156,6 +160,7 @@ class Settings:
                 "TRACKER_URL", tracker_url or f"sqlite:///{data / 'tracker.db'}", home
             ),
             database_pool_size=database_pool_size,
+            actions_host=actions_host,
             slack=slack,
             rasa_api_url=_http_url("RASA_URL", rasa_api_url),
             actions_api_url=_http_url("ACTIONS_URL", actions_api_url),
@@ -209,6 +214,7 @@ class Settings:
             database_url=text("DATABASE_URL"),
             tracker_url=text("TRACKER_URL"),
             database_pool_size=integer("DATABASE_POOL_SIZE", 5),
+            actions_host=text("ACTIONS_HOST") or "127.0.0.1",
             slack=_slack_from_env(text),
             rasa_api_url=text("RASA_URL"),
             actions_api_url=text("ACTIONS_URL"),
@@ -270,7 +276,8 @@ class Settings:
     @property
     def actions_url(self) -> str:
         """Where Rasa reaches the action server."""
-        return self.actions_api_url or f"http://{self.host}:{self.actions_port}"
+        host = "127.0.0.1" if self.actions_host in ("0.0.0.0", "::", "") else self.actions_host
+        return self.actions_api_url or f"http://{host}:{self.actions_port}"
 
     @property
     def web_url(self) -> str:
@@ -296,6 +303,7 @@ class Settings:
                 PREFIX + "HOST": self.host,
                 PREFIX + "RASA_PORT": str(self.rasa_port),
                 PREFIX + "ACTIONS_PORT": str(self.actions_port),
+                PREFIX + "ACTIONS_HOST": self.actions_host,
                 PREFIX + "WEB_PORT": str(self.web_port),
                 PREFIX + "KB_DIR": str(self.kb_dir),
                 PREFIX + "KB_INDEX_DIR": str(self.kb_index_dir),

@@ -101,7 +101,7 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         "    balance leastconn",
         "    option httpchk GET /health",
         *(
-            f"    server actions{n} {host}:{p} check"
+            f"    server actions{n} {loopback(settings.actions_host)}:{p} check"
             for n, p in enumerate(topology.action_ports(settings), start=1)
         ),
     ]

@@ -34,7 +34,7 @@ from bot.runtime.haproxy import HEALTH_PATH, haproxy_config, server_name
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.promotions import PromotionFollower, follow
 from bot.runtime.servers import actions_command, rasa_command, web_command
-from bot.runtime.topology import Topology
+from bot.runtime.topology import Topology, loopback
 from bot.runtime.training import (
     ensure_sentiment_model,
     ensure_trained,
@@ -159,7 +159,7 @@ def start_services(
                 cwd=settings.home,
                 env=env,
                 log_path=logs / f"{stem}.log",
-                health_url=f"http://{settings.host}:{port}/health",
+                health_url=f"http://{loopback(settings.actions_host)}:{port}/health",
             )
         )
     kinds.append(actions)

@@ -105,3 +105,15 @@ def test_rasa_reads_the_tracker_store_from_the_one_url(tmp_path):
     assert env["SUPPORTBOT_TRACKER_URL"] == url
     assert env["SUPPORTBOT_TRACKER_DIALECT"] == "postgresql"
     assert env["SUPPORTBOT_TRACKER_DB"] == "conversations"
+
+
+def test_the_action_server_stays_on_loopback_when_the_servers_are_public(tmp_path):
+    public = Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_HOST": "0.0.0.0"})
+    assert public.actions_host == "127.0.0.1"
+    assert public.actions_url == f"http://127.0.0.1:{public.actions_port}"
+    assert public.child_environment()["SUPPORTBOT_ACTIONS_HOST"] == "127.0.0.1"
+    container = Settings.from_env(
+        {"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_ACTIONS_HOST": "0.0.0.0"}
+    )
+    assert container.actions_host == "0.0.0.0"
+    assert container.actions_url == f"http://127.0.0.1:{container.actions_port}"
