@@ -6,6 +6,7 @@ fresh clone needs no configuration at all: SQLite and files under the project fo
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -267,6 +268,16 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    def ensure_private_data_dir(self) -> Path:
+        """The data folder, created readable by this user only, as it holds conversations,
+        databases, logs, reports and the API token; an existing one open to others is closed
+        (when this user owns it: a deployment's mounted volume may be another's)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.data_dir.stat().st_mode & 0o077:
+            with contextlib.suppress(PermissionError):
+                self.data_dir.chmod(0o700)
+        return self.data_dir
 
     @property
     def rasa_url(self) -> str:

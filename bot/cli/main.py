@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        settings.ensure_private_data_dir()
         status: int = args.handler(args, Services(settings))
         return status
     except SupportBotError as exc:

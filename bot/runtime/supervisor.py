@@ -99,7 +99,7 @@ def prepare(settings: Settings, *, model_id: str) -> Path:
 
 def prepare_index(settings: Settings, *, model_id: str) -> None:
     """A current knowledge-base index and the sentiment model (what the actions need)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.ensure_private_data_dir()
     if not index_is_current(settings, model_id=model_id):
         logger.info("building the knowledge-base index ...")
         build_index_now(settings)

@@ -117,3 +117,12 @@ def test_the_action_server_stays_on_loopback_when_the_servers_are_public(tmp_pat
     )
     assert container.actions_host == "0.0.0.0"
     assert container.actions_url == f"http://127.0.0.1:{container.actions_port}"
+
+
+def test_the_data_folder_is_readable_by_its_owner_only(tmp_path):
+    settings = Settings.create(home=tmp_path, data_dir=tmp_path / "var" / "data")
+    assert settings.ensure_private_data_dir().stat().st_mode & 0o777 == 0o700
+    open_one = Settings.create(home=tmp_path, data_dir=tmp_path / "shared")
+    open_one.data_dir.mkdir(mode=0o755)
+    open_one.data_dir.chmod(0o755)  # as an earlier version left it
+    assert open_one.ensure_private_data_dir().stat().st_mode & 0o777 == 0o700
