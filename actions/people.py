@@ -32,6 +32,7 @@ from bot.handoff.contact import complaint_next_step, complaint_reply, find_conta
 from bot.handoff.lifecycle import Action, Status
 from bot.handoff.model import Handoff
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status, slot_value, taking_message
+from bot.privacy.log_ids import conversation_ref
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,9 @@ class ActionHandoff(HandoffAction):
             now=now,
         )
         if new:
-            logger.info("complaint %s opened for %s", ticket.reference, tracker.sender_id)
+            logger.info(
+                "complaint %s opened for %s", ticket.reference, conversation_ref(tracker.sender_id)
+            )
         reply = complaint_reply(
             facts,
             now,
@@ -173,7 +176,7 @@ class ActionCancelHandoff(HandoffAction):
             reason="the customer chose to go back to the bot",
             now=self.services.clock(),
         )
-        logger.info("conversation %s left the queue", tracker.sender_id)
+        logger.info("conversation %s left the queue", conversation_ref(tracker.sender_id))
         utter(dispatcher, replies.cancelled_reply())
         history = self.services.handoff_queue.history(ended.id)
         return [SlotSet(HANDOFF_SLOT, slot_value(ended, history[-1]))]
@@ -229,7 +232,9 @@ class ActionTakeMessage(HandoffAction):
             now=now,
         )
         reference = replies.reference_for(handoff.id)
-        logger.info("conversation %s left message %s", tracker.sender_id, reference)
+        logger.info(
+            "conversation %s left message %s", conversation_ref(tracker.sender_id), reference
+        )
         utter(dispatcher, replies.message_left_reply(facts, now, reference, contact))
         history = self.services.handoff_queue.history(handoff.id)
         return [SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1]))]

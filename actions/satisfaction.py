@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import Events, SupportAction, ask_satisfaction, customer_channel, utter
 from bot.conversations.events import current_session
+from bot.privacy.log_ids import conversation_ref
 from bot.reporting.summary import summarise
 from bot.satisfaction.followups import FollowUp, follow_up_reason
 from bot.satisfaction.survey import (
@@ -69,7 +70,7 @@ class ActionRateConversation(SupportAction):
         item = open_follow_up(self, tracker, record, angry=False)
         if item is not None:
             record["follow_up"] = item.id
-        logger.info("conversation %s rated %d/5", tracker.sender_id, score)
+        logger.info("conversation %s rated %d/5", conversation_ref(tracker.sender_id), score)
         utter(dispatcher, thanks_reply(score, follow_up=item is not None))
         return [SlotSet(CSAT_SLOT, record)]
 
@@ -93,7 +94,7 @@ class ActionTakeSurveyComment(SupportAction):
         item = open_follow_up(self, tracker, record, angry=angry)
         if item is not None:
             record["follow_up"] = item.id
-        logger.info("conversation %s commented on its rating", tracker.sender_id)
+        logger.info("conversation %s commented on its rating", conversation_ref(tracker.sender_id))
         utter(dispatcher, comment_reply(follow_up=item is not None))
         return [SlotSet(CSAT_SLOT, record)]
 
@@ -117,7 +118,9 @@ def open_follow_up(
         agent=attribution.get("agent"),
         now=action.services.clock(),
     )
-    logger.info("follow-up %s opened for conversation %s", item.id, tracker.sender_id)
+    logger.info(
+        "follow-up %s opened for conversation %s", item.id, conversation_ref(tracker.sender_id)
+    )
     return item
 
 

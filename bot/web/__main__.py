@@ -19,6 +19,7 @@ from bot.errors import SupportBotError
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.leases import SqlLeases
+from bot.web.access_log import PrivateAccessLogger
 from bot.web.app import DeskParts, create_app
 
 
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=settings.host,
         port=args.port or settings.web_port,
         print=None,
+        access_log_class=PrivateAccessLogger,
         # aiohttp waits this long for every task before the clean-up that stops the desk's
         # own (endless) loops: its default of 60 s outlasted every stop (SIGKILL; the lease
         # was left to expire).

@@ -47,6 +47,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.privacy.log_ids import conversation_ref
 from bot.rasa_server.channels.message_ids import message_ids
 from bot.rasa_server.channels.never_silent import never_silent
 from bot.services import services_for
@@ -226,10 +227,13 @@ class SupportSocketIOInput(SocketIOInput):
             # a disconnect during the awaits below finds it and forgets it. (Registering a
             # gone page would leave the conversation "open" forever: never abandoned.)
             if not sio.manager.is_connected(sid, self.namespace or "/"):
-                logger.info("a chat page of conversation %s left before it was set up", session_id)
+                logger.info(
+                    "a chat page of conversation %s left before it was set up",
+                    conversation_ref(session_id),
+                )
                 return
             switched_from = pages.opened(sid, session_id)
-            logger.info("a chat page of conversation %s opened (connection %s)", session_id, sid)
+            logger.info("a chat page of conversation %s opened", conversation_ref(session_id))
             if switched_from is not None:
                 await page_closed(activity, switched_from)
             joined = sio.enter_room(sid, session_id, namespace=self.namespace)
@@ -240,7 +244,11 @@ class SupportSocketIOInput(SocketIOInput):
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str) -> None:
-            logger.info("chat connection %s closed (conversation %s)", sid, pages.session_of(sid))
+            known = pages.session_of(sid)
+            logger.info(
+                "a chat connection closed (conversation %s)",
+                conversation_ref(known) if known else "not set up yet",
+            )
             session_id = pages.closed(sid)
             if session_id is not None:
                 await page_closed(activity, session_id)
@@ -312,7 +320,7 @@ async def keep_pages_open(pages: OpenPages, activity: SqlCustomerActivity) -> No
 
 async def _left(activity: SqlCustomerActivity, session_id: str) -> None:
     await asyncio.to_thread(activity.left, session_id, now=datetime.now(UTC))
-    logger.info("the last chat page of conversation %s closed", session_id)
+    logger.info("the last chat page of conversation %s closed", conversation_ref(session_id))
 
 
 async def _typed(activity: SqlCustomerActivity, session_id: str) -> None:
