@@ -1,4 +1,4 @@
-"""``supportbot agent add|list|password``: console users (agents, leads, admins)."""
+"""``supportbot agent add|list|password|remove``: console users (agents, leads, admins)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.services import Services
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     agent = subparsers.add_parser(
         "agent",
-        help="create and list console users",
+        help="create, list and remove console users",
         description="Console users: agents chat with customers; leads also review and see "
         "reports; admins also manage users. Passwords are stored only as salted hashes.",
     )
@@ -37,6 +37,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     password.set_defaults(handler=_password)
     listing = commands.add_parser("list", help="the console users and their roles")
     listing.set_defaults(handler=_list)
+    remove = commands.add_parser(
+        "remove",
+        help="remove a console user (signs them out at once)",
+        description="Remove a console user: their sessions end at once, so their console and "
+        "API calls are refused from the next request. Conversations they held go back to the "
+        "queue when the desk sees them gone (as for an agent who went away); their history "
+        "keeps the name. The last admin cannot be removed.",
+    )
+    remove.add_argument("--name", required=True)
+    remove.set_defaults(handler=_remove)
 
 
 def _ask(given: str | None) -> str:
@@ -65,4 +75,10 @@ def _password(args: argparse.Namespace, services: Services) -> int:
 def _list(args: argparse.Namespace, services: Services) -> int:
     for agent in services.accounts().all():
         print(f"{agent.name}\t{agent.role.value}")
+    return 0
+
+
+def _remove(args: argparse.Namespace, services: Services) -> int:
+    agent = services.accounts().remove(args.name)
+    info(f"removed {agent.role.value} {agent.name!r}; their sessions were signed out")
     return 0

@@ -77,6 +77,26 @@ class SqlAccounts:
                 raise SupportBotError(f"there is no user called {name}")
             db.execute(sessions.delete().where(sessions.c.agent == name))
 
+    def remove(self, name: str) -> Agent:
+        """Remove a user and end their sessions at once (their conversations' history keeps
+        their name). The last admin cannot be removed: someone must be able to manage users."""
+        with self._engine.begin() as db:
+            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+            if row is None:
+                raise SupportBotError(f"there is no user called {name}")
+            if row["role"] == Role.ADMIN.value:
+                admins = db.execute(
+                    sa.select(sa.func.count()).where(agents.c.role == Role.ADMIN.value)
+                ).scalar_one()
+                if admins == 1:
+                    raise SupportBotError(
+                        f"{name} is the only admin",
+                        hint="add another admin first: supportbot agent add --role admin",
+                    )
+            db.execute(sessions.delete().where(sessions.c.agent == name))
+            db.execute(agents.delete().where(agents.c.name == name))
+        return Agent(row["name"], Role(row["role"]))
+
     def get(self, name: str) -> Agent | None:
         with self._engine.connect() as db:
             row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()

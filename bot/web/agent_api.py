@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 COOKIE = "supportbot_session"
 SESSION_KEY = "supportbot.session"
+#: How often an open live feed checks that its session still exists (signed out, password
+#: changed, user removed): then the feed is closed with ``SIGNED_OUT`` and the console asks
+#: to sign in again.
+SESSION_RECHECK_SECONDS = 15.0
+SIGNED_OUT = 4401
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -271,6 +276,17 @@ def add_agent_api(
         socket = web.WebSocketResponse(heartbeat=20)
         await socket.prepare(request)
         key = feed.subscribe(session.agent.name, socket.send_str)
+
+        signed_out = asyncio.Event()
+
+        async def end_with_the_session() -> None:
+            while not socket.closed:
+                await asyncio.sleep(SESSION_RECHECK_SECONDS)
+                if await asyncio.to_thread(accounts.session, session.token, now=clock()) is None:
+                    signed_out.set()  # the handler below lets this close finish
+                    await socket.close(code=SIGNED_OUT, message=b"signed out")
+
+        watcher = asyncio.create_task(end_with_the_session())
         try:
             await socket.send_json({"type": "hello", "agent": session.agent.name})
             await feed.welcome(socket.send_str)
@@ -278,6 +294,10 @@ def add_agent_api(
                 if frame.type is WSMsgType.ERROR:
                     break
         finally:
+            if signed_out.is_set():
+                await watcher
+            else:
+                watcher.cancel()
             feed.unsubscribe(key)
         return socket
 

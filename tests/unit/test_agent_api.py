@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.accounts import (
@@ -28,6 +29,7 @@ from bot.desk.feed import DeskFeed
 from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
 from bot.handoff.model import Presence
 from bot.storage.accounts import SqlAccounts
+from bot.web import agent_api
 from bot.web.app import create_app
 from tests.conftest import OPEN_TIME
 from tests.desk_parts import PASSWORD, desk_parts, queue_of, waiting_customer
@@ -533,3 +535,34 @@ def test_auto_assign_gives_the_queue_to_the_least_loaded_agents(settings, parts,
     rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
     assert rasa.texts("angry") == ["anna from our team has joined the chat."]
     assert rasa.texts("c3") == []  # still waiting; told their place when they queued
+
+
+def test_a_removed_user_is_signed_out_everywhere_and_the_last_admin_stays(settings, parts):
+    accounts = parts.accounts
+    accounts.add("ada", PASSWORD, "admin", now=OPEN_TIME)
+    with pytest.raises(SupportBotError, match="only admin"):
+        accounts.remove("ada")
+    with pytest.raises(SupportBotError, match="no user called"):
+        accounts.remove("nobody")
+
+    async def script(client, login):
+        headers = await login("ben")
+        assert (await client.get("/api/me", headers=headers)).status == 200
+        live = await client.ws_connect("/api/live", headers=headers)
+        assert (await live.receive_json())["type"] == "hello"
+        assert accounts.remove("ben").name == "ben"
+        refused = (await client.get("/api/me", headers=headers)).status
+        while (frame := await live.receive(timeout=10)).type is WSMsgType.TEXT:
+            pass  # what the feed said before it noticed
+        relogin = await client.post("/api/login", json={"username": "ben", "password": PASSWORD})
+        return refused, frame.type, frame.data, relogin.status
+
+    agent_api.SESSION_RECHECK_SECONDS, before = 0.05, agent_api.SESSION_RECHECK_SECONDS
+    try:
+        refused, frame, code, relogin = session(settings, parts, script)
+    finally:
+        agent_api.SESSION_RECHECK_SECONDS = before
+    assert refused == 401
+    assert frame is WSMsgType.CLOSE and code == agent_api.SIGNED_OUT
+    assert relogin == 401
+    assert [a.name for a in accounts.all()] == ["ada", "anna", "lea"]

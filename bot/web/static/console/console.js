@@ -91,7 +91,9 @@
         if (state.openId) openConversation(state.openId);
       }
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
+      // 4401: this session ended (signed out elsewhere, password changed, user removed).
+      if (event.code === 4401) { showSignIn(); return; }
       state.missed = true;
       $("connection").textContent = "reconnecting…";
       $("connection").className = "connection";
