@@ -25,9 +25,12 @@ from bot.reporting.summary import summarise
 from bot.satisfaction.followups import FollowUp, follow_up_reason
 from bot.satisfaction.survey import (
     ANSWERED,
+    ASKED,
     COMMENTED,
     CSAT_SLOT,
     SCORE_ENTITY,
+    already_rated_reply,
+    asked_record,
     comment_reply,
     score_value,
     survey_reply,
@@ -54,10 +57,17 @@ class ActionRateConversation(SupportAction):
         if score is None:
             score = typed_score(tracker.latest_message.get("text") or "")
         now = self.services.clock()
-        if score is None:  # "can I rate you?": the question, with its buttons
-            utter(dispatcher, survey_reply())
+        state = survey_state(tracker.events)
+        if state.status in (ANSWERED, COMMENTED):
+            # Once per question: a second score (a replayed button) does not overwrite the first.
+            utter(dispatcher, already_rated_reply(int(state.record.get("score") or 0)))
             return []
-        previous = survey_state(tracker.events).record
+        if score is None or state.status != ASKED:
+            # "can I rate you?", or a score nobody asked for (typed, or a button's payload sent
+            # by hand): the question, with its buttons, so each score answers one question.
+            utter(dispatcher, survey_reply())
+            return [SlotSet(CSAT_SLOT, asked_record(by="bot", at=now.timestamp()))]
+        previous = state.record
         summary = summarise(tracker.sender_id, list(current_session(tracker.events)))
         attribution = summary.attribution() if summary else {}
         record: dict[str, Any] = {

@@ -96,6 +96,15 @@ def comment_reply(*, follow_up: bool) -> Reply:
     )
 
 
+def already_rated_reply(score: int) -> Reply:
+    """A second score for the same question: the first one stands."""
+    given = f" ({score}/5)" if score in SCORES else ""
+    return Reply(
+        f"You've already rated this conversation{given}, thank you. "
+        "Is there anything else I can help with?"
+    )
+
+
 @dataclass(frozen=True)
 class SurveyState:
     """Where the survey of the current conversation stands (None values: not asked)."""

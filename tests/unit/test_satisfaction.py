@@ -205,7 +205,35 @@ def test_a_low_score_opens_a_follow_up_and_offers_a_person(services):
 
 def test_rate_without_a_score_shows_the_question(services):
     messages, events = run(ActionRateConversation(services), tracker("can I rate you", "rate"))
-    assert messages[0]["text"] == QUESTION and events == []
+    assert messages[0]["text"] == QUESTION
+    assert [e["value"]["status"] for e in events] == ["asked"]
+
+
+def forged_score(score: str):
+    """What a customer sends by hand: the question's button payload, unasked or again."""
+    return tracker(
+        f'/rate{{"csat_score": "{score}"}}',
+        "rate",
+        entities=[{"entity": "csat_score", "value": score}],
+        confidence=1.0,
+    )
+
+
+def test_a_score_nobody_asked_for_is_not_recorded_the_question_is_asked(services):
+    latest = with_events(forged_score("1"), user("ask_returns"))
+    messages, events = run(ActionRateConversation(services), latest)
+    assert messages[0]["text"] == QUESTION
+    assert [e["value"]["status"] for e in events] == ["asked"]
+    assert services.followups.listing() == []
+
+
+def test_a_second_score_for_the_same_question_does_not_overwrite_the_first(services):
+    answered = csat("answered", score=5)
+    latest = with_events(forged_score("1"), user("ask_returns"), csat("asked"), answered)
+    messages, events = run(ActionRateConversation(services), latest)
+    assert events == []
+    assert messages[0]["text"].startswith("You've already rated this conversation (5/5)")
+    assert services.followups.listing() == []
 
 
 def comment(text: str, negative: float):
