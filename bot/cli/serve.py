@@ -10,7 +10,13 @@ from bot.cli.output import emit_json, info
 from bot.errors import ConfigurationError, ServiceError
 from bot.runtime import supervisor
 from bot.runtime.processes import is_healthy
-from bot.runtime.servers import KINDS, actions_command, rasa_command, web_command
+from bot.runtime.servers import (
+    KINDS,
+    actions_command,
+    rasa_command,
+    rasa_environment,
+    web_command,
+)
 from bot.runtime.topology import Topology, cluster_needs
 from bot.runtime.training import ensure_trained, model_file, rasa_executable, training_fingerprint
 from bot.services import Services
@@ -108,7 +114,8 @@ def _serve(args: argparse.Namespace, services: Services) -> int:
         command = web_command(args.port or settings.web_port)
     info(f"starting the {args.kind} server: {' '.join(command[:3])} ...")
     os.chdir(settings.home)
-    os.execve(command[0], command, settings.child_environment())
+    env = settings.child_environment()
+    os.execve(command[0], command, rasa_environment(env) if args.kind == "rasa" else env)
 
 
 def _train(args: argparse.Namespace, services: Services) -> int:
@@ -139,7 +146,8 @@ def _shell(args: argparse.Namespace, services: Services) -> int:
         "--port", str(_free_port()),
     ]  # fmt: skip
     os.chdir(settings.home)
-    os.execve(command[0], command, settings.child_environment())
+    env = settings.child_environment()
+    os.execve(command[0], command, rasa_environment(env) if args.kind == "rasa" else env)
 
 
 def _free_port() -> int:

@@ -1,5 +1,6 @@
-"""The command lines of the product's three kinds of server: ``supportbot run`` starts them
-all, ``supportbot serve KIND`` runs one in the foreground (a container's command)."""
+"""The command lines (and the Rasa server's environment) of the product's three kinds of
+server: ``supportbot run`` starts them all, ``supportbot serve KIND`` runs one in the
+foreground (a container's command)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from bot.runtime.training import rasa_executable
 from bot.settings import Settings
 
 KINDS = ("rasa", "actions", "web")
+#: The largest request body the Rasa server reads (Sanic's default is 100 MB). Its requests are
+#: customers' messages, the desk's events and model paths: a megabyte is far more than any.
+RASA_MAX_REQUEST_BYTES = 1_048_576
 
 
 def endpoints_file(*, clustered: bool) -> str:
     """Rasa's endpoints: a cluster's add the Redis lock store and the RabbitMQ broker."""
     return "deploy/endpoints.yml" if clustered else "endpoints.yml"
+
+
+def rasa_environment(env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a Rasa server: with its request size limit (Sanic reads ``SANIC_*``)."""
+    return {**env, "SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_REQUEST_BYTES)}
 
 
 def actions_command(port: int) -> list[str]:

@@ -33,7 +33,7 @@ from bot.retraining.registry import ModelRegistry
 from bot.runtime.haproxy import HEALTH_PATH, haproxy_config, server_name
 from bot.runtime.processes import ManagedProcess
 from bot.runtime.promotions import PromotionFollower, follow
-from bot.runtime.servers import actions_command, rasa_command, web_command
+from bot.runtime.servers import actions_command, rasa_command, rasa_environment, web_command
 from bot.runtime.topology import Topology, loopback
 from bot.runtime.training import (
     ensure_sentiment_model,
@@ -146,7 +146,8 @@ def start_services(
 
     def named(env: dict[str, str], n: int) -> dict[str, str]:
         """Rasa server ``n``'s environment: in a cluster, its name (see the load balancer)."""
-        return {**env, "SUPPORTBOT_SERVER_NAME": server_name(n)} if topology.clustered else env
+        own = rasa_environment(env)
+        return {**own, "SUPPORTBOT_SERVER_NAME": server_name(n)} if topology.clustered else own
 
     kinds: list[list[ManagedProcess]] = []
     actions = []

@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -136,6 +137,21 @@ def test_a_long_message_says_only_its_beginning_was_read(running_bot):
     replies = running_bot.say(new_sender(), "how do I return an item? " + "extra detail " * 900)
 
     assert "I read the beginning" in texts(replies)
+
+
+def test_a_request_over_a_megabyte_is_refused_before_anything_reads_it(running_bot):
+    sender = new_sender()
+    body = json.dumps({"sender": sender, "message": "x" * 2_000_000}).encode()
+    request = urllib.request.Request(
+        f"{running_bot.rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 413
+    assert stored_user_texts(running_bot, sender) == []
+    assert texts(running_bot.say(sender, "hi"))  # and the server is fine
 
 
 def test_every_conversation_is_recorded_in_the_sqlite_tracker_store(running_bot):
