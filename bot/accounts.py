@@ -50,6 +50,7 @@ class Role(enum.StrEnum):
 class Agent:
     name: str
     role: Role
+    disabled: bool = False  # kept with their history, but cannot sign in
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""``supportbot agent add|list|password|remove``: console users (agents, leads, admins)."""
+"""``supportbot agent add|list|password|disable|enable|remove``: console users (agents, leads,
+admins)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.services import Services
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     agent = subparsers.add_parser(
         "agent",
-        help="create, list and remove console users",
+        help="create, list, disable and remove console users",
         description="Console users: agents chat with customers; leads also review and see "
         "reports; admins also manage users. Passwords are stored only as salted hashes.",
     )
@@ -37,6 +38,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     password.set_defaults(handler=_password)
     listing = commands.add_parser("list", help="the console users and their roles")
     listing.set_defaults(handler=_list)
+    disable = commands.add_parser(
+        "disable",
+        help="stop a console user signing in (signs them out at once; kept with their history)",
+    )
+    disable.add_argument("--name", required=True)
+    disable.set_defaults(handler=_disable, disabled=True)
+    enable = commands.add_parser("enable", help="let a disabled console user sign in again")
+    enable.add_argument("--name", required=True)
+    enable.set_defaults(handler=_disable, disabled=False)
     remove = commands.add_parser(
         "remove",
         help="remove a console user (signs them out at once)",
@@ -74,7 +84,16 @@ def _password(args: argparse.Namespace, services: Services) -> int:
 
 def _list(args: argparse.Namespace, services: Services) -> int:
     for agent in services.accounts().all():
-        print(f"{agent.name}\t{agent.role.value}")
+        print(f"{agent.name}\t{agent.role.value}" + ("\tdisabled" if agent.disabled else ""))
+    return 0
+
+
+def _disable(args: argparse.Namespace, services: Services) -> int:
+    agent = services.accounts().set_disabled(args.name, args.disabled, now=services.clock())
+    if agent.disabled:
+        info(f"disabled {agent.role.value} {agent.name!r}; their sessions were signed out")
+    else:
+        info(f"enabled {agent.role.value} {agent.name!r}; they can sign in again")
     return 0
 
 

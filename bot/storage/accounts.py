@@ -105,7 +105,34 @@ class SqlAccounts:
     def all(self) -> list[Agent]:
         with self._engine.connect() as db:
             rows = db.execute(agents.select().order_by(agents.c.name)).mappings()
-            return [Agent(r["name"], Role(r["role"])) for r in rows]
+            return [Agent(r["name"], Role(r["role"]), r["disabled_at"] is not None) for r in rows]
+
+    def set_disabled(self, name: str, disabled: bool, *, now: datetime) -> Agent:
+        """Disable a user (their sessions end at once; they cannot sign in, their history
+        stays) or enable them again. The last enabled admin cannot be disabled."""
+        with self._engine.begin() as db:
+            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+            if row is None:
+                raise SupportBotError(f"there is no user called {name}")
+            if disabled and row["role"] == Role.ADMIN.value and row["disabled_at"] is None:
+                enabled_admins = db.execute(
+                    sa.select(sa.func.count()).where(
+                        agents.c.role == Role.ADMIN.value, agents.c.disabled_at.is_(None)
+                    )
+                ).scalar_one()
+                if enabled_admins == 1:
+                    raise SupportBotError(
+                        f"{name} is the only admin who can sign in",
+                        hint="add another admin first: supportbot agent add --role admin",
+                    )
+            db.execute(
+                agents.update()
+                .where(agents.c.name == name)
+                .values(disabled_at=now.astimezone(UTC) if disabled else None)
+            )
+            if disabled:
+                db.execute(sessions.delete().where(sessions.c.agent == name))
+        return Agent(row["name"], Role(row["role"]), disabled)
 
     def ensure_admin(self, *, now: datetime) -> str | None:
         """With no users yet, create ``admin`` with a random password and return it (once)."""
@@ -132,6 +159,8 @@ class SqlAccounts:
             with self._engine.begin() as db:
                 db.execute(sign_in_failures.insert(), [{"who": w, "at": now} for w in who])
             raise AuthenticationError("wrong user name or password")
+        if row["disabled_at"] is not None:  # told only to whoever knows the password
+            raise AuthenticationError("this user is disabled: ask an admin")
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + SESSION_LIFETIME
         with self._engine.begin() as db:
@@ -168,11 +197,12 @@ class SqlAccounts:
                     )
 
     def session(self, token: str, *, now: datetime) -> Session | None:
-        """The live session for ``token``, or None (unknown, expired, or user removed)."""
+        """The live session for ``token``, or None (unknown, expired, user removed or
+        disabled)."""
         query = (
             sa.select(sessions, agents.c.role)
             .join(agents, agents.c.name == sessions.c.agent)
-            .where(sessions.c.token_hash == token_hash(token))
+            .where(sessions.c.token_hash == token_hash(token), agents.c.disabled_at.is_(None))
         )
         with self._engine.connect() as db:
             row = db.execute(query).mappings().first()

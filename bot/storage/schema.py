@@ -87,6 +87,7 @@ agents = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", Moment, nullable=False),
+    sa.Column("disabled_at", Moment, nullable=True),  # disabled: cannot sign in (migration 0005)
 )
 agent_sessions = sa.Table(
     "agent_sessions",

@@ -566,3 +566,23 @@ def test_a_removed_user_is_signed_out_everywhere_and_the_last_admin_stays(settin
     assert frame is WSMsgType.CLOSE and code == agent_api.SIGNED_OUT
     assert relogin == 401
     assert [a.name for a in accounts.all()] == ["ada", "anna", "lea"]
+
+
+def test_a_disabled_user_cannot_sign_in_until_enabled_and_the_last_admin_stays_enabled(
+    database_url,
+):
+    accounts = SqlAccounts(database_url)
+    accounts.add("ada", PASSWORD, "admin", now=OPEN_TIME)
+    accounts.add("ola", PASSWORD, "agent", now=OPEN_TIME)
+    session = accounts.sign_in("ola", PASSWORD, now=OPEN_TIME)
+    assert accounts.set_disabled("ola", True, now=OPEN_TIME).disabled
+    assert accounts.session(session.token, now=OPEN_TIME) is None  # signed out at once
+    with pytest.raises(AuthenticationError, match="disabled"):
+        accounts.sign_in("ola", PASSWORD, now=OPEN_TIME)
+    with pytest.raises(AuthenticationError, match="wrong user name or password"):
+        accounts.sign_in("ola", "a wrong password", now=OPEN_TIME)  # nothing told without it
+    assert [(a.name, a.disabled) for a in accounts.all()] == [("ada", False), ("ola", True)]
+    with pytest.raises(SupportBotError, match="only admin who can sign in"):
+        accounts.set_disabled("ada", True, now=OPEN_TIME)
+    accounts.set_disabled("ola", False, now=OPEN_TIME)
+    assert accounts.sign_in("ola", PASSWORD, now=OPEN_TIME).agent.name == "ola"
