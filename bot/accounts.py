@@ -59,6 +59,7 @@ class Session:
     agent: Agent
     csrf_token: str
     expires_at: datetime
+    must_change_password: bool = False  # nothing else is allowed until they have
 
 
 def hash_password(password: str) -> str:

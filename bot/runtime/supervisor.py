@@ -402,8 +402,8 @@ def run(settings: Settings, *, model_id: str, topology: Topology | None = None) 
             lines += [
                 "\nFirst start: a console admin was created. Sign in at "
                 f"{settings.console_url} as  admin  with password  {admin_password}",
-                "(shown only this once; change it: .venv/bin/supportbot agent password "
-                "--name admin; add agents: .venv/bin/supportbot agent add --name NAME)",
+                "(shown only this once: the console has you choose your own at the first "
+                "sign-in; add agents: .venv/bin/supportbot agent add --name NAME)",
             ]
         lines += [
             "\nTry it:  curl -s -X POST "

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,15 @@ class SqlAccounts:
     def __init__(self, url: str) -> None:
         self._engine = engine_for(url)
 
-    def add(self, name: str, password: str, role: Role | str, *, now: datetime) -> Agent:
+    def add(
+        self,
+        name: str,
+        password: str,
+        role: Role | str,
+        *,
+        now: datetime,
+        must_change_password: bool = False,
+    ) -> Agent:
         """Create a console user (an existing name is an error, never overwritten)."""
         name = name.strip()
         if not valid_name(name):
@@ -60,6 +69,7 @@ class SqlAccounts:
                     password_hash=hash_password(password),
                     role=role.value,
                     created_at=now,
+                    must_change_password=must_change_password,
                 )
             )
         return Agent(name, role)
@@ -71,11 +81,36 @@ class SqlAccounts:
             updated = db.execute(
                 agents.update()
                 .where(agents.c.name == name)
-                .values(password_hash=hash_password(password))
+                .values(password_hash=hash_password(password), must_change_password=False)
             )
             if updated.rowcount != 1:
                 raise SupportBotError(f"there is no user called {name}")
             db.execute(sessions.delete().where(sessions.c.agent == name))
+
+    def change_own_password(self, session: Session, current: str, new: str) -> Session:
+        """A signed-in user replaces their password: ``current`` must be right and ``new``
+        different and long enough. Their other sessions end; this one goes on, cleared to do
+        anything (``must_change_password`` off)."""
+        if len(new) < MIN_PASSWORD:
+            raise SupportBotError(f"a password needs at least {MIN_PASSWORD} characters")
+        if new == current:
+            raise SupportBotError("choose a password different from the current one")
+        name = session.agent.name
+        with self._engine.begin() as db:
+            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+            if row is None or not check_password(current, row["password_hash"]):
+                raise AuthenticationError("the current password is wrong")
+            db.execute(
+                agents.update()
+                .where(agents.c.name == name)
+                .values(password_hash=hash_password(new), must_change_password=False)
+            )
+            db.execute(
+                sessions.delete().where(
+                    sessions.c.agent == name, sessions.c.token_hash != token_hash(session.token)
+                )
+            )
+        return dataclasses.replace(session, must_change_password=False)
 
     def remove(self, name: str) -> Agent:
         """Remove a user and end their sessions at once (their conversations' history keeps
@@ -140,7 +175,7 @@ class SqlAccounts:
             if db.execute(sa.select(sa.func.count()).select_from(agents)).scalar_one():
                 return None
         password = secrets.token_urlsafe(12)
-        self.add("admin", password, Role.ADMIN, now=now)
+        self.add("admin", password, Role.ADMIN, now=now, must_change_password=True)
         return password
 
     def sign_in(self, name: str, password: str, *, now: datetime, address: str = "") -> Session:
@@ -174,7 +209,13 @@ class SqlAccounts:
                     expires_at=expires,
                 )
             )
-        return Session(token, Agent(row["name"], Role(row["role"])), csrf, expires)
+        return Session(
+            token,
+            Agent(row["name"], Role(row["role"])),
+            csrf,
+            expires,
+            must_change_password=bool(row["must_change_password"]),
+        )
 
     def _check_failures(self, who: list[str], now: datetime) -> None:
         since = now - SIGN_IN_WINDOW
@@ -200,7 +241,7 @@ class SqlAccounts:
         """The live session for ``token``, or None (unknown, expired, user removed or
         disabled)."""
         query = (
-            sa.select(sessions, agents.c.role)
+            sa.select(sessions, agents.c.role, agents.c.must_change_password)
             .join(agents, agents.c.name == sessions.c.agent)
             .where(sessions.c.token_hash == token_hash(token), agents.c.disabled_at.is_(None))
         )
@@ -212,7 +253,13 @@ class SqlAccounts:
         expires = stored_utc(expires)
         if expires <= now:
             return None
-        return Session(token, Agent(row["agent"], Role(row["role"])), row["csrf_token"], expires)
+        return Session(
+            token,
+            Agent(row["agent"], Role(row["role"])),
+            row["csrf_token"],
+            expires,
+            must_change_password=bool(row["must_change_password"]),
+        )
 
     def sign_out(self, token: str) -> None:
         with self._engine.begin() as db:

@@ -88,6 +88,8 @@ agents = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", Moment, nullable=False),
     sa.Column("disabled_at", Moment, nullable=True),  # disabled: cannot sign in (migration 0005)
+    # Must choose their own password before anything else (the first admin; migration 0005).
+    sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
 )
 agent_sessions = sa.Table(
     "agent_sessions",

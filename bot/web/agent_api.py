@@ -41,6 +41,7 @@ from bot.errors import (
     HandoffTransitionError,
     ServiceError,
     SignInLimitError,
+    SupportBotError,
 )
 from bot.handoff.lifecycle import Status
 from bot.handoff.model import Presence
@@ -55,6 +56,8 @@ SESSION_KEY = "supportbot.session"
 #: to sign in again.
 SESSION_RECHECK_SECONDS = 15.0
 SIGNED_OUT = 4401
+#: What a user who must choose their own password first may still do.
+BEFORE_OWN_PASSWORD = frozenset({"/api/me", "/api/logout", "/api/password"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -122,6 +125,15 @@ def add_agent_api(
         if session is None:
             return _error(401, "sign in first: POST /api/login {username, password}")
         request[SESSION_KEY] = session
+        if session.must_change_password and request.path not in BEFORE_OWN_PASSWORD:
+            return web.json_response(
+                {
+                    "error": "choose your own password first: POST /api/password "
+                    "{current_password, new_password}",
+                    "must_change_password": True,
+                },
+                status=403,
+            )
         try:
             await feed.heard_from(session.agent.name)  # keeps an API-only agent present
             return await handler(request)
@@ -164,6 +176,7 @@ def add_agent_api(
                 "agent": session.agent.name,
                 "role": session.agent.role.value,
                 "expires_at": session.expires_at.isoformat(),
+                "must_change_password": session.must_change_password,
             }
         )
         response.set_cookie(
@@ -191,8 +204,22 @@ def add_agent_api(
                 "agent": session.agent.name,
                 "role": session.agent.role.value,
                 "csrf_token": session.csrf_token,
+                "must_change_password": session.must_change_password,
             }
         )
+
+    async def change_password(request: web.Request) -> web.Response:
+        body = await json_body(request)
+        current, new = body.get("current_password"), body.get("new_password")
+        if not isinstance(current, str) or not isinstance(new, str):
+            return _error(400, "send {current_password, new_password}")
+        try:
+            await asyncio.to_thread(accounts.change_own_password, session_of(request), current, new)
+        except AuthenticationError as exc:
+            return _error(403, exc.message)
+        except SupportBotError as exc:
+            return _error(400, exc.message)
+        return web.json_response({"changed": True, "must_change_password": False})
 
     async def listing(request: web.Request) -> web.Response:
         wanted = request.query.get("status")
@@ -305,6 +332,7 @@ def add_agent_api(
     app.router.add_post("/api/login", login)
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/me", me)
+    app.router.add_post("/api/password", change_password)
     app.router.add_get("/api/handoffs", listing)
     app.router.add_get("/api/handoffs/{id}", detail)
     app.router.add_post("/api/handoffs/{id}/claim", claim)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.settings import Settings
+from bot.storage.accounts import SqlAccounts
 from tests.e2e.conftest import screenshot
 from tests.e2e.desk import PASSWORD, add_agent, api
 from tests.e2e.test_widget_browser import ask, bot_texts, open_widget
@@ -240,3 +243,31 @@ def test_the_agent_api_needs_a_session(running_bot):
         running_bot, "POST", "/api/login", {"username": "anna", "password": "wrong password"}
     )
     assert status == 401
+
+
+def test_a_user_given_a_password_chooses_their_own_before_the_console_opens(running_bot, page):
+    # As `supportbot run` makes the first admin: a password shown once, to be replaced.
+    settings = Settings.from_env(running_bot.env)
+    SqlAccounts(settings.database_url).add(
+        "root", PASSWORD, "admin", now=datetime.now(UTC), must_change_password=True
+    )
+    page.goto(running_bot.web_url + "/console")
+    page.get_by_test_id("username").fill("root")
+    page.get_by_test_id("password").fill(PASSWORD)
+    page.get_by_test_id("signin").click()
+    form = page.get_by_test_id("own-password-form")
+    form.wait_for(timeout=15000)
+    assert page.locator("#app").is_hidden()
+    page.get_by_test_id("current-password").fill(PASSWORD)
+    page.get_by_test_id("new-password").fill("root's own secret")
+    page.get_by_test_id("new-password-again").fill("not the same one")
+    page.get_by_test_id("own-password-save").click()
+    page.get_by_test_id("own-password-error").filter(has_text="differ").wait_for(timeout=5000)
+    page.get_by_test_id("new-password-again").fill("root's own secret")
+    page.get_by_test_id("own-password-save").click()
+    page.get_by_test_id("connection").filter(has_text="live").wait_for(timeout=15000)
+    assert form.is_hidden()
+    page.reload()  # signed in still, and nothing more to choose
+    page.get_by_test_id("connection").filter(has_text="live").wait_for(timeout=15000)
+    # Only the first page's "who am I?" before signing in was refused (401), nothing else.
+    assert [e for e in page.errors if "status of 401" not in e] == []

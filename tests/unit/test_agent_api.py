@@ -314,7 +314,8 @@ def test_the_first_admin_gets_a_random_password_once(database_url):
     password = accounts.ensure_admin(now=OPEN_TIME)
 
     assert password and len(password) >= 12
-    assert accounts.sign_in("admin", password, now=OPEN_TIME).agent.role is Role.ADMIN
+    first = accounts.sign_in("admin", password, now=OPEN_TIME)
+    assert first.agent.role is Role.ADMIN and first.must_change_password
     assert accounts.ensure_admin(now=OPEN_TIME) is None
     assert SqlAccounts(database_url).ensure_admin(now=OPEN_TIME) is None  # after a restart
 
@@ -586,3 +587,49 @@ def test_a_disabled_user_cannot_sign_in_until_enabled_and_the_last_admin_stays_e
         accounts.set_disabled("ada", True, now=OPEN_TIME)
     accounts.set_disabled("ola", False, now=OPEN_TIME)
     assert accounts.sign_in("ola", PASSWORD, now=OPEN_TIME).agent.name == "ola"
+
+
+def test_the_first_admin_must_choose_their_own_password_before_anything_else(settings, parts):
+    printed = "printed-once-42"  # as ensure_admin makes the first admin (tested above)
+    parts.accounts.add("admin", printed, "admin", now=OPEN_TIME, must_change_password=True)
+
+    async def script(client, login):
+        signed_in = await client.post("/api/login", json={"username": "admin", "password": printed})
+        body = await signed_in.json()
+        headers = {"Authorization": f"Bearer {body['token']}"}
+        other = await client.post("/api/login", json={"username": "admin", "password": printed})
+        other_headers = {"Authorization": f"Bearer {(await other.json())['token']}"}
+        before = [
+            (await client.get(path, headers=headers)).status
+            for path in ("/api/handoffs", "/api/agents", "/api/me")
+        ]
+        change = "/api/password"
+        wrong = await client.post(
+            change, headers=headers,
+            json={"current_password": "not it at all", "new_password": "a fresh password"},
+        )  # fmt: skip
+        same = await client.post(
+            change, headers=headers,
+            json={"current_password": printed, "new_password": printed},
+        )  # fmt: skip
+        changed = await client.post(
+            change, headers=headers,
+            json={"current_password": printed, "new_password": "a fresh password"},
+        )  # fmt: skip
+        after = (await client.get("/api/handoffs", headers=headers)).status
+        other_after = (await client.get("/api/me", headers=other_headers)).status
+        me = await (await client.get("/api/me", headers=headers)).json()
+        return (
+            body["must_change_password"], before, wrong.status, same.status,
+            changed.status, after, other_after, me["must_change_password"],
+        )  # fmt: skip
+
+    must, before, wrong, same, changed, after, other_after, still = session(settings, parts, script)
+    assert must is True
+    assert before == [403, 403, 200]  # only who am I, sign out and the change itself
+    assert (wrong, same, changed) == (403, 400, 200)
+    assert after == 200 and still is False
+    assert other_after == 401  # the other session with the printed password ended
+    assert parts.accounts.sign_in("admin", "a fresh password", now=OPEN_TIME).agent.name == "admin"
+    with pytest.raises(AuthenticationError):
+        parts.accounts.sign_in("admin", printed, now=OPEN_TIME, address="10.9.9.9")

@@ -39,6 +39,7 @@
   // ---- Signing in ----
   function showSignIn() {
     $("app").hidden = true;
+    $("own-password").hidden = true;
     $("signin").hidden = false;
     if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
     // Whoever signs in next starts afresh (not in the last agent's conversation).
@@ -53,7 +54,10 @@
     event.preventDefault();
     $("signin-error").textContent = "";
     api("POST", "/api/login", { username: $("username").value, password: $("password").value })
-      .then(function (data) { start({ agent: data.agent, role: data.role, csrf_token: data.csrf_token }); })
+      .then(function (data) {
+        start({ agent: data.agent, role: data.role, csrf_token: data.csrf_token,
+                must_change_password: data.must_change_password });
+      })
       .catch(function (error) { $("signin-error").textContent = error.message; });
   });
 
@@ -61,9 +65,32 @@
     api("POST", "/api/logout").finally(showSignIn);
   });
 
+  // A password made for this user (the first admin's, printed once): replaced before anything.
+  $("own-password-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    $("own-password-error").textContent = "";
+    if ($("new-password").value !== $("new-password-again").value) {
+      $("own-password-error").textContent = "The two new passwords differ.";
+      return;
+    }
+    api("POST", "/api/password", {
+      current_password: $("current-password").value, new_password: $("new-password").value
+    }).then(function () {
+      $("own-password-form").reset();
+      return api("GET", "/api/me");
+    }).then(start).catch(function (error) { $("own-password-error").textContent = error.message; });
+  });
+
   function start(me) {
     state.me = me.agent;
     state.csrf = me.csrf_token;
+    if (me.must_change_password) {
+      $("signin").hidden = true;
+      $("app").hidden = true;
+      $("own-password").hidden = false;
+      return;
+    }
+    $("own-password").hidden = true;
     $("me").textContent = me.agent + " (" + me.role + ")";
     $("review-link").hidden = me.role !== "lead" && me.role !== "admin";
     $("dashboard-link").hidden = $("review-link").hidden;
