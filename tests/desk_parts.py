@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.desk.canned import CannedReplies
 from bot.desk.delivery import OutboxDelivery
@@ -12,7 +16,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.storage.handoffs import SqlHandoffQueue
 from bot.storage.tracker import ConversationStore
-from bot.web.app import DeskParts
+from bot.web.app import DeskParts, create_app
 from tests.conftest import OPEN_TIME
 from tests.fakes import FakeRasaApi, FixedClock
 
@@ -63,3 +67,23 @@ def waiting_customer(parts: DeskParts, conversation: str, priority: str = "norma
         now=OPEN_TIME,
     )
     return handoff.id
+
+
+def session(settings: Settings, parts: DeskParts, script: Any) -> Any:
+    """Run ``script(client, login)`` against a fresh web app with this desk; ``login(name)``
+    signs a user in and gives the auth headers."""
+
+    async def run() -> Any:
+        app = create_app(settings, store=parts.desk.store, company="Fernhill", desk=parts)
+        async with TestClient(TestServer(app)) as client:
+
+            async def login(name: str) -> dict[str, str]:
+                reply = await client.post(
+                    "/api/login", json={"username": name, "password": PASSWORD}
+                )
+                assert reply.status == 200
+                return {"Authorization": f"Bearer {(await reply.json())['token']}"}
+
+            return await script(client, login)
+
+    return asyncio.run(run())

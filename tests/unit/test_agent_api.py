@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import yaml
 from aiohttp import WSMsgType
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.accounts import (
     FAILURES_PER_ADDRESS,
@@ -30,34 +29,14 @@ from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
 from bot.handoff.model import Presence
 from bot.storage.accounts import SqlAccounts
 from bot.web import agent_api
-from bot.web.app import create_app
 from tests.conftest import OPEN_TIME
-from tests.desk_parts import PASSWORD, desk_parts, queue_of, waiting_customer
+from tests.desk_parts import PASSWORD, desk_parts, queue_of, session, waiting_customer
 from tests.fakes import FakeRasaApi, FixedClock
 
 
 @pytest.fixture
 def parts(settings, tmp_path):
     return desk_parts(settings, tmp_path)
-
-
-def session(settings, parts, script):
-    """Run ``script(client, login)`` against a fresh app; ``login(name)`` gives auth headers."""
-
-    async def run():
-        app = create_app(settings, store=parts.desk.store, company="Fernhill", desk=parts)
-        async with TestClient(TestServer(app)) as client:
-
-            async def login(name: str) -> dict[str, str]:
-                reply = await client.post(
-                    "/api/login", json={"username": name, "password": PASSWORD}
-                )
-                assert reply.status == 200
-                return {"Authorization": f"Bearer {(await reply.json())['token']}"}
-
-            return await script(client, login)
-
-    return asyncio.run(run())
 
 
 def test_without_a_valid_session_everything_is_401(settings, parts):

@@ -32,6 +32,13 @@ def serving(apis):
     return [api.model_id for api in apis.values()]
 
 
+def promote_second(settings, registry):
+    """A second model promoted (as `supportbot retrain` does), loaded by no server yet."""
+    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
+    registry.promote(second, by="lead", at=OPEN_TIME)
+    return second
+
+
 def test_promotions_a_model_promoted_through_one_server_reaches_the_other(tmp_path):
     settings, registry, apis, follower = cluster(tmp_path)
     assert follower.check() == []  # nothing promoted since the start
@@ -57,8 +64,7 @@ def test_promotions_a_server_that_does_not_answer_is_asked_again(tmp_path):
 
 def test_promotions_a_rollback_is_followed_too(tmp_path):
     settings, registry, apis, follower = cluster(tmp_path)
-    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
-    registry.promote(second, by="lead", at=OPEN_TIME)
+    promote_second(settings, registry)
     follower.check()
     registry.rollback(by="lead", at=OPEN_TIME)
     assert len(follower.check()) == 2
@@ -67,8 +73,7 @@ def test_promotions_a_rollback_is_followed_too(tmp_path):
 
 def test_promotions_a_server_that_never_loads_it_is_left_after_a_few_tries(tmp_path):
     settings, registry, apis, follower = cluster(tmp_path)
-    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
-    registry.promote(second, by="lead", at=OPEN_TIME)
+    promote_second(settings, registry)
     stuck = apis["http://127.0.0.1:2"]
     stuck.load_model = _never_loads  # answers its status, but every load times out
     told = [follower.check() for _ in range(LOAD_ATTEMPTS)]
@@ -88,8 +93,7 @@ async def _never_loads(model) -> bool:
 
 def test_promotions_a_promotion_made_before_the_follower_started_is_followed(tmp_path):
     settings, registry, apis, _ = cluster(tmp_path)
-    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
-    registry.promote(second, by="lead", at=OPEN_TIME)  # while `supportbot run` was starting
+    promote_second(settings, registry)  # while `supportbot run` was starting
     follower = PromotionFollower(settings, SERVERS, api_for=apis.__getitem__)
     assert len(follower.check()) == 2
     assert serving(apis) == ["id-2", "id-2"]
@@ -97,8 +101,7 @@ def test_promotions_a_promotion_made_before_the_follower_started_is_followed(tmp
 
 def test_promotions_the_follower_thread_tells_what_it_did_and_stops(tmp_path):
     settings, registry, _, follower = cluster(tmp_path)
-    second = fake_model(settings.rasa_models_dir / "second.tar.gz", "id-2")
-    registry.promote(second, by="lead", at=OPEN_TIME)
+    promote_second(settings, registry)
     told: list[str] = []
     stop = threading.Event()
     thread = follow(follower, stop, 0.01, told.append)

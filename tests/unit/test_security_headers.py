@@ -3,14 +3,11 @@ and its session cookie is Secure when the browser came over https (through the b
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web.app import create_app
-from tests.desk_parts import PASSWORD, desk_parts
+from tests.desk_parts import PASSWORD, desk_parts, session
 
 
 @pytest.fixture
@@ -21,17 +18,15 @@ def parts(settings, tmp_path):
 def fetch(settings, parts, requests):
     """The responses to ``requests`` (method, path, extra keyword arguments), in order."""
 
-    async def run():
-        app = create_app(settings, store=parts.desk.store, company="Fernhill", desk=parts)
-        async with TestClient(TestServer(app)) as client:
-            replies = []
-            for method, path, options in requests:
-                reply = await client.request(method, path, **options)
-                await reply.read()
-                replies.append(reply)
-            return replies
+    async def script(client, login):
+        replies = []
+        for method, path, options in requests:
+            reply = await client.request(method, path, **options)
+            await reply.read()
+            replies.append(reply)
+        return replies
 
-    return asyncio.run(run())
+    return session(settings, parts, script)
 
 
 def test_the_console_and_the_api_get_a_strict_policy_errors_too(settings, parts):
