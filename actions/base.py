@@ -26,6 +26,7 @@ from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, turns_from_events
 from bot.escalation.replies import offer_reply
+from bot.privacy.log_ids import conversation_ref
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.services import Services, default_services
 from bot.text import TextFlag, parse_flags
@@ -79,9 +80,16 @@ class SupportAction(Action, ABC):
                 self._add_pending_offer(dispatcher, tracker)
             return events
         except SupportBotError as exc:
-            logger.error("%s failed in conversation %s: %s", self.name(), tracker.sender_id, exc)
+            logger.error(
+                "%s failed in conversation %s: %s",
+                self.name(),
+                conversation_ref(tracker.sender_id),
+                exc,
+            )
         except Exception:
-            logger.exception("%s failed in conversation %s", self.name(), tracker.sender_id)
+            logger.exception(
+                "%s failed in conversation %s", self.name(), conversation_ref(tracker.sender_id)
+            )
         dispatcher.utter_message(text=self._sorry_text())
         return []
 
@@ -93,7 +101,9 @@ class SupportAction(Action, ABC):
                 return
             facts = self.services.business_facts()
         except Exception:  # the answer is out; a missing offer is not worth an apology
-            logger.exception("offer of a person failed in conversation %s", tracker.sender_id)
+            logger.exception(
+                "offer of a person failed in conversation %s", conversation_ref(tracker.sender_id)
+            )
             return
         for message in dispatcher.messages:
             payloads = {b.get("payload") for b in message.get("buttons") or []}

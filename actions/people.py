@@ -74,7 +74,7 @@ class ActionHandoff(HandoffAction):
             events.append(SlotSet(ESCALATION_SLOT, decision.as_record(number)))
         logger.info(
             "handoff requested in conversation %s: %s priority, rule %s: %s",
-            tracker.sender_id,
+            conversation_ref(tracker.sender_id),
             decision.priority.value,
             decision.trigger,
             decision.reason,

@@ -25,13 +25,16 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SESSION_LIFETIME = timedelta(hours=12)
 #: Failed sign-ins allowed at once for one user name from one client address, and from one
 #: address whatever the names; beyond them each further try from there waits twice as long as
-#: the last (2 s, 4 s, 8 s ... at most ``LONGEST_WAIT``). Failures are forgotten after
-#: ``SIGN_IN_WINDOW``, and a name's from an address on a good sign-in from it. Nobody is locked
-#: out: the person whose name is being guessed still signs in from their own address.
+#: the last (2 s, 4 s, 8 s ... at most ``LONGEST_WAIT``). Guesses at one name spread over many
+#: addresses slow that name down too, but gently (after ``FAILURES_PER_USER``, at most
+#: ``LONGEST_WAIT_PER_USER``), so that its owner is never locked out. Failures are forgotten
+#: after ``SIGN_IN_WINDOW``, and a name's from an address on a good sign-in from it.
 FAILURES_PER_NAME = 3
 FAILURES_PER_ADDRESS = 20
+FAILURES_PER_USER = 10
 SIGN_IN_WINDOW = timedelta(hours=1)
 LONGEST_WAIT = timedelta(minutes=15)
+LONGEST_WAIT_PER_USER = timedelta(minutes=1)
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,38}[A-Za-z0-9]$")
 
@@ -81,11 +84,11 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-def sign_in_wait(failures: int, allowed: int) -> timedelta:
+def sign_in_wait(failures: int, allowed: int, longest: timedelta = LONGEST_WAIT) -> timedelta:
     """How long after the last of ``failures`` recent failures the next try must wait."""
     if failures < allowed:
         return timedelta(0)
-    return min(LONGEST_WAIT, timedelta(seconds=2 ** min(failures - allowed + 1, 20)))
+    return min(longest, timedelta(seconds=2 ** min(failures - allowed + 1, 20)))
 
 
 def valid_name(name: str) -> bool:

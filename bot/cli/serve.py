@@ -146,8 +146,7 @@ def _shell(args: argparse.Namespace, services: Services) -> int:
         "--port", str(_free_port()),
     ]  # fmt: skip
     os.chdir(settings.home)
-    env = settings.child_environment()
-    os.execve(command[0], command, rasa_environment(env) if args.kind == "rasa" else env)
+    os.execve(command[0], command, rasa_environment(settings.child_environment()))
 
 
 def _free_port() -> int:

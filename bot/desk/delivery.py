@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import RasaRefusedError, ServiceError
+from bot.privacy.log_ids import conversation_ref
 from bot.rasa_api import RasaApi
 from bot.storage.outbox import OutboxItem, SqlRasaOutbox
 
@@ -77,7 +78,7 @@ class OutboxDelivery:
         if item.attempts + 1 >= MAX_REFUSALS:
             logger.error(
                 "conversation %s: Rasa refused the desk's update %d times; giving it up: %s",
-                item.conversation_id,
+                conversation_ref(item.conversation_id),
                 item.attempts + 1,
                 exc.message,
             )
@@ -94,7 +95,7 @@ class OutboxDelivery:
         logger.warning(
             "conversation %s: Rasa did not take the desk's update (attempt %d, retrying in "
             "%d s): %s",
-            item.conversation_id,
+            conversation_ref(item.conversation_id),
             item.attempts + 1,
             pause,
             exc.message,

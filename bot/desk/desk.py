@@ -28,6 +28,7 @@ from bot.handoff import replies
 from bot.handoff.lifecycle import Action, Status, Transition
 from bot.handoff.model import Handoff, Presence
 from bot.handoff.slot import HANDOFF_SLOT, slot_status, slot_value
+from bot.privacy.log_ids import conversation_ref
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.settings import SlackSettings
 from bot.storage.activity import SqlCustomerActivity
@@ -276,7 +277,7 @@ class SupportDesk:
                 continue  # asked for a person again since
             logger.warning(
                 "conversation %s: its record says %s, the desk says %s; mending",
-                conversation_id,
+                conversation_ref(conversation_id),
                 slot_status(recorded),
                 handoff.status.value,
             )
@@ -343,7 +344,7 @@ class SupportDesk:
         try:
             return await self.delivery.deliver(conversation_id)
         except Exception:  # the outbox keeps it; the feed tries again
-            logger.exception("conversation %s: delivery failed", conversation_id)
+            logger.exception("conversation %s: delivery failed", conversation_ref(conversation_id))
             return False
 
     async def _survey(self, handoff: Handoff, agent: str) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 Span = tuple[int, int]
 
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+    # Starts only where a run of address characters starts (% included): linear time.
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
 )
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 #: Card numbers start with an issuer's prefix: Visa 4, Mastercard 51-55 and 22-27, Amex 34/37,

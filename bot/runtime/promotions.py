@@ -13,6 +13,7 @@ meanwhile keep restarting services that stop.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,8 @@ from bot.errors import SupportBotError
 from bot.rasa_api import HttpRasaApi, RasaApi, run_sync
 from bot.retraining.registry import ModelRegistry, model_id_of
 from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 #: Loads a server is asked for before the follower gives up on it (it then gets the promoted
 #: model when it is next restarted, from the serving link).
@@ -103,7 +106,12 @@ def follow(
 
     def loop() -> None:
         while not stop.wait(every):
-            for line in follower.check():
+            try:
+                lines = follower.check()
+            except Exception as exc:  # never stop following for good: try again next time
+                logger.exception("following a promoted model failed")
+                lines = [f"error: following a promoted model failed: {exc}"]
+            for line in lines:
                 say(line)
 
     thread = threading.Thread(target=loop, name="promotions", daemon=True)

@@ -44,6 +44,8 @@ def rasa_command(settings: Settings, model: Path, port: int, *, clustered: bool)
         "--interface", settings.host,
         "--port", str(port),
         "--enable-api",
-        "--auth-token", rasa_api_token(settings),
+        # One argument: a token may start with "-" (token_urlsafe), which argparse would take
+        # for an option ("expected one argument": one start in 64 failed).
+        f"--auth-token={rasa_api_token(settings)}",
         "--cors", "*",
     ]  # fmt: skip

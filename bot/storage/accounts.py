@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,9 @@ import sqlalchemy as sa
 from bot.accounts import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_NAME,
+    FAILURES_PER_USER,
+    LONGEST_WAIT,
+    LONGEST_WAIT_PER_USER,
     MIN_PASSWORD,
     SESSION_LIFETIME,
     SIGN_IN_WINDOW,
@@ -87,19 +91,20 @@ class SqlAccounts:
                 raise SupportBotError(f"there is no user called {name}")
             db.execute(sessions.delete().where(sessions.c.agent == name))
 
-    def change_own_password(self, session: Session, current: str, new: str) -> Session:
-        """A signed-in user replaces their password: ``current`` must be right and ``new``
-        different and long enough. Their other sessions end; this one goes on, cleared to do
-        anything (``must_change_password`` off)."""
+    def change_own_password(
+        self, session: Session, current: str, new: str, *, now: datetime, address: str = ""
+    ) -> Session:
+        """A signed-in user replaces their password: ``current`` must be right (wrong guesses
+        are throttled as sign-ins are) and ``new`` different and long enough. Their other
+        sessions end; this one goes on, cleared to do anything (``must_change_password`` off)."""
         if len(new) < MIN_PASSWORD:
             raise SupportBotError(f"a password needs at least {MIN_PASSWORD} characters")
         if new == current:
             raise SupportBotError("choose a password different from the current one")
         name = session.agent.name
+        if self._checked(name, current, now=now.astimezone(UTC), address=address) is None:
+            raise AuthenticationError("the current password is wrong")
         with self._engine.begin() as db:
-            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
-            if row is None or not check_password(current, row["password_hash"]):
-                raise AuthenticationError("the current password is wrong")
             db.execute(
                 agents.update()
                 .where(agents.c.name == name)
@@ -119,13 +124,15 @@ class SqlAccounts:
             row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
             if row is None:
                 raise SupportBotError(f"there is no user called {name}")
-            if row["role"] == Role.ADMIN.value:
-                admins = db.execute(
-                    sa.select(sa.func.count()).where(agents.c.role == Role.ADMIN.value)
+            if row["role"] == Role.ADMIN.value and row["disabled_at"] is None:
+                enabled_admins = db.execute(
+                    sa.select(sa.func.count()).where(
+                        agents.c.role == Role.ADMIN.value, agents.c.disabled_at.is_(None)
+                    )
                 ).scalar_one()
-                if admins == 1:
+                if enabled_admins == 1:
                     raise SupportBotError(
-                        f"{name} is the only admin",
+                        f"{name} is the only admin who can sign in",
                         hint="add another admin first: supportbot agent add --role admin",
                     )
             db.execute(sessions.delete().where(sessions.c.agent == name))
@@ -180,19 +187,10 @@ class SqlAccounts:
 
     def sign_in(self, name: str, password: str, *, now: datetime, address: str = "") -> Session:
         """A new session for the right name and password; ``AuthenticationError`` otherwise,
-        ``SignInLimitError`` after too many failures for the name or from ``address``."""
+        ``SignInLimitError`` while this name or ``address`` must wait (see bot.accounts)."""
         now = now.astimezone(UTC)
-        # This name from this address, and this address for any name (see bot.accounts).
-        who = [f"name:{name[:60]}|{address[:60]}"]  # the column holds 128 characters
-        who += [f"address:{address[:100]}"] if address else []
-        self._check_failures(who, now)
-        with self._engine.connect() as db:
-            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
-        # Hash even for an unknown name, so timing does not tell which names exist.
-        stored = row["password_hash"] if row else hash_password("not a user")
-        if not check_password(password, stored) or row is None:
-            with self._engine.begin() as db:
-                db.execute(sign_in_failures.insert(), [{"who": w, "at": now} for w in who])
+        row = self._checked(name, password, now=now, address=address)
+        if row is None:
             raise AuthenticationError("wrong user name or password")
         if row["disabled_at"] is not None:  # told only to whoever knows the password
             raise AuthenticationError("this user is disabled: ask an admin")
@@ -200,7 +198,6 @@ class SqlAccounts:
         expires = now + SESSION_LIFETIME
         with self._engine.begin() as db:
             db.execute(sessions.delete().where(sessions.c.expires_at < now))
-            db.execute(sign_in_failures.delete().where(sign_in_failures.c.who == who[0]))
             db.execute(
                 sessions.insert().values(
                     token_hash=token_hash(token),
@@ -217,6 +214,28 @@ class SqlAccounts:
             must_change_password=bool(row["must_change_password"]),
         )
 
+    def _checked(
+        self, name: str, password: str, *, now: datetime, address: str
+    ) -> sa.RowMapping | None:
+        """The user's row when ``password`` is theirs, else None (a failure, counted);
+        ``SignInLimitError`` while this name or address must wait. The attempt is counted
+        before the (slow) password check, so guesses sent at once see each other."""
+        keys = _throttle_keys(name, address)
+        self._check_failures(keys, now)
+        with self._engine.begin() as db:
+            inserted = [db.execute(sign_in_failures.insert().values(who=k, at=now)) for k in keys]
+            attempt = [result.inserted_primary_key[0] for result in inserted]
+        with self._engine.connect() as db:
+            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+        # Hash even for an unknown name, so timing does not tell which names exist.
+        stored = row["password_hash"] if row else hash_password("not a user")
+        if not check_password(password, stored) or row is None:
+            return None
+        with self._engine.begin() as db:  # not a failure after all; this name from here: clean
+            db.execute(sign_in_failures.delete().where(sign_in_failures.c.id.in_(attempt)))
+            db.execute(sign_in_failures.delete().where(sign_in_failures.c.who == keys[0]))
+        return row
+
     def _check_failures(self, who: list[str], now: datetime) -> None:
         since = now - SIGN_IN_WINDOW
         with self._engine.begin() as db:
@@ -228,10 +247,10 @@ class SqlAccounts:
                         sa.select(sign_in_failures.c.at).where(sign_in_failures.c.who == key)
                     ).scalars()
                 )
-                allowed = FAILURES_PER_NAME if key.startswith("name:") else FAILURES_PER_ADDRESS
                 if not times:
                     continue
-                wait = times[-1] + sign_in_wait(len(times), allowed) - now
+                allowed, longest = _THROTTLES[key.split(":", 1)[0]]
+                wait = times[-1] + sign_in_wait(len(times), allowed, longest) - now
                 if wait > timedelta(0):
                     raise SignInLimitError(
                         f"too many failed sign-ins: try again in {_in_words(wait)}"
@@ -272,3 +291,25 @@ def _in_words(wait: timedelta) -> str:
         return f"{seconds} second" + ("s" if seconds != 1 else "")
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minutes"
+
+
+#: Failures allowed at once, and the longest wait, per kind of throttle key (see bot.accounts).
+_THROTTLES = {
+    "name": (FAILURES_PER_NAME, LONGEST_WAIT),  # this name from this address
+    "address": (FAILURES_PER_ADDRESS, LONGEST_WAIT),  # this address, any names
+    "user": (FAILURES_PER_USER, LONGEST_WAIT_PER_USER),  # this name, any addresses
+}
+
+
+def _throttle_keys(name: str, address: str) -> list[str]:
+    """What a sign-in attempt counts against (the column holds 128 characters). An IPv6
+    client is counted by its /64 network: one machine commonly has a whole /64 to itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        client = address[:60]
+    else:
+        client = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+    keys = [f"name:{name[:60]}|{client}"]
+    keys += [f"address:{client}"] if client else []
+    return [*keys, f"user:{name[:60]}"]

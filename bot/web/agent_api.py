@@ -168,7 +168,8 @@ def add_agent_api(
             return _error(429, exc.message)
         except AuthenticationError as exc:
             return _error(401, exc.message)
-        await desk.set_presence(session.agent.name, Presence.ONLINE)
+        if not session.must_change_password:  # not given customers before they can act
+            await desk.set_presence(session.agent.name, Presence.ONLINE)
         response = web.json_response(
             {
                 "token": session.token,
@@ -214,11 +215,22 @@ def add_agent_api(
         if not isinstance(current, str) or not isinstance(new, str):
             return _error(400, "send {current_password, new_password}")
         try:
-            await asyncio.to_thread(accounts.change_own_password, session_of(request), current, new)
+            await asyncio.to_thread(
+                accounts.change_own_password,
+                session_of(request),
+                current,
+                new,
+                now=clock(),
+                address=request.remote or "",
+            )
+        except SignInLimitError as exc:
+            return _error(429, exc.message)
         except AuthenticationError as exc:
             return _error(403, exc.message)
         except SupportBotError as exc:
             return _error(400, exc.message)
+        if session_of(request).must_change_password:  # only now ready to take customers
+            await desk.set_presence(session_of(request).agent.name, Presence.ONLINE)
         return web.json_response({"changed": True, "must_change_password": False})
 
     async def listing(request: web.Request) -> web.Response:
@@ -309,7 +321,12 @@ def add_agent_api(
         async def end_with_the_session() -> None:
             while not socket.closed:
                 await asyncio.sleep(SESSION_RECHECK_SECONDS)
-                if await asyncio.to_thread(accounts.session, session.token, now=clock()) is None:
+                try:
+                    current = await asyncio.to_thread(accounts.session, session.token, now=clock())
+                except Exception:  # the database away for a moment: look again next time
+                    logger.exception("could not check a live feed's session")
+                    continue
+                if current is None:
                     signed_out.set()  # the handler below lets this close finish
                     await socket.close(code=SIGNED_OUT, message=b"signed out")
 

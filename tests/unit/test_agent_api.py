@@ -19,7 +19,9 @@ from aiohttp import WSMsgType
 from bot.accounts import (
     FAILURES_PER_ADDRESS,
     FAILURES_PER_NAME,
+    FAILURES_PER_USER,
     LONGEST_WAIT,
+    LONGEST_WAIT_PER_USER,
     Role,
     check_password,
     hash_password,
@@ -520,7 +522,7 @@ def test_auto_assign_gives_the_queue_to_the_least_loaded_agents(settings, parts,
 def test_a_removed_user_is_signed_out_everywhere_and_the_last_admin_stays(settings, parts):
     accounts = parts.accounts
     accounts.add("ada", PASSWORD, "admin", now=OPEN_TIME)
-    with pytest.raises(SupportBotError, match="only admin"):
+    with pytest.raises(SupportBotError, match="only admin who can sign in"):
         accounts.remove("ada")
     with pytest.raises(SupportBotError, match="no user called"):
         accounts.remove("nobody")
@@ -612,3 +614,50 @@ def test_the_first_admin_must_choose_their_own_password_before_anything_else(set
     assert parts.accounts.sign_in("admin", "a fresh password", now=OPEN_TIME).agent.name == "admin"
     with pytest.raises(AuthenticationError):
         parts.accounts.sign_in("admin", printed, now=OPEN_TIME, address="10.9.9.9")
+
+
+def test_guesses_at_one_name_from_many_addresses_slow_it_down_gently(database_url):
+    accounts = SqlAccounts(database_url)
+    accounts.add("ola", PASSWORD, "agent", now=OPEN_TIME)
+    at = OPEN_TIME
+    for number in range(FAILURES_PER_USER):
+        with pytest.raises(AuthenticationError, match="wrong user name or password"):
+            accounts.sign_in("ola", "a wrong password", now=at, address=f"198.51.100.{number}")
+    with pytest.raises(SignInLimitError, match="try again in 2 seconds"):
+        accounts.sign_in("ola", PASSWORD, now=at, address="203.0.113.1")
+    for _ in range(8):  # never longer than a minute, whoever guesses
+        at += LONGEST_WAIT_PER_USER
+        with pytest.raises(AuthenticationError):
+            accounts.sign_in("ola", "a wrong password", now=at, address="198.51.100.200")
+    with pytest.raises(SignInLimitError, match="try again in 60 seconds"):
+        accounts.sign_in("ola", PASSWORD, now=at, address="203.0.113.1")
+    later = at + LONGEST_WAIT_PER_USER
+    assert accounts.sign_in("ola", PASSWORD, now=later, address="203.0.113.1").agent.name == "ola"
+
+
+def test_an_ipv6_client_counts_as_its_whole_64_network(database_url):
+    accounts = SqlAccounts(database_url)
+    accounts.add("ola", PASSWORD, "agent", now=OPEN_TIME)
+    for host in range(1, FAILURES_PER_NAME + 1):
+        with pytest.raises(AuthenticationError):
+            accounts.sign_in("ola", "a wrong password", now=OPEN_TIME, address=f"2001:db8::{host}")
+    with pytest.raises(SignInLimitError):
+        accounts.sign_in("ola", PASSWORD, now=OPEN_TIME, address="2001:db8::beef")
+    other = "2001:db8:0:1::1"  # another /64: its own count
+    assert accounts.sign_in("ola", PASSWORD, now=OPEN_TIME, address=other).agent.name == "ola"
+
+
+def test_guessing_the_current_password_to_change_it_is_throttled_too(settings, parts):
+    async def script(client, login):
+        headers = await login("anna")
+        guesses = []
+        for _ in range(FAILURES_PER_NAME + 1):
+            reply = await client.post(
+                "/api/password",
+                headers=headers,
+                json={"current_password": "a guess, not it", "new_password": "mine from now on"},
+            )
+            guesses.append(reply.status)
+        return guesses
+
+    assert session(settings, parts, script) == [403] * FAILURES_PER_NAME + [429]

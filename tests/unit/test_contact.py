@@ -24,7 +24,14 @@ def test_contact_is_the_first_email_else_the_first_phone_number(text, contact) -
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize(
     "text",
-    ["a" * 300_000, "a." * 150_000, "x@" * 150_000, ("a" * 50 + "@") * 6_000, "1 " * 150_000],
+    [
+        "a" * 300_000,
+        "a." * 150_000,
+        "a%" * 150_000,
+        "x@" * 150_000,
+        ("a" * 50 + "@") * 6_000,
+        "1 " * 150_000,
+    ],
 )
 def test_contact_search_is_linear_on_long_hostile_text(text) -> None:
     # The address pattern before this test took about 3 minutes on the first text (its cost

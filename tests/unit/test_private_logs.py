@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 
@@ -10,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.privacy.log_ids import conversation_ref
 from bot.web.access_log import PrivateAccessLogger, loggable_path
+from tests.conftest import PROJECT
 
 SESSION = "4f1c2b9e8a7d4c3b9f0e1d2c3b4a5968"
 
@@ -50,3 +52,27 @@ def test_the_access_log_writes_neither_tokens_nor_conversation_ids(caplog) -> No
     assert '"GET /api/live" 200' in lines[0]
     assert conversation_ref(SESSION) in lines[1]
     assert not any("secret-bearer-token" in line or SESSION in line for line in lines)
+
+
+def test_no_log_call_in_the_code_is_given_a_conversation_or_connection_id() -> None:
+    """Every logger call in bot/ and actions/: a conversation id goes through
+    ``conversation_ref``; Engine.IO session ids (``sid``) are not logged at all."""
+    secret_names = {"sender_id", "conversation_id", "session_id", "sid"}
+    levels = {"debug", "info", "warning", "error", "exception", "critical"}
+    found = []
+    for root in ("bot", "actions"):
+        for path in sorted((PROJECT / root).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in levels
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in {"logger", "logging", "structlogger"}
+                ):
+                    continue
+                for argument in node.args[1:]:
+                    name = getattr(argument, "attr", getattr(argument, "id", None))
+                    if name in secret_names:
+                        found.append(f"{path.relative_to(PROJECT)}:{node.lineno}")
+    assert found == []

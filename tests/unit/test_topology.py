@@ -143,3 +143,15 @@ def test_the_rabbitmq_url_is_checked_and_split_for_rasa():
         "desk",
         "p%40ss",
     )
+
+
+def test_the_rasa_command_line_keeps_a_token_that_starts_with_a_dash(tmp_path):
+    from rasa.__main__ import create_argument_parser
+
+    from bot.runtime.servers import rasa_command
+
+    token = "-Xy_" + "a" * 39  # token_urlsafe gives one like it in 64 starts
+    settings = Settings.create(home=tmp_path, data_dir=tmp_path / "var", rasa_api_token=token)
+    command = rasa_command(settings, tmp_path / "model.tar.gz", 5005, clustered=False)
+    parsed = create_argument_parser().parse_args(command[1:])
+    assert parsed.auth_token == token and parsed.port == 5005

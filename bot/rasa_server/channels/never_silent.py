@@ -18,6 +18,7 @@ from typing import Any
 from bot.business import load_business_facts
 from bot.errors import SupportBotError
 from bot.handoff.lifecycle import Status
+from bot.privacy.log_ids import conversation_ref
 from bot.services import services_for
 from bot.settings import Settings
 
@@ -74,7 +75,9 @@ def never_silent(
             if replies_sent(output) == before and not await asyncio.to_thread(
                 silent_ok, message.sender_id
             ):
-                logger.error("no reply produced for conversation %s", message.sender_id)
+                logger.error(
+                    "no reply produced for conversation %s", conversation_ref(message.sender_id)
+                )
                 await output.send_text_message(message.sender_id, unavailable_text(settings))
 
     return handle

@@ -264,7 +264,7 @@ class SupportSocketIOInput(SocketIOInput):
             data = data or {}
             session_id = valid_session_id(data.get("session_id"))
             if session_id is None:
-                logger.warning("socket.io message without a valid session id ignored (sid %s)", sid)
+                logger.warning("socket.io message without a valid session id ignored")
                 return
             metadata = clean_metadata(data.get(self.metadata_key))
             client_id = metadata.get("client_message_id")

@@ -39,6 +39,7 @@ from bot.conversations.events import starts_session
 from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, assess, turns_from_events
 from bot.handoff.lifecycle import Status
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
+from bot.privacy.log_ids import conversation_ref
 from bot.rasa_server.policies.turns import message_to_answer
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class FrustrationPolicy(Policy):
             return self._prediction(self._default_predictions(domain))
         logger.info(
             "conversation %s: %s (%s priority, rule %s): %s",
-            tracker.sender_id,
+            conversation_ref(tracker.sender_id),
             decision.level.value,
             decision.priority.value,
             decision.trigger,

@@ -45,6 +45,8 @@
   /* Signs in with the console's session; ``start(me)`` runs for leads and admins only. */
   function forLeads(page, start) {
     api("GET", "/api/me").then(function (me) {
+      // A password made for them is replaced on the console's own page first.
+      if (me.must_change_password) { location.assign("/console"); return; }
       if (me.role !== "lead" && me.role !== "admin") {
         showSignIn("The " + page + " is for support leads (you are signed in as " + me.agent + ", " + me.role + ").");
         return;
