@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import time
 from datetime import datetime
 
 import pytest
@@ -48,6 +50,20 @@ def handled_by(running_bot, agent: str, customer: str) -> None:
         token=key,
     )
     assert closed[0] == 200
+    # The desk tells Rasa through its outbox, after answering: wait until the conversation has
+    # the closing and the satisfaction question, as the customer would before answering it.
+    deadline = time.monotonic() + 30
+    while not survey_asked(running_bot, customer):
+        assert time.monotonic() < deadline, "the close never reached the conversation"
+        time.sleep(0.2)
+
+
+def survey_asked(running_bot, customer: str) -> bool:
+    with sqlite3.connect(running_bot.data_dir / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot'", (customer,)
+        ).fetchall()
+    return any('"csat"' in data and '"asked"' in data for (data,) in rows)
 
 
 @pytest.fixture
