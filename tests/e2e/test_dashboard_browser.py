@@ -30,6 +30,9 @@ def token(running_bot, name: str) -> str:
 def handled_by(running_bot, agent: str, customer: str) -> None:
     """``agent`` takes the waiting ``customer``, answers and closes the chat."""
     key = token(running_bot, agent)
+    # Away, not online: automatic assignment must not give her another waiting customer (the
+    # test's complaint) while she handles this one; she claims this one herself.
+    assert api(running_bot, "POST", "/api/presence", {"presence": "away"}, token=key)[0] == 200
     status, listing = api(running_bot, "GET", "/api/handoffs?status=queued", token=key)
     assert status == 200
     [handoff] = [h for h in listing if h["conversation_id"] == customer]
@@ -83,7 +86,7 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
     # Before anyone is online: a complaint gets a ticket and how the team will reach them.
     complained = texts(running_bot.say(new_sender(), "I want to make a formal complaint"))
     reference = "C-" + complained.split("complaint as C-", 1)[1][:5]
-    token(running_bot, "dora")  # signing in puts her online
+    token(running_bot, "dora")  # signing in puts her online: customers may queue
     customer = new_sender()
     assert "in the queue" in texts(running_bot.say(customer, "I want to talk to a person"))
     handled_by(running_bot, "dora", customer)
