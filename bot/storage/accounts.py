@@ -121,20 +121,7 @@ class SqlAccounts:
         """Remove a user and end their sessions at once (their conversations' history keeps
         their name). The last admin cannot be removed: someone must be able to manage users."""
         with self._engine.begin() as db:
-            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
-            if row is None:
-                raise SupportBotError(f"there is no user called {name}")
-            if row["role"] == Role.ADMIN.value and row["disabled_at"] is None:
-                enabled_admins = db.execute(
-                    sa.select(sa.func.count()).where(
-                        agents.c.role == Role.ADMIN.value, agents.c.disabled_at.is_(None)
-                    )
-                ).scalar_one()
-                if enabled_admins == 1:
-                    raise SupportBotError(
-                        f"{name} is the only admin who can sign in",
-                        hint="add another admin first: supportbot agent add --role admin",
-                    )
+            row = _row_keeping_an_admin(db, name, leaving=True)
             db.execute(sessions.delete().where(sessions.c.agent == name))
             db.execute(agents.delete().where(agents.c.name == name))
         return Agent(row["name"], Role(row["role"]))
@@ -153,20 +140,7 @@ class SqlAccounts:
         """Disable a user (their sessions end at once; they cannot sign in, their history
         stays) or enable them again. The last enabled admin cannot be disabled."""
         with self._engine.begin() as db:
-            row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
-            if row is None:
-                raise SupportBotError(f"there is no user called {name}")
-            if disabled and row["role"] == Role.ADMIN.value and row["disabled_at"] is None:
-                enabled_admins = db.execute(
-                    sa.select(sa.func.count()).where(
-                        agents.c.role == Role.ADMIN.value, agents.c.disabled_at.is_(None)
-                    )
-                ).scalar_one()
-                if enabled_admins == 1:
-                    raise SupportBotError(
-                        f"{name} is the only admin who can sign in",
-                        hint="add another admin first: supportbot agent add --role admin",
-                    )
+            row = _row_keeping_an_admin(db, name, leaving=disabled)
             db.execute(
                 agents.update()
                 .where(agents.c.name == name)
@@ -313,3 +287,23 @@ def _throttle_keys(name: str, address: str) -> list[str]:
     keys = [f"name:{name[:60]}|{client}"]
     keys += [f"address:{client}"] if client else []
     return [*keys, f"user:{name[:60]}"]
+
+
+def _row_keeping_an_admin(db: sa.Connection, name: str, *, leaving: bool) -> sa.RowMapping:
+    """``name``'s row; refused when there is none, or when ``leaving`` (removed, disabled)
+    would leave no admin who can sign in: someone must be able to manage users."""
+    row = db.execute(agents.select().where(agents.c.name == name)).mappings().first()
+    if row is None:
+        raise SupportBotError(f"there is no user called {name}")
+    if leaving and row["role"] == Role.ADMIN.value and row["disabled_at"] is None:
+        enabled_admins = db.execute(
+            sa.select(sa.func.count()).where(
+                agents.c.role == Role.ADMIN.value, agents.c.disabled_at.is_(None)
+            )
+        ).scalar_one()
+        if enabled_admins == 1:
+            raise SupportBotError(
+                f"{name} is the only admin who can sign in",
+                hint="add another admin first: supportbot agent add --role admin",
+            )
+    return row
