@@ -100,7 +100,7 @@ def product_processes(data_dir: Path) -> dict[str, int]:
             continue
         if "supportbot run" in command:
             found["supervisor"] = int(entry.name)
-        elif "rasa run" in command and " actions" not in command:
+        elif "bot.rasa_server.launch run" in command:
             found["rasa"] = int(entry.name)
         elif "-m actions" in command:
             found["actions"] = int(entry.name)

@@ -53,6 +53,11 @@ class RasaApi(Protocol):
         """Serve ``model`` from now on; False when no server is running."""
 
 
+#: The variable a Rasa server reads its API token from (``bot.rasa_server.launch``): as
+#: ``Settings.rasa_api_token`` reads it, so each server process has the token it was given.
+TOKEN_VARIABLE = "SUPPORTBOT_RASA_API_TOKEN"
+
+
 def rasa_api_token(settings: Settings) -> str:
     """The token protecting Rasa's HTTP API: ``SUPPORTBOT_RASA_API_TOKEN`` when set (shared
     by a deployment's servers), else created on first use (readable by us only)."""

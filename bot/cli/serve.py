@@ -115,7 +115,7 @@ def _serve(args: argparse.Namespace, services: Services) -> int:
     info(f"starting the {args.kind} server: {' '.join(command[:3])} ...")
     os.chdir(settings.home)
     env = settings.child_environment()
-    os.execve(command[0], command, rasa_environment(env) if args.kind == "rasa" else env)
+    os.execve(command[0], command, rasa_environment(settings, env) if args.kind == "rasa" else env)
 
 
 def _train(args: argparse.Namespace, services: Services) -> int:
@@ -146,7 +146,7 @@ def _shell(args: argparse.Namespace, services: Services) -> int:
         "--port", str(_free_port()),
     ]  # fmt: skip
     os.chdir(settings.home)
-    os.execve(command[0], command, rasa_environment(settings.child_environment()))
+    os.execve(command[0], command, rasa_environment(settings, settings.child_environment()))
 
 
 def _free_port() -> int:

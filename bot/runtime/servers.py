@@ -7,8 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.rasa_api import rasa_api_token
-from bot.runtime.training import rasa_executable
+from bot.rasa_api import TOKEN_VARIABLE, rasa_api_token
 from bot.settings import Settings
 
 KINDS = ("rasa", "actions", "web")
@@ -22,9 +21,14 @@ def endpoints_file(*, clustered: bool) -> str:
     return "deploy/endpoints.yml" if clustered else "endpoints.yml"
 
 
-def rasa_environment(env: dict[str, str]) -> dict[str, str]:
-    """``env`` for a Rasa server: with its request size limit (Sanic reads ``SANIC_*``)."""
-    return {**env, "SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_REQUEST_BYTES)}
+def rasa_environment(settings: Settings, env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a Rasa server: with its request size limit (Sanic reads ``SANIC_*``) and
+    its HTTP API's token (read by ``bot.rasa_server.launch``, never put on a command line)."""
+    return {
+        **env,
+        "SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_REQUEST_BYTES),
+        TOKEN_VARIABLE: rasa_api_token(settings),
+    }
 
 
 def actions_command(port: int) -> list[str]:
@@ -37,15 +41,12 @@ def web_command(port: int) -> list[str]:
 
 def rasa_command(settings: Settings, model: Path, port: int, *, clustered: bool) -> list[str]:
     return [
-        rasa_executable(), "run",
+        sys.executable, "-m", "bot.rasa_server.launch", "run",
         "--model", str(model),
         "--endpoints", endpoints_file(clustered=clustered),
         "--credentials", "credentials.yml",
         "--interface", settings.host,
         "--port", str(port),
-        "--enable-api",
-        # One argument: a token may start with "-" (token_urlsafe), which argparse would take
-        # for an option ("expected one argument": one start in 64 failed).
-        f"--auth-token={rasa_api_token(settings)}",
+        "--enable-api",  # with the token from rasa_environment
         "--cors", "*",
     ]  # fmt: skip

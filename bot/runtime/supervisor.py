@@ -146,7 +146,7 @@ def start_services(
 
     def named(env: dict[str, str], n: int) -> dict[str, str]:
         """Rasa server ``n``'s environment: in a cluster, its name (see the load balancer)."""
-        own = rasa_environment(env)
+        own = rasa_environment(settings, env)
         return {**own, "SUPPORTBOT_SERVER_NAME": server_name(n)} if topology.clustered else own
 
     kinds: list[list[ManagedProcess]] = []

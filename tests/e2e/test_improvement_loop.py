@@ -111,7 +111,7 @@ class Product:
         with urllib.request.urlopen(f"{self.rasa_url}/status?token={self.token()}") as reply:
             json.loads(reply.read())
         out = subprocess.run(
-            ["pgrep", "-f", f"rasa run .*--port {self.rasa_port}"],
+            ["pgrep", "-f", f"bot.rasa_server.launch run .*--port {self.rasa_port}"],
             capture_output=True,
             text=True,
             check=False,

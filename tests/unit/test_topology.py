@@ -145,13 +145,18 @@ def test_the_rabbitmq_url_is_checked_and_split_for_rasa():
     )
 
 
-def test_the_rasa_command_line_keeps_a_token_that_starts_with_a_dash(tmp_path):
+def test_the_rasa_token_stays_off_the_command_line_and_may_start_with_a_dash(tmp_path):
     from rasa.__main__ import create_argument_parser
 
-    from bot.runtime.servers import rasa_command
+    from bot.rasa_server.launch import rasa_arguments
+    from bot.runtime.servers import rasa_command, rasa_environment
 
     token = "-Xy_" + "a" * 39  # token_urlsafe gives one like it in 64 starts
     settings = Settings.create(home=tmp_path, data_dir=tmp_path / "var", rasa_api_token=token)
     command = rasa_command(settings, tmp_path / "model.tar.gz", 5005, clustered=False)
-    parsed = create_argument_parser().parse_args(command[1:])
-    assert parsed.auth_token == token and parsed.port == 5005
+    environment = rasa_environment(settings, {})
+
+    assert command[1:3] == ["-m", "bot.rasa_server.launch"]
+    assert not any(token in part for part in command)  # `ps` shows a command line to anyone
+    parsed = create_argument_parser().parse_args(rasa_arguments(command[3:], environment))
+    assert parsed.auth_token == token and parsed.port == 5005 and parsed.enable_api
