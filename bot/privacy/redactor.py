@@ -11,12 +11,16 @@ by its kind: ``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[IBAN]``, ``[ORDER]``, ``[A
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from bot.privacy import patterns
 
 #: Most certain first: an e-mail address wins over a name inside it, a card over a phone.
+#: spaCy refuses a text longer than 1,000,000 characters (``nlp.max_length``): a longer one
+#: (a message logged before the channels' length limit, a pasted document) is read in pieces.
+TOKEN_PIECE_CHARS = 100_000
 KINDS = ("EMAIL", "IBAN", "CARD", "ORDER", "PHONE", "ADDRESS", "NAME")
 
 STREET_WORDS = [
@@ -116,18 +120,34 @@ class Redactor:
         return "".join(masked)
 
     def _from_tokens(self, text: str) -> list[Found]:
-        doc = self._nlp(text)
         found: list[Found] = []
-        for match_id, start, end in self._matcher(doc):
-            label = self._nlp.vocab.strings[match_id]
-            if label == "NAME_CUE":
-                name = _name_after(doc, end)
-                if name is not None:
-                    found.append(Found("NAME", *name))
-            else:
-                span = doc[start:end]
-                found.append(Found("ADDRESS", span.start_char, span.end_char))
+        for offset, piece in pieces(text, TOKEN_PIECE_CHARS):
+            doc = self._nlp(piece)
+            for match_id, start, end in self._matcher(doc):
+                label = self._nlp.vocab.strings[match_id]
+                if label == "NAME_CUE":
+                    name = _name_after(doc, end)
+                    if name is not None:
+                        found.append(Found("NAME", name[0] + offset, name[1] + offset))
+                else:
+                    span = doc[start:end]
+                    found.append(Found("ADDRESS", span.start_char + offset, span.end_char + offset))
         return found
+
+
+def pieces(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """``text`` in pieces of at most ``size`` characters, cut at a space or line break where
+    there is one in the piece's second half: (where the piece starts, the piece)."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = max(
+                text.rfind(" ", start + size // 2, end), text.rfind("\n", start + size // 2, end)
+            )
+            end = cut + 1 if cut > start else end
+        yield start, text[start:end]
+        start = end
 
 
 def _name_after(doc: Any, index: int) -> tuple[int, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.privacy.patterns import iban_valid, luhn_valid
-from bot.privacy.redactor import Redactor
+from bot.privacy.redactor import Redactor, pieces
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +64,24 @@ def test_a_mistyped_iban_is_not_an_iban_but_its_digits_do_not_leak(redactor):
 def test_check_digit_validators():
     assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     assert iban_valid("GB82 WEST 1234 5698 7654 32") and not iban_valid("GB82WEST12345698765433")
+
+
+def test_a_text_longer_than_spacy_reads_at_once_is_redacted_throughout(redactor):
+    # spaCy refuses over 1,000,000 characters: one such logged message used to stop every
+    # review-mining run and that day's report for good.
+    text = "my name is Anna Berg. " + "the parcel never came " * 60_000 + " my name is Tom Hale"
+
+    masked = redactor.redact(text)
+
+    assert len(text) > 1_000_000
+    assert masked.startswith("my name is [NAME].") and masked.endswith("my name is [NAME]")
+
+
+def test_pieces_cover_the_text_once_and_cut_at_spaces():
+    text = "word " * 1000
+
+    cut = list(pieces(text, 97))
+
+    assert "".join(piece for _, piece in cut) == text
+    assert all(text[start : start + len(piece)] == piece for start, piece in cut)
+    assert all(len(piece) <= 97 and piece.endswith(" ") for _, piece in cut[:-1])
