@@ -89,6 +89,9 @@ class Settings:
     #: The token protecting Rasa's HTTP API, when it is given (every Rasa server and desk
     #: process of a deployment shares it); else one made and kept under ``var/secrets``.
     rasa_api_token: str | None = None
+    #: When set, the REST channel answers only requests carrying it (``Authorization: Bearer``):
+    #: REST is for a company's own systems, and lets its caller name any REST conversation.
+    rest_token: str | None = None
 
     @classmethod
     def create(
@@ -121,6 +124,7 @@ class Settings:
         server_name: str | None = None,
         forwarded_by: str | None = None,
         rasa_api_token: str | None = None,
+        rest_token: str | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -170,6 +174,7 @@ class Settings:
             server_name=_server_name(server_name),
             forwarded_by=_network("FORWARDED_BY", forwarded_by),
             rasa_api_token=rasa_api_token,
+            rest_token=rest_token,
         )
 
     @classmethod
@@ -224,6 +229,7 @@ class Settings:
             server_name=text("SERVER_NAME"),
             forwarded_by=text("FORWARDED_BY"),
             rasa_api_token=text("RASA_API_TOKEN"),
+            rest_token=text("REST_TOKEN"),
         )
 
     @property
@@ -354,6 +360,8 @@ class Settings:
             env[PREFIX + "FORWARDED_BY"] = self.forwarded_by
         if self.rasa_api_token is not None:
             env[PREFIX + "RASA_API_TOKEN"] = self.rasa_api_token
+        if self.rest_token is not None:
+            env[PREFIX + "REST_TOKEN"] = self.rest_token
         # Rasa's SQL tracker store keeps 50 connections (and 100 more under load) per server
         # by default: several servers would exhaust PostgreSQL's 100.
         env.setdefault("SQL_POOL_SIZE", str(self.database_pool_size))

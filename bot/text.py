@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 #: Models only read the start of very long messages; the full text is still stored.
 MAX_MODEL_CHARS = 1000
+#: The longest message any channel accepts (the widget's own limit): longer text is cut
+#: here at the channel, the customer is told, and what was kept is what gets stored.
+MAX_MESSAGE_CHARS = 5000
 
 
 class TextFlag(enum.StrEnum):

@@ -143,6 +143,11 @@ def not_helpful_reply() -> Reply:
     )
 
 
+CUT_MESSAGE_NOTE = (
+    "Your message was longer than {limit:,} characters, so I kept only its first {limit:,}. "
+    "Please send the rest in another message."
+)
+
 LONG_MESSAGE_NOTE = (
     "That's a long message, so I read the beginning. "
     "If I missed something important, a person from our team can read all of it."

@@ -42,10 +42,13 @@ class RunningBot:
         body = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
+        headers = {"Content-Type": "application/json"}
+        if token := self.env.get("SUPPORTBOT_REST_TOKEN"):
+            headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(
             f"{self.rasa_url}/webhooks/rest/webhook",
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers=headers,
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())

@@ -56,6 +56,8 @@ def cluster(tmp_path_factory):
                 "SUPPORTBOT_TRACKER_URL": tracker,
                 "SUPPORTBOT_REDIS_URL": redis,
                 "SUPPORTBOT_RABBITMQ_URL": broker,
+                # The production setting the README describes: REST only with the token.
+                "SUPPORTBOT_REST_TOKEN": "cluster-rest-token",
             },
             cluster=2,
         )
@@ -71,8 +73,17 @@ def test_the_load_balancer_is_the_one_address_and_spreads_customers(cluster):
     assert env_file.stat().st_mode & 0o077 == 0  # it holds the database password
     with urllib.request.urlopen(cluster.web_url + "/", timeout=10) as page:
         assert page.status == 200 and b"widget" in page.read()
-    replies = cluster.say(new_sender(), "how do I return an item?")
+    replies = cluster.say(new_sender(), "how do I return an item?")  # with the REST token
     assert "Did that answer your question?" in texts(replies)
+    for authorization in ({}, {"Authorization": "Bearer not-the-token"}):
+        without = urllib.request.Request(
+            cluster.rasa_url + "/webhooks/rest/webhook",
+            data=json.dumps({"sender": new_sender(), "message": "hi"}).encode(),
+            headers={"Content-Type": "application/json", **authorization},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(without, timeout=10)
+        assert refused.value.code == 401
     for hidden in ("/conversations/x/tracker", "/model/parse", "/status"):  # Rasa's own API
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(cluster.web_url + hidden, timeout=10)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.text import MAX_MESSAGE_CHARS
+
 pytestmark = pytest.mark.rasa
 
 
@@ -103,9 +105,22 @@ def test_an_answer_that_did_not_help_leads_to_a_person(running_bot):
 
 
 def test_a_did_you_mean_button_answers_the_chosen_article(running_bot):
+    sender = new_sender()
+    menu = running_bot.say(sender, "what can you do")
+    topic = running_bot.say(sender, payloads(menu)[0])  # the first topic: its common questions
+    choices = [p for p in payloads(topic) if p.startswith("/choose_option")]
+    assert choices, topic
+
+    replies = running_bot.say(sender, choices[0])
+
+    article = json.loads(choices[0].removeprefix("/choose_option"))["article_id"]
+    assert f"/help/{article.replace('-', '/', 1)}" in texts(replies)  # its link
+
+
+def test_a_did_you_mean_button_nobody_offered_is_not_honoured(running_bot):
     replies = running_bot.say(new_sender(), '/choose_option{"article_id": "warranty-repairs"}')
 
-    assert "https://fernhill.example/help/warranty/repairs" in texts(replies)
+    assert "https://fernhill.example/help/warranty/repairs" not in texts(replies)
 
 
 @pytest.mark.parametrize(
@@ -129,8 +144,9 @@ def test_bad_input_gets_a_sensible_reply_and_is_stored_unchanged(running_bot, me
 
     assert replies and texts(replies).strip()
     assert "Traceback" not in texts(replies)
-    # Stored as sent (Rasa itself trims surrounding whitespace; nothing else is changed).
-    assert stored_user_texts(running_bot, sender) == [message.strip()]
+    # Stored as sent (Rasa itself trims surrounding whitespace; a message over the one limit
+    # of every channel is cut to it, and the customer is told).
+    assert stored_user_texts(running_bot, sender) == [message.strip()[:MAX_MESSAGE_CHARS]]
 
 
 def test_a_long_message_says_only_its_beginning_was_read(running_bot):
@@ -251,3 +267,17 @@ def action_server_pid(bot) -> int:
         if b"actions" in cmdline and port.encode() in cmdline:
             return int(proc.name)
     raise AssertionError("action server process not found")
+
+
+def test_no_process_shows_the_rasa_api_token_on_its_command_line(running_bot):
+    token = (running_bot.data_dir / "secrets" / "rasa_api_token").read_text().strip()
+    marker = f"SUPPORTBOT_DATA_DIR={running_bot.data_dir}".encode()
+    product = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                product.append((proc / "cmdline").read_bytes().decode(errors="replace"))
+        except OSError:
+            continue
+    assert any("bot.rasa_server.launch" in command for command in product), product
+    assert not any(token in command for command in product)

@@ -95,7 +95,7 @@ def test_a_low_score_in_slack_opens_a_follow_up_the_team_hears_about(running_bot
     with sqlite3.connect(running_bot.data_dir / "desk.db") as db:
         rows = db.execute(
             "SELECT channel, score, stage, status FROM followups WHERE conversation_id = ?",
-            (user,),
+            ("slack-" + user,),  # Slack conversations are namespaced
         ).fetchall()
     assert rows == [("slack", 2, "bot", "open")]
 

@@ -63,7 +63,8 @@ def test_a_slack_customer_talks_to_an_agent_and_returns_to_the_bot(
 
     # The agent claims it; the customer hears who joined, in their direct message.
     _, waiting = api(running_bot, "GET", "/api/handoffs?status=queued", token=token)
-    mine = [h for h in waiting if h["channel"] == "slack" and h["conversation_id"] == user]
+    conversation = "slack-" + user  # Slack's conversations are namespaced
+    mine = [h for h in waiting if h["channel"] == "slack" and h["conversation_id"] == conversation]
     assert len(mine) == 1
     handoff = mine[0]["id"]
     status, _ = api(running_bot, "POST", f"/api/handoffs/{handoff}/claim", {}, token=token)

@@ -9,15 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.handoff.lifecycle import Action
+from bot.rasa_server.channels.identity import MAX_METADATA_VALUE, clean_metadata, valid_session_id
 from bot.rasa_server.channels.message_ids import RecentIds
-from bot.rasa_server.channels.socketio import (
-    MAX_METADATA_VALUE,
-    OpenPages,
-    clean_metadata,
-    keep_pages_open,
-    page_closed,
-    valid_session_id,
-)
+from bot.rasa_server.channels.socketio import OpenPages, keep_pages_open, page_closed
 from bot.storage.activity import SqlCustomerActivity
 from bot.storage.handoffs import SqlHandoffQueue
 from tests.conftest import OPEN_TIME

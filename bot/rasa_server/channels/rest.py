@@ -1,23 +1,72 @@
-"""Rasa's REST channel (``POST /webhooks/rest/webhook``) that never leaves a customer unanswered."""
+"""Rasa's REST channel (``POST /webhooks/rest/webhook``), for a company's own systems and tests.
+
+The same URL and payloads as Rasa's ``rest`` channel, with what every channel does
+(``customer_turns``: one length limit, button payloads only as offered, never silent) and:
+
+* the caller names its conversation (``sender``), but not one of another channel's
+  (``identity.rest_sender_problem``: the widget's and Slack's ids are refused with 400);
+* the channel is always ``rest`` (Rasa lets the body say ``input_channel``, which would send
+  an agent's replies to another channel), and metadata is cleaned like the widget's;
+* with ``SUPPORTBOT_REST_TOKEN`` set, a request without ``Authorization: Bearer <token>``
+  gets 401 (the production setting: see the README's *Security*).
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from bot.rasa_server.channels.never_silent import never_silent
+from bot.rasa_server.channels.customer_turns import customer_turns
+from bot.rasa_server.channels.identity import clean_metadata, rest_sender_problem
 from bot.settings import Settings
 
 
 class SupportRestInput(RestInput):
-    """Same URL and payloads as Rasa's ``rest`` channel; see ``never_silent``."""
+    """Rasa's ``rest`` channel with the additions in the module docstring."""
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[Any], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(never_silent(on_new_message, settings=Settings.from_env()))
+        settings = Settings.from_env()
+        webhook = super().blueprint(customer_turns(on_new_message, settings=settings))
+        token = settings.rest_token
+
+        @webhook.middleware("request")
+        async def authorised(request: Request) -> HTTPResponse | None:
+            if token is None or request.path.rstrip("/").endswith("/rest"):  # the health check
+                return None
+            given = request.headers.get("authorization", "")
+            if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return None
+            return response.json({"error": "a valid REST token is required"}, status=401)
+
+        return webhook
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        sender = _body(req).get("sender")
+        problem = rest_sender_problem(sender)
+        if problem is not None:
+            raise InvalidUsage(problem)
+        return str(sender)
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()
+
+    def get_metadata(self, request: Request) -> dict[str, Any]:
+        return clean_metadata(_body(request).get("metadata"))
+
+
+def _body(request: Request) -> dict[str, Any]:
+    body = request.json
+    if not isinstance(body, dict):
+        raise InvalidUsage('the body must be a JSON object: {"sender": ..., "message": ...}')
+    return body

@@ -11,7 +11,9 @@ on, it answers in a thread under their message. What this adds to Rasa's channel
   including the same message arriving as both ``message`` and ``app_mention``;
 * replies use Slack's mrkdwn, escaped, and any number of buttons (Rasa drops all buttons
   above five); the Web API base URL is configurable (tests use a local fake of Slack);
-* a customer always gets a reply (``never_silent``); a clicked button's label is kept with the
+* conversation ids start with ``slack-`` (``identity``), so no other channel can name one;
+* every message gets the checks all channels share (``customer_turns``: one length limit,
+  button payloads only as offered, never silent); a clicked button's label is kept with the
   message, so transcripts show what the customer chose.
 """
 
@@ -32,7 +34,8 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversations.events import BUTTON_TITLE
-from bot.rasa_server.channels.never_silent import never_silent
+from bot.rasa_server.channels.customer_turns import customer_turns
+from bot.rasa_server.channels.identity import slack_conversation_id, slack_recipient
 from bot.services import services_for
 from bot.settings import Settings, SlackSettings
 from bot.slack_format import button_blocks, to_mrkdwn
@@ -69,7 +72,7 @@ class SupportSlackBot(SlackBot):
             thread = kwargs.get("slack_thread")
             self.thread_id = thread if isinstance(thread, str) and thread else None
             return channel
-        return self.slack_channel or recipient_id
+        return self.slack_channel or slack_recipient(recipient_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         recipient = self._destination(recipient_id, kwargs)
@@ -114,6 +117,13 @@ class SupportSlackInput(SlackInput):
             conversation_granularity=self.slack.conversation_granularity,
         )
 
+    def _get_conversation_id(
+        self, sender_id: str | None, channel_id: str | None, thread_id: str | None
+    ) -> str | None:
+        """Rasa's id for the conversation, in Slack's namespace (``slack-U0123...``)."""
+        conversation = super()._get_conversation_id(sender_id, channel_id, thread_id)
+        return slack_conversation_id(conversation) if conversation else None
+
     def get_output_channel(
         self, channel: str | None = None, thread_id: str | None = None
     ) -> OutputChannel:
@@ -127,7 +137,7 @@ class SupportSlackInput(SlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("slack_webhook", __name__)
-        handle = never_silent(on_new_message, settings=self.settings)
+        handle = customer_turns(on_new_message, settings=self.settings)
         handled = services_for(self.settings).slack_event_log() if self.slack else None
 
         @webhook.route("/", methods=["GET"])

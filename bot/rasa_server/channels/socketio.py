@@ -10,9 +10,11 @@ What this channel adds:
   coroutine to ``asyncio.wait`` in its WebSocket ``recv``, which Python 3.11 rejects, so a
   WebSocket upgrade would be accepted and then drop. Clients (the widget, any socket.io
   client) connect with polling as usual and simply never try to upgrade;
-* a customer always gets a reply (``never_silent``);
-* session ids are checked (a client cannot pick a short or odd conversation id) and message
+* session ids are checked (a client cannot pick a short or odd conversation id), a message
+  belongs to the session its connection confirmed (``session_request``), and message
   metadata is limited to a small mapping of plain values (page URL, customer id, ...);
+* every message gets the checks all channels share (``customer_turns``: one length limit,
+  button payloads only as offered, never silent);
 * a message the client re-sends after a lost connection (same ``client_message_id`` in its
   metadata) is acknowledged but not processed twice (``message_ids``: shared in Redis in a
   cluster);
@@ -32,9 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -48,19 +48,15 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot.privacy.log_ids import conversation_ref
+from bot.rasa_server.channels.customer_turns import customer_turns
+from bot.rasa_server.channels.identity import clean_metadata, valid_session_id
 from bot.rasa_server.channels.message_ids import message_ids
-from bot.rasa_server.channels.never_silent import never_silent
 from bot.services import services_for
 from bot.settings import Settings
 from bot.storage.activity import SqlCustomerActivity
 
 logger = logging.getLogger(__name__)
 
-_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-#: Metadata a client may attach to a message: at most this many keys, each value a short
-#: plain value. Anything else is dropped (and logged), never stored.
-MAX_METADATA_KEYS = 20
-MAX_METADATA_VALUE = 2000
 #: Seconds between pings to each open chat page, and how long an answer may take: a page
 #: closed without saying goodbye is noticed within their sum. A busy server answers pings
 #: late: with 10 s to answer, 500 customers on two cores made thousands of pages reconnect
@@ -105,31 +101,6 @@ class OpenPages:
             return None
         self._pages.pop(session_id, None)
         return session_id
-
-
-def valid_session_id(value: object) -> str | None:
-    """The session id if it is one we issue (32 hex characters), else None."""
-    return value if isinstance(value, str) and _SESSION_ID.match(value) else None
-
-
-def clean_metadata(value: object) -> dict[str, Any]:
-    """Keep only a small mapping of short plain values (str, number, bool, None)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    if not isinstance(value, dict):
-        return {}
-    cleaned: dict[str, Any] = {}
-    for key, item in list(value.items())[:MAX_METADATA_KEYS]:
-        if not isinstance(key, str) or len(key) > 100:
-            continue
-        if isinstance(item, str):
-            cleaned[key] = item[:MAX_METADATA_VALUE]
-        elif item is None or isinstance(item, bool | int | float):
-            cleaned[key] = item
-    return cleaned
 
 
 class CountingSocketIOOutput(SocketIOOutput):
@@ -178,7 +149,7 @@ class SupportSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = Settings.from_env()
-        handle = never_silent(on_new_message, settings=settings)
+        handle = customer_turns(on_new_message, settings=settings)
         recent = message_ids(settings.redis_url)
         pages = OpenPages()
         activity = services_for(settings).customer_activity()
@@ -261,10 +232,12 @@ class SupportSocketIOInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: dict[str, Any] | None) -> None:
-            data = data or {}
-            session_id = valid_session_id(data.get("session_id"))
-            if session_id is None:
-                logger.warning("socket.io message without a valid session id ignored")
+            data = data if isinstance(data, dict) else {}
+            # A message belongs to the session this connection confirmed, never to one the
+            # payload names: a client cannot write into (and hear) another conversation.
+            session_id = pages.session_of(sid)
+            if session_id is None or data.get("session_id") not in (None, session_id):
+                logger.warning("socket.io message outside the connection's session ignored")
                 return
             metadata = clean_metadata(data.get(self.metadata_key))
             client_id = metadata.get("client_message_id")
