@@ -33,6 +33,7 @@ from bot.storage.tracker import ConversationStore
 from bot.watched_file import WatchedFile
 
 if TYPE_CHECKING:
+    from bot.customer_data import CustomerData
     from bot.desk.delivery import OutboxDelivery
     from bot.reporting.dashboard import Dashboard
     from bot.reporting.report import DayData, Stores
@@ -220,6 +221,18 @@ class Services:
             zone=lambda: self.business_facts().hours.zone,
             company=lambda: self.business_facts().company_name,
             clock=self.clock,
+        )
+
+    def customer_data(self) -> CustomerData:
+        """A customer's data across the stores and reports: export, erasure, retention."""
+        from bot.customer_data import CustomerData
+        from bot.storage.privacy import SqlPrivacy
+
+        return CustomerData(
+            store=SqlPrivacy(self.database_url, self.settings.tracker_url),
+            reports_dir=self.settings.reports_dir,
+            company=lambda: self.business_facts().company_name,
+            retention_days=lambda: self.business_facts().retention_days,
         )
 
     def business_facts(self) -> BusinessFacts:

@@ -64,6 +64,8 @@ class BusinessFacts:
     policies: dict[str, str]
     live_chat: LiveChatPolicy = LiveChatPolicy()
     order_number_pattern: str | None = None  # the shop's order numbers, masked in reviews
+    #: Conversations idle this many days are erased everywhere, daily (None: kept).
+    retention_days: int | None = None
 
     def placeholders(self) -> dict[str, str]:
         """Values available to articles as ``{{ name }}``."""
@@ -129,6 +131,9 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
     live_chat = raw.get("live_chat") or {}
     if not isinstance(live_chat, dict):
         raise BusinessFactsError("'live_chat' must be a mapping")
+    privacy = raw.get("privacy") or {}
+    if not isinstance(privacy, dict):
+        raise BusinessFactsError("'privacy' must be a mapping")
     if not isinstance(policies, dict):
         raise BusinessFactsError("'policies' must be a mapping of name: value")
 
@@ -180,6 +185,9 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
         policies={str(k): str(v) for k, v in policies.items()},
         live_chat=_live_chat(live_chat),
         order_number_pattern=_pattern(company.get("order_number_pattern")),
+        retention_days=_positive_int(privacy, "privacy.retention_days")
+        if privacy.get("retention_days") is not None
+        else None,
     )
 
 

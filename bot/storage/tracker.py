@@ -33,7 +33,7 @@ class ConversationStore:
                 rows = connection.execute(query, {"sender": conversation_id, "limit": limit})
                 data = [row[0] for row in rows]
         except sa.exc.DBAPIError as exc:
-            if _no_events_table(exc):  # nobody has written anything yet
+            if no_events_table(exc):  # nobody has written anything yet
                 return []
             raise
         return [json.loads(item) for item in reversed(data)]
@@ -53,7 +53,7 @@ class ConversationStore:
             with self._engine.connect() as connection:
                 rows = list(connection.execute(query, params))
         except sa.exc.DBAPIError as exc:
-            if _no_events_table(exc):
+            if no_events_table(exc):
                 return []
             raise
         return [(int(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
@@ -63,7 +63,7 @@ class ConversationStore:
             with self._engine.connect() as connection:
                 return int(connection.execute(sa.text("SELECT MAX(id) FROM events")).scalar() or 0)
         except sa.exc.DBAPIError as exc:
-            if _no_events_table(exc):
+            if no_events_table(exc):
                 return 0
             raise
 
@@ -97,7 +97,7 @@ class ConversationStore:
             with self._engine.connect() as connection:
                 return [str(r[0]) for r in connection.execute(query, {"start": start, "end": end})]
         except sa.exc.DBAPIError as exc:
-            if _no_events_table(exc):
+            if no_events_table(exc):
                 return []
             raise
 
@@ -127,7 +127,7 @@ class ConversationStore:
                 with self._engine.connect() as connection:
                     rows = list(connection.execute(query, {**params, "after": after}))
             except sa.exc.DBAPIError as exc:
-                if _no_events_table(exc):
+                if no_events_table(exc):
                     return
                 raise
             for row in rows:
@@ -137,7 +137,7 @@ class ConversationStore:
             after = int(rows[-1][0])
 
 
-def _no_events_table(error: sa.exc.DBAPIError) -> bool:
+def no_events_table(error: sa.exc.DBAPIError) -> bool:
     """Rasa has not created its tables yet (SQLite's and PostgreSQL's ways of saying so)."""
     text = str(error.orig)
     return "no such table" in text or ('relation "events" does not exist' in text)

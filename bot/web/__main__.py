@@ -70,6 +70,7 @@ def desk_parts(services: Services) -> DeskParts:
         reports=services.scheduled_reports(),
         dashboard=services.dashboard(),
         zone=lambda: services.business_facts().hours.zone,
+        customer_data=services.customer_data(),
     )
 
 

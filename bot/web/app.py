@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.conversations import transcript
+from bot.customer_data import CustomerData
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
@@ -84,6 +85,7 @@ class DeskParts:
     reports: ScheduledReports | None = None  # each finished day's report, written by itself
     dashboard: Dashboard | None = None  # the leads' dashboard (the report's figures, any range)
     zone: Callable[[], ZoneInfo] | None = None  # the business timezone (dates in the dashboard)
+    customer_data: CustomerData | None = None  # the daily retention purge
 
 
 def create_app(
@@ -175,7 +177,14 @@ def create_app(
             )
             app.cleanup_ctx.append(_warming(desk.dashboard))
         if desk.reports is not None:
-            app.cleanup_ctx.append(_reporting(desk.reports, on_duty=desk.feed.on_duty))
+            app.cleanup_ctx.append(
+                _reporting(
+                    desk.reports,
+                    retention=desk.customer_data,
+                    clock=desk.clock,
+                    on_duty=desk.feed.on_duty,
+                )
+            )
     return app
 
 
@@ -233,11 +242,13 @@ def _warming(dashboard: Dashboard) -> Callable[[web.Application], AsyncIterator[
 def _reporting(
     reports: ScheduledReports,
     *,
+    retention: CustomerData | None,
+    clock: Callable[[], datetime],
     on_duty: Callable[[], Awaitable[bool]],
     every: float = REPORT_CHECK_EVERY,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Writes each finished day's report (checked at start, then every ``every`` seconds, by
-    the web process on duty)."""
+    """Writes each finished day's report and erases conversations past the retention period
+    (checked at start, then every ``every`` seconds, by the web process on duty)."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
@@ -245,8 +256,10 @@ def _reporting(
                 try:
                     if await on_duty():
                         await asyncio.to_thread(reports.write_due)
+                        if retention is not None:
+                            await asyncio.to_thread(retention.purge_due, clock())
                 except Exception:  # the next check tries again; the service stays up
-                    logger.exception("writing the daily report failed")
+                    logger.exception("the daily report or the retention purge failed")
                 await asyncio.sleep(every)
 
         task = asyncio.create_task(loop())

@@ -118,3 +118,22 @@ def test_holidays_close_the_team(tmp_path):
     facts = load_business_facts(_write(tmp_path, data))
 
     assert not facts.hours.is_open(datetime(2026, 11, 24, 11, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("retention", "expected"), [(None, None), (90, 90)], ids=["kept", "90"])
+def test_the_retention_period_is_optional(tmp_path, retention, expected):
+    data = yaml.safe_load(DEMO.read_text())
+    data.pop("privacy", None)
+    if retention is not None:
+        data["privacy"] = {"retention_days": retention}
+
+    assert load_business_facts(_write(tmp_path, data)).retention_days == expected
+
+
+@pytest.mark.parametrize("value", [0, -5, "forever", 1.5, True])
+def test_a_retention_period_must_be_whole_days(tmp_path, value):
+    data = yaml.safe_load(DEMO.read_text())
+    data["privacy"] = {"retention_days": value}
+
+    with pytest.raises(BusinessFactsError, match=r"privacy\.retention_days"):
+        load_business_facts(_write(tmp_path, data))

@@ -1,0 +1,133 @@
+"""``supportbot privacy export|forget|purge``: a customer's data, on request (a subject access
+or erasure request) and by the retention period."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from bot.cli.output import emit_json, info
+from bot.errors import SupportBotError
+from bot.services import Services
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    privacy = subparsers.add_parser(
+        "privacy",
+        help="export or erase a customer's data; erase conversations past the retention period",
+        description="A customer's data is their conversations: every message and event in the "
+        "tracker store, and in the desk's database their handoffs and history, complaints, "
+        "follow-ups, activity and mined review messages; stored daily reports name a "
+        "conversation only in their lists. Find a customer by conversation id or by what "
+        "they wrote (an e-mail address, a phone number, an order number).",
+    )
+    commands = privacy.add_subparsers(dest="privacy_command", required=True, metavar="COMMAND")
+    export = commands.add_parser(
+        "export", help="everything stored about a customer's conversations, as JSON"
+    )
+    _who(export)
+    export.add_argument("--output", type=Path, help="write the JSON here (default: stdout)")
+    export.set_defaults(handler=_export)
+    forget = commands.add_parser(
+        "forget",
+        help="erase a customer's conversations everywhere",
+        description="Erase the conversations found, everywhere, for good. Without --yes, only "
+        "lists what would be erased.",
+    )
+    _who(forget)
+    forget.add_argument("--yes", action="store_true", help="erase (default: only list)")
+    forget.set_defaults(handler=_forget)
+    purge = commands.add_parser(
+        "purge",
+        help="erase conversations idle longer than the retention period, now",
+        description="Erase every conversation with nothing new for longer than --days "
+        "(default: privacy.retention_days in business.yml; the running web service does this "
+        "once a day), except those with a handoff or complaint still open. Without --yes, "
+        "only counts them.",
+    )
+    purge.add_argument("--days", type=int, help="default: privacy.retention_days")
+    purge.add_argument("--yes", action="store_true", help="erase (default: only count)")
+    purge.set_defaults(handler=_purge)
+
+
+def _who(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--conversation", action="append", default=[], metavar="ID", help="a conversation id"
+    )
+    parser.add_argument(
+        "--email",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="every conversation in which this address appears (any case)",
+    )
+    parser.add_argument(
+        "--mentioning",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="every conversation in which this text appears: a phone number, an order number",
+    )
+
+
+def _found(args: argparse.Namespace, services: Services) -> list[str]:
+    wanted = [*args.email, *args.mentioning]
+    if not args.conversation and not wanted:
+        raise SupportBotError(
+            "say whose data: --conversation ID, --email ADDRESS or --mentioning TEXT"
+        )
+    if any(len(text.strip()) < 5 for text in wanted):
+        raise SupportBotError("an address or text to look for needs at least 5 characters")
+    found = services.customer_data().find(
+        conversations=[c.strip() for c in args.conversation], mentioning=wanted
+    )
+    info(f"{len(found)} conversation(s) found")
+    return found
+
+
+def _export(args: argparse.Namespace, services: Services) -> int:
+    data = services.customer_data().export(_found(args, services))
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if args.output is None:
+        print(text)
+        return 0
+    args.output.write_text(text + "\n", encoding="utf-8")
+    args.output.chmod(0o600)  # a customer's personal data
+    info(f"written to {args.output}")
+    return 0
+
+
+def _forget(args: argparse.Namespace, services: Services) -> int:
+    found = _found(args, services)
+    if not args.yes:
+        for conversation_id in found:
+            print(conversation_id)
+        info("nothing erased: run again with --yes to erase these for good")
+        return 0
+    data = services.customer_data()
+    erased = {c: data.forget(c) for c in found}
+    info(f"erased {len(erased)} conversation(s)")
+    emit_json({"erased": erased})
+    return 0
+
+
+def _purge(args: argparse.Namespace, services: Services) -> int:
+    days = args.days if args.days is not None else services.business_facts().retention_days
+    if days is None:
+        raise SupportBotError(
+            "no retention period: give --days N, or set privacy.retention_days in business.yml"
+        )
+    if days < 1:
+        raise SupportBotError("--days must be at least 1")
+    data = services.customer_data()
+    idle_since = services.clock() - timedelta(days=days)
+    if not args.yes:
+        count = len(data.store.idle_before(idle_since.timestamp(), limit=1_000_000))
+        info(f"{count} conversation(s) idle over {days} days: run again with --yes to erase them")
+        return 0
+    erased = data.purge(idle_since)
+    info(f"erased {len(erased)} conversation(s) idle over {days} days")
+    emit_json({"erased": len(erased), "days": days})
+    return 0
