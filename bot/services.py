@@ -23,6 +23,7 @@ from bot.settings import PREFIX, Settings
 from bot.storage import migrate
 from bot.storage.accounts import SqlAccounts
 from bot.storage.activity import SqlCustomerActivity
+from bot.storage.audit import SqlAuditLog
 from bot.storage.complaints import SqlComplaints
 from bot.storage.engines import set_pool_size
 from bot.storage.followups import SqlFollowUps
@@ -222,6 +223,10 @@ class Services:
             company=lambda: self.business_facts().company_name,
             clock=self.clock,
         )
+
+    def audit_log(self) -> SqlAuditLog:
+        """Who in the team read or changed what (the web service and ``supportbot privacy``)."""
+        return SqlAuditLog(self.database_url)
 
     def customer_data(self) -> CustomerData:
         """A customer's data across the stores and reports: export, erasure, retention."""

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import agent, db, kb, privacy, redact, report, retrain, review, sentiment, serve
+from bot.cli import agent, audit, db, kb, privacy, redact, report, retrain, review, sentiment, serve
 from bot.errors import SupportBotError
 from bot.services import Services
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.register(subparsers)
     report.register(subparsers)
     privacy.register(subparsers)
+    audit.register(subparsers)
     return parser
 
 

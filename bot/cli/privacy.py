@@ -4,13 +4,16 @@ or erasure request) and by the retention period."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 from datetime import timedelta
 from pathlib import Path
 
 from bot.cli.output import emit_json, info
 from bot.errors import SupportBotError
+from bot.privacy.log_ids import conversation_ref
 from bot.services import Services
+from bot.storage.audit import AuditEntry
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,8 +90,20 @@ def _found(args: argparse.Namespace, services: Services) -> list[str]:
     return found
 
 
+def _audited(services: Services, action: str, targets: list[str]) -> None:
+    """The audit log records who ran the command (their login on this machine), on what."""
+    actor = f"cli:{getpass.getuser()}"
+    log = services.audit_log()
+    for target in targets:
+        log.record(
+            AuditEntry(at=services.clock(), actor=actor, action=action, target=target, status=0)
+        )
+
+
 def _export(args: argparse.Namespace, services: Services) -> int:
-    data = services.customer_data().export(_found(args, services))
+    found = _found(args, services)
+    data = services.customer_data().export(found)
+    _audited(services, "export", [f"conversation {conversation_ref(c)}" for c in found])
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.output is None:
         print(text)
@@ -108,6 +123,7 @@ def _forget(args: argparse.Namespace, services: Services) -> int:
         return 0
     data = services.customer_data()
     erased = {c: data.forget(c) for c in found}
+    _audited(services, "forget", [f"conversation {conversation_ref(c)}" for c in found])
     info(f"erased {len(erased)} conversation(s)")
     emit_json({"erased": erased})
     return 0
@@ -128,6 +144,7 @@ def _purge(args: argparse.Namespace, services: Services) -> int:
         info(f"{count} conversation(s) idle over {days} days: run again with --yes to erase them")
         return 0
     erased = data.purge(idle_since)
+    _audited(services, "purge", [f"{len(erased)} conversations idle over {days} days"])
     info(f"erased {len(erased)} conversation(s) idle over {days} days")
     emit_json({"erased": len(erased), "days": days})
     return 0

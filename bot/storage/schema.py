@@ -107,6 +107,19 @@ sign_in_failures = sa.Table(
     sa.Column("at", Moment, nullable=False),
 )
 
+#: Who in the team read one customer's record or changed anything, and when (``bot.web.audit``,
+#: ``supportbot privacy``); viewable by admins.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", Moment, nullable=False, index=True),
+    sa.Column("actor", sa.String(255), nullable=False, index=True),
+    sa.Column("action", sa.String(16), nullable=False),  # GET, POST ... or a command's verb
+    sa.Column("target", sa.String(500), nullable=False),  # the path read or changed
+    sa.Column("status", sa.Integer, nullable=False),  # the answer's HTTP status (0: a command)
+)
+
 # -- aftercare: complaints and follow-ups -------------------------------------------------------
 
 complaints = sa.Table(

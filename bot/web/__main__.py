@@ -71,6 +71,7 @@ def desk_parts(services: Services) -> DeskParts:
         dashboard=services.dashboard(),
         zone=lambda: services.business_facts().hours.zone,
         customer_data=services.customer_data(),
+        audit=services.audit_log(),
     )
 
 

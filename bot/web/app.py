@@ -37,12 +37,14 @@ from bot.reporting.schedule import ScheduledReports
 from bot.review.workflow import ReviewWorkflow
 from bot.settings import Settings
 from bot.storage.accounts import SqlAccounts
+from bot.storage.audit import SqlAuditLog
 from bot.storage.complaints import SqlComplaints
 from bot.storage.followups import SqlFollowUps
 from bot.storage.tracker import ConversationStore
 from bot.web.aftercare_api import add_aftercare_api
 from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
+from bot.web.audit import add_audit
 from bot.web.dashboard_api import add_dashboard_api
 from bot.web.pages import render_page, widget_snippet
 from bot.web.review_api import add_review_api
@@ -86,6 +88,7 @@ class DeskParts:
     dashboard: Dashboard | None = None  # the leads' dashboard (the report's figures, any range)
     zone: Callable[[], ZoneInfo] | None = None  # the business timezone (dates in the dashboard)
     customer_data: CustomerData | None = None  # the daily retention purge
+    audit: SqlAuditLog | None = None  # who in the team read or changed what
 
 
 def create_app(
@@ -170,6 +173,8 @@ def create_app(
             add_aftercare_api(
                 app, complaints=desk.complaints, followups=desk.followups, clock=desk.clock
             )
+        if desk.audit is not None:
+            add_audit(app, log=desk.audit, clock=desk.clock)
         app.cleanup_ctx.append(_following(desk.feed))
         if desk.dashboard is not None and desk.zone is not None:
             add_dashboard_api(

@@ -4,6 +4,7 @@ files as ``make run`` keeps them."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sqlite3
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.customer_data import CustomerData
+from bot.privacy.log_ids import conversation_ref
 from bot.reporting.files import ERASED, write_day
 from bot.storage.complaints import SqlComplaints
 from bot.storage.followups import SqlFollowUps
@@ -187,6 +189,15 @@ def test_the_command_lists_first_and_erases_only_when_told(stores, tmp_path):
     assert erased.returncode == 0, erased.stderr[-2000:]
     assert json.loads(erased.stdout.splitlines()[-1])["erased"][ALICE]["events"] == 1
     assert rows(tracker, "events", ALICE) == 0 and rows(desk, "handoffs", ALICE) == 0
+
+    audit = supportbot("audit", "--limit", "5", env=env)
+    assert audit.returncode == 0, audit.stderr[-2000:]
+    lines = [line.split("\t") for line in audit.stdout.splitlines()]
+    assert [(line[3], line[4]) for line in lines] == [
+        ("forget", f"conversation {conversation_ref(ALICE)}"),
+        ("export", f"conversation {conversation_ref(ALICE)}"),
+    ]
+    assert all(line[2] == f"cli:{getpass.getuser()}" for line in lines)
 
     vague = supportbot("privacy", "forget", "--mentioning", "a", env=env)
     assert vague.returncode == 2 and "at least 5 characters" in vague.stderr

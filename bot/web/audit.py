@@ -1,0 +1,101 @@
+"""The team's audit log at the web edge: every console or API request that read one customer's
+record or changed anything is recorded (who, what, when, the answer's status), and admins read
+the log at ``GET /api/audit?actor=NAME&before=ID&limit=N``.
+
+Recorded: every change (any method but GET, HEAD and OPTIONS; signing in is not a change by a
+known user), and the reads of one record: a handoff with its transcript, a complaint, a
+dashboard conversation, a review group, the review and audit logs, and each opening of the
+live feed (which streams customers' messages). Lists, counts and the console's own files are
+not. Paths are kept as the access log writes them (conversation ids as references), and never
+a query string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.accounts import Role, Session
+from bot.storage.audit import AuditEntry, SqlAuditLog
+from bot.web.access_log import loggable_path
+from bot.web.agent_api import SESSION_KEY
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Reads of one record: ``/api/<area>/<kind>/<id>`` or ``/api/<kind>/<id>``.
+_ONE_RECORD = re.compile(r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+$")
+_WHOLE_LOGS = frozenset({"/api/live", "/api/audit", "/api/review/audit"})
+MAX_LIMIT = 500
+
+
+def worth_recording(method: str, path: str) -> bool:
+    if not path.startswith("/api/") or path == "/api/login":
+        return False
+    if method not in READS:
+        return True
+    return path in _WHOLE_LOGS or _ONE_RECORD.match(path) is not None
+
+
+def add_audit(app: web.Application, *, log: SqlAuditLog, clock: Callable[[], datetime]) -> None:
+    """Record what is worth it and serve the log to admins."""
+
+    @web.middleware
+    async def audit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not worth_recording(request.method, request.path):
+            return await handler(request)
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            session: Session | None = request.get(SESSION_KEY)
+            if session is not None:
+                entry = AuditEntry(
+                    at=clock(),
+                    actor=session.agent.name,
+                    action=request.method,
+                    target=loggable_path(request.path),
+                    status=status,
+                )
+                await _record(log, entry)
+
+    async def entries(request: web.Request) -> web.Response:
+        session: Session = request[SESSION_KEY]
+        if not session.agent.role.can(Role.ADMIN):
+            return web.json_response({"error": "the audit log is for admins"}, status=403)
+        query = request.query
+        try:
+            limit = min(int(query.get("limit", "100")), MAX_LIMIT)
+            before = int(query["before"]) if query.get("before") else None
+        except ValueError:
+            return web.json_response({"error": "limit and before: whole numbers"}, status=400)
+        if limit < 1:
+            return web.json_response({"error": "limit: at least 1"}, status=400)
+        found = await asyncio.to_thread(
+            log.entries, actor=query.get("actor") or None, before=before, limit=limit
+        )
+        return web.json_response({"entries": [e.to_json() for e in found]})
+
+    # Outside the API's guard: it sees the status the guard made of an error, and the
+    # session the guard found (set on the request).
+    app.middlewares.insert(0, audit)
+    app.router.add_get("/api/audit", entries)
+
+
+async def _record(log: SqlAuditLog, entry: AuditEntry) -> None:
+    """Shielded: a client that went away must not cancel the record of what it did."""
+    try:
+        await asyncio.shield(asyncio.to_thread(log.record, entry))
+    except Exception:  # the request's outcome stands; the gap is logged
+        logger.exception("could not record %s %s in the audit log", entry.action, entry.target)
