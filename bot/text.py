@@ -76,6 +76,19 @@ def _script_of(char: str) -> str | None:
     return "CJK" if first in {"CJK", "HIRAGANA", "KATAKANA"} else first
 
 
+def is_unseen(char: str) -> bool:
+    """Cleaning removes this character, or it is space: the models never see it."""
+    return char in _INVISIBLE or char.isspace() or unicodedata.category(char) == "Cc"
+
+
+def visible_start(text: str) -> str:
+    """``text`` from its first character the models see (what cleaning would start with)."""
+    for index, char in enumerate(text):
+        if not is_unseen(char):
+            return text[index:]
+    return ""
+
+
 def inspect_message(text: str | None, *, max_chars: int = MAX_MODEL_CHARS) -> InspectedText:
     """Clean ``text`` for the models and flag what is unusual about it."""
     original = text or ""

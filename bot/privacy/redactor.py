@@ -17,10 +17,11 @@ from typing import Any
 
 from bot.privacy import patterns
 
-#: Most certain first: an e-mail address wins over a name inside it, a card over a phone.
 #: spaCy refuses a text longer than 1,000,000 characters (``nlp.max_length``): a longer one
-#: (a message logged before the channels' length limit, a pasted document) is read in pieces.
-TOKEN_PIECE_CHARS = 100_000
+#: (a message logged before the channels' length limit, a pasted document) is read in pieces
+#: this long, cut at whitespace (only a name or street cut by a piece's end can be missed).
+TOKEN_PIECE_CHARS = 900_000
+#: Most certain first: an e-mail address wins over a name inside it, a card over a phone.
 KINDS = ("EMAIL", "IBAN", "CARD", "ORDER", "PHONE", "ADDRESS", "NAME")
 
 STREET_WORDS = [

@@ -174,3 +174,36 @@ def test_a_chat_page_writes_only_into_its_own_confirmed_conversation(running_bot
 
     assert stored_messages(running_bot, other) == []
     assert [m["text"] for m in stored_messages(running_bot, mine)] == ["do you ship to france"]
+
+
+def test_an_invisible_character_before_a_payload_does_not_make_it_one(running_bot):
+    sender = new_sender()
+
+    replies = running_bot.say(sender, '\u200b/rate{"csat_score": "1"}')
+
+    assert "let you down" not in texts(replies)
+    [stored] = stored_messages(running_bot, sender)
+    assert stored["text"] == 'rate{"csat_score": "1"}'
+    assert stored["parse_data"]["entities"] == []
+
+
+@pytest.mark.parametrize("message", [123, {"text": "hi"}, ["hi"]], ids=["number", "object", "list"])
+def test_a_rest_message_that_is_not_text_is_refused(running_bot, message):
+    sender = new_sender()
+
+    status, body = post_rest(running_bot, {"sender": sender, "message": message})
+
+    assert status == 400 and "'message'" in body
+    assert stored_messages(running_bot, sender) == []
+
+
+def test_a_streamed_rest_answer_arrives_and_ends(running_bot):
+    request = urllib.request.Request(
+        f"{running_bot.rasa_url}/webhooks/rest/webhook?stream=true",
+        data=json.dumps({"sender": new_sender(), "message": "how do I return an item?"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        lines = [json.loads(line) for line in response.read().decode().splitlines() if line]
+
+    assert "Return items" in " ".join(line.get("text", "") for line in lines)

@@ -189,8 +189,9 @@ def test_an_oversized_message_gets_a_sensible_reply(running_bot, fake_slack):
         running_bot, event_body(user, channel, "where is my order? " + "more detail " * 1700)
     )
 
-    posted = fake_slack.wait_for(channel, count=1, timeout=60)
-    assert posted[0].text.strip()
+    posted = fake_slack.wait_for(channel, count=2, timeout=60)
+    assert "longer than 5,000 characters" in posted[0].text  # cut, and told
+    assert posted[1].text.strip()
 
 
 def test_markup_never_reaches_slack_unescaped(running_bot, fake_slack):

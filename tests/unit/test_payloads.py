@@ -6,6 +6,7 @@ import pytest
 
 from bot.chat import TALK_TO_A_PERSON
 from bot.dialogue.payloads import as_text, is_accepted, is_payload, offered_payloads
+from bot.text import inspect_message
 
 RATE_5 = '/rate{"csat_score": "5"}'
 
@@ -60,6 +61,12 @@ def test_talk_to_a_person_is_always_accepted():
         ("/help", "help"),
         ("//  where is my order", "where is my order"),
         ("/", ""),
+        ("/ /affirm", "affirm"),
+        ("/\t/rate{}", "rate{}"),
+        ("\u200b/affirm", "affirm"),
+        ("\x00 /affirm", "affirm"),
+        ("\u202e/affirm", "affirm"),
+        (" \u2060 / \ufeff/deny", "deny"),
     ],
 )
 def test_a_payload_not_honoured_is_read_as_the_words_after_the_slash(text, words):
@@ -69,3 +76,13 @@ def test_a_payload_not_honoured_is_read_as_the_words_after_the_slash(text, words
 
 def test_ordinary_text_is_not_a_payload():
     assert not is_payload("where is my order? /help")
+    assert not is_payload("\u200bwhere is my order")
+
+
+@pytest.mark.parametrize("text", ["/affirm", "\u200b/affirm", "\x00 /affirm", "\u202e/affirm"])
+def test_what_cleaning_turns_into_a_payload_counts_as_one_and_is_read_as_words(text):
+    assert is_payload(text)
+    assert not is_accepted(text, {"/affirm"}) or text == "/affirm"
+    words = as_text(text)
+    assert not is_payload(words)
+    assert not inspect_message(words).cleaned.startswith("/")  # what Rasa's handler reads

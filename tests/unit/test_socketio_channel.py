@@ -24,6 +24,7 @@ from tests.conftest import OPEN_TIME
         ("0123456789ABCDEF0123456789ABCDEF", False),
         ("admin", False),
         ("0123456789abcdef0123456789abcde", False),
+        ("0123456789abcdef0123456789abcdef\n", False),
         (None, False),
         (12345, False),
     ],

@@ -4,8 +4,10 @@ load balancer's configuration (checked by HAProxy itself when it is installed)."
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -160,3 +162,14 @@ def test_the_rasa_token_stays_off_the_command_line_and_may_start_with_a_dash(tmp
     assert not any(token in part for part in command)  # `ps` shows a command line to anyone
     parsed = create_argument_parser().parse_args(rasa_arguments(command[3:], environment))
     assert parsed.auth_token == token and parsed.port == 5005 and parsed.enable_api
+
+
+def test_the_rasa_launcher_refuses_to_serve_the_api_without_a_token():
+    env = {k: v for k, v in os.environ.items() if k != "SUPPORTBOT_RASA_API_TOKEN"}
+    started = subprocess.run(
+        [sys.executable, "-m", "bot.rasa_server.launch", "run", "--enable-api"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert started.returncode != 0
+    assert "SUPPORTBOT_RASA_API_TOKEN is not set" in started.stderr

@@ -28,7 +28,7 @@ MAX_METADATA_VALUE = 2000
 
 def valid_session_id(value: object) -> str | None:
     """The session id if it is one the socket.io channel issues (32 hex characters)."""
-    return value if isinstance(value, str) and _SESSION_ID.match(value) else None
+    return value if isinstance(value, str) and _SESSION_ID.fullmatch(value) else None
 
 
 def slack_conversation_id(conversation_id: str) -> str:

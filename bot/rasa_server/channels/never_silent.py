@@ -40,10 +40,10 @@ def unavailable_text(settings: Settings) -> str:
 
 
 def replies_sent(output: Any) -> int:
-    """How many replies an output channel has sent: its collected messages, or its counter."""
-    if hasattr(output, "messages"):
-        return len(output.messages)
-    return int(getattr(output, "sent", 0))
+    """How many replies an output channel has sent: its counter, or its collected messages."""
+    if hasattr(output, "sent"):
+        return int(output.sent)
+    return len(getattr(output, "messages", ()))
 
 
 def with_agent(settings: Settings, conversation_id: str) -> bool:

@@ -5,6 +5,8 @@ The same URL and payloads as Rasa's ``rest`` channel, with what every channel do
 
 * the caller names its conversation (``sender``), but not one of another channel's
   (``identity.rest_sender_problem``: the widget's and Slack's ids are refused with 400);
+* a ``message`` that is not text gets 400 (Rasa would fail on it and answer nothing);
+  ``?stream=true`` answers are counted like the others, so an empty turn gets the apology;
 * the channel is always ``rest`` (Rasa lets the body say ``input_channel``, which would send
   an agent's replies to another channel), and metadata is cleaned like the widget's;
 * with ``SUPPORTBOT_REST_TOKEN`` set, a request without ``Authorization: Bearer <token>``
@@ -14,10 +16,12 @@ The same URL and payloads as Rasa's ``rest`` channel, with what every channel do
 from __future__ import annotations
 
 import hmac
+from asyncio import Queue
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import QueueOutputChannel, RestInput
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
@@ -58,11 +62,48 @@ class SupportRestInput(RestInput):
             raise InvalidUsage(problem)
         return str(sender)
 
+    def _extract_message(self, req: Request) -> str | None:
+        message = _body(req).get("message")
+        if message is not None and not isinstance(message, str):
+            raise InvalidUsage("'message' must be the customer's text")
+        return message
+
+    @staticmethod
+    async def on_message_wrapper(
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        queue: Queue[Any],
+        sender_id: str,
+        input_channel: str,
+        metadata: dict[str, Any] | None,
+    ) -> None:
+        """Rasa's ``?stream=true`` answer, with an output that counts what it sends (so a
+        turn with no reply gets the apology) and that always ends the stream."""
+        output = CountingQueueOutputChannel(queue)
+        try:
+            await on_new_message(
+                UserMessage(text, output, sender_id, input_channel=input_channel, metadata=metadata)
+            )
+        finally:
+            await queue.put("DONE")
+
     def _extract_input_channel(self, req: Request) -> str:
         return self.name()
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
         return clean_metadata(_body(request).get("metadata"))
+
+
+class CountingQueueOutputChannel(QueueOutputChannel):
+    """Rasa's streaming output, counting what it sends (for ``never_silent``)."""
+
+    def __init__(self, message_queue: Queue[Any] | None = None) -> None:
+        super().__init__(message_queue)
+        self.sent = 0
+
+    async def _persist_message(self, message: dict[str, Any]) -> None:
+        await super()._persist_message(message)
+        self.sent += 1
 
 
 def _body(request: Request) -> dict[str, Any]:

@@ -222,6 +222,8 @@ class SupportSlackInput(SlackInput):
     ) -> HTTPResponse:
         """Answer in the background: Slack wants its 200 within three seconds."""
         assert self.slack is not None
+        if not conversation_id:  # no Slack user: Rasa would file it under "default"
+            return response.text("not a customer message")
         channel = str(metadata.get("out_channel") or "")
         in_direct_message = channel.startswith("D")  # DM channel ids start with D
         threaded = self.slack.use_threads and not in_direct_message
