@@ -185,6 +185,7 @@ def _check_settings(where: str, env: Mapping[str, str]) -> Settings:
     assert settings.tracker_url.startswith("postgresql://"), where
     assert settings.redis_url and settings.broker_url, f"{where}: needs Redis and RabbitMQ"
     assert settings.rasa_api_token, f"{where}: every server must share SUPPORTBOT_RASA_API_TOKEN"
+    assert settings.rest_token, f"{where}: REST must want SUPPORTBOT_REST_TOKEN in production"
     assert settings.forwarded_by, f"{where}: the web services must know the balancer"
     assert settings.host == "0.0.0.0", f"{where}: a container's server listens on every address"
     # With Redis and RabbitMQ set, `supportbot serve rasa` starts Rasa on deploy/endpoints.yml:
@@ -415,10 +416,18 @@ def test_kubernetes_servers_get_valid_settings_that_supportbot_reads(manifests):
             else:
                 assert source["secretRef"]["name"] == "supportbot-secrets", name
                 env.update(secret)
-        env.update({item["name"]: item["value"] for item in container.get("env", [])})
+        for item in container.get("env", []):
+            if "value" in item:
+                env[item["name"]] = item["value"]
+            else:  # required from the secret: the pod does not start without it
+                reference = item["valueFrom"]["secretKeyRef"]
+                assert reference["name"] == "supportbot-secrets" and not reference.get("optional")
+                env[item["name"]] = secret[reference["key"]]
         if name == "rasa":
             env["SUPPORTBOT_SERVER_NAME"] = "r1"  # its command sets it (checked below)
         settings = _check_settings(f"Kubernetes {name}", env)
+        if name == "rasa":  # REST is for the company's own systems, never open
+            assert settings.rest_token, "Kubernetes rasa: SUPPORTBOT_REST_TOKEN must be required"
         assert settings.rasa_url == "http://haproxy:8081"
         assert settings.actions_url == "http://haproxy:8082"
     internal = manifests[("Service", "haproxy")]["spec"]["ports"]  # those two, not public
@@ -445,7 +454,7 @@ def _server_names(statefulset: Mapping[str, Any], tmp_path: Path) -> dict[str, s
     (fake / "supportbot").write_text('#!/bin/sh\necho "$SUPPORTBOT_SERVER_NAME $*"\n')
     (fake / "supportbot").chmod(0o755)
     container = _container(statefulset)
-    own = {item["name"]: item["value"] for item in container.get("env", [])}
+    own = {item["name"]: item["value"] for item in container.get("env", []) if "value" in item}
     command = [_kubernetes_expand(word, own) for word in container["command"]]
     names = {}
     for ordinal in range(statefulset["spec"]["replicas"]):
