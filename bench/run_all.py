@@ -29,6 +29,7 @@ QUICK = [
     ["bench.handoff"],
     ["bench.storage"],
     ["bench.redaction"],
+    ["bench.fuzz"],
 ]
 SLOW = [
     ["bench.nlu_eval", "--with-diet"],

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.fuzz import TRICKY
 from bot.dialogue.payloads import ALWAYS_ACCEPTED, as_text, is_payload
 from bot.privacy.redactor import Redactor
 from bot.rasa_server.channels.customer_turns import customer_turns
@@ -43,9 +44,6 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 OFFERED = ['/rate{"csat_score": "5"}', "/affirm", '/choose_option{"article_id": "returns-policy"}']
-#: Characters customers and attackers send: markup, payload syntax, invisible and control
-#: characters, right-to-left marks, other scripts, emoji.
-TRICKY = "/{}\"':<>&\\ \t\n\r\x00\x1b\u200b\u200d\u202e\u2066\ufeff\u00a0éß漢字🙂"
 customer_text = st.one_of(
     st.text(),
     st.text(alphabet=string.ascii_letters + TRICKY, max_size=300),
