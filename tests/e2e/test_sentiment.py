@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 
 import pytest
+
+from tests.e2e.test_running_bot import new_sender
 
 pytestmark = pytest.mark.rasa
 
@@ -21,7 +22,7 @@ def stored_sentiments(bot, sender: str) -> list[dict | None]:
 
 
 def test_an_angry_and_a_happy_message_are_read_and_stored(running_bot):
-    sender = uuid.uuid4().hex
+    sender = new_sender()  # a REST id (the widget's 32-hex ids are refused over REST)
     running_bot.say(sender, "this is ridiculous, my parcel is two weeks late and nobody answers!!")
     running_bot.say(sender, "thanks, that sorted it")
 
@@ -39,7 +40,7 @@ def test_an_angry_and_a_happy_message_are_read_and_stored(running_bot):
     ids=["empty", "spaces", "emoji", "spanish", "very-long", "markup"],
 )
 def test_unusual_messages_never_break_the_pipeline(running_bot, text):
-    sender = uuid.uuid4().hex
+    sender = new_sender()  # a REST id (the widget's 32-hex ids are refused over REST)
 
     replies = running_bot.say(sender, text)
 
