@@ -15,6 +15,7 @@ Same sign-in as the agent API (bearer token, or the console's cookie + CSRF head
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ from bot.web.agent_api import SESSION_KEY, json_body
 
 COMPLAINT_STATUSES = ("unresolved", "late", "resolved", "all")
 FOLLOWUP_STATUSES = ("open", "done", "all")
+#: The largest number a ticket can have (PostgreSQL's integer).
+MAX_NUMBER = 2**31 - 1
 
 
 def add_aftercare_api(
@@ -53,7 +56,7 @@ def add_aftercare_api(
 
     async def complaint(request: web.Request) -> web.Response:
         try:
-            found = await asyncio.to_thread(complaints.get, request.match_info["reference"])
+            found = await asyncio.to_thread(complaints.get, _reference(request))
         except ComplaintNotFoundError as exc:
             return _error(exc.message, 404)
         return web.json_response(found.to_json(clock(), transcript=True))
@@ -62,7 +65,7 @@ def add_aftercare_api(
         session: Session = request[SESSION_KEY]
         return await _change(
             complaints.mark_responded,
-            request.match_info["reference"],
+            _reference(request),
             by=session.agent.name,
             now=clock(),
         )
@@ -72,7 +75,7 @@ def add_aftercare_api(
         body = await json_body(request)
         return await _change(
             complaints.resolve,
-            request.match_info["reference"],
+            _reference(request),
             by=session.agent.name,
             note=str(body.get("note") or ""),
             now=clock(),
@@ -113,6 +116,19 @@ def add_aftercare_api(
     app.router.add_post("/api/complaints/{reference}/resolve", resolve)
     app.router.add_get("/api/followups", list_followups)
     app.router.add_post("/api/followups/{id}/done", followup_done)
+
+
+def _reference(request: web.Request) -> str:
+    """The path's complaint reference; 404 for one no ticket can have, which the storage
+    cannot look up: digits ``int`` refuses (``C-²``) or beyond the database's integers."""
+    reference = request.match_info["reference"]
+    digits = reference.strip().upper().removeprefix("C-").lstrip("0") or "0"
+    if not (digits.isascii() and digits.isdigit() and int(digits[:11]) <= MAX_NUMBER):
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": f"no complaint {reference}"}),
+            content_type="application/json",
+        )
+    return reference
 
 
 def _error(message: str, status: int) -> web.Response:

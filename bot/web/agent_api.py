@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -58,6 +59,8 @@ SESSION_RECHECK_SECONDS = 15.0
 SIGNED_OUT = 4401
 #: What a user who must choose their own password first may still do.
 BEFORE_OWN_PASSWORD = frozenset({"/api/me", "/api/logout", "/api/password"})
+#: What answers without a session: signing in, and the API's description (bot.web.openapi).
+OPEN_PATHS = frozenset({"/api/login", "/api/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -71,7 +74,8 @@ async def json_body(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         body = await request.json()
-    except ValueError:
+        json.dumps(body, ensure_ascii=False).encode()  # "\ud800" parses, but is no text
+    except ValueError:  # UnicodeEncodeError too: nothing could store or hash such a string
         raise web.HTTPBadRequest(
             text='{"error": "the body must be JSON"}', content_type="application/json"
         ) from None
@@ -114,12 +118,14 @@ def add_agent_api(
         if by_cookie and request.path == "/api/live":
             origin = request.headers.get("Origin")
             if origin and origin.split("://", 1)[-1] != request.host:
-                raise web.HTTPForbidden(text='{"error": "wrong origin"}')
+                raise web.HTTPForbidden(
+                    text='{"error": "wrong origin"}', content_type="application/json"
+                )
         return session
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not request.path.startswith("/api/") or request.path == "/api/login":
+        if not request.path.startswith("/api/") or request.path in OPEN_PATHS:
             return await handler(request)
         session = await authenticate(request)
         if session is None:

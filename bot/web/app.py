@@ -46,6 +46,7 @@ from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
 from bot.web.audit import add_audit
 from bot.web.dashboard_api import add_dashboard_api
+from bot.web.openapi import add_openapi
 from bot.web.pages import render_page, widget_snippet
 from bot.web.review_api import add_review_api
 from bot.web.security_headers import security_headers
@@ -167,6 +168,7 @@ def create_app(
             canned=desk.canned,
             clock=desk.clock,
         )
+        add_openapi(app)
         if desk.review is not None:
             add_review_api(app, workflow=desk.review, on_duty=desk.feed.on_duty)
         if desk.complaints is not None and desk.followups is not None:

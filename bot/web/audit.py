@@ -33,6 +33,8 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _ONE_RECORD = re.compile(r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+$")
 _WHOLE_LOGS = frozenset({"/api/live", "/api/audit", "/api/review/audit"})
 MAX_LIMIT = 500
+#: The largest id an entry can have (PostgreSQL's integer).
+MAX_ID = 2**31 - 1
 
 
 def worth_recording(method: str, path: str) -> bool:
@@ -82,6 +84,8 @@ def add_audit(app: web.Application, *, log: SqlAuditLog, clock: Callable[[], dat
             return web.json_response({"error": "limit and before: whole numbers"}, status=400)
         if limit < 1:
             return web.json_response({"error": "limit: at least 1"}, status=400)
+        if before is not None:  # within the database's integers: the same entries
+            before = max(0, min(before, MAX_ID))
         found = await asyncio.to_thread(
             log.entries, actor=query.get("actor") or None, before=before, limit=limit
         )

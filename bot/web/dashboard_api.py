@@ -24,6 +24,9 @@ from bot.storage.tracker import ConversationStore
 from bot.web.agent_api import SESSION_KEY
 
 DEFAULT_DAYS = 7
+#: The days a range may cover: Rasa stamps events in Unix time (nothing is earlier), and the
+#: last day's week must still end within the calendar.
+EARLIEST, LATEST = date(1970, 1, 1), date.max - timedelta(days=7)
 
 
 def add_dashboard_api(
@@ -54,6 +57,10 @@ def add_dashboard_api(
             )
         except ValueError:
             raise _bad("from and to: dates as YYYY-MM-DD") from None
+        except OverflowError:  # 6 days before 0001-01-03
+            first = date.min
+        if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
+            raise _bad(f"from and to: days from {EARLIEST} to {LATEST}")
         return Selection(
             first, last, channel=query.get("channel") or None, agent=query.get("agent") or None
         )

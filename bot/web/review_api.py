@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 STATUSES = ("open", "decided", "ignored", "all")
 #: The web service also looks for new messages by itself this often (seconds).
 MINE_EVERY = 15 * 60
+#: The largest id a review item can have (PostgreSQL's integer).
+MAX_ID = 2**31 - 1
 
 
 def add_review_api(
@@ -151,11 +153,14 @@ def add_review_api(
 
 def _item_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["id"])
+        item_id = int(request.match_info["id"])
     except ValueError:
+        item_id = 0
+    if not 0 < item_id <= MAX_ID:  # not a number, or beyond the database's integers
         raise web.HTTPNotFound(
             text='{"error": "no such review item"}', content_type="application/json"
-        ) from None
+        )
+    return item_id
 
 
 def _choices(workflow: ReviewWorkflow) -> dict[str, Any]:
