@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -76,18 +77,24 @@ def _who(parser: argparse.ArgumentParser) -> None:
 
 
 def _found(args: argparse.Namespace, services: Services) -> list[str]:
-    wanted = [*args.email, *args.mentioning]
+    """The conversations asked for, each printed with where it was found (so that a search
+    which caught someone else can be seen before anything is exported or erased)."""
+    wanted = [text.strip() for text in [*args.email, *args.mentioning]]
     if not args.conversation and not wanted:
         raise SupportBotError(
             "say whose data: --conversation ID, --email ADDRESS or --mentioning TEXT"
         )
-    if any(len(text.strip()) < 5 for text in wanted):
+    if any(len(text) < 5 for text in wanted):
         raise SupportBotError("an address or text to look for needs at least 5 characters")
+    if any("@" not in address.strip("@") for address in args.email):
+        raise SupportBotError("--email needs a whole address (name@domain)")
     found = services.customer_data().find(
         conversations=[c.strip() for c in args.conversation], mentioning=wanted
     )
     info(f"{len(found)} conversation(s) found")
-    return found
+    for conversation_id, around in found.items():
+        info(f"  {conversation_id}\t{around!r}")
+    return list(found)
 
 
 def _audited(services: Services, action: str, targets: list[str]) -> None:
@@ -103,13 +110,23 @@ def _audited(services: Services, action: str, targets: list[str]) -> None:
 def _export(args: argparse.Namespace, services: Services) -> int:
     found = _found(args, services)
     data = services.customer_data().export(found)
-    _audited(services, "export", [f"conversation {conversation_ref(c)}" for c in found])
     text = json.dumps(data, ensure_ascii=False, indent=2)
+    exported = [f"conversation {conversation_ref(c)}" for c in found]
     if args.output is None:
         print(text)
+        _audited(services, "export", exported)
         return 0
-    args.output.write_text(text + "\n", encoding="utf-8")
-    args.output.chmod(0o600)  # a customer's personal data
+    # A customer's personal data: a new file, readable by you only from its first byte (no
+    # symbolic link followed, no existing file reused).
+    try:
+        descriptor = os.open(
+            args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600
+        )
+    except FileExistsError:
+        raise SupportBotError(f"{args.output} exists: give a new file") from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as output:
+        output.write(text + "\n")
+    _audited(services, "export", exported)
     info(f"written to {args.output}")
     return 0
 
@@ -121,10 +138,9 @@ def _forget(args: argparse.Namespace, services: Services) -> int:
             print(conversation_id)
         info("nothing erased: run again with --yes to erase these for good")
         return 0
-    data = services.customer_data()
-    erased = {c: data.forget(c) for c in found}
-    _audited(services, "forget", [f"conversation {conversation_ref(c)}" for c in found])
-    info(f"erased {len(erased)} conversation(s)")
+    erased = services.customer_data().forget(found)
+    _audited(services, "forget", [f"conversation {conversation_ref(c)}" for c in erased])
+    info(f"erased {len(erased)} of {len(found)} conversation(s)")
     emit_json({"erased": erased})
     return 0
 
@@ -140,7 +156,7 @@ def _purge(args: argparse.Namespace, services: Services) -> int:
     data = services.customer_data()
     idle_since = services.clock() - timedelta(days=days)
     if not args.yes:
-        count = len(data.store.idle_before(idle_since.timestamp(), limit=1_000_000))
+        count = sum(len(page) for page in data.due(idle_since))
         info(f"{count} conversation(s) idle over {days} days: run again with --yes to erase them")
         return 0
     erased = data.purge(idle_since)

@@ -21,7 +21,8 @@ def rasa_arguments(arguments: Sequence[str], environ: Mapping[str, str]) -> list
 
 def main() -> None:
     arguments = rasa_arguments(sys.argv[1:], os.environ)
-    if "--enable-api" in arguments and not any(a.startswith("--auth-token=") for a in arguments):
+    given = [a.removeprefix("--auth-token=") for a in arguments if a.startswith("--auth-token=")]
+    if "--enable-api" in arguments and not any(token.strip() for token in given):
         # Rasa would serve its HTTP API (any conversation, the model) to anyone who asks.
         sys.exit(f"error: {TOKEN_VARIABLE} is not set: Rasa's HTTP API would be open to anyone")
     from rasa.__main__ import main as rasa_main

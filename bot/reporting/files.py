@@ -52,27 +52,27 @@ def write_day(report: dict[str, Any], directory: Path, *, company: str) -> list[
 ERASED = "[erased]"
 
 
-def forget_in_reports(directory: Path, conversation_id: str, *, company: str) -> list[Path]:
-    """Replace the conversation's id in every stored day's lists (late complaints...) with
+def forget_in_reports(directory: Path, conversation_ids: set[str], *, company: str) -> list[Path]:
+    """Replace these conversations' ids in every stored day's lists (late complaints...) with
     ``ERASED``, and write that day's three files again: the days changed (their JSON)."""
     changed = []
     for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
         report = json.loads(path.read_text(encoding="utf-8"))
-        cleaned = _without_id(report, conversation_id)
+        cleaned = _without_ids(report, conversation_ids)
         if cleaned != report:
             write_day(cleaned, directory, company=company)
             changed.append(path)
     return changed
 
 
-def _without_id(value: Any, conversation_id: str) -> Any:
+def _without_ids(value: Any, conversation_ids: set[str]) -> Any:
     if isinstance(value, dict):
         return {
             key: ERASED
-            if key == "conversation_id" and item == conversation_id
-            else _without_id(item, conversation_id)
+            if key == "conversation_id" and item in conversation_ids
+            else _without_ids(item, conversation_ids)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_without_id(item, conversation_id) for item in value]
+        return [_without_ids(item, conversation_ids) for item in value]
     return value

@@ -11,8 +11,10 @@ Erasing is idempotent: run again, it finishes what an interrupted run left.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 
 from bot.complaints.tickets import UNRESOLVED
 from bot.handoff.lifecycle import Status
+from bot.satisfaction.followups import OPEN as FOLLOWUP_OPEN
 from bot.storage.engines import engine_for
 from bot.storage.schema import (
     complaints,
@@ -35,7 +38,6 @@ from bot.storage.tracker import no_events_table
 
 #: Open work keeps a conversation from the retention purge: it is still being handled.
 OPEN_HANDOFF = tuple(status.value for status in Status if status.is_open)
-OPEN_COMPLAINT = UNRESOLVED
 
 
 class SqlPrivacy:
@@ -45,66 +47,70 @@ class SqlPrivacy:
 
     # -- finding -------------------------------------------------------------------------------
 
-    def conversations_mentioning(self, text: str) -> list[str]:
-        """Conversations in which ``text`` (an e-mail address, a phone number...) appears, in
-        any case: in a message or event, a message left for the team, a complaint or a
-        follow-up's comment."""
-        pattern = "%" + _escape_like(text.lower()) + "%"
-        found: set[str] = set()
-        query = sa.text(
-            "SELECT DISTINCT sender_id FROM events WHERE LOWER(data) LIKE :p ESCAPE '\\'"
-        )
+    def conversations_mentioning(self, text: str) -> dict[str, str]:
+        """Conversations in which ``text`` (an e-mail address, a phone number, an order number)
+        appears as a whole (``bob@x.com`` is not in ``jimbob@x.com``), in any case: in a
+        message or event, or in what the desk keeps (messages left, notes, complaints,
+        follow-ups). Each with the words around its first mention."""
+        found: dict[str, str] = {}
+        pattern = _whole(text)
+        likes = _like_patterns(text)
         try:
             with self._tracker.connect() as connection:
-                found.update(str(r[0]) for r in connection.execute(query, {"p": pattern}))
+                where = " OR ".join(
+                    f"LOWER(data) LIKE :p{n} ESCAPE '\\'" for n in range(len(likes))
+                )
+                query = sa.text(f"SELECT sender_id, data FROM events WHERE {where}")
+                params = {f"p{n}": like for n, like in enumerate(likes)}
+                for sender, data in connection.execute(query, params):
+                    if str(sender) not in found and (around := _mention(data, pattern)):
+                        found[str(sender)] = around
         except sa.exc.DBAPIError as exc:
             if not no_events_table(exc):
                 raise
         with self._desk.connect() as connection:
-            for table, column in (
-                (handoffs, handoffs.c.contact),
-                (handoffs, handoffs.c.message),
-                (complaints, complaints.c.message),
-                (followups, followups.c.comment),
-            ):
-                like = sa.func.lower(column).like(pattern, escape="\\")
-                rows = connection.execute(sa.select(table.c.conversation_id).where(like))
-                found.update(str(r[0]) for r in rows)
-        return sorted(found)
+            for conversation, value in _desk_texts(connection, likes):
+                if str(conversation) not in found and (around := _mention(value, pattern)):
+                    found[str(conversation)] = around
+        return found
 
-    def idle_before(self, cutoff: float, *, limit: int = 1000) -> list[str]:
-        """Up to ``limit`` conversations whose latest event is older than ``cutoff`` (Unix
-        seconds) and that have no open handoff or complaint."""
+    def idle_page(self, cutoff: float, *, after: str = "", limit: int = 500) -> list[str]:
+        """Up to ``limit`` conversations (in id order, after ``after``) whose latest event is
+        older than ``cutoff`` (Unix seconds)."""
         query = sa.text(
-            "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff "
-            "LIMIT :limit"
+            "SELECT sender_id FROM events WHERE sender_id > :after GROUP BY sender_id "
+            "HAVING MAX(timestamp) < :cutoff ORDER BY sender_id LIMIT :limit"
         )
+        params = {"after": after, "cutoff": cutoff, "limit": limit}
         try:
             with self._tracker.connect() as connection:
-                idle = [
-                    str(r[0]) for r in connection.execute(query, {"cutoff": cutoff, "limit": limit})
-                ]
+                return [str(r[0]) for r in connection.execute(query, params)]
         except sa.exc.DBAPIError as exc:
             if no_events_table(exc):
                 return []
             raise
-        return [c for c in idle if not self.has_open_work(c)]
 
-    def has_open_work(self, conversation_id: str) -> bool:
+    def kept(self, conversation_id: str, since: datetime) -> bool:
+        """The conversation is still being handled, or the team touched it after ``since``:
+        an open handoff, complaint or follow-up, or one requested, opened, ended or resolved
+        since then."""
+        checks = [
+            (handoffs, handoffs.c.status.in_(OPEN_HANDOFF),
+             handoffs.c.requested_at, handoffs.c.ended_at),
+            (complaints, complaints.c.status.in_(UNRESOLVED),
+             complaints.c.opened_at, complaints.c.resolved_at),
+            (followups, followups.c.status == FOLLOWUP_OPEN,
+             followups.c.opened_at, followups.c.closed_at),
+        ]  # fmt: skip
         with self._desk.connect() as connection:
-            handoff = connection.execute(
-                sa.select(handoffs.c.id).where(
-                    handoffs.c.conversation_id == conversation_id,
-                    handoffs.c.status.in_(OPEN_HANDOFF),
+            for table, still_open, begun, ended in checks:
+                recent = sa.or_(still_open, begun >= since, ended >= since)
+                query = sa.select(table.c.conversation_id).where(
+                    table.c.conversation_id == conversation_id, recent
                 )
-            ).first()
-            complaint = connection.execute(
-                sa.select(complaints.c.id).where(
-                    complaints.c.conversation_id == conversation_id,
-                    complaints.c.status.in_(OPEN_COMPLAINT),
-                )
-            ).first()
-        return handoff is not None or complaint is not None
+                if connection.execute(query.limit(1)).first() is not None:
+                    return True
+        return False
 
     # -- export ----------------------------------------------------------------------------------
 
@@ -217,6 +223,67 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _like_patterns(text: str) -> list[str]:
+    """LIKE patterns for ``text`` as written and as JSON stores it (Rasa escapes non-ASCII
+    letters: ``josé`` is ``jos\\u00e9`` in the tracker store)."""
+    lowered = text.strip().lower()
+    forms = dict.fromkeys([lowered, json.dumps(lowered)[1:-1]])
+    return ["%" + _escape_like(form) + "%" for form in forms]
+
+
+def _whole(text: str) -> re.Pattern[str]:
+    """``text`` as a whole: no letter, digit or address character right before or after."""
+    return re.compile(r"(?<![\w.+-])" + re.escape(text.strip()) + r"(?![\w-])", re.IGNORECASE)
+
+
+def _mention(value: object, pattern: re.Pattern[str]) -> str | None:
+    """The words around the first whole mention in ``value`` (JSON is read: its strings are
+    searched as written), or None."""
+    if not isinstance(value, str):
+        return None
+    texts: Iterable[str] = [value]
+    if value[:1] in "[{":
+        with contextlib.suppress(ValueError):
+            texts = list(_strings(json.loads(value)))
+    for text in texts:
+        match = pattern.search(text)
+        if match:
+            return " ".join(text[max(0, match.start() - 40) : match.end() + 40].split())
+    return None
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _desk_texts(connection: sa.Connection, likes: list[str]) -> Iterator[tuple[str, str]]:
+    """(conversation, text) of the desk's columns that may hold what a customer wrote or what
+    the team wrote about them, where a LIKE pattern matches."""
+    columns = [
+        (handoffs, handoffs.c.contact), (handoffs, handoffs.c.message),
+        (handoffs, handoffs.c.note), (handoffs, handoffs.c.reason),
+        (complaints, complaints.c.message), (complaints, complaints.c.transcript),
+        (complaints, complaints.c.resolution_note),
+        (followups, followups.c.comment), (followups, followups.c.note),
+    ]  # fmt: skip
+    for table, column in columns:
+        matches = sa.or_(*(sa.func.lower(column).like(like, escape="\\") for like in likes))
+        yield from connection.execute(sa.select(table.c.conversation_id, column).where(matches))
+    history = sa.select(handoffs.c.conversation_id, handoff_events.c.reason).join(
+        handoffs, handoffs.c.id == handoff_events.c.handoff_id
+    )
+    reason = sa.func.lower(handoff_events.c.reason)
+    matches = sa.or_(*(reason.like(like, escape="\\") for like in likes))
+    yield from connection.execute(history.where(matches))
+
+
 def _plain(row: Any) -> dict[str, Any]:
     return {key: _json_value(value) for key, value in dict(row).items()}
 
@@ -225,8 +292,3 @@ def _json_value(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
-
-
-def conversations_in(values: Iterable[str]) -> list[str]:
-    """Distinct, non-empty conversation ids, in the order given."""
-    return list(dict.fromkeys(v.strip() for v in values if v.strip()))

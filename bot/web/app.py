@@ -44,7 +44,7 @@ from bot.storage.tracker import ConversationStore
 from bot.web.aftercare_api import add_aftercare_api
 from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
-from bot.web.audit import add_audit
+from bot.web.audit import add_audit_log_api, audit_middleware
 from bot.web.dashboard_api import add_dashboard_api
 from bot.web.openapi import add_openapi
 from bot.web.pages import render_page, widget_snippet
@@ -149,7 +149,17 @@ def create_app(
     async def no_icon(request: web.Request) -> web.Response:
         return web.Response(status=204)
 
-    app = web.Application(middlewares=[_client_address(settings.forwarded_by), security_headers()])
+    # The audit log's middleware comes after the one that may replace the request with the
+    # client's own address (a copy), and before the API's guard (added with the agent API):
+    # it sees the session the guard sets on that same request, and the status it answers.
+    audit = (
+        [audit_middleware(desk.audit, clock=desk.clock)]
+        if desk is not None and desk.audit is not None
+        else []
+    )
+    app = web.Application(
+        middlewares=[_client_address(settings.forwarded_by), security_headers(), *audit]
+    )
     app.router.add_get("/", page)
     app.router.add_get("/boots", page)
     app.router.add_get("/widget/history/{session_id}", history)
@@ -176,7 +186,7 @@ def create_app(
                 app, complaints=desk.complaints, followups=desk.followups, clock=desk.clock
             )
         if desk.audit is not None:
-            add_audit(app, log=desk.audit, clock=desk.clock)
+            add_audit_log_api(app, log=desk.audit)
         app.cleanup_ctx.append(_following(desk.feed))
         if desk.dashboard is not None and desk.zone is not None:
             add_dashboard_api(
@@ -261,12 +271,21 @@ def _reporting(
         async def loop() -> None:
             while True:
                 try:
-                    if await on_duty():
+                    duty = await on_duty()
+                except Exception:
+                    logger.exception("could not tell whether this process is on duty")
+                    duty = False
+                # Each on its own: a report that keeps failing must not stop the purge.
+                if duty:
+                    try:
                         await asyncio.to_thread(reports.write_due)
-                        if retention is not None:
-                            await asyncio.to_thread(retention.purge_due, clock())
-                except Exception:  # the next check tries again; the service stays up
-                    logger.exception("the daily report or the retention purge failed")
+                    except Exception:  # the next check tries again; the service stays up
+                        logger.exception("writing the daily report failed")
+                if duty and retention is not None:
+                    try:
+                        await asyncio.to_thread(retention.purge_due, clock())
+                    except Exception:
+                        logger.exception("the retention purge failed")
                 await asyncio.sleep(every)
 
         task = asyncio.create_task(loop())

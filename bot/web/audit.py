@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -45,8 +46,10 @@ def worth_recording(method: str, path: str) -> bool:
     return path in _WHOLE_LOGS or _ONE_RECORD.match(path) is not None
 
 
-def add_audit(app: web.Application, *, log: SqlAuditLog, clock: Callable[[], datetime]) -> None:
-    """Record what is worth it and serve the log to admins."""
+def audit_middleware(log: SqlAuditLog, *, clock: Callable[[], datetime]) -> Any:
+    """Records what is worth it (``worth_recording``) once answered, for a signed-in user:
+    placed before the API's guard, it sees the session the guard set and the status made of
+    any error. The live feed is recorded when it closes."""
 
     @web.middleware
     async def audit(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -67,10 +70,16 @@ def add_audit(app: web.Application, *, log: SqlAuditLog, clock: Callable[[], dat
                     at=clock(),
                     actor=session.agent.name,
                     action=request.method,
-                    target=loggable_path(request.path),
+                    target=_printable(loggable_path(request.path)),
                     status=status,
                 )
                 await _record(log, entry)
+
+    return audit
+
+
+def add_audit_log_api(app: web.Application, *, log: SqlAuditLog) -> None:
+    """``GET /api/audit`` for admins."""
 
     async def entries(request: web.Request) -> web.Response:
         session: Session = request[SESSION_KEY]
@@ -91,10 +100,12 @@ def add_audit(app: web.Application, *, log: SqlAuditLog, clock: Callable[[], dat
         )
         return web.json_response({"entries": [e.to_json() for e in found]})
 
-    # Outside the API's guard: it sees the status the guard made of an error, and the
-    # session the guard found (set on the request).
-    app.middlewares.insert(0, audit)
     app.router.add_get("/api/audit", entries)
+
+
+def _printable(text: str) -> str:
+    """Control characters as ``?``: the log is read in terminals (``supportbot audit``)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 async def _record(log: SqlAuditLog, entry: AuditEntry) -> None:

@@ -27,7 +27,7 @@ from tests.unit.test_review_labelling import write_tracker
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=400)
-ALICE, BOB = "alice-conversation", "bob-conversation"
+ALICE, BOB, JOSE = "alice-conversation", "bob-conversation", "jose-conversation"
 
 
 def said(text: str, when: datetime) -> dict:
@@ -43,7 +43,8 @@ def stores(tmp_path: Path) -> tuple[CustomerData, str, Path]:
         tracker,
         {
             ALICE: [said("my email is Alice.Smith@Example.com, parcel lost", LONG_AGO)],
-            BOB: [said("where is my order", NOW)],
+            BOB: [said("where is my order? jimalice.smith@example.com", NOW)],
+            JOSE: [said("Soy José, pedido FH20301", LONG_AGO)],
         },
     )
     desk = migrated_sqlite(tmp_path / "desk.db")
@@ -111,11 +112,16 @@ def rows(database: str | Path, table: str, conversation: str) -> int:
 DESK_TABLES = ("handoffs", "complaints", "followups", "review_messages")
 
 
-def test_a_customer_is_found_by_their_address_in_any_case(stores):
+def test_a_customer_is_found_by_their_whole_address_in_any_case(stores):
     data, _, _ = stores
 
-    assert data.find(conversations=[], mentioning=["ALICE.SMITH@example.COM"]) == [ALICE]
-    assert data.find(conversations=[BOB], mentioning=["nobody@example.com"]) == [BOB]
+    found = data.find(conversations=[], mentioning=["ALICE.SMITH@example.COM"])
+
+    assert list(found) == [ALICE]  # not Bob, whose message holds jimalice.smith@example.com
+    assert "Alice.Smith@Example.com" in found[ALICE]
+    assert list(data.find(conversations=[BOB], mentioning=["nobody@example.com"])) == [BOB]
+    assert list(data.find(conversations=[], mentioning=["josé"])) == [JOSE]  # stored as jos\u00e9
+    assert list(data.find(conversations=[], mentioning=["fh20301"])) == [JOSE]
 
 
 def test_the_export_holds_everything_stored_about_the_conversation(stores):
@@ -137,7 +143,7 @@ def test_the_export_holds_everything_stored_about_the_conversation(stores):
 def test_forgetting_erases_the_conversation_everywhere_and_nobody_else(stores):
     data, desk, tracker = stores
 
-    erased = data.forget(ALICE)
+    [erased] = data.forget([ALICE]).values()
 
     assert erased["events"] == 1 and erased["handoffs"] == 1 and erased["report_days"] == 1
     for table in DESK_TABLES:
@@ -153,18 +159,25 @@ def test_forgetting_erases_the_conversation_everywhere_and_nobody_else(stores):
         assert ALICE not in path.read_text(), path.name
     report = json.loads((data.reports_dir / "2025-11-01.json").read_text())
     assert report["late_complaints"][0]["conversation_id"] == ERASED
-    assert data.forget(ALICE)["events"] == 0  # again: nothing left, no error
+    assert data.forget([ALICE])[ALICE]["events"] == 0  # again: nothing left, no error
 
 
 def test_the_purge_erases_idle_conversations_but_not_open_work(stores):
     data, desk, tracker = stores
 
-    assert data.purge_due(NOW) == []  # Alice's complaint is still open
+    assert data.purge_due(NOW) == [JOSE]  # Alice's complaint and follow-up are still open
     assert rows(tracker, "events", ALICE) == 1
 
-    SqlComplaints(desk).resolve("C-00001", by="lead", note="refunded", now=NOW)
+    SqlComplaints(desk).resolve("C-00001", by="lead", note="refunded", now=NOW - timedelta(days=2))
+    followups = SqlFollowUps(desk)
+    [followup] = followups.listing()
+    assert data.purge(NOW - timedelta(days=365)) == []  # the follow-up is still open
+    followups.close(followup.id, by="lead", note="called back", now=NOW - timedelta(days=2))
     assert data.purge_due(NOW) == []  # once a day
-    assert data.purge_due(NOW + timedelta(days=1)) == [ALICE]
+    # Resolved two days ago: the team touched it within the year, so it is kept ...
+    assert data.purge_due(NOW + timedelta(days=1)) == []
+    # ... until a year after that.
+    assert data.purge_due(NOW + timedelta(days=364)) == [ALICE]
     assert rows(tracker, "events", ALICE) == 0 and rows(tracker, "events", BOB) == 1
 
 
@@ -176,6 +189,7 @@ def test_the_command_lists_first_and_erases_only_when_told(stores, tmp_path):
     listed = supportbot("privacy", "forget", "--email", "alice.smith@example.com", env=env)
     assert listed.returncode == 0, listed.stderr[-2000:]
     assert listed.stdout.split() == [ALICE] and "nothing erased" in listed.stderr
+    assert "Alice.Smith@Example.com" in listed.stderr  # where it was found, to check first
     assert rows(tracker, "events", ALICE) == 1
 
     exported = supportbot(
@@ -184,6 +198,10 @@ def test_the_command_lists_first_and_erases_only_when_told(stores, tmp_path):
     assert exported.returncode == 0, exported.stderr[-2000:]
     assert json.loads(exported_file.read_text())["conversations"][0]["conversation_id"] == ALICE
     assert exported_file.stat().st_mode & 0o077 == 0
+    again = supportbot(
+        "privacy", "export", "--conversation", ALICE, "--output", str(exported_file), env=env
+    )
+    assert again.returncode == 2 and "exists" in again.stderr  # never overwritten
 
     erased = supportbot("privacy", "forget", "--email", "alice.smith@example.com", "--yes", env=env)
     assert erased.returncode == 0, erased.stderr[-2000:]

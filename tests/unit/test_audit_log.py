@@ -88,3 +88,20 @@ def test_only_admins_read_the_audit_log_and_can_page_through_it(settings, parts)
 )
 def test_what_is_worth_recording(method, path, recorded):
     assert worth_recording(method, path) is recorded
+
+
+def test_requests_through_the_load_balancer_are_recorded_too(settings, parts):
+    # Behind the balancer the web service answers a copy of each request carrying the
+    # client's own address: the audit log must still see who signed in.
+    behind = dataclasses.replace(settings, forwarded_by="127.0.0.1")
+    handoff = waiting_customer(parts, "conv-behind")
+
+    async def script(client, login):
+        anna = {**await login("anna"), "X-Forwarded-For": "203.0.113.9"}
+        await client.get(f"/api/handoffs/{handoff}", headers=anna)
+        ada = await login("ada")
+        return await (await client.get("/api/audit", headers=ada)).json()
+
+    entries = session(behind, parts, script)["entries"]
+
+    assert [(e["actor"], e["target"]) for e in entries] == [("anna", f"/api/handoffs/{handoff}")]
