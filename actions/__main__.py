@@ -3,12 +3,14 @@
 Before serving, it checks that the knowledge-base index exists and matches the knowledge base
 and the embedding model, and that the business facts load — a missing or stale index stops it
 with a message naming the command that builds it. Then it loads the model and the index, so the
-first customer does not wait for them, and serves rasa-sdk's webhook.
+first customer does not wait for them, and serves rasa-sdk's webhook to callers with the token
+Rasa is given (``SUPPORTBOT_ACTIONS_TOKEN``, or one kept under ``var/secrets``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
 import logging
 import os
 import sys
@@ -39,11 +41,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  -> {exc.hint}", file=sys.stderr)
         return 2
 
-    from rasa_sdk.endpoint import run
-
-    os.environ["SANIC_HOST"] = settings.actions_host  # loopback unless a deployment says
-    run("actions", port=args.port or settings.actions_port, cors_origins=None)
+    serve(settings, port=args.port or settings.actions_port)
     return 0
+
+
+def serve(settings: Settings, *, port: int) -> None:
+    """rasa-sdk's action server (as its ``run`` starts it), answering only calls that carry the
+    token Rasa sends (``?token=``, set in endpoints.yml): its webhook runs any action for any
+    conversation it is told of. ``/health`` stays open (supervisors and balancers ask it)."""
+    from rasa_sdk import utils
+    from rasa_sdk.endpoint import create_app
+    from rasa_sdk.plugin import plugin_manager
+    from sanic import response
+    from sanic.request import Request
+    from sanic.response import HTTPResponse
+
+    token = settings.actions_token or settings.stored_secret("actions_token")
+    app = create_app("actions", cors_origins=None)
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+
+    @app.middleware("request")
+    async def authorised(request: Request) -> HTTPResponse | None:
+        if request.path.rstrip("/") == "/health":
+            return None
+        if hmac.compare_digest(request.args.get("token", "").encode(), token.encode()):
+            return None
+        return response.json({"error": "a valid token is required (?token=...)"}, status=401)
+
+    # On loopback unless a deployment says (SUPPORTBOT_ACTIONS_HOST).
+    app.run(settings.actions_host, port, workers=utils.number_of_sanic_workers())
 
 
 if __name__ == "__main__":

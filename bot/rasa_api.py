@@ -18,7 +18,6 @@ callers (the command line, the supervisor) use ``run_sync``.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import urllib.parse
 from collections.abc import Coroutine
 from pathlib import Path
@@ -61,16 +60,7 @@ TOKEN_VARIABLE = "SUPPORTBOT_RASA_API_TOKEN"
 def rasa_api_token(settings: Settings) -> str:
     """The token protecting Rasa's HTTP API: ``SUPPORTBOT_RASA_API_TOKEN`` when set (shared
     by a deployment's servers), else created on first use (readable by us only)."""
-    if settings.rasa_api_token:
-        return settings.rasa_api_token
-    path = settings.data_dir / "secrets" / "rasa_api_token"
-    if path.is_file():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    token = secrets.token_urlsafe(32)
-    path.write_text(token)
-    path.chmod(0o600)
-    return token
+    return settings.rasa_api_token or settings.stored_secret("rasa_api_token")
 
 
 class HttpRasaApi:

@@ -10,6 +10,7 @@ import contextlib
 import ipaddress
 import os
 import re
+import secrets
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -89,6 +90,9 @@ class Settings:
     #: The token protecting Rasa's HTTP API, when it is given (every Rasa server and desk
     #: process of a deployment shares it); else one made and kept under ``var/secrets``.
     rasa_api_token: str | None = None
+    #: The token Rasa sends the action server with each call (``?token=``); the action server
+    #: refuses a call without it. When not given, one made and kept under ``var/secrets``.
+    actions_token: str | None = None
     #: When set, the REST channel answers only requests carrying it (``Authorization: Bearer``):
     #: REST is for a company's own systems, and lets its caller name any REST conversation.
     rest_token: str | None = None
@@ -125,6 +129,7 @@ class Settings:
         forwarded_by: str | None = None,
         rasa_api_token: str | None = None,
         rest_token: str | None = None,
+        actions_token: str | None = None,
     ) -> Settings:
         """Settings for the project folder ``home``; unset folders default to inside it."""
         ports = (("RASA_PORT", rasa_port), ("ACTIONS_PORT", actions_port), ("WEB_PORT", web_port))
@@ -175,6 +180,7 @@ class Settings:
             forwarded_by=_network("FORWARDED_BY", forwarded_by),
             rasa_api_token=rasa_api_token,
             rest_token=rest_token,
+            actions_token=actions_token,
         )
 
     @classmethod
@@ -230,6 +236,7 @@ class Settings:
             forwarded_by=text("FORWARDED_BY"),
             rasa_api_token=text("RASA_API_TOKEN"),
             rest_token=text("REST_TOKEN"),
+            actions_token=text("ACTIONS_TOKEN"),
         )
 
     @property
@@ -285,6 +292,18 @@ class Settings:
                 self.data_dir.chmod(0o700)
         return self.data_dir
 
+    def stored_secret(self, name: str) -> str:
+        """A random secret kept in ``var/secrets/<name>``: made on first use, readable by the
+        owner only, the same for every process of this installation."""
+        path = self.data_dir / "secrets" / name
+        if path.is_file():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        token = secrets.token_urlsafe(32)
+        path.write_text(token)
+        path.chmod(0o600)
+        return token
+
     @property
     def rasa_url(self) -> str:
         """Where the desk and the command line reach Rasa's HTTP API."""
@@ -330,6 +349,8 @@ class Settings:
                 PREFIX + "LOG_LEVEL": self.log_level,
                 # Read by endpoints.yml, so Rasa finds our action server and tracker store.
                 PREFIX + "ACTION_ENDPOINT": f"{self.actions_url}/webhook",
+                # Rasa sends it with every call (endpoints.yml); the action server wants it.
+                PREFIX + "ACTIONS_TOKEN": self.actions_token or self.stored_secret("actions_token"),
                 PREFIX + "DATABASE_URL": self.database_url,
                 PREFIX + "TRACKER_URL": self.tracker_url,
                 PREFIX + "DATABASE_POOL_SIZE": str(self.database_pool_size),

@@ -101,6 +101,12 @@ def _serve(args: argparse.Namespace, services: Services) -> int:
             "SUPPORTBOT_RASA_API_TOKEN to the same secret for every Rasa server and web service",
             hint="see deploy/README.md",
         )
+    if clustered and args.kind in ("rasa", "actions") and not settings.actions_token:
+        raise ConfigurationError(
+            "the Rasa servers and the action servers must share one token: set "
+            "SUPPORTBOT_ACTIONS_TOKEN to the same secret for every Rasa and action server",
+            hint="see deploy/README.md",
+        )
     if args.kind == "rasa":
         model = supervisor.prepare(settings, model_id=services.embedder.model_id)
         command = rasa_command(

@@ -293,3 +293,17 @@ def test_no_process_shows_the_rasa_api_token_on_its_command_line(running_bot):
             continue
     assert any("bot.rasa_server.launch" in command for command in product), product
     assert not any(token in command for command in product)
+
+
+def test_the_action_server_answers_only_rasa(running_bot):
+    # Only Rasa has the token (endpoints.yml sends it): a forged call runs no action.
+    request = urllib.request.Request(
+        f"{running_bot.actions_url}/webhook",
+        data=json.dumps({"next_action": "action_handoff", "sender_id": "forged"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+
+    assert refused.value.code == 401
+    assert "Return items" in texts(running_bot.say(new_sender(), "how do I return an item?"))

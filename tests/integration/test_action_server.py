@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -16,6 +17,8 @@ from tests.conftest import PROJECT
 from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.model
+#: What Rasa sends with each call (endpoints.yml); the action server refuses calls without it.
+TOKEN = "integration-actions-token"
 
 
 def action_server_env(tmp_path, kb_dir, index_dir, port):
@@ -25,6 +28,7 @@ def action_server_env(tmp_path, kb_dir, index_dir, port):
         "SUPPORTBOT_KB_INDEX_DIR": str(index_dir),
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
         "SUPPORTBOT_ACTIONS_PORT": str(port),
+        "SUPPORTBOT_ACTIONS_TOKEN": TOKEN,
     }
 
 
@@ -86,7 +90,7 @@ def action_server(tmp_path, kb_copy, minilm):
     process.wait(timeout=30)
 
 
-def call(url: str, action: str, text: str, intent: str) -> dict:
+def call(url: str, action: str, text: str, intent: str, *, token: str | None = TOKEN) -> dict:
     message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
     body = {
         "next_action": action,
@@ -105,7 +109,7 @@ def call(url: str, action: str, text: str, intent: str) -> dict:
         "version": "3.6.21",
     }
     request = urllib.request.Request(
-        f"{url}/webhook",
+        f"{url}/webhook" + (f"?token={token}" if token is not None else ""),
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
     )
@@ -162,3 +166,13 @@ def test_an_edited_article_reaches_the_running_action_server(
     )
 
     assert "4 interest-free instalments" in result["responses"][0]["text"]
+
+
+@pytest.mark.parametrize("token", [None, "", "not-the-token"], ids=["none", "empty", "wrong"])
+def test_the_action_server_refuses_calls_without_rasas_token(action_server, token):
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        call(action_server, "action_answer_from_knowledge_base", "klarna?", "ask_payment_methods",
+             token=token)  # fmt: skip
+
+    assert refused.value.code == 401
+    assert urllib.request.urlopen(f"{action_server}/health", timeout=5).status == 200

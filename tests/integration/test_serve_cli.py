@@ -52,7 +52,7 @@ def test_serve_web_migrates_its_database_and_answers(tmp_path):
             server.kill()
 
 
-def test_serve_refuses_half_a_cluster_sqlite_a_missing_shared_token_and_unknown_kinds(tmp_path):
+def test_serve_refuses_half_a_cluster_sqlite_missing_shared_tokens_and_unknown_kinds(tmp_path):
     env = {
         **os.environ,
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
@@ -72,6 +72,11 @@ def test_serve_refuses_half_a_cluster_sqlite_a_missing_shared_token_and_unknown_
     own_tokens = supportbot("serve", "web", env=env, timeout=120)
     assert own_tokens.returncode != 0
     assert "SUPPORTBOT_RASA_API_TOKEN" in own_tokens.stderr
+    env["SUPPORTBOT_RASA_API_TOKEN"] = "a-shared-token"
+    env.pop("SUPPORTBOT_ACTIONS_TOKEN", None)
+    own_actions_token = supportbot("serve", "actions", env=env, timeout=120)
+    assert own_actions_token.returncode != 0
+    assert "SUPPORTBOT_ACTIONS_TOKEN" in own_actions_token.stderr
     unknown = supportbot("serve", "database", env=env, timeout=120)
     assert unknown.returncode != 0
     assert "invalid choice" in unknown.stderr

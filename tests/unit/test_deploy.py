@@ -186,6 +186,7 @@ def _check_settings(where: str, env: Mapping[str, str]) -> Settings:
     assert settings.redis_url and settings.broker_url, f"{where}: needs Redis and RabbitMQ"
     assert settings.rasa_api_token, f"{where}: every server must share SUPPORTBOT_RASA_API_TOKEN"
     assert settings.rest_token, f"{where}: REST must want SUPPORTBOT_REST_TOKEN in production"
+    assert settings.actions_token, f"{where}: Rasa and the action servers share a token"
     assert settings.forwarded_by, f"{where}: the web services must know the balancer"
     assert settings.host == "0.0.0.0", f"{where}: a container's server listens on every address"
     # With Redis and RabbitMQ set, `supportbot serve rasa` starts Rasa on deploy/endpoints.yml:
