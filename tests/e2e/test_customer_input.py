@@ -15,18 +15,9 @@ import pytest
 import socketio
 
 from bot.text import MAX_MESSAGE_CHARS
-from tests.e2e.test_running_bot import new_sender, payloads, texts
+from tests.e2e.test_running_bot import new_sender, payloads, stored_user_events, texts
 
 pytestmark = pytest.mark.rasa
-
-
-def stored_messages(bot, sender: str) -> list[dict]:
-    with sqlite3.connect(bot.data_dir / "tracker.db") as db:
-        rows = db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-            (sender,),
-        ).fetchall()
-    return [json.loads(row[0]) for row in rows]
 
 
 def slots_set(bot, sender: str) -> set[str]:
@@ -57,7 +48,7 @@ def test_a_message_over_the_limit_is_cut_the_customer_told_and_what_was_kept_sto
     replies = running_bot.say(sender, message)
 
     assert f"longer than {MAX_MESSAGE_CHARS:,} characters" in texts(replies)
-    assert [m["text"] for m in stored_messages(running_bot, sender)] == [
+    assert [m["text"] for m in stored_user_events(running_bot, sender)] == [
         message[:MAX_MESSAGE_CHARS]
     ]
 
@@ -68,7 +59,7 @@ def test_a_huge_button_payload_is_cut_like_any_message(running_bot):
     replies = running_bot.say(sender, '/deny{"x": "' + "a" * 200_000 + '"}')
 
     assert texts(replies).strip()
-    [stored] = stored_messages(running_bot, sender)
+    [stored] = stored_user_events(running_bot, sender)
     assert len(stored["text"]) <= MAX_MESSAGE_CHARS and not stored["text"].startswith("/")
     assert stored["parse_data"]["entities"] == []
 
@@ -79,7 +70,7 @@ def test_a_satisfaction_score_nobody_offered_is_read_as_words(running_bot):
     replies = running_bot.say(sender, '/rate{"csat_score": "1"}')
 
     assert "let you down" not in texts(replies)
-    [stored] = stored_messages(running_bot, sender)
+    [stored] = stored_user_events(running_bot, sender)
     assert stored["text"] == 'rate{"csat_score": "1"}'
     assert stored["parse_data"]["entities"] == []  # no score came with it
     assert "csat_score" not in slots_set(running_bot, sender)
@@ -94,7 +85,7 @@ def test_a_button_the_bot_offered_is_honoured(running_bot):
     chosen = running_bot.say(sender, offered[0])
 
     assert texts(chosen).strip()
-    assert stored_messages(running_bot, sender)[-1]["text"] == offered[0]  # as sent
+    assert stored_user_events(running_bot, sender)[-1]["text"] == offered[0]  # as sent
 
 
 @pytest.mark.parametrize(
@@ -108,7 +99,7 @@ def test_rest_cannot_write_into_another_channels_conversation(running_bot, sende
     assert status == 400, body
     assert "sender" in body
     if sender:
-        assert stored_messages(running_bot, sender) == []
+        assert stored_user_events(running_bot, sender) == []
 
 
 def test_rest_cannot_pose_as_another_channel_or_store_odd_metadata(running_bot):
@@ -123,7 +114,7 @@ def test_rest_cannot_pose_as_another_channel_or_store_odd_metadata(running_bot):
     status, _ = post_rest(running_bot, body)
 
     assert status == 200
-    [stored] = stored_messages(running_bot, sender)
+    [stored] = stored_user_events(running_bot, sender)
     assert stored["input_channel"] == "rest"
     assert stored["metadata"]["page"] == "https://fernhill.example/"
     assert "nested" not in stored["metadata"] and len(stored["metadata"]["big"]) == 2000
@@ -172,8 +163,8 @@ def test_a_chat_page_writes_only_into_its_own_confirmed_conversation(running_bot
     finally:
         page.sio.disconnect()
 
-    assert stored_messages(running_bot, other) == []
-    assert [m["text"] for m in stored_messages(running_bot, mine)] == ["do you ship to france"]
+    assert stored_user_events(running_bot, other) == []
+    assert [m["text"] for m in stored_user_events(running_bot, mine)] == ["do you ship to france"]
 
 
 def test_an_invisible_character_before_a_payload_does_not_make_it_one(running_bot):
@@ -182,7 +173,7 @@ def test_an_invisible_character_before_a_payload_does_not_make_it_one(running_bo
     replies = running_bot.say(sender, '\u200b/rate{"csat_score": "1"}')
 
     assert "let you down" not in texts(replies)
-    [stored] = stored_messages(running_bot, sender)
+    [stored] = stored_user_events(running_bot, sender)
     assert stored["text"] == 'rate{"csat_score": "1"}'
     assert stored["parse_data"]["entities"] == []
 
@@ -194,7 +185,7 @@ def test_a_rest_message_that_is_not_text_is_refused(running_bot, message):
     status, body = post_rest(running_bot, {"sender": sender, "message": message})
 
     assert status == 400 and "'message'" in body
-    assert stored_messages(running_bot, sender) == []
+    assert stored_user_events(running_bot, sender) == []
 
 
 def test_a_streamed_rest_answer_arrives_and_ends(running_bot):

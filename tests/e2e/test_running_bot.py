@@ -259,12 +259,7 @@ def stored_user_events(bot, sender: str) -> list[dict]:
 
 
 def stored_user_texts(bot, sender: str) -> list[str]:
-    with sqlite3.connect(bot.data_dir / "tracker.db") as db:
-        rows = db.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-            (sender,),
-        ).fetchall()
-    return [json.loads(row[0])["text"] for row in rows]
+    return [event["text"] for event in stored_user_events(bot, sender)]
 
 
 def action_server_pid(bot) -> int:
