@@ -34,7 +34,7 @@ from bot.storage.schema import (
     review_items,
     review_messages,
 )
-from bot.storage.tracker import no_events_table
+from bot.storage.tracker import ConversationStore, no_events_table
 
 #: Open work keeps a conversation from the retention purge: it is still being handled.
 OPEN_HANDOFF = tuple(status.value for status in Status if status.is_open)
@@ -44,6 +44,7 @@ class SqlPrivacy:
     def __init__(self, desk_url: str, tracker_url: str) -> None:
         self._desk = engine_for(desk_url)
         self._tracker = engine_for(tracker_url)
+        self._conversations = ConversationStore(tracker_url)
 
     # -- finding -------------------------------------------------------------------------------
 
@@ -116,16 +117,7 @@ class SqlPrivacy:
 
     def export(self, conversation_id: str) -> dict[str, Any]:
         """Everything stored about one conversation, as JSON-ready data."""
-        query = sa.text("SELECT data FROM events WHERE sender_id = :c ORDER BY id")
-        try:
-            with self._tracker.connect() as connection:
-                events = [
-                    json.loads(r[0]) for r in connection.execute(query, {"c": conversation_id})
-                ]
-        except sa.exc.DBAPIError as exc:
-            if not no_events_table(exc):
-                raise
-            events = []
+        events = self._conversations.events(conversation_id, limit=None)
         with self._desk.connect() as connection:
 
             def rows(table: sa.Table, where: sa.ColumnElement[bool]) -> list[dict[str, Any]]:

@@ -23,10 +23,12 @@ class ConversationStore:
     def __init__(self, url: str) -> None:
         self._engine = engine_for(url)
 
-    def events(self, conversation_id: str, *, limit: int = 2000) -> list[dict[str, Any]]:
-        """The last ``limit`` events of a conversation (empty if it does not exist yet)."""
+    def events(self, conversation_id: str, *, limit: int | None = 2000) -> list[dict[str, Any]]:
+        """The last ``limit`` events of a conversation (all with None; empty if it does not
+        exist yet)."""
         query = sa.text(
-            "SELECT data FROM events WHERE sender_id = :sender ORDER BY id DESC LIMIT :limit"
+            "SELECT data FROM events WHERE sender_id = :sender ORDER BY id DESC"
+            + (" LIMIT :limit" if limit is not None else "")
         )
         try:
             with self._engine.connect() as connection:

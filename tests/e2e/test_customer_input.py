@@ -64,10 +64,15 @@ def test_a_huge_button_payload_is_cut_like_any_message(running_bot):
     assert stored["parse_data"]["entities"] == []
 
 
-def test_a_satisfaction_score_nobody_offered_is_read_as_words(running_bot):
+@pytest.mark.parametrize(
+    "forged",
+    ['/rate{"csat_score": "1"}', '\u200b/rate{"csat_score": "1"}'],
+    ids=["as-is", "behind-an-invisible-character"],  # cleaning would expose the second
+)
+def test_a_satisfaction_score_nobody_offered_is_read_as_words(running_bot, forged):
     sender = new_sender()
 
-    replies = running_bot.say(sender, '/rate{"csat_score": "1"}')
+    replies = running_bot.say(sender, forged)
 
     assert "let you down" not in texts(replies)
     [stored] = stored_user_events(running_bot, sender)
@@ -165,17 +170,6 @@ def test_a_chat_page_writes_only_into_its_own_confirmed_conversation(running_bot
 
     assert stored_user_events(running_bot, other) == []
     assert [m["text"] for m in stored_user_events(running_bot, mine)] == ["do you ship to france"]
-
-
-def test_an_invisible_character_before_a_payload_does_not_make_it_one(running_bot):
-    sender = new_sender()
-
-    replies = running_bot.say(sender, '\u200b/rate{"csat_score": "1"}')
-
-    assert "let you down" not in texts(replies)
-    [stored] = stored_user_events(running_bot, sender)
-    assert stored["text"] == 'rate{"csat_score": "1"}'
-    assert stored["parse_data"]["entities"] == []
 
 
 @pytest.mark.parametrize("message", [123, {"text": "hi"}, ["hi"]], ids=["number", "object", "list"])
