@@ -1,5 +1,6 @@
 """When to bring in a person: signals over the whole conversation, and the decision."""
 
+from bot.escalation.complaint_signs import ComplaintSign, complaint_sign
 from bot.escalation.decision import (
     Decision,
     EscalationConfig,
@@ -14,6 +15,7 @@ from bot.escalation.markers import Markers, read_markers
 
 __all__ = [
     "ESCALATION_SLOT",
+    "ComplaintSign",
     "Decision",
     "EscalationConfig",
     "Level",
@@ -22,6 +24,7 @@ __all__ = [
     "Signals",
     "Turn",
     "assess",
+    "complaint_sign",
     "read_markers",
     "read_signals",
     "turns_from_events",

@@ -2,16 +2,18 @@
 
 Reads the whole session, not one message: the sentiment of the latest turns and its trend,
 what went wrong (fallbacks, "that didn't help", the same question asked again), the explicit
-signals (asking for a person, a complaint) and how the message was typed (capitals, "!!!",
-swearing). Every escalation carries a reason a person can read, e.g. "negative sentiment 3
-turns in a row + 2 fallbacks", and a priority for the agent queue.
+signals (asking for a person, a complaint: the ``complaint`` intent, or a demand, threat or
+chargeback in the wording, see ``complaint_signs``) and how the message was typed (capitals,
+"!!!", swearing). Every escalation carries a reason a person can read, e.g. "negative
+sentiment 3 turns in a row + 2 fallbacks", and a priority for the agent queue.
 
 The rules, first match wins (thresholds from ``EscalationConfig``, set in config.yml). A
 message counts as negative when the model gives it at least ``negative_threshold``:
 
 hand over now
+  * a complaint (high): the intent, or the wording (a threat, a chargeback, or a demand for
+    the money back insisted on or from a negative message); it opens a complaint ticket;
   * the customer asked for a person (high priority when they are also angry);
-  * a complaint (high);
   * strong anger: a message at least ``angry_negative`` negative and typed angrily (high);
   * ``handover_negative_turns`` negative turns in a row (high);
   * ``handover_failures`` failures (fallbacks, "didn't help", repeated questions);
@@ -35,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.escalation.complaint_signs import complaint_sign
 from bot.escalation.history import Turn
 from bot.escalation.markers import Markers, read_markers
 
@@ -110,6 +113,7 @@ class Signals:
 
     asked_for_person: bool = False
     complaint: bool = False
+    complaint_reason: str = ""  # what the wording shows, e.g. "threatens a chargeback"
     latest_negative: float | None = None
     markers: Markers = NO_MARKERS
     negative_streak: int = 0
@@ -128,7 +132,9 @@ class Signals:
         if self.asked_for_person:
             parts.append("asked for a person")
         if self.complaint:
-            parts.append("complaint")
+            parts.append(
+                f"complaint: {self.complaint_reason}" if self.complaint_reason else "complaint"
+            )
         if self.negative_streak >= 2:
             parts.append(f"negative sentiment {self.negative_streak} turns in a row")
         elif (self.latest_negative or 0.0) >= config.negative_threshold:
@@ -192,9 +198,11 @@ def read_signals(turns: Sequence[Turn], config: EscalationConfig) -> Signals:
     window = _since_last_escalation(turns)
     latest = window[-1]
     rated = [t for t in window if t.negative is not None]
+    sign = complaint_sign(latest.text, upset=(latest.negative or 0.0) >= config.negative_threshold)
     return Signals(
         asked_for_person=latest.intent == REQUEST_HUMAN,
-        complaint=latest.intent == COMPLAINT,
+        complaint=latest.intent == COMPLAINT or sign is not None,
+        complaint_reason=sign.reason if sign else "",
         latest_negative=latest.negative,
         markers=read_markers(latest.text),
         negative_streak=_negative_streak(rated, config.negative_threshold),
@@ -227,11 +235,11 @@ def _apply_rules(s: Signals, c: EscalationConfig) -> tuple[Level, str, Priority]
     negative = s.latest_negative or 0.0
     upset = negative >= c.negative_threshold
     angry = negative >= c.angry_negative and s.markers.any
+    if s.complaint:  # first: "a person now, or I'm going to my lawyer" gets its ticket too
+        return Level.HANDOVER, "complaint", Priority.HIGH
     if s.asked_for_person:
         very_upset = angry or negative >= c.offer_negative or s.negative_streak >= 2
         return Level.HANDOVER, "asked_for_person", Priority.HIGH if very_upset else Priority.NORMAL
-    if s.complaint:
-        return Level.HANDOVER, "complaint", Priority.HIGH
     if angry:
         return Level.HANDOVER, "strong_anger", Priority.HIGH
     if s.negative_streak >= c.handover_negative_turns:

@@ -10,6 +10,7 @@ import pytest
 
 from actions.people import ActionHandoff
 from bot.business import load_business_facts
+from bot.escalation import EscalationConfig, assess, turns_from_events
 from bot.handoff.model import Presence
 from bot.satisfaction.survey import QUESTION
 from bot.services import Services
@@ -82,6 +83,42 @@ def test_a_complaint_gets_a_reference_and_its_deadlines(services):
     again, _ = complain(services, "and another thing")
     assert "C-00001" in again[0]["text"]
     assert len(services.complaints.listing()) == 1  # one open ticket per conversation
+
+
+def threaten(text: str, *, recorded: bool):
+    """The customer's message as the action gets it: decided by the action itself (a rule
+    led there), or with the decision the escalation policy recorded."""
+    earlier = [("where is my refund", "ask_refund")]
+    latest = tracker(text, "ask_payment", earlier=earlier)
+    if not recorded:
+        return latest
+    turns = turns_from_events(latest.events)
+    record = assess(turns, EscalationConfig()).as_record(turns[-1].number)
+    return tracker(text, "ask_payment", earlier=earlier, escalation=record)
+
+
+@pytest.mark.parametrize("recorded", [False, True], ids=["decided-here", "policy-recorded"])
+def test_a_chargeback_threat_in_other_words_opens_a_complaint(services, recorded):
+    services.handoff_queue.set_presence("anna", Presence.ONLINE, capacity=2, now=OPEN_TIME)
+    text = "I'm going to my bank to dispute the payment"
+
+    messages, _ = run(ActionHandoff(services), threaten(text, recorded=recorded))
+
+    assert "I've logged your complaint as C-00001" in messages[0]["text"]
+    [ticket] = services.complaints.listing()
+    assert ticket.priority == "high" and ticket.message == text
+    assert ticket.reason == "complaint: disputes the payment with the bank"
+    [waiting] = services.handoff_queue.waiting()
+    assert waiting.reason == ticket.reason  # the agent reads why
+
+
+def test_a_calm_refund_question_handed_over_opens_no_complaint(services):
+    services.handoff_queue.set_presence("anna", Presence.ONLINE, capacity=2, now=OPEN_TIME)
+
+    run(ActionHandoff(services), threaten("how long does a refund take?", recorded=False))
+
+    assert services.complaints.listing() == []
+    assert len(services.handoff_queue.waiting()) == 1
 
 
 def test_a_complaint_when_nobody_can_chat_says_how_the_team_will_reach_them(

@@ -213,6 +213,48 @@ CASES = [
         "",
         id="button-click-has-no-sentiment",
     ),
+    pytest.param(
+        [turn("this is useless, I want my money back NOW!!!", "ask_refund", FURIOUS)],
+        Level.HANDOVER,
+        'complaint: demands a refund + negative message (0.99) + "!!!"',
+        id="angry-demand-is-a-complaint",
+    ),
+    pytest.param(
+        [turn("I want my money back", "ask_refund", UNHAPPY)],
+        Level.HANDOVER,
+        "complaint: demands a refund + negative message (0.80)",
+        id="unhappy-demand-is-a-complaint",
+    ),
+    pytest.param(
+        [turn("I want my money back", "ask_refund", CALM)],
+        Level.KEEP,
+        "",
+        id="calm-demand-is-a-request",
+    ),
+    pytest.param(
+        [turn("how long does a refund take?", "ask_refund", UNHAPPY)],
+        Level.KEEP,
+        "",
+        id="unhappy-refund-question-is-no-complaint",
+    ),
+    pytest.param(
+        [turn("fine, I'll see you in small claims court then", "nlu_fallback", CALM)],
+        Level.HANDOVER,
+        "complaint: threatens legal action",
+        id="calm-threat-is-a-complaint",
+    ),
+    pytest.param(
+        [turn("i'm going to do a chargeback", "ask_payment", CALM)],
+        Level.HANDOVER,
+        "complaint: threatens a chargeback",
+        id="calm-chargeback-is-a-complaint",
+    ),
+    pytest.param(
+        [turn("this is unacceptable, reporting you to trading standards", "complaint", FURIOUS)],
+        Level.HANDOVER,
+        "complaint: threatens to go to a regulator or ombudsman + negative message (0.99)",
+        id="complaint-intent-with-a-threat-says-which",
+    ),
 ]
 
 
@@ -236,6 +278,25 @@ def test_assess_decides_from_the_history(turns: list[dict[str, Any]], level: Lev
 )
 def test_assess_puts_complaints_and_anger_first(turns, priority):
     assert assess(history(*turns), CONFIG).priority is priority
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        [turn("complaint", "complaint")],
+        [turn("I'll leave a 1 star review everywhere", "nlu_fallback")],
+        [turn("get me a person or I'm calling my lawyer", "request_human")],
+    ],
+)
+def test_assess_hands_a_complaint_over_as_one(turns):
+    """The trigger "complaint" is what opens a ticket (actions.people.ActionHandoff)."""
+    decision = assess(history(*turns), CONFIG)
+
+    assert (decision.level, decision.trigger, decision.priority) == (
+        Level.HANDOVER,
+        "complaint",
+        Priority.HIGH,
+    )
 
 
 OFFERED = {"level": "offer", "reason": "2 fallbacks", "priority": "normal", "trigger": "failures"}
