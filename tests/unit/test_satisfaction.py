@@ -141,6 +141,8 @@ def test_typed_scores(text, score):
         ("answered", RATE_ACTION, "you were slow", "report_delivery_problem", 0.5, COMMENT_ACTION),
         ("answered", RATE_ACTION, "how do returns work", "ask_returns", 0.95, None),
         ("answered", RATE_ACTION, "I want a person", "request_human", 0.95, None),
+        ("answered", RATE_ACTION, "I'm going to trading standards", "nlu_fallback", 0.3, None),
+        ("answered", RATE_ACTION, "refund me NOW", "ask_refund", 0.6, None),
         ("answered", RATE_ACTION, '/rate{"csat_score": "2"}', "rate", 1.0, RATE_ACTION),
         (None, "action_handoff", '/rate{"csat_score": "1"}', "rate", 1.0, RATE_ACTION),
         ("answered", RATE_ACTION, "thanks", "thank", 0.95, None),

@@ -6,8 +6,9 @@
   (``action_rate_conversation``), even though the NLU reads a lone digit as something else.
 * The customer has just given a score: their next message is its comment
   (``action_take_survey_comment``), unless it is a button, a question the NLU is sure of,
-  a request for a person, a complaint, or thanks/goodbye — those are answered as usual, so
-  the survey never stands in the customer's way.
+  a request for a person, a complaint (the intent, or a threat, chargeback or insisted demand
+  in its wording: the escalation policy then opens a ticket), or thanks/goodbye — those are
+  answered as usual, so the survey never stands in the customer's way.
 
 Below ``HandoffPolicy`` (an agent's conversation is theirs), above the rules and the
 escalation policy (an unhappy comment is recorded as one, and answered with a way to a person).
@@ -26,6 +27,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.conversations.events import starts_session
+from bot.escalation import complaint_sign
 from bot.handoff.slot import HANDOFF_SLOT, slot_status
 from bot.rasa_server.policies.routing import RoutingPolicy
 from bot.rasa_server.policies.turns import message_to_answer
@@ -73,7 +75,7 @@ def next_action(
         return RATE_ACTION
     if survey != ANSWERED or previous_action != RATE_ACTION:
         return None
-    if text.startswith("/") or intent in NOT_A_COMMENT:
+    if text.startswith("/") or intent in NOT_A_COMMENT or complaint_sign(text) is not None:
         return None
     if intent and intent.startswith("ask_") and confidence >= SURE_QUESTION:
         return None
