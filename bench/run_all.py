@@ -3,8 +3,8 @@
 By default the quick ones (a few minutes): knowledge-base quality, NLU cross-validation,
 REST latency beside a bare ``rasa init`` bot, the encoder's variants, the processes' memory
 and the commands' start time, the widget's load cost
-in Chromium, socket.io round trips, sentiment, escalation, the live handoff, and the storage
-layer on SQLite and PostgreSQL. ``--all`` adds
+in Chromium, socket.io round trips, sentiment, escalation, complaints recognised in the
+wording, the live handoff, and the storage layer on SQLite and PostgreSQL. ``--all`` adds
 the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
 (~6 minutes), the fresh-clone timings (~15 minutes), the sentiment recipe search
 (~35 minutes), mining 100k logged messages for review, the retrain steps' times and the
@@ -26,6 +26,7 @@ QUICK = [
     ["bench.socketio_rtt"],
     ["bench.sentiment_eval"],
     ["bench.escalation_eval"],
+    ["bench.complaint_recognition"],
     ["bench.handoff"],
     ["bench.storage"],
     ["bench.redaction"],
