@@ -141,9 +141,12 @@ _DISPUTE = _words(
     r"disput(?:e|es|ed|ing)\s+(?:the\s+|this\s+|that\s+|a\s+|my\s+|your\s+)?(?:payment|charge"
     r"|transaction|order|it|this)|(?:raise|raised|raising|open|opened|opening|file|filed|filing"
     r"|start|started|starting)\s+a\s+(?:dispute|claim)"
-    r"|(?:reverse|reversed|reversing|cancel|cancelled|canceled|cancelling|stop|stopped|recall)"
+    # "cancelled", not "cancel": "please cancel the payment" asks the shop, not the bank.
+    r"|(?:reverse|reversed|reversing|cancelled|canceled|cancelling|stopped|stopping|recall)"
     r"\s+(?:the\s+|this\s+|that\s+|my\s+)?(?:payment|charge|transaction)"
-    r"|(?:claim|claiming|get|getting)\s+(?:it|this|the\s+money|my\s+money)\s+back|fraud"
+    r"|(?:claim|claiming|get|getting)\s+(?:it|this|the\s+money|my\s+money)\s+back"
+    # The customer calls it fraud to the bank; "my bank flagged it as fraud" is the bank's word.
+    r"|(?:report\w*|tell|told|telling)\s+(?:\S+\s+){0,5}?fraud"
 )
 _BANK = _words(_MONEY_PLACES)
 #: A message that opens as a question ("can I dispute a charge?", "can we expect ...").
@@ -167,7 +170,7 @@ _DEMAND = _words(
 _COMPENSATION = re.compile(r"compensat|reimburs", re.IGNORECASE)
 _URGENT = _words(
     r"now(?!\s+that)|right\s+now|immediately|today|tonight|asap|at\s+once|straight\s+away"
-    r"|this\s+instant|this\s+minute|or\s+else|or\s+i(?:'ll|ll|\s+will)?"
+    r"|this\s+instant|this\s+minute|or\s+(?:else|i'll|ill|i\s+will|i'm|im|i\s+go)"
 )
 _INSISTING = _words(r"demand\w*|insist\w*|expect\w*|deserve\w*")
 _HOSTILE = _words(

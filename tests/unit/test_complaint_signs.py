@@ -54,6 +54,11 @@ COMPLAINTS = [
         "disputes the payment with the bank",
     ),
     (
+        "I told the bank it was fraud",
+        SignKind.CHARGEBACK,
+        "disputes the payment with the bank",
+    ),
+    (
         "can I dispute it? I'm going to anyway",
         SignKind.CHARGEBACK,
         "disputes the payment with the bank",
@@ -84,6 +89,9 @@ NOT_COMPLAINTS = [
     "Sue from your team was great",
     "ugh forgot my password AGAIN",
     "the court shoes are lovely",
+    "my bank flagged your payment as fraud, can you help",
+    "I paid by paypal twice, please cancel the payment",
+    "I want a refund or I could exchange them",
     "",
 ]
 
