@@ -136,7 +136,11 @@ _THREATS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MONEY_PLACES = (
     r"bank|card\s+(?:company|provider|issuer)|credit\s+card|paypal|amex|visa|mastercard|klarna"
 )
-_CHARGEBACK_WORD = _words(r"charge[\s-]?backs?|section\s*75")
+# Apart, "charge back" is mostly a fee refunded ("the delivery charge back"), unless done.
+_CHARGEBACK_WORD = _words(
+    r"charge-?backs?|section\s*75"
+    r"|(?:do|doing|did|file|filing|filed|request|requesting|raise|raising)\s+a\s+charge\s+back"
+)
 _DISPUTE = _words(
     r"disput(?:e|es|ed|ing)\s+(?:the\s+|this\s+|that\s+|a\s+|my\s+|your\s+)?(?:payment|charge"
     r"|transaction|order|it|this)|(?:raise|raised|raising|open|opened|opening|file|filed|filing"

@@ -43,6 +43,7 @@ COMPLAINTS = [
     # chargebacks, calm or not
     ("im doing a chargeback", SignKind.CHARGEBACK, "threatens a chargeback"),
     ("how do chargebacks work with you lot", SignKind.CHARGEBACK, "threatens a chargeback"),
+    ("I'm filing a charge back today", SignKind.CHARGEBACK, "threatens a chargeback"),
     (
         "I've asked my bank to reverse the payment",
         SignKind.CHARGEBACK,
@@ -90,6 +91,7 @@ NOT_COMPLAINTS = [
     "ugh forgot my password AGAIN",
     "the court shoes are lovely",
     "my bank flagged your payment as fraud, can you help",
+    "will I get the postage charge back if I return it",
     "I paid by paypal twice, please cancel the payment",
     "I want a refund or I could exchange them",
     "",
