@@ -171,6 +171,8 @@ def _calibrate(args: argparse.Namespace, services: Services) -> int:
         )
     info(
         f"chosen: answer_weight={config.answer_weight} lexical_weight={config.lexical_weight} "
+        f"classifier_weight={config.classifier_weight} kind_weight={config.kind_weight} "
+        f"clarify_on_disagreement={config.clarify_on_disagreement} "
         f"answer_threshold={config.answer_threshold:.4f} clarify_margin={config.clarify_margin:.3f}"
     )
     if args.write:

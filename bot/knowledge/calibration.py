@@ -1,8 +1,11 @@
 """Choosing the ranking weights, the answer threshold and the clarify margin from labelled queries.
 
-First the weights of the answer and lexical scores (see ``SearchConfig``): the pair from a
-small grid that ranks the expected article first most often (then by mean reciprocal rank;
-ties go to the smaller weights, the simpler model).
+First the weights of the answer, lexical, classifier and kind scores (see ``SearchConfig``): the
+combination from a small grid whose scores allow the best outcome at their best threshold
+(the utility below: ranking the right article first only counts when its score also stands
+above the wrong answers' and the out-of-scope queries'), then the one that ranks the expected
+article first most often, then by mean reciprocal rank; ties go to the smaller weights, the
+simpler model.
 
 The answer threshold trades answered questions against wrong answers. We pick the one that
 maximises correct outcomes — an answerable query answered with the right article, or an
@@ -11,24 +14,35 @@ bad as a missed answer (an unnecessary "I don't know, here is a person" is less 
 a confident wrong answer). Among equally good thresholds, the middle of the best run is taken
 so that small shifts in scores do not flip decisions.
 
-The clarify margin is chosen next: asking "Did you mean ...?" rescues queries whose right
+The clarify margin is chosen next, with whether to ask when the article classifier favours
+another article than the score: asking "Did you mean ...?" rescues queries whose right
 article came second, at the price of one extra click on queries that were already right.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.knowledge.evaluation import QueryCandidates, QueryOutcome, outcomes_for, score
-from bot.knowledge.search import MAX_CHOICES, Decision, decide
+from bot.knowledge.evaluation import (
+    QueryCandidates,
+    QueryOutcome,
+    decision_for,
+    offered,
+    outcomes_for,
+    score,
+)
+from bot.knowledge.search import Decision
 from bot.knowledge.search_config import SearchConfig
 
 #: Weights tried for the answer and lexical scores.
 ANSWER_WEIGHTS = (0.0, 0.15, 0.3, 0.5)
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
+CLASSIFIER_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
+KIND_WEIGHTS = (0.0, 0.1, 0.25, 0.5)
 #: Margins tried for "Did you mean ...?" (score units).
 MARGIN_CANDIDATES = tuple(round(0.005 * i, 3) for i in range(0, 21))
 #: A needless clarification costs this much relative to a rescued wrong answer.
@@ -101,42 +115,78 @@ def choose_threshold(points: Sequence[ThresholdPoint]) -> float:
     return (low + points[last].threshold) / 2
 
 
-def choose_margin(outcomes: Sequence[QueryOutcome], base: SearchConfig) -> float:
-    """The clarify margin that rescues the most second-place answers for the fewest extra clicks."""
-    best_margin, best_value = 0.0, float("-inf")
-    for margin in MARGIN_CANDIDATES:
-        config = replace(base, clarify_margin=margin)
-        value = 0.0
-        for o in outcomes:
-            if decide(list(o.scores), config) is not Decision.CLARIFY:
-                continue
-            expected = o.query.expected_id
-            if o.ranked_ids[0] == expected:
-                value -= NEEDLESS_CLARIFY_COST
-            elif expected in o.ranked_ids[:MAX_CHOICES]:
-                value += 1
-        if value > best_value:
-            best_margin, best_value = margin, value
-    return best_margin
+def choose_clarifying(outcomes: Sequence[QueryOutcome], base: SearchConfig) -> SearchConfig:
+    """The clarify margin, and whether to ask when the classifier disagrees, that rescue the
+    most wrong answers (the right article among the choices) for the fewest extra clicks."""
+    best_config, best_value = base, float("-inf")
+    for on_disagreement in (False, True):
+        for margin in MARGIN_CANDIDATES:
+            config = replace(base, clarify_margin=margin, clarify_on_disagreement=on_disagreement)
+            value = 0.0
+            for o in outcomes:
+                if decision_for(o, config) is not Decision.CLARIFY:
+                    continue
+                expected = o.query.expected_id
+                if o.ranked_ids[0] == expected:
+                    value -= NEEDLESS_CLARIFY_COST
+                elif expected in offered(o, config):
+                    value += 1
+            if value > best_value:
+                best_config, best_value = config, value
+    return best_config
 
 
-def choose_weights(collected: Sequence[QueryCandidates], base: SearchConfig) -> tuple[float, float]:
-    """The (answer_weight, lexical_weight) that rank the expected article first most often."""
-    best: tuple[float, float, float, float] | None = None  # (top1, mrr, -a, -l)
-    for answer_weight in ANSWER_WEIGHTS:
-        for lexical_weight in LEXICAL_WEIGHTS:
-            config = replace(base, answer_weight=answer_weight, lexical_weight=lexical_weight)
-            metrics = score(outcomes_for(collected, config), config)
-            key = (
-                metrics["top1"] or 0.0,
-                metrics["mrr"] or 0.0,
-                -answer_weight,
-                -lexical_weight,
-            )
-            if best is None or key > best:
-                best = key
-    assert best is not None
-    return -best[2], -best[3]
+def best_utility(outcomes: Sequence[QueryOutcome], *, wrong_answer_cost: float) -> float:
+    """The utility of ``sweep_thresholds``' best threshold, computed in one pass."""
+    # Lowering the threshold past a query's best score turns its decline into an answer.
+    changes = []
+    for o in outcomes:
+        if not o.scores:
+            continue
+        declined = 1.0 if o.query.expected_id is None else 0.0
+        if o.query.expected_id is not None and o.ranked_ids[0] == o.query.expected_id:
+            answered = 1.0
+        else:
+            answered = -wrong_answer_cost
+        changes.append((o.scores[0], answered - declined))
+    utility = float(sum(o.query.expected_id is None for o in outcomes))  # decline everything
+    best = utility
+    for _, change in sorted(changes, reverse=True):
+        utility += change
+        best = max(best, utility)
+    return best
+
+
+def choose_weights(
+    collected: Sequence[QueryCandidates], base: SearchConfig, *, wrong_answer_cost: float
+) -> SearchConfig:
+    """``base`` with the weights that reach the best outcome (see above)."""
+    best: tuple[float, ...] | None = None  # (utility, top1, mrr, -weights...)
+    chosen = base
+    for answer, lexical, classifier, kind in itertools.product(
+        ANSWER_WEIGHTS, LEXICAL_WEIGHTS, CLASSIFIER_WEIGHTS, KIND_WEIGHTS
+    ):
+        config = replace(
+            base,
+            answer_weight=answer,
+            lexical_weight=lexical,
+            classifier_weight=classifier,
+            kind_weight=kind,
+        )
+        outcomes = outcomes_for(collected, config)
+        metrics = score(outcomes, config)
+        key = (
+            best_utility(outcomes, wrong_answer_cost=wrong_answer_cost),
+            metrics["top1"] or 0.0,
+            metrics["mrr"] or 0.0,
+            -answer,
+            -lexical,
+            -classifier,
+            -kind,
+        )
+        if best is None or key > best:
+            best, chosen = key, config
+    return chosen
 
 
 def calibrate(
@@ -148,13 +198,11 @@ def calibrate(
     model_id: str,
 ) -> tuple[SearchConfig, list[ThresholdPoint], dict[str, Any]]:
     """Choose weights and thresholds; return them, the sweep, and their metrics on ``collected``."""
-    answer_weight, lexical_weight = choose_weights(collected, base)
-    weighted = replace(base, answer_weight=answer_weight, lexical_weight=lexical_weight)
+    weighted = choose_weights(collected, base, wrong_answer_cost=wrong_answer_cost)
     outcomes = outcomes_for(collected, weighted)
     points = sweep_thresholds(outcomes, wrong_answer_cost=wrong_answer_cost)
     threshold = choose_threshold(points)
-    margin = choose_margin(outcomes, replace(weighted, answer_threshold=threshold))
-    provisional = replace(weighted, answer_threshold=threshold, clarify_margin=margin)
+    provisional = choose_clarifying(outcomes, replace(weighted, answer_threshold=threshold))
     metrics = score(outcomes, provisional)
     config = replace(
         provisional,

@@ -11,6 +11,10 @@ knowledge base answers it and the bot should decline. Definitions (all fractions
 * ``answered_precision`` — answered queries whose first article is the expected one (an
   answered out-of-scope query counts as wrong);
 * ``abstain_recall`` — out-of-scope queries the bot declined;
+* ``confident_wrong`` — of the queries the bot answered outright (no "Did you mean"), those
+  answered with another article than the expected one, out-of-scope queries included: the
+  customer is misinformed and nothing flags it;
+* ``clarify_right`` — of the "Did you mean ...?" questions, those offering the expected article;
 * ``p50_ms`` / ``p95_ms`` — time to search one query (embedding + index), one at a time.
 """
 
@@ -25,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import KnowledgeBaseError
-from bot.knowledge.search import Candidate, Decision, KnowledgeSearcher, decide, rank
+from bot.knowledge.search import (
+    Candidate,
+    Decision,
+    KnowledgeSearcher,
+    clarify_choices,
+    classifier_pick,
+    decide,
+    rank,
+)
 from bot.knowledge.search_config import SearchConfig
 
 RANK_DEPTH = 10
@@ -45,6 +57,12 @@ class QueryOutcome:
     ranked_ids: tuple[str, ...]
     scores: tuple[float, ...]
     latency_ms: float
+    #: The article classifier's likeliest article, when it is another than ``ranked_ids[0]``.
+    disagreeing_pick: str | None = None
+
+    @property
+    def disagreement(self) -> bool:
+        return self.disagreeing_pick is not None
 
     def rank(self) -> int | None:
         """1-based rank of the expected article, None when absent or out of scope."""
@@ -112,12 +130,15 @@ def outcomes_for(collected: Sequence[QueryCandidates], config: SearchConfig) -> 
     outcomes = []
     for item in collected:
         result = rank(item.query.text, item.candidates, config, limit=RANK_DEPTH)
+        ranked_ids = tuple(m.article.id for m in result.matches)
+        pick = classifier_pick(item.candidates)
         outcomes.append(
             QueryOutcome(
                 query=item.query,
-                ranked_ids=tuple(m.article.id for m in result.matches),
+                ranked_ids=ranked_ids,
                 scores=tuple(m.score for m in result.matches),
                 latency_ms=item.latency_ms,
+                disagreeing_pick=pick if ranked_ids and pick != ranked_ids[0] else None,
             )
         )
     return outcomes
@@ -134,7 +155,7 @@ def score(outcomes: Sequence[QueryOutcome], config: SearchConfig) -> dict[str, A
     """The ``kb eval`` figures for ``outcomes`` under the thresholds in ``config``."""
     answerable = [o for o in outcomes if o.query.expected_id is not None]
     out_of_scope = [o for o in outcomes if o.query.expected_id is None]
-    decisions = [decide(list(o.scores), config) for o in outcomes]
+    decisions = [decision_for(o, config) for o in outcomes]
     answered = [o for o, d in zip(outcomes, decisions, strict=True) if d is not Decision.DECLINE]
     declined_oos = [
         o
@@ -144,6 +165,13 @@ def score(outcomes: Sequence[QueryOutcome], config: SearchConfig) -> dict[str, A
     ranks = [o.rank() for o in answerable]
     latencies = sorted(o.latency_ms for o in outcomes)
     clarified = sum(d is Decision.CLARIFY for d in decisions)
+    answered_outright = [
+        o for o, d in zip(outcomes, decisions, strict=True) if d is Decision.ANSWER
+    ]
+    clarified_right = sum(
+        d is Decision.CLARIFY and o.query.expected_id in offered(o, config)
+        for o, d in zip(outcomes, decisions, strict=True)
+    )
     return {
         "n": len(outcomes),
         "answerable": len(answerable),
@@ -158,11 +186,29 @@ def score(outcomes: Sequence[QueryOutcome], config: SearchConfig) -> dict[str, A
         ),
         "abstain_recall": _ratio(len(declined_oos), len(out_of_scope)),
         "clarify_rate": _ratio(clarified, len(outcomes)),
+        "confident_wrong": _ratio(
+            sum(o.ranked_ids[0] != o.query.expected_id for o in answered_outright),
+            len(answered_outright),
+        ),
+        "clarify_right": _ratio(clarified_right, clarified),
         "answer_threshold": round(config.answer_threshold, 4),
         "clarify_margin": round(config.clarify_margin, 4),
         "p50_ms": round(_percentile(latencies, 50), 2),
         "p95_ms": round(_percentile(latencies, 95), 2),
     }
+
+
+def decision_for(outcome: QueryOutcome, config: SearchConfig) -> Decision:
+    """What the bot does for ``outcome`` under ``config``'s thresholds."""
+    return decide(list(outcome.scores), config, disagreement=outcome.disagreement)
+
+
+def offered(outcome: QueryOutcome, config: SearchConfig) -> list[str]:
+    """The articles a "Did you mean ...?" offers for ``outcome`` under ``config``."""
+    if decision_for(outcome, config) is not Decision.CLARIFY:
+        return []
+    scored = list(zip(outcome.ranked_ids, outcome.scores, strict=True))
+    return clarify_choices(scored, outcome.disagreeing_pick, config)
 
 
 def _ratio(part: float, whole: int) -> float | None:

@@ -3,7 +3,8 @@
 ``KnowledgeSearcher.search`` ranks articles by meaning and decides what the bot should do:
 
 * ``ANSWER`` — the best article is similar enough and clearly ahead of the next one;
-* ``CLARIFY`` — two or more articles are similarly good: ask "Did you mean ...?";
+* ``CLARIFY`` — two or more articles are similarly good, or the article classifier favours
+  another article than the score does: ask "Did you mean ...?";
 * ``DECLINE`` — nothing is close enough: say so and offer a person. The bot never guesses.
 """
 
@@ -21,6 +22,7 @@ from typing import Protocol
 
 from bot.embeddings import Embedder
 from bot.embeddings.base import Vectors
+from bot.knowledge.answer_kind import question_kind
 from bot.knowledge.articles import Article
 from bot.knowledge.search_config import SearchConfig
 from bot.knowledge.store import KnowledgeIndex, load_index
@@ -35,6 +37,9 @@ _CANDIDATE_PHRASINGS = 64
 LONG_QUERY_CHARS = 300
 _MAX_PARTS = 8
 _WORDS_PER_PART = 40
+#: Where a condition or a reason starts ("... if it doesn't fit", "... because it's late").
+_CLAUSE = re.compile(r"\s*[,;]?\s+(?:if|because|since|as|cause|cuz|coz|when)\s+", re.IGNORECASE)
+_MIN_MAIN_CLAUSE_WORDS = 3
 #: At most this many articles are offered as "Did you mean ...?" choices.
 MAX_CHOICES = 3
 
@@ -54,12 +59,16 @@ class Candidate:
     phrasing: float  # cosine similarity of that phrasing
     answer: float  # cosine similarity of the article's question and answer
     lexical: float  # saturated word overlap, 0..1
+    classifier: float = 0.0  # the article classifier's probability, 0..1
+    kind: float = 0.0  # how well the article's kind fits the kind of answer asked for, 0..1
 
     def score(self, config: SearchConfig) -> float:
         return (
             self.phrasing
             + config.answer_weight * self.answer
             + config.lexical_weight * self.lexical
+            + config.classifier_weight * self.classifier
+            + config.kind_weight * self.kind
         )
 
 
@@ -86,14 +95,41 @@ class SearchResult:
         return self.matches[0] if self.matches else None
 
 
-def decide(scores: list[float], config: SearchConfig) -> Decision:
-    """The decision for article scores sorted best first (shared by search and evaluation)."""
+def decide(scores: list[float], config: SearchConfig, *, disagreement: bool = False) -> Decision:
+    """The decision for article scores sorted best first (shared by search and evaluation).
+
+    ``disagreement``: the article classifier's likeliest article is not the best-scored one.
+    """
     if not scores or scores[0] < config.answer_threshold:
         return Decision.DECLINE
     runner_up_also_good = len(scores) > 1 and scores[1] >= config.answer_threshold
     if runner_up_also_good and scores[0] - scores[1] < config.clarify_margin:
         return Decision.CLARIFY
+    if disagreement and config.clarify_on_disagreement:
+        return Decision.CLARIFY
     return Decision.ANSWER
+
+
+def classifier_pick(candidates: Sequence[Candidate]) -> str | None:
+    """The article the classifier finds likeliest among ``candidates`` (None without one)."""
+    best = max(candidates, key=lambda c: c.classifier, default=None)
+    return best.article.id if best is not None and best.classifier > 0 else None
+
+
+def clarify_choices(
+    scored: Sequence[tuple[str, float]], pick: str | None, config: SearchConfig
+) -> list[str]:
+    """The articles a "Did you mean ...?" offers: those within the margin of the best, or when
+    the classifier disagrees, the best-scored and the classifier's pick first."""
+    top = scored[0][1]
+    close = [
+        article_id
+        for article_id, value in scored
+        if value >= config.answer_threshold and top - value < config.clarify_margin
+    ]
+    if pick is not None and pick != scored[0][0] and config.clarify_on_disagreement:
+        close = [scored[0][0], pick, *(a for a in close[1:] if a != pick)]
+    return close[:MAX_CHOICES]
 
 
 def rank(
@@ -105,15 +141,14 @@ def rank(
         key=lambda m: m.score,
         reverse=True,
     )
-    decision = decide([m.score for m in ranked[:2]], config)
+    pick = classifier_pick(candidates)
+    disagreement = pick is not None and pick != ranked[0].article.id
+    decision = decide([m.score for m in ranked[:2]], config, disagreement=disagreement)
     choices: tuple[Match, ...] = ()
     if decision is Decision.CLARIFY:
-        top = ranked[0].score
-        choices = tuple(
-            m
-            for m in ranked
-            if m.score >= config.answer_threshold and top - m.score < config.clarify_margin
-        )[:MAX_CHOICES]
+        by_id = {m.article.id: m for m in ranked}
+        scored = [(m.article.id, m.score) for m in ranked]
+        choices = tuple(by_id[i] for i in clarify_choices(scored, pick, config))
     return SearchResult(
         query=query, matches=tuple(ranked[:limit]), decision=decision, choices=choices
     )
@@ -189,7 +224,9 @@ class KnowledgeSearcher:
             return self._candidates_for(parts[0], categories, vector=query_vector)
         best: dict[str, Candidate] = {}
         for part in parts:
-            for candidate in self._candidates_for(part, categories):
+            # The whole message's vector is shared by the NLU when it is given.
+            vector = query_vector if part == inspected.cleaned else None
+            for candidate in self._candidates_for(part, categories, vector=vector):
                 current = best.get(candidate.article.id)
                 if current is None or candidate.score(self.config) > current.score(self.config):
                     best[candidate.article.id] = candidate
@@ -223,6 +260,8 @@ class KnowledgeSearcher:
         lexical = self.index.lexicon.scores(
             query, positions, saturation=self.config.lexical_saturation
         )
+        classified = self.index.classifier.probabilities(vector[0])[positions]
+        asked = question_kind(query)
         return [
             Candidate(
                 article=self.index.articles[article_id],
@@ -230,8 +269,12 @@ class KnowledgeSearcher:
                 phrasing=closest[article_id][0],
                 answer=float(answer),
                 lexical=lexical_score,
+                classifier=float(probability),
+                kind=asked.match(self.index.article_kind(article_id)),
             )
-            for article_id, answer, lexical_score in zip(ids, answers, lexical, strict=True)
+            for article_id, answer, lexical_score, probability in zip(
+                ids, answers, lexical, classified, strict=True
+            )
         ]
 
     def article(self, article_id: str) -> Article | None:
@@ -239,8 +282,16 @@ class KnowledgeSearcher:
 
 
 def query_parts(text: str) -> list[str]:
-    """The parts a message is searched by: itself, or for a long one its first sentences."""
+    """The parts a message is searched by: itself, or for a long one its first sentences.
+
+    A question with a condition or a reason ("how long have I got to send it back if it
+    doesn't fit?") is searched as a whole and without that clause: the clause's words can
+    outweigh what is asked.
+    """
     if len(text) <= LONG_QUERY_CHARS:
+        main = _CLAUSE.split(text, maxsplit=1)[0]
+        if main != text and len(main.split()) >= _MIN_MAIN_CLAUSE_WORDS:
+            return [text, main]
         return [text]
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if any(ch.isalnum() for ch in s)]
     parts: list[str] = []

@@ -1,9 +1,12 @@
 """How articles are ranked, and how sure the bot must be to answer (``knowledge_base/search.yml``).
 
-An article's score is ``phrasing + answer_weight * answer + lexical_weight * lexical``: the
-cosine similarity of its closest phrasing, of its question-and-answer text, and a saturated
-word-overlap score. The weights and the thresholds are calibrated from labelled queries by
-``supportbot kb calibrate``, which writes this file with a note of what it was calibrated on.
+An article's score is ``phrasing + answer_weight * answer + lexical_weight * lexical +
+classifier_weight * classifier + kind_weight * kind``: the cosine similarity of its closest
+phrasing, of its question-and-answer text, a saturated word-overlap score, the probability the
+knowledge base's own classifier gives it (``article_classifier``), and how well its kind fits
+the kind of answer asked for (``answer_kind``). The weights and the thresholds are
+calibrated from labelled queries by ``supportbot kb calibrate``, which writes this file with a
+note of what it was calibrated on.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ UNCALIBRATED_CLARIFY_MARGIN = 0.03
 DEFAULT_ANSWER_WEIGHT = 0.3
 DEFAULT_LEXICAL_WEIGHT = 0.2
 DEFAULT_LEXICAL_SATURATION = 5.0
+DEFAULT_CLASSIFIER_WEIGHT = 0.0
+DEFAULT_KIND_WEIGHT = 0.0
 
 
 @dataclass(frozen=True)
@@ -34,13 +39,18 @@ class SearchConfig:
     answer_weight: float = DEFAULT_ANSWER_WEIGHT
     lexical_weight: float = DEFAULT_LEXICAL_WEIGHT
     lexical_saturation: float = DEFAULT_LEXICAL_SATURATION
+    classifier_weight: float = DEFAULT_CLASSIFIER_WEIGHT
+    kind_weight: float = DEFAULT_KIND_WEIGHT
+    #: Ask "Did you mean ...?" when the classifier's likeliest article is not the best-scored.
+    clarify_on_disagreement: bool = False
     calibration: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.clarify_margin <= 1.0:
             raise KnowledgeBaseError("clarify_margin must be between 0 and 1")
-        if self.answer_weight < 0 or self.lexical_weight < 0:
-            raise KnowledgeBaseError("answer_weight and lexical_weight must not be negative")
+        weights = (self.answer_weight, self.lexical_weight, self.classifier_weight)
+        if min(*weights, self.kind_weight) < 0:
+            raise KnowledgeBaseError("the weights must not be negative")
         if self.lexical_saturation <= 0:
             raise KnowledgeBaseError("lexical_saturation must be positive")
 
@@ -66,20 +76,35 @@ def load_search_config(path: Path) -> SearchConfig:
             answer_weight=float(raw.get("answer_weight", DEFAULT_ANSWER_WEIGHT)),
             lexical_weight=float(raw.get("lexical_weight", DEFAULT_LEXICAL_WEIGHT)),
             lexical_saturation=float(raw.get("lexical_saturation", DEFAULT_LEXICAL_SATURATION)),
+            classifier_weight=float(raw.get("classifier_weight", DEFAULT_CLASSIFIER_WEIGHT)),
+            kind_weight=float(raw.get("kind_weight", DEFAULT_KIND_WEIGHT)),
+            clarify_on_disagreement=_flag(raw, "clarify_on_disagreement", path),
             calibration=dict(raw.get("calibration") or {}),
         )
     except (TypeError, ValueError):
         raise KnowledgeBaseError(f"{path}: thresholds must be numbers") from None
 
 
+def _flag(raw: dict[str, Any], key: str, path: Path) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise KnowledgeBaseError(f"{path}: {key} must be true or false")
+    return value
+
+
 def save_search_config(config: SearchConfig, path: Path) -> None:
     header = (
         "# Knowledge-base ranking and answer thresholds, written by `supportbot kb calibrate`.\n"
         "# An article's score = phrasing + answer_weight * answer + lexical_weight * lexical\n"
-        "# (similarity of its closest phrasing, of its whole answer, and word overlap).\n"
+        "#   + classifier_weight * classifier + kind_weight * kind (similarity of its closest\n"
+        "# phrasing, of its whole answer, word overlap, the probability the classifier learned\n"
+        "# from the articles' phrasings gives it, and how well its kind -- a limit or cost, or\n"
+        "# steps -- fits the kind of answer asked for).\n"
         "# answer_threshold: below this score the bot declines and offers a person.\n"
         "# clarify_margin: when the best two articles are closer than this, the bot asks\n"
-        '# "Did you mean ...?" instead of guessing. Re-run the command to recalibrate.\n'
+        '# "Did you mean ...?" instead of guessing. clarify_on_disagreement: ask it too when\n'
+        "# the classifier's likeliest article is another than the best-scored one.\n"
+        "# Re-run the command to recalibrate.\n"
     )
     body = yaml.safe_dump(
         {
@@ -88,6 +113,9 @@ def save_search_config(config: SearchConfig, path: Path) -> None:
             "answer_weight": config.answer_weight,
             "lexical_weight": config.lexical_weight,
             "lexical_saturation": config.lexical_saturation,
+            "classifier_weight": config.classifier_weight,
+            "kind_weight": config.kind_weight,
+            "clarify_on_disagreement": config.clarify_on_disagreement,
             "calibration": config.calibration,
         },
         sort_keys=False,

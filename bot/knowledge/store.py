@@ -3,10 +3,11 @@
 An index folder holds ``manifest.json`` (content fingerprint, embedding model, dimensions,
 index kind, ranking weights and thresholds) and the files it names: the FAISS index of the
 phrasings, the phrasings themselves, the articles with their answers already rendered from
-the business facts, one embedding per article of its question and answer, and the word
-statistics for lexical scoring. Data files carry
-the fingerprint in their name and the manifest is replaced last and atomically, so a server
-reading the folder while it is rebuilt sees either the old index or the new one.
+the business facts, one embedding per article of its question and answer, the word
+statistics for lexical scoring, and the article classifier learned from the phrasings
+(``article_classifier``). Data files carry the fingerprint in their name and the manifest is
+replaced last and atomically, so a server reading the folder while it is rebuilt sees either
+the old index or the new one.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from bot.errors import (
     KnowledgeBaseError,
     SearchIndexError,
 )
+from bot.knowledge.answer_kind import AnswerKind, article_kind
+from bot.knowledge.article_classifier import ArticleClassifier
 from bot.knowledge.articles import Article, load_articles
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.search_config import SearchConfig, load_search_config
@@ -41,9 +44,12 @@ from bot.knowledge.vector_index import IndexKind, VectorIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the article classifier
 MANIFEST = "manifest.json"
 BUILD_HINT = "run `.venv/bin/supportbot kb build` (or `make kb`)"
+
+#: Suffixes of the index's data files (older builds' are removed).
+DATA_SUFFIXES = frozenset({".faiss", ".json", ".npy", ".npz"})
 
 # Files in a knowledge-base folder that shape the index besides the articles.
 BUSINESS_FILE = "business.yml"
@@ -73,6 +79,9 @@ class Manifest:
     answer_weight: float
     lexical_weight: float
     lexical_saturation: float
+    classifier_weight: float
+    kind_weight: float
+    clarify_on_disagreement: bool
     calibrated: bool
     built_at: str
     build_seconds: float
@@ -81,6 +90,7 @@ class Manifest:
     articles_file: str
     answers_file: str
     lexicon_file: str
+    classifier_file: str
 
     @property
     def data_files(self) -> tuple[str, ...]:
@@ -90,6 +100,7 @@ class Manifest:
             self.articles_file,
             self.answers_file,
             self.lexicon_file,
+            self.classifier_file,
         )
 
     def search_config(self) -> SearchConfig:
@@ -99,6 +110,9 @@ class Manifest:
             answer_weight=self.answer_weight,
             lexical_weight=self.lexical_weight,
             lexical_saturation=self.lexical_saturation,
+            classifier_weight=self.classifier_weight,
+            kind_weight=self.kind_weight,
+            clarify_on_disagreement=self.clarify_on_disagreement,
             calibration={"calibrated": True} if self.calibrated else {},
         )
 
@@ -114,10 +128,18 @@ class KnowledgeIndex:
     article_order: tuple[str, ...]  # article id of each row of answer_vectors and lexicon
     answer_vectors: Vectors  # one row per article: its question and answer, embedded
     lexicon: LexicalIndex
+    classifier: ArticleClassifier  # rows in ``article_order``
     search_config: SearchConfig
 
     def article_position(self, article_id: str) -> int:
         return self._positions[article_id]
+
+    def article_kind(self, article_id: str) -> AnswerKind:
+        return self._kinds[article_id]
+
+    @functools.cached_property
+    def _kinds(self) -> dict[str, AnswerKind]:
+        return {i: article_kind(a.phrasings) for i, a in self.articles.items()}
 
     @functools.cached_property
     def _positions(self) -> dict[str, int]:
@@ -198,6 +220,12 @@ def build_index(
     lexicon = LexicalIndex.build(
         (article.id, " ".join(article.phrasings) + " " + article.answer) for article in articles
     )
+    position = {article.id: i for i, article in enumerate(articles)}
+    classifier = ArticleClassifier.train(
+        np.vstack([vectors, answer_vectors]),
+        [position[entry.article_id] for entry in entries] + list(range(len(articles))),
+        articles=len(articles),
+    )
 
     tag = fingerprint[:12]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -207,12 +235,14 @@ def build_index(
         "articles_file": f"articles-{tag}.json",
         "answers_file": f"answers-{tag}.npy",
         "lexicon_file": f"lexicon-{tag}.json",
+        "classifier_file": f"classifier-{tag}.npz",
     }
     index.save(out_dir / names["index_file"])
     _write_json(out_dir / names["entries_file"], [asdict(e) for e in entries])
     _write_json(out_dir / names["articles_file"], [a.to_json() for a in articles])
     np.save(out_dir / names["answers_file"], answer_vectors)
     _write_json(out_dir / names["lexicon_file"], lexicon.to_json())
+    classifier.save(out_dir / names["classifier_file"])
 
     manifest = Manifest(
         format=FORMAT_VERSION,
@@ -228,6 +258,9 @@ def build_index(
         answer_weight=search_config.answer_weight,
         lexical_weight=search_config.lexical_weight,
         lexical_saturation=search_config.lexical_saturation,
+        classifier_weight=search_config.classifier_weight,
+        kind_weight=search_config.kind_weight,
+        clarify_on_disagreement=search_config.clarify_on_disagreement,
         calibrated=search_config.is_calibrated,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
@@ -291,11 +324,13 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
     article_list = [Article.from_json(a) for a in _read_json(index_dir / manifest.articles_file)]
     answer_vectors = np.load(index_dir / manifest.answers_file)
     lexicon = LexicalIndex.from_json(_read_json(index_dir / manifest.lexicon_file))
+    classifier = ArticleClassifier.load(index_dir / manifest.classifier_file)
     order = tuple(a.id for a in article_list)
     if (
         vectors.size != len(entries)
         or answer_vectors.shape[0] != len(order)
         or lexicon.doc_ids != order
+        or classifier.weights.shape[0] != len(order)
     ):
         raise SearchIndexError(
             f"index in {index_dir} is inconsistent ({vectors.size} vectors, "
@@ -310,6 +345,7 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
         article_order=order,
         answer_vectors=answer_vectors,
         lexicon=lexicon,
+        classifier=classifier,
         search_config=manifest.search_config(),
     )
 
@@ -352,6 +388,6 @@ def _remove_unreferenced(index_dir: Path, *, keep: list[Manifest | None]) -> Non
     """Delete data files of older builds (keeping the previous one for readers mid-load)."""
     referenced = {name for manifest in keep if manifest is not None for name in manifest.data_files}
     for path in index_dir.iterdir():
-        is_data = path.suffix in {".faiss", ".json", ".npy"} and not path.name.startswith(".")
+        is_data = path.suffix in DATA_SUFFIXES and not path.name.startswith(".")
         if is_data and path.name != MANIFEST and path.name not in referenced:
             path.unlink(missing_ok=True)

@@ -3,8 +3,14 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge import Article
-from bot.knowledge.calibration import calibrate, choose_threshold, sweep_thresholds
-from bot.knowledge.evaluation import LabelledQuery, QueryCandidates, QueryOutcome
+from bot.knowledge.calibration import (
+    best_utility,
+    calibrate,
+    choose_clarifying,
+    choose_threshold,
+    sweep_thresholds,
+)
+from bot.knowledge.evaluation import LabelledQuery, QueryCandidates, QueryOutcome, outcomes_for
 from bot.knowledge.search import Candidate
 from bot.knowledge.search_config import SearchConfig
 
@@ -81,3 +87,49 @@ def test_calibration_records_how_it_was_made(cost):
 
     assert config.calibration["wrong_answer_cost"] == cost
     assert config.calibration["model"] == "m@1"
+
+
+@pytest.mark.parametrize("cost", [0.5, 2.0, 5.0])
+def test_the_one_pass_best_utility_is_the_sweeps_best(cost):
+    outcomes = [*OUTCOMES, outcome("e", "x", 0.95), outcome(None, "z", 0.85)]
+
+    best = max(p.utility for p in sweep_thresholds(outcomes, wrong_answer_cost=cost))
+
+    assert best_utility(outcomes, wrong_answer_cost=cost) == pytest.approx(best)
+
+
+def classified(expected, right_classifier, wrong_classifier):
+    """Phrasings put the wrong article first; only the classifier knows better."""
+    right = Candidate(
+        Article(expected, "?", (), "!", "g"), "t", 0.70, 0.0, 0.0, classifier=right_classifier
+    )
+    wrong = Candidate(
+        Article("other", "?", (), "!", "g"), "t", 0.72, 0.0, 0.0, classifier=wrong_classifier
+    )
+    return QueryCandidates(LabelledQuery("q", expected), (right, wrong), 1.0)
+
+
+def test_calibration_weighs_the_classifier_when_it_ranks_better():
+    collected = [classified(f"a{i}", 0.8, 0.1) for i in range(5)]
+
+    config, _, metrics = calibrate(collected, base=SearchConfig(), queries_name="t", model_id="m")
+
+    assert config.classifier_weight > 0
+    assert metrics["top1"] == 1.0
+
+
+def disagreeing(expected):
+    """The score favours "best" by far; the classifier, too weak to move it, favours "pick"."""
+    best = Candidate(Article("best", "?", (), "!", "g"), "t", 0.9, 0.0, 0.0, classifier=0.01)
+    pick = Candidate(Article("pick", "?", (), "!", "g"), "t", 0.6, 0.0, 0.0, classifier=0.06)
+    return QueryCandidates(LabelledQuery("q", expected), (best, pick), 1.0)
+
+
+@pytest.mark.parametrize(("expected", "asks"), [("pick", True), ("best", False)])
+def test_calibration_asks_when_the_classifier_disagrees_only_if_that_rescues_answers(
+    expected, asks
+):
+    base = SearchConfig(answer_threshold=0.5)
+    outcomes = outcomes_for([disagreeing(expected) for _ in range(4)], base)
+
+    assert choose_clarifying(outcomes, base).clarify_on_disagreement is asks

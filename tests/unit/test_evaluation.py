@@ -73,3 +73,19 @@ def test_queries_csv_needs_both_columns(tmp_path):
 def test_run_queries_rejects_ids_the_index_does_not_have(demo_searcher):
     with pytest.raises(KnowledgeBaseError, match="not-an-article"):
         run_queries(demo_searcher, [LabelledQuery("hello", "not-an-article")])
+
+
+def test_confident_wrong_answers_and_right_choices_are_counted():
+    config = SearchConfig(answer_threshold=0.5, clarify_margin=0.1)
+    outcomes = [
+        outcome("a", ["a", "b"], [0.9, 0.4]),  # answered right
+        outcome("b", ["a", "b"], [0.9, 0.3]),  # answered wrong: confident and wrong
+        outcome(None, ["a"], [0.8]),  # out of scope, answered: confident and wrong
+        outcome("b", ["a", "b"], [0.9, 0.85]),  # "Did you mean a or b?": the right one offered
+        outcome("c", ["a", "b", "c"], [0.9, 0.85, 0.2]),  # asked, without the right one
+    ]
+
+    metrics = score(outcomes, config)
+
+    assert metrics["confident_wrong"] == pytest.approx(2 / 3, abs=1e-4)
+    assert metrics["clarify_right"] == pytest.approx(1 / 2)

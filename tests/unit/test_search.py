@@ -167,3 +167,38 @@ def test_a_question_buried_in_a_long_message_is_found(demo_searcher):
     text = "how do I return an item? " + "some more detail about my day " * 40
 
     assert demo_searcher.search(text).best.article.id == "returns-how-to"
+
+
+def test_a_condition_in_a_short_question_is_searched_with_and_without_it():
+    text = "how long have I got to send a jacket back if it doesn't fit?"
+
+    assert query_parts(text) == [text, "how long have I got to send a jacket back"]
+    assert query_parts("what if it is late") == ["what if it is late"]  # no main clause
+
+
+def test_the_classifier_and_the_kind_of_answer_are_parts_of_the_score():
+    config = replace(CONFIG, classifier_weight=0.5, kind_weight=0.25)
+    plain = Candidate(article("a"), "t", 0.8, 0.0, 0.0)
+    favoured = Candidate(article("b"), "t", 0.7, 0.0, 0.0, classifier=0.4, kind=0.5)
+
+    assert plain.score(config) == pytest.approx(0.8)
+    assert favoured.score(config) == pytest.approx(0.7 + 0.2 + 0.125)
+    assert rank("q", [plain, favoured], config).best.article.id == "b"
+
+
+def test_when_the_classifier_disagrees_the_bot_asks_with_both_favourites():
+    best_scored = Candidate(article("a"), "t", 0.9, 0.0, 0.0, classifier=0.1)
+    third = Candidate(article("c"), "t", 0.7, 0.0, 0.0, classifier=0.2)
+    classifiers_pick = Candidate(article("b"), "t", 0.5, 0.0, 0.0, classifier=0.7)
+    candidates = [best_scored, third, classifiers_pick]
+
+    trusting = rank("q", candidates, CONFIG)
+    asking = rank("q", candidates, replace(CONFIG, clarify_on_disagreement=True))
+
+    assert trusting.decision is Decision.ANSWER
+    assert asking.decision is Decision.CLARIFY
+    assert [m.article.id for m in asking.choices] == ["a", "b"]
+    agreeing = [best_scored, replace(classifiers_pick, classifier=0.05)]
+    assert rank("q", agreeing, replace(CONFIG, clarify_on_disagreement=True)).decision is (
+        Decision.ANSWER
+    )
