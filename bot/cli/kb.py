@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from bot.cli.output import emit_json, info
 from bot.knowledge import (
@@ -17,6 +19,7 @@ from bot.knowledge import (
     save_search_config,
 )
 from bot.knowledge.calibration import calibrate
+from bot.knowledge.diagnosis import diagnose
 from bot.knowledge.evaluation import (
     QueryOutcome,
     collect_candidates,
@@ -25,6 +28,11 @@ from bot.knowledge.evaluation import (
     score,
 )
 from bot.services import Services
+
+#: How many confusions the JSON line carries (``--report`` has them all), and how many
+#: confident wrong answers are printed.
+TOP_CONFUSIONS = 10
+SHOWN_WRONG_ANSWERS = 15
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,12 +75,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="score search against labelled queries (JSON on the last line)",
         description="Score an index against a CSV of text,expected_id (an empty expected_id "
         "means the bot should decline). Prints n, top1, top3, mrr, answered_rate, "
-        "answered_precision, abstain_recall, p50_ms, p95_ms as JSON on the last line.",
+        "answered_precision, abstain_recall, confident_wrong, clarify_right, p50_ms, p95_ms "
+        "and the articles most often mixed up (confusions) as JSON on the last line; prints "
+        "the confident wrong answers on stderr. --report writes the whole diagnosis: every "
+        "confusion, every confident wrong answer and each article's precision.",
     )
     _labelled_queries_arguments(evaluate)
     evaluate.add_argument("--answer-threshold", type=float, help="override the index's threshold")
     evaluate.add_argument("--clarify-margin", type=float, help="override the index's margin")
     evaluate.add_argument("--errors", type=Path, help="write the misranked queries to this CSV")
+    evaluate.add_argument(
+        "--report",
+        type=Path,
+        help="write the diagnosis (confusions, confident wrong answers, per-article precision) "
+        "to this JSON file",
+    )
     evaluate.set_defaults(handler=_eval)
 
     cal = commands.add_parser(
@@ -146,8 +163,24 @@ def _eval(args: argparse.Namespace, services: Services) -> int:
         info("note: this index has no calibrated threshold; see `supportbot kb calibrate`")
     if args.errors:
         _write_errors(args.errors, outcomes)
-    emit_json(metrics)
+    diagnosis = diagnose(outcomes, config)
+    _show_confident_wrong(diagnosis["confident_wrong_answers"])
+    if args.report:
+        args.report.write_text(json.dumps(diagnosis, indent=1, ensure_ascii=False) + "\n")
+        info(f"wrote {args.report}")
+    emit_json({**metrics, "confusions": diagnosis["confusions"][:TOP_CONFUSIONS]})
     return 0
+
+
+def _show_confident_wrong(wrong: Sequence[dict[str, Any]]) -> None:
+    if not wrong:
+        info("no confident wrong answers")
+        return
+    info(f"{len(wrong)} confident wrong answer(s) (answered outright with another article):")
+    for item in wrong[:SHOWN_WRONG_ANSWERS]:
+        info(f"  {item['score']:.3f}  {item['answered']} <- {item['text']!r} ({item['expected']})")
+    if len(wrong) > SHOWN_WRONG_ANSWERS:
+        info(f"  ... and {len(wrong) - SHOWN_WRONG_ANSWERS} more (see --report)")
 
 
 def _calibrate(args: argparse.Namespace, services: Services) -> int:

@@ -43,6 +43,19 @@ ANSWER_WEIGHTS = (0.0, 0.15, 0.3, 0.5)
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
 CLASSIFIER_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 KIND_WEIGHTS = (0.0, 0.1, 0.25, 0.5)
+
+
+@dataclass(frozen=True)
+class WeightGrid:
+    """The weights tried for each part of the score (``(0.0,)`` leaves a part out)."""
+
+    answer: tuple[float, ...] = ANSWER_WEIGHTS
+    lexical: tuple[float, ...] = LEXICAL_WEIGHTS
+    classifier: tuple[float, ...] = CLASSIFIER_WEIGHTS
+    kind: tuple[float, ...] = KIND_WEIGHTS
+
+
+FULL_GRID = WeightGrid()
 #: Margins tried for "Did you mean ...?" (score units).
 MARGIN_CANDIDATES = tuple(round(0.005 * i, 3) for i in range(0, 21))
 #: A needless clarification costs this much relative to a rescued wrong answer.
@@ -158,13 +171,17 @@ def best_utility(outcomes: Sequence[QueryOutcome], *, wrong_answer_cost: float) 
 
 
 def choose_weights(
-    collected: Sequence[QueryCandidates], base: SearchConfig, *, wrong_answer_cost: float
+    collected: Sequence[QueryCandidates],
+    base: SearchConfig,
+    *,
+    wrong_answer_cost: float,
+    grid: WeightGrid = FULL_GRID,
 ) -> SearchConfig:
     """``base`` with the weights that reach the best outcome (see above)."""
     best: tuple[float, ...] | None = None  # (utility, top1, mrr, -weights...)
     chosen = base
     for answer, lexical, classifier, kind in itertools.product(
-        ANSWER_WEIGHTS, LEXICAL_WEIGHTS, CLASSIFIER_WEIGHTS, KIND_WEIGHTS
+        grid.answer, grid.lexical, grid.classifier, grid.kind
     ):
         config = replace(
             base,
@@ -196,9 +213,10 @@ def calibrate(
     wrong_answer_cost: float = 2.0,
     queries_name: str,
     model_id: str,
+    grid: WeightGrid = FULL_GRID,
 ) -> tuple[SearchConfig, list[ThresholdPoint], dict[str, Any]]:
     """Choose weights and thresholds; return them, the sweep, and their metrics on ``collected``."""
-    weighted = choose_weights(collected, base, wrong_answer_cost=wrong_answer_cost)
+    weighted = choose_weights(collected, base, wrong_answer_cost=wrong_answer_cost, grid=grid)
     outcomes = outcomes_for(collected, weighted)
     points = sweep_thresholds(outcomes, wrong_answer_cost=wrong_answer_cost)
     threshold = choose_threshold(points)
