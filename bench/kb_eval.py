@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bench.common import PROJECT, supportbot_json, write_result
+from bench.common import PROJECT, percentile, supportbot_json, write_result
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from bot.knowledge import KnowledgeSearcher, load_index
+from bot.knowledge.answer_kind import question_kind
 from bot.knowledge.calibration import WeightGrid, calibrate
 from bot.knowledge.evaluation import collect_candidates, load_queries, outcomes_for, score
+from bot.knowledge.search import LONG_QUERY_CHARS, query_parts
 
 DATA = PROJECT / "bench" / "data"
 HELD_OUT = {"test": "kb_queries_test.csv", "customer": "kb_queries_customer.csv"}
@@ -51,6 +54,35 @@ def goals_met(metrics: dict[str, Any]) -> dict[str, bool]:
         "confident_wrong_at_most": float(metrics["confident_wrong"] or 0)
         <= GOALS["confident_wrong_at_most"],
         "abstain_recall": float(metrics["abstain_recall"] or 0) >= GOALS["abstain_recall"],
+    }
+
+
+def added_cost(
+    searcher: KnowledgeSearcher, embedder: SentenceTransformerEmbedder, texts: list[str]
+) -> dict[str, Any]:
+    """What the classifier, the kind of answer and the condition clause add to one search."""
+    index = searcher.index
+    vectors = embedder.embed(texts)
+    per_query = []
+    for text, vector in zip(texts, vectors, strict=True):
+        started = time.perf_counter()
+        index.classifier.probabilities(vector)
+        asked = question_kind(text)
+        for article_id in index.article_order:
+            asked.match(index.article_kind(article_id))
+        per_query.append((time.perf_counter() - started) * 1000)
+    clause = [t for t in texts if len(query_parts(t)) == 2 and len(t) <= LONG_QUERY_CHARS]
+    embed_ms = []
+    for text in clause:
+        started = time.perf_counter()
+        embedder.embed([query_parts(text)[1]])
+        embed_ms.append((time.perf_counter() - started) * 1000)
+    return {
+        "classifier_and_kind_ms_p50": round(percentile(per_query, 50), 3),
+        "classifier_and_kind_ms_p95": round(percentile(per_query, 95), 3),
+        "searched_again_without_a_clause": len(clause),
+        "of_queries": len(texts),
+        "extra_embedding_ms_p50": round(percentile(embed_ms, 50), 2) if embed_ms else None,
     }
 
 
@@ -87,6 +119,9 @@ def ablation(index_dir: Path) -> dict[str, Any]:
             row[name] = {key: metrics[key] for key in REPORTED}
         results[variant] = row
         print(variant, json.dumps({k: v for k, v in row.items() if k != "weights"}))
+    test_texts = [q.text for q in load_queries(DATA / HELD_OUT["test"])]
+    results["added_cost"] = added_cost(searcher, embedder, test_texts)
+    print("added cost", json.dumps(results["added_cost"]))
     return results
 
 
