@@ -35,30 +35,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-import numpy as np
-
+from bot.conversations.repeats import REPEAT_SIMILARITY, is_question, same_meaning
 from bot.escalation.complaint_signs import complaint_sign
 from bot.escalation.history import Turn
 from bot.escalation.markers import Markers, read_markers
 
 REQUEST_HUMAN = "request_human"
 COMPLAINT = "complaint"
-#: Intents whose messages are never "the same question again" (yes, no, thanks, ...).
-NOT_QUESTIONS = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "thank",
-        "affirm",
-        "deny",
-        "not_helpful",
-        "choose_option",
-        "bot_challenge",
-        "ask_capabilities",
-        REQUEST_HUMAN,
-        COMPLAINT,
-    }
-)
 #: Bot actions after which "no" means "that didn't answer my question".
 ANSWERING_ACTIONS = frozenset({"action_answer_from_knowledge_base", "action_handle_low_confidence"})
 
@@ -86,7 +69,7 @@ class EscalationConfig:
     negativity_rise: float = 0.5
     offer_failures: int = 2
     handover_failures: int = 3
-    repeat_similarity: float = 0.7
+    repeat_similarity: float = REPEAT_SIMILARITY
     turns_between_offers: int = 3
 
     @classmethod
@@ -307,22 +290,18 @@ def _did_not_help(turns: Sequence[Turn], turn: Turn) -> bool:
 
 
 def _repeats_earlier(turn: Turn, earlier: Sequence[Turn], config: EscalationConfig) -> bool:
+    """The same question as an earlier turn, by meaning (``bot.conversations.repeats``)."""
     if not _is_question(turn):
         return False
-    assert turn.vector is not None
-    for other in earlier:
-        if not _is_question(other) or other.vector is None:
-            continue
-        same_model = other.vector.shape == turn.vector.shape
-        if same_model and float(np.dot(turn.vector, other.vector)) >= config.repeat_similarity:
-            return True
-    return False
+    return any(
+        _is_question(other)
+        and same_meaning(turn.vector, other.vector, threshold=config.repeat_similarity)
+        for other in earlier
+    )
 
 
 def _is_question(turn: Turn) -> bool:
-    return (
-        turn.vector is not None and turn.intent not in NOT_QUESTIONS and len(turn.text.split()) >= 3
-    )
+    return turn.vector is not None and is_question(turn.text, turn.intent)
 
 
 def _times(count: int) -> str:

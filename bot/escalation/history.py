@@ -18,8 +18,8 @@ from bot.conversations.events import (
     customer_message,
     slot,
 )
+from bot.conversations.repeats import message_vector
 from bot.embeddings.base import Vectors
-from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 
 #: The slot the escalation decision is recorded in (one JSON object per escalation).
 ESCALATION_SLOT = "escalation"
@@ -83,15 +83,8 @@ def _user_turn(message: CustomerMessage, number: int) -> dict[str, Any]:
         "text": message.text,
         "intent": message.intent,
         "sentiment": message.sentiment,
-        "vector": _vector(message.parse.get(TEXT_EMBEDDING)),
+        "vector": message_vector(message),
         "bot_actions": [],
         "answered": False,
         "escalation": None,
     }
-
-
-def _vector(payload: Any) -> Vectors | None:
-    if not isinstance(payload, dict):
-        return None
-    vector = decode_vector(payload, model_id=payload.get("model"), dimension=None)
-    return None if vector is None else vector.reshape(-1)
