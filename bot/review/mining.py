@@ -8,7 +8,16 @@ A message is worth a look when the bot probably misunderstood it:
   topics) and the customer chose none of them;
 - ``negative_feedback``: the customer said the answer to it did not help;
 - ``before_handoff``: it was the customer's last real question before the conversation went
-  to a person.
+  to a person;
+- ``answered_wrongly``: the bot answered it outright from the knowledge base (the article's id
+  in ``last_article``, "Did that answer your question?" asked) and the customer's next message
+  showed the answer was wrong: "no" or "that didn't help", a request for a person (or a
+  complaint, or leaving a message), or the same question again (``bot.conversations.repeats``:
+  by the stored embeddings, or by wording without them). An answer to a choice the customer
+  clicked or typed ("the second one") is not outright: the customer chose the article.
+
+A message answered outright records the article (``answered_article``), so a lead sees what
+the bot said.
 
 Each message also records whether the customer asked for a person later in the same
 conversation (the costliest kind of misunderstanding). Button clicks (``/intent`` payloads)
@@ -26,10 +35,12 @@ from typing import Any
 from bot.conversations.events import (
     FALLBACK_INTENT,
     BotMessage,
+    CustomerMessage,
     bot_message,
     customer_message,
     slot,
 )
+from bot.conversations.repeats import asks_again
 
 #: Below this intent confidence a message is a candidate even if the bot acted on it.
 LOW_CONFIDENCE = 0.5
@@ -50,6 +61,10 @@ CONVERSATIONAL = frozenset(
 )
 #: Intents that mean "the answer did not help".
 NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
+#: Intents that, right after an answer, turn from the bot to a person.
+WANTS_PERSON = frozenset({"request_human", "complaint", "leave_message"})
+#: The slot an answer from the knowledge base sets to the article's id.
+ANSWER_SLOT = "last_article"
 #: Event types mining reads from the tracker store.
 EVENT_TYPES = ("user", "bot", "slot")
 
@@ -60,6 +75,7 @@ class Signal(enum.StrEnum):
     REJECTED_CHOICES = "rejected_choices"
     NEGATIVE_FEEDBACK = "negative_feedback"
     BEFORE_HANDOFF = "before_handoff"
+    ANSWERED_WRONGLY = "answered_wrongly"
 
 
 @dataclass
@@ -75,6 +91,7 @@ class Candidate:
     model_id: str | None  # the model that read it (Rasa records it with every event)
     signals: set[Signal] = field(default_factory=set)
     asked_for_person: bool = False  # later in the conversation
+    answered_article: str | None = None  # the bot answered it outright with this article
 
     @property
     def key(self) -> str:
@@ -96,63 +113,111 @@ def mine(events: Iterable[tuple[int, str, dict[str, Any]]]) -> list[Candidate]:
 def mine_conversation(
     conversation_id: str, rows: list[tuple[int, dict[str, Any]]]
 ) -> Iterator[Candidate]:
-    messages: list[Candidate] = []  # every typed customer message, in order
-    by_row: dict[int, Candidate] = {}
-    last_question: Candidate | None = None  # the last typed non-conversational message
-    menu_after: Candidate | None = None  # the bot offered choices after this message
-    answered: Candidate | None = None  # the bot answered this message and asked for feedback
-    person_at: int | None = None  # the first row at which the customer wanted a person
+    reader = _ConversationReader(conversation_id)
     for row, event in rows:
+        reader.read(row, event)
+    yield from reader.candidates()
+
+
+@dataclass
+class _Answer:
+    """The bot answered ``message`` (``said``) outright with ``article``."""
+
+    message: Candidate
+    said: CustomerMessage
+    article: str
+
+    def shown_wrong_by(self, reply: CustomerMessage) -> bool:
+        """The customer's next message says the answer was wrong: "no", "that didn't help",
+        a request for a person, or the same question again (``asks_again``)."""
+        intent = reply.best_intent
+        if intent in NEGATIVE_FEEDBACK or intent in WANTS_PERSON:
+            return True
+        return asks_again(self.said, reply)
+
+
+class _ConversationReader:
+    """Reads one conversation's events in order and marks the messages worth a look."""
+
+    def __init__(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        self.messages: list[Candidate] = []  # every typed customer message, in order
+        self.latest: tuple[Candidate, CustomerMessage] | None = None  # typed, the latest turn
+        self.last_question: Candidate | None = None  # the last typed non-conversational one
+        self.menu_after: Candidate | None = None  # the bot offered choices after this message
+        self.answered: Candidate | None = None  # the bot answered it and asked for feedback
+        self.article: str | None = None  # the article the bot answered the latest turn with
+        self.outright: _Answer | None = None  # the latest turn, answered outright
+        self.person_at: int | None = None  # the first row at which the customer wanted a person
+
+    def read(self, row: int, event: dict[str, Any]) -> None:
         customer, bot, setting = customer_message(event), bot_message(event), slot(event)
         if customer is not None:
-            intent, confidence = customer.best_intent, customer.best_confidence
-            if intent in ("request_human", "leave_message") and person_at is None:
-                person_at = row
-            if menu_after is not None and not customer.clicked:
-                menu_after.signals.add(Signal.REJECTED_CHOICES)
-            menu_after = None
-            if answered is not None and intent in NEGATIVE_FEEDBACK:
-                answered.signals.add(Signal.NEGATIVE_FEEDBACK)
-            answered = None
-            if customer.clicked or not customer.text.strip():
-                continue
-            message = Candidate(
-                conversation_id=conversation_id,
-                event_id=row,
-                sent_at=customer.at,
-                text=customer.text,
-                intent=intent,
-                confidence=confidence,
-                model_id=customer.metadata.get("model_id"),
-            )
-            if customer.intent == FALLBACK_INTENT:
-                message.signals.add(Signal.FALLBACK)
-            elif confidence < LOW_CONFIDENCE and intent not in CONVERSATIONAL:
-                message.signals.add(Signal.LOW_CONFIDENCE)
-            messages.append(message)
-            by_row[row] = message
-            if intent not in CONVERSATIONAL or customer.intent == FALLBACK_INTENT:
-                last_question = message
+            self._customer(row, customer)
         elif bot is not None:
-            if last_question is not None and _is_menu(bot):
-                menu_after = last_question
+            if self.last_question is not None and _is_menu(bot):
+                self.menu_after = self.last_question
         elif setting is not None:
-            name, value = setting
-            if name == "awaiting_feedback" and value is True:
-                answered = last_question
-            elif (
-                name == "handoff"
-                and isinstance(value, dict)
-                and value.get("status") == "queued"
-                and last_question is not None
-            ):
-                last_question.signals.add(Signal.BEFORE_HANDOFF)
-                if person_at is None:
-                    person_at = row
-    for message in messages:
-        message.asked_for_person = person_at is not None and person_at > message.event_id
-        if message.signals:
-            yield message
+            self._slot(row, *setting)
+
+    def candidates(self) -> Iterator[Candidate]:
+        for message in self.messages:
+            message.asked_for_person = self.person_at is not None and (
+                self.person_at > message.event_id
+            )
+            if message.signals:
+                yield message
+
+    def _customer(self, row: int, customer: CustomerMessage) -> None:
+        intent, confidence = customer.best_intent, customer.best_confidence
+        if intent in ("request_human", "leave_message") and self.person_at is None:
+            self.person_at = row
+        if self.menu_after is not None and not customer.clicked:
+            self.menu_after.signals.add(Signal.REJECTED_CHOICES)
+        if self.answered is not None and intent in NEGATIVE_FEEDBACK:
+            self.answered.signals.add(Signal.NEGATIVE_FEEDBACK)
+        if self.outright is not None and self.outright.shown_wrong_by(customer):
+            self.outright.message.signals.add(Signal.ANSWERED_WRONGLY)
+        self.menu_after = self.answered = self.outright = self.latest = self.article = None
+        if customer.clicked or not customer.text.strip():
+            return
+        message = Candidate(
+            conversation_id=self.conversation_id,
+            event_id=row,
+            sent_at=customer.at,
+            text=customer.text,
+            intent=intent,
+            confidence=confidence,
+            model_id=customer.metadata.get("model_id"),
+        )
+        if customer.intent == FALLBACK_INTENT:
+            message.signals.add(Signal.FALLBACK)
+        elif confidence < LOW_CONFIDENCE and intent not in CONVERSATIONAL:
+            message.signals.add(Signal.LOW_CONFIDENCE)
+        self.messages.append(message)
+        self.latest = (message, customer)
+        if intent not in CONVERSATIONAL or customer.intent == FALLBACK_INTENT:
+            self.last_question = message
+
+    def _slot(self, row: int, name: str, value: Any) -> None:
+        if name == ANSWER_SLOT and isinstance(value, str) and value:
+            self.article = value
+        elif name == "awaiting_feedback" and value is True:
+            self.answered = self.last_question
+            if self.latest is not None and self.latest[0] is self.last_question and self.article:
+                # Answered outright: the customer's own question, not a choice they made.
+                message, said = self.latest
+                message.answered_article = self.article
+                self.outright = _Answer(message, said, self.article)
+        elif (
+            name == "handoff"
+            and isinstance(value, dict)
+            and value.get("status") == "queued"
+            and self.last_question is not None
+        ):
+            self.last_question.signals.add(Signal.BEFORE_HANDOFF)
+            if self.person_at is None:
+                self.person_at = row
 
 
 def _is_menu(message: BotMessage) -> bool:

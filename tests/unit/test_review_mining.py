@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from bot.embeddings.shared import TEXT_EMBEDDING, encode_vector
 from bot.review.clustering import cluster
 from bot.review.mining import Signal, mine
 
@@ -131,3 +133,131 @@ def test_clustering_many_vectors_across_blocks_is_consistent():
     assert len(set(groups)) == 5
     for label in range(5):
         assert len({groups[i] for i in np.flatnonzero(labels == label)}) == 1
+
+
+# -- confident wrong answers --------------------------------------------------------------------
+
+YES_NO = [
+    {"title": "Yes, thanks", "payload": "/affirm"},
+    {"title": "No", "payload": "/not_helpful"},
+]
+
+
+def answered(article):
+    """What actions/knowledge.py's reply_with_answer leaves in the tracker."""
+    return [
+        bot("The answer.\n\nDid that answer your question?", YES_NO),
+        slot("last_article", article),
+        slot("offered_articles", None),
+        slot("awaiting_feedback", True),
+    ]
+
+
+QUESTION = "can I return a sale item"
+
+
+def after_an_answer(*replies):
+    return rows(
+        "c1",
+        [user(QUESTION, "ask_returns", 0.93), *answered("returns-sale-items"), *replies],
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "also"),
+    [
+        (user("no", "deny", 0.95), {Signal.NEGATIVE_FEEDBACK}),
+        (user("that didn't help", "not_helpful", 0.97), {Signal.NEGATIVE_FEEDBACK}),
+        (user("/not_helpful", "not_helpful", 1.0), {Signal.NEGATIVE_FEEDBACK}),  # the No button
+        (user("can sale items be returned at all", "ask_returns", 0.9), set()),  # asked again
+        (user("let me talk to a person", "request_human", 0.98), set()),
+        (user("this is a disgrace, I want to complain", "complaint", 0.9), set()),
+        (user("I'd like to leave a message", "leave_message", 0.9), set()),
+    ],
+    ids=["no", "didnt-help", "no-button", "asked-again", "person", "complaint", "message"],
+)
+def test_a_confident_answer_the_customer_then_shows_wrong_is_answered_wrongly(reply, also):
+    (found,) = mine(after_an_answer(reply))
+    assert found.text == QUESTION
+    assert found.signals == {Signal.ANSWERED_WRONGLY, *also}
+    assert found.answered_article == "returns-sale-items"
+
+
+def test_asked_again_is_read_from_the_stored_embeddings_when_both_have_them():
+    def embedded(event, vector):
+        event["parse_data"][TEXT_EMBEDDING] = encode_vector(
+            np.asarray(vector, dtype=np.float32), model_id="minilm"
+        )
+        return event
+
+    question = embedded(user("how long does delivery take", "ask_shipping", 0.9), [1, 0, 0])
+    same = embedded(user("how many days until it arrives", "ask_shipping", 0.9), [0.9, 0.2, 0])
+    other = embedded(user("how long does delivery of a sofa take", "ask_shipping", 0.9), [0, 1, 0])
+    wrong = mine(rows("c1", [question, *answered("shipping-costs"), same]))
+    assert [(m.text, m.signals) for m in wrong] == [
+        ("how long does delivery take", {Signal.ANSWERED_WRONGLY})
+    ]
+    # Many words shared, another meaning (a follow-up question): not asked again.
+    assert mine(rows("c1", [question, *answered("shipping-times"), other])) == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        user("thanks", "thank", 0.97),
+        user("great, thank you so much", "thank", 0.9),
+        user("do you sell gift cards", "ask_gift_cards", 0.92),  # a new, unrelated question
+        user("/affirm", "affirm", 1.0),  # the "Yes, thanks" button
+        user("/ask_shipping", "ask_shipping", 1.0),  # a topic button
+    ],
+    ids=["thanks", "thank-you", "new-question", "yes-button", "topic-button"],
+)
+def test_thanks_a_new_question_or_a_click_after_an_answer_is_no_wrong_answer(reply):
+    assert mine(after_an_answer(reply)) == []
+
+
+def test_an_answer_to_a_choice_the_customer_made_is_not_an_outright_answer():
+    menu = [
+        {"title": "Sale items", "payload": '/choose_option{"article_id": "returns-sale-items"}'},
+        {"title": "Returns", "payload": '/choose_option{"article_id": "returns-how-to"}'},
+    ]
+    events = rows(
+        "c1",
+        [
+            user(QUESTION, "ask_returns", 0.93),
+            bot("Did you mean ...?", menu),
+            user('/choose_option{"article_id": "returns-sale-items"}', "choose_option", 1.0),
+            *answered("returns-sale-items"),
+            user("no", "deny", 0.95),
+        ],
+    )
+    (found,) = mine(events)
+    assert found.signals == {Signal.NEGATIVE_FEEDBACK}  # as before: it did not help
+    assert found.answered_article is None
+
+
+def test_an_unsure_message_answered_outright_records_the_article_without_a_wrong_answer():
+    events = rows(
+        "c1",
+        [
+            user("sale stuff back?", "ask_returns", 0.41),
+            *answered("returns-sale-items"),
+            user("thanks", "thank", 0.97),
+        ],
+    )
+    (found,) = mine(events)
+    assert found.signals == {Signal.LOW_CONFIDENCE}
+    assert found.answered_article == "returns-sale-items"
+
+
+def test_only_the_customers_next_message_shows_the_answer_wrong():
+    late = rows(
+        "c1",
+        [
+            user(QUESTION, "ask_returns", 0.93),
+            *answered("returns-sale-items"),
+            user("thanks", "thank", 0.97),
+            user("talk to a person", "request_human", 0.98),
+        ],
+    )
+    assert mine(late) == []
