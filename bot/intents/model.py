@@ -5,8 +5,13 @@ accurate in cross-validation than Rasa's DIET (which overfits a few hundred exam
 in about a second, and needs no TensorFlow to predict. The embedding carries the meaning of
 the message; character 2-4-grams (TF-IDF) catch typos and keywords.
 
-A trained model is plain arrays (coefficients, vocabulary, IDF weights) saved as JSON and
-``.npy`` — nothing is unpickled when it is loaded.
+It also keeps the training examples' embeddings, to tell how *familiar* a message is: its
+cosine similarity to the nearest example. A logistic regression always names some intent with
+confidence, even for a question unlike anything it was trained on; a message less familiar
+than ``unfamiliar_below`` (config.yml) is better left to the fallback ladder.
+
+A trained model is plain arrays (coefficients, vocabulary, IDF weights, example embeddings)
+saved as JSON and ``.npy`` — nothing is unpickled when it is loaded.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class IntentModel:
     vocabulary: dict[str, int]
     idf: Matrix
     char_weight: float
+    #: The training examples' embeddings (unit length), for ``familiarity``; None for a model
+    #: saved before they were kept.
+    examples: npt.NDArray[np.float32] | None = None
 
     @classmethod
     def fit(
@@ -75,7 +83,14 @@ class IntentModel:
             vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
             idf=np.asarray(vectorizer.idf_, dtype=np.float64),
             char_weight=char_weight,
+            examples=np.asarray(embeddings, dtype=np.float32),
         )
+
+    def familiarity(self, embedding: npt.NDArray[np.float32]) -> float:
+        """Cosine similarity of a message to the nearest training example (1.0 when unknown)."""
+        if self.examples is None or not len(self.examples):
+            return 1.0
+        return float((self.examples @ embedding.reshape(-1)).max())
 
     @functools.cached_property
     def _vectorizer(self) -> Any:
@@ -104,6 +119,8 @@ class IntentModel:
         np.save(folder / "coef.npy", self.coef)
         np.save(folder / "intercept.npy", self.intercept)
         np.save(folder / "idf.npy", self.idf)
+        if self.examples is not None:
+            np.save(folder / "examples.npy", self.examples)
         meta = {
             "labels": list(self.labels),
             "vocabulary": self.vocabulary,
@@ -114,6 +131,7 @@ class IntentModel:
     @classmethod
     def load(cls, folder: Path) -> IntentModel:
         meta = json.loads((folder / "intent_model.json").read_text(encoding="utf-8"))
+        examples = folder / "examples.npy"
         return cls(
             labels=tuple(meta["labels"]),
             coef=np.load(folder / "coef.npy"),
@@ -121,6 +139,7 @@ class IntentModel:
             vocabulary={str(k): int(v) for k, v in meta["vocabulary"].items()},
             idf=np.load(folder / "idf.npy"),
             char_weight=float(meta["char_weight"]),
+            examples=np.load(examples) if examples.is_file() else None,
         )
 
 

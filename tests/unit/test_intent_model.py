@@ -56,3 +56,23 @@ def test_a_saved_model_predicts_exactly_the_same(trained, tmp_path):
 def test_training_needs_two_intents():
     with pytest.raises(ValueError, match="two intents"):
         IntentModel.fit(["a", "b"], HashEmbedder().embed(["a", "b"]), ["x", "x"])
+
+
+def test_familiarity_is_the_similarity_to_the_nearest_training_example(trained, tmp_path):
+    model, embedder = trained
+
+    assert model.familiarity(embedder.embed(["return policy"])[0]) == pytest.approx(1.0, abs=1e-5)
+    unrelated = model.familiarity(embedder.embed(["quantum chromodynamics lecture notes"])[0])
+    assert unrelated < 0.5
+    model.save(tmp_path)
+    assert IntentModel.load(tmp_path).familiarity(embedder.embed(["hello"])[0]) == pytest.approx(
+        1.0, abs=1e-5
+    )
+
+
+def test_a_model_saved_without_its_examples_knows_no_familiarity(trained, tmp_path):
+    model, embedder = trained
+    model.save(tmp_path)
+    (tmp_path / "examples.npy").unlink()  # as saved before examples were kept
+
+    assert IntentModel.load(tmp_path).familiarity(embedder.embed(["anything"])[0]) == 1.0

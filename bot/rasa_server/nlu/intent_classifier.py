@@ -2,6 +2,12 @@
 
 Reads the sentence embedding that ``SentenceEmbeddingFeaturizer`` added to each message (one
 forward pass of the model per message, shared) and predicts the intent with its ranking.
+
+A message less familiar than ``unfamiliar_below`` (its cosine similarity to the nearest
+training example; see ``IntentModel.familiarity``) gets ``nlu_fallback`` as its intent, the
+ranking kept below it, as Rasa's ``FallbackClassifier`` does for an unsure prediction: the
+classifier abstains on questions unlike anything it was trained on, and the fallback ladder
+(the knowledge base first) takes over. Its familiarity is kept with the message.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -25,6 +32,9 @@ from bot.intents.model import DEFAULT_C, DEFAULT_CHAR_WEIGHT
 from bot.rasa_server.nlu.sentence_embedding_featurizer import SentenceEmbeddingFeaturizer
 
 logger = logging.getLogger(__name__)
+
+#: Where a message's familiarity (similarity to the nearest training example) is kept.
+FAMILIARITY_KEY = "familiarity"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -37,7 +47,12 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": DEFAULT_C, "char_weight": DEFAULT_CHAR_WEIGHT, "ranking_length": 10}
+        return {
+            "C": DEFAULT_C,
+            "char_weight": DEFAULT_CHAR_WEIGHT,
+            "ranking_length": 10,
+            "unfamiliar_below": 0.0,  # 0: never abstain for unfamiliarity
+        }
 
     def __init__(
         self,
@@ -96,13 +111,14 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
                 _embedding(message),
                 limit=int(self._config["ranking_length"]),
             )
-            name, confidence = ranking[0]
-            message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY,
-                [{"name": n, "confidence": c} for n, c in ranking],
-                add_to_output=True,
-            )
+            entries = [{"name": n, "confidence": c} for n, c in ranking]
+            familiarity = self._model.familiarity(_embedding(message))
+            message.set(FAMILIARITY_KEY, round(familiarity, 4), add_to_output=True)
+            if familiarity < float(self._config["unfamiliar_below"]):
+                abstain = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+                entries.insert(0, abstain)
+            message.set(INTENT, entries[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, entries, add_to_output=True)
         return messages
 
 
