@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.output import emit_json, info
+from bot.errors import ConfigurationError
 from bot.knowledge import (
     IndexKind,
     KnowledgeSearcher,
@@ -27,6 +28,9 @@ from bot.knowledge.evaluation import (
     outcomes_for,
     score,
 )
+from bot.knowledge.search_config import SearchConfig, load_search_config
+from bot.knowledge.self_calibration import QUERIES_NAME, held_out_phrasings
+from bot.knowledge.store import SEARCH_FILE, read_source
 from bot.services import Services
 
 #: How many confusions the JSON line carries (``--report`` has them all), and how many
@@ -98,9 +102,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Sweep the answer threshold over labelled queries, print the trade-off, "
         "and choose the threshold with the most correct outcomes (a wrong answer weighs "
         "--wrong-answer-cost times a missed one). Use a query set apart from the one you "
-        "report with `kb eval`.",
+        "report with `kb eval`. A knowledge base without labelled queries yet is calibrated "
+        "with --from-articles: each article's variants are searched in an index without them, "
+        "and whole articles left out stand for questions it does not answer.",
     )
-    _labelled_queries_arguments(cal)
+    cal.add_argument("--index", type=Path, help="index folder (with --queries)")
+    cal.add_argument("--queries", type=Path, help="CSV text,expected_id")
+    cal.add_argument(
+        "--from-articles",
+        action="store_true",
+        help="calibrate from held-out phrasings of the articles themselves (no labelled "
+        "queries needed)",
+    )
+    cal.add_argument(
+        "--source", type=Path, help="with --from-articles: knowledge-base folder or CSV"
+    )
     cal.add_argument("--wrong-answer-cost", type=float, default=2.0)
     cal.add_argument("--write", type=Path, help="write the thresholds to this search.yml")
     cal.set_defaults(handler=_calibrate)
@@ -184,15 +200,33 @@ def _show_confident_wrong(wrong: Sequence[dict[str, Any]]) -> None:
 
 
 def _calibrate(args: argparse.Namespace, services: Services) -> int:
-    index = load_index(args.index)
-    queries = load_queries(args.queries)
-    collected = collect_candidates(KnowledgeSearcher(index, services.embedder), queries)
+    if args.from_articles == bool(args.queries or args.index):
+        raise ConfigurationError(
+            "give either --index and --queries (labelled queries) or --from-articles",
+            hint="supportbot kb calibrate --from-articles --write knowledge_base/search.yml",
+        )
+    if args.from_articles:
+        source = (args.source or services.settings.kb_dir).resolve()
+        base = SearchConfig()
+        if source.is_dir():
+            base = load_search_config(source / SEARCH_FILE)
+        info(f"searching held-out phrasings of the articles in {source} ...")
+        collected = held_out_phrasings(read_source(source), services.embedder, base=base)
+        queries_name, model_id = QUERIES_NAME, services.embedder.model_id
+    else:
+        if not (args.queries and args.index):
+            raise ConfigurationError("--queries and --index go together")
+        index = load_index(args.index)
+        queries = load_queries(args.queries)
+        collected = collect_candidates(KnowledgeSearcher(index, services.embedder), queries)
+        base, model_id = index.search_config, index.manifest.model_id
+        queries_name = args.queries.name
     config, points, metrics = calibrate(
         collected,
-        base=index.search_config,
+        base=base,
         wrong_answer_cost=args.wrong_answer_cost,
-        queries_name=args.queries.name,
-        model_id=index.manifest.model_id,
+        queries_name=queries_name,
+        model_id=model_id,
     )
     info("threshold  utility  correct  wrong  declined(answerable)  declined(out of scope)")
     step = max(1, len(points) // 25)

@@ -202,17 +202,46 @@ def build_index(
     # Taken before reading: a file edited while the index builds makes the index stale (and
     # rebuilt), instead of being recorded as built from content the index does not contain.
     fingerprint = kb_fingerprint(source)
-    articles = load_articles(source)
+    articles = read_source(source)
     folder = source if source.is_dir() else None
-    facts = None
-    if folder is not None and (folder / BUSINESS_FILE).is_file():
-        facts = load_business_facts(folder / BUSINESS_FILE)
-    articles = render_articles(articles, facts)
     if search_config is None:
         search_config = (
             load_search_config(folder / SEARCH_FILE) if folder is not None else SearchConfig()
         )
+    return write_index(
+        articles,
+        out_dir,
+        embedder=embedder,
+        search_config=search_config,
+        kind=kind,
+        fingerprint=fingerprint,
+        source=str(source),
+        started=started,
+    )
 
+
+def read_source(source: Path) -> list[Article]:
+    """The articles of a folder or CSV, answers rendered from the folder's business facts."""
+    articles = load_articles(source)
+    facts = None
+    if source.is_dir() and (source / BUSINESS_FILE).is_file():
+        facts = load_business_facts(source / BUSINESS_FILE)
+    return render_articles(articles, facts)
+
+
+def write_index(
+    articles: list[Article],
+    out_dir: Path,
+    *,
+    embedder: Embedder,
+    search_config: SearchConfig,
+    kind: IndexKind | None = None,
+    fingerprint: str,
+    source: str,
+    started: float | None = None,
+) -> Manifest:
+    """Embed ``articles`` and write their index into ``out_dir``; return its manifest."""
+    started = time.perf_counter() if started is None else started
     entries = [Entry(article.id, text) for article in articles for text in article.phrasings]
     vectors = embedder.embed([entry.text for entry in entries])
     index = VectorIndex.build(vectors, kind=kind)
@@ -247,7 +276,7 @@ def build_index(
     manifest = Manifest(
         format=FORMAT_VERSION,
         kb_fingerprint=fingerprint,
-        source=str(source),
+        source=source,
         model_id=embedder.model_id,
         dimension=index.dimension,
         index_kind=index.kind.value,

@@ -101,6 +101,27 @@ def test_calibrate_writes_thresholds_that_a_rebuild_applies(tmp_path):
     assert last_json(result.stdout)["abstain_recall"] == 1.0
 
 
+def test_a_knowledge_base_without_labelled_queries_is_calibrated_from_its_articles(tmp_path):
+    (tmp_path / "faq.csv").write_text(FAQ)
+
+    result = supportbot(
+        "kb", "calibrate", "--from-articles", "--source", str(tmp_path / "faq.csv"),
+        "--write", str(tmp_path / "search.yml"), env=env_for(tmp_path),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    written = (tmp_path / "search.yml").read_text()
+    assert "held-out phrasings of the knowledge base's own articles" in written
+    assert last_json(result.stdout)["n"] == 7  # 4 variants, 3 questions left out
+
+
+def test_calibrate_needs_labelled_queries_or_the_articles(tmp_path):
+    result = supportbot("kb", "calibrate", env=env_for(tmp_path))
+
+    assert result.returncode != 0
+    assert "--from-articles" in result.stderr
+
+
 def test_a_broken_article_stops_the_build_with_the_file_name(tmp_path, kb_copy):
     (kb_copy / "returns" / "returns-cost.md").write_text("no front matter here")
 
