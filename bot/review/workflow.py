@@ -9,18 +9,25 @@ Deciding (``ReviewWorkflow.decide``): write the group's messages where the decis
 an intent's examples (and, for every second message of a group, the frozen evaluation set
 instead, so it grows with reviewed messages and stays apart from training data), a new
 intent, or a knowledge-base article's question variants — then close the group and record
-who decided what in the audit log, in one transaction.
+who decided what in the audit log, in one transaction. A group the bot answered wrongly can
+instead mark the article it answered with as needing work (``article_needs_work``): nothing is
+written into the project, the audit log keeps the mark, and ``articles_needing_work`` lists the
+marked articles with their wrong answers.
+
+Mining again a conversation whose messages are already in the inbox brings their signals up to
+date: a customer's "no" or request for a person after a mining run still reaches the message.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +36,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.embeddings import Embedder
-from bot.knowledge.articles import load_articles
+from bot.knowledge.articles import Article, load_articles
 from bot.review.clustering import cluster
-from bot.review.inbox import DECIDED, IGNORED, ReviewItem, ReviewMessage
+from bot.review.inbox import (
+    ARTICLE_NEEDS_WORK,
+    DECIDED,
+    IGNORED,
+    ArticleNeedingWork,
+    ReviewItem,
+    ReviewMessage,
+)
 from bot.review.mining import EVENT_TYPES, Candidate, mine
 from bot.review.training_data import (
     IntentFile,
@@ -51,10 +65,15 @@ logger = logging.getLogger(__name__)
 HALF_LIFE_DAYS = 14.0
 #: A message after which the customer asked for a person weighs this much more.
 PERSON_WEIGHT = 2.0
+#: A message the bot answered wrongly, and confidently, weighs this much more: the customer
+#: was told something wrong as if it were the answer (with a person asked for: 6).
+WRONG_ANSWER_WEIGHT = 3.0
 #: Similarity from which a group is suggested as an existing intent or article.
 SUGGEST_SIMILARITY = 0.6
 
-ACTIONS = ("accept", "intent", "new_intent", "faq_variant", "ignore")
+ACTIONS = ("accept", "intent", "new_intent", "faq_variant", "ignore", ARTICLE_NEEDS_WORK)
+#: Decisions that write nothing into the project's files.
+WRITES_NOTHING = frozenset({"ignore", ARTICLE_NEEDS_WORK})
 #: A knowledge-base article's id: its file name without ``.md``.
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _WORD = re.compile(r"[a-z]{3,}")
@@ -106,7 +125,7 @@ class Decision:
     action: str
     intent: str | None = None
     topic: str | None = None  # for a new intent: data/nlu/<topic>.yml
-    article: str | None = None
+    article: str | None = None  # for article_needs_work: by default the one answered with
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decision:
@@ -195,57 +214,90 @@ class ReviewWorkflow:
             touched = sorted({conversation for _, conversation, _ in fresh})
             fresh = list(self.store.scan(EVENT_TYPES, conversations=touched))
         candidates = mine(fresh)
-        known = self.inbox.known_keys([c.key for c in candidates])
-        new = [c for c in candidates if c.key not in known]
-        result = self.add_candidates(new, scanned_to=scanned_to)
+        stored = self.inbox.stored_messages([c.key for c in candidates])
+        new = [c for c in candidates if c.key not in stored]
+        result = self.add_candidates(
+            new, scanned_to=scanned_to, changes=_changes(candidates, stored)
+        )
         return MiningResult(scanned_to, len(candidates), len(new), *result)
 
     def add_candidates(
-        self, candidates: Sequence[Candidate], *, scanned_to: int
+        self,
+        candidates: Sequence[Candidate],
+        *,
+        scanned_to: int,
+        changes: dict[int, list[tuple[str, dict[str, Any]]]] | None = None,
     ) -> tuple[int, int]:
-        """Mask, group and store new candidates; returns (new groups, updated groups)."""
-        if not candidates:
+        """Mask, group and store new candidates, and bring ``changes`` to stored messages
+        (group id -> [(key, values)]); returns (new groups, updated groups). Every group
+        touched gets fresh figures, and an open one a fresh suggestion."""
+        changes = changes or {}
+        if not candidates and not changes:
             with self.inbox.begin() as connection:
                 self.inbox.set_last_row(connection, scanned_to)
             return 0, 0
-        masked = [self.redactor.redact(c.text) for c in candidates]
+        masked = [self.redactor.redact(c.text) for c in candidates] if candidates else []
         vectors = self._embed_unique(masked)
         leaders = self.inbox.open_leaders()
         leader_vectors = self._embed_unique([text for _, text in leaders])
-        groups = cluster(vectors, leaders=leader_vectors)
         members: dict[int, list[int]] = {}
-        for position, group in enumerate(groups):
+        for position, group in enumerate(cluster(vectors, leaders=leader_vectors)):
             members.setdefault(group, []).append(position)
-        examples = _Nearest.of_intents(self.project.examples(), self.embedder)
-        articles = _Nearest.of_articles(self.kb_dir, self.embedder)
-        new_items = updated = 0
+        # Each touched open group's representative text and its embedding.
+        touched = {
+            leaders[i][0]: (leaders[i][1], leader_vectors[i])
+            for i in range(len(leaders))
+            if leaders[i][0] in changes or i in members
+        }
+        closed = [item_id for item_id in changes if item_id not in touched]  # decided already
+        updated = len(touched) + len(closed)
+        new_items = 0
         with self.inbox.begin() as connection:
+            for updates in changes.values():
+                for key, values in updates:
+                    self.inbox.update_message(connection, key, values)
             for group, positions in members.items():
-                first = positions[0]
                 if group < len(leaders):
                     item_id = leaders[group][0]
-                    updated += 1
                 else:
+                    first = positions[0]
                     item_id = self.inbox.create_item(
                         connection, _new_item_values(masked[first], self.clock())
                     )
+                    touched[item_id] = (masked[first], vectors[first])
                     new_items += 1
                 self.inbox.add_messages(
                     connection,
                     [_message_row(candidates[p], masked[p], item_id) for p in positions],
                 )
-                messages = self.inbox.messages_of(connection, item_id)
-                representative = leaders[group][1] if group < len(leaders) else masked[first]
-                centre = leader_vectors[group] if group < len(leaders) else vectors[first]
-                figures = _figures(messages, self.clock())
-                figures["suggestion"] = json.dumps(
-                    _suggest(
-                        representative, centre, figures["predicted_intent"], examples, articles
-                    )
-                )
-                self.inbox.update_item(connection, item_id, figures)
+            self._refigure(connection, touched, closed)
             self.inbox.set_last_row(connection, scanned_to)
         return new_items, updated
+
+    def _refigure(
+        self, connection: Any, open_groups: dict[int, tuple[str, Any]], closed: Sequence[int]
+    ) -> None:
+        """Fresh figures for the groups, and for the open ones a fresh suggestion."""
+        if open_groups:
+            examples = _Nearest.of_intents(self.project.examples(), self.embedder)
+            articles = _Nearest.of_articles(self.kb_dir, self.embedder)
+        for item_id, (representative, centre) in open_groups.items():
+            messages = self.inbox.messages_of(connection, item_id)
+            figures = _figures(messages, self.clock())
+            wrong = {m.answered_article for m in messages if m.answered_wrongly}
+            suggestion = _suggest(
+                representative,
+                centre,
+                figures["predicted_intent"],
+                examples,
+                articles,
+                answered_wrongly_with={a for a in wrong if a},
+            )
+            figures["suggestion"] = json.dumps(suggestion)
+            self.inbox.update_item(connection, item_id, figures)
+        for item_id in closed:
+            messages = self.inbox.messages_of(connection, item_id)
+            self.inbox.update_item(connection, item_id, _figures(messages, self.clock()))
 
     def _embed_unique(self, texts: Sequence[str]) -> Any:
         unique = sorted(set(texts))
@@ -258,6 +310,8 @@ class ReviewWorkflow:
     def decide(self, item_id: int, decision: Decision, *, actor: str) -> dict[str, Any]:
         """Apply ``decision`` to an open group; returns the audit record's detail."""
         item = self.inbox.item(item_id)
+        if decision.action == ARTICLE_NEEDS_WORK:
+            decision = self._article_to_mark(item, decision)
         now = self.clock()
         written: dict[str, list[str]] = {}
         with self.inbox.begin() as connection:
@@ -270,9 +324,15 @@ class ReviewWorkflow:
                 actor=actor,
                 at=now,
             )
-            if decision.action != "ignore":
+            if decision.action not in WRITES_NOTHING:
                 written = self._write(item, decision)
-            detail = {"decision": decision.to_json(), "text": item.text, "written": written}
+            detail: dict[str, Any] = {
+                "decision": decision.to_json(),
+                "text": item.text,
+                "written": written,
+            }
+            if decision.action == ARTICLE_NEEDS_WORK:
+                detail["wrong_answers"] = item.wrong_answers.get(str(decision.article), 0)
             self.inbox.record(
                 connection,
                 actor=actor,
@@ -283,6 +343,44 @@ class ReviewWorkflow:
             )
         logger.info("review item %s: %s by %s", item_id, decision.action, actor)
         return detail
+
+    def _article_to_mark(self, item: ReviewItem, decision: Decision) -> Decision:
+        """``decision`` naming the article to mark: by default the one the bot answered the
+        group wrongly with (most often), and only an article of the knowledge base."""
+        article = decision.article or item.wrongly_answered_with
+        if article is None:
+            article = next((m.answered_article for m in item.messages if m.answered_article), None)
+        if article is None:
+            raise TrainingDataError(
+                "the bot answered none of this group's messages from the knowledge base",
+                hint="name the article that needs work",
+            )
+        self._article_path(article)
+        return dataclasses.replace(decision, article=article)
+
+    def articles_needing_work(self) -> list[ArticleNeedingWork]:
+        """The articles leads marked as needing work, those not reviewed since first, then by
+        wrong answers."""
+        marks: dict[str, list[dict[str, Any]]] = {}
+        for mark in self.inbox.needs_work_marks():
+            if mark["article"]:
+                marks.setdefault(str(mark["article"]), []).append(mark)
+        counts = self.inbox.wrong_answer_counts(sorted(marks))
+        articles = {a.id: a for a in _articles(self.kb_dir)}
+        found = [
+            ArticleNeedingWork(
+                article=article,
+                wrong_answers=counts.get(article, 0),
+                marks=len(made),
+                marked_at=made[-1]["at"],
+                marked_by=made[-1]["actor"],
+                items=[m["item_id"] for m in made if m["item_id"] is not None],
+                question=articles[article].question if article in articles else None,
+                last_reviewed=articles[article].last_reviewed if article in articles else None,
+            )
+            for article, made in marks.items()
+        ]
+        return sorted(found, key=lambda a: (a.reviewed_since_marked, -a.wrong_answers, a.article))
 
     def _write(self, item: ReviewItem, decision: Decision) -> dict[str, list[str]]:
         texts = _unique_texts(item.messages)
@@ -343,6 +441,37 @@ def _unique_texts(messages: Sequence[ReviewMessage]) -> list[str]:
     return texts
 
 
+def _articles(kb_dir: Path) -> list[Article]:
+    try:
+        return load_articles(kb_dir)
+    except Exception as exc:  # a broken article must not hide the rest of the inbox
+        logger.warning("knowledge base not read: %s", exc)
+        return []
+
+
+def _changes(
+    candidates: Sequence[Candidate], stored: dict[str, tuple[int, ReviewMessage]]
+) -> dict[int, list[tuple[str, dict[str, Any]]]]:
+    """What mining found out since stored messages were mined (a signal, a request for a
+    person, the article answered with): group id -> [(key, new values)]."""
+    changes: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    for candidate in candidates:
+        if candidate.key not in stored:
+            continue
+        item_id, message = stored[candidate.key]
+        values: dict[str, Any] = {}
+        signals = set(message.signals) | set(candidate.signals)
+        if signals != set(message.signals):
+            values["signals"] = json.dumps(sorted(signals))
+        if candidate.asked_for_person and not message.asked_for_person:
+            values["asked_for_person"] = True
+        if candidate.answered_article and not message.answered_article:
+            values["answered_article"] = candidate.answered_article
+        if values:
+            changes.setdefault(item_id, []).append((candidate.key, values))
+    return changes
+
+
 def _message_row(candidate: Candidate, masked: str, item_id: int) -> dict[str, Any]:
     return {
         "key": candidate.key,
@@ -355,6 +484,7 @@ def _message_row(candidate: Candidate, masked: str, item_id: int) -> dict[str, A
         "signals": json.dumps(sorted(candidate.signals)),
         "model_id": candidate.model_id,
         "asked_for_person": candidate.asked_for_person,
+        "answered_article": candidate.answered_article,
     }
 
 
@@ -380,7 +510,8 @@ def _figures(messages: Sequence[ReviewMessage], now: datetime) -> dict[str, Any]
     for message in messages:
         age_days = max(0.0, (now - message.sent_at).total_seconds() / 86400)
         weight = math.pow(0.5, age_days / HALF_LIFE_DAYS)
-        score += weight * (PERSON_WEIGHT if message.asked_for_person else 1.0)
+        weight *= PERSON_WEIGHT if message.asked_for_person else 1.0
+        score += weight * (WRONG_ANSWER_WEIGHT if message.answered_wrongly else 1.0)
         signals.update(message.signals)
         if message.intent:
             intents[message.intent] += 1
@@ -415,29 +546,42 @@ class _Nearest:
 
     @classmethod
     def of_articles(cls, kb_dir: Path, embedder: Embedder) -> _Nearest:
-        try:
-            articles = load_articles(kb_dir)
-        except Exception as exc:
-            logger.warning("no article suggestions: %s", exc)
-            articles = []
+        articles = _articles(kb_dir)
         pairs = [(a.id, text) for a in articles for text in a.phrasings]
         return cls([p[0] for p in pairs], [p[1] for p in pairs], embedder)
 
-    def best(self, vector: Any) -> tuple[str | None, str | None, float]:
-        if not self.labels:
+    def best(
+        self, vector: Any, *, besides: Collection[str] = ()
+    ) -> tuple[str | None, str | None, float]:
+        """The nearest label (other than ``besides``), its text and similarity."""
+        allowed = [i for i, label in enumerate(self.labels) if label not in besides]
+        if not allowed:
             return None, None, 0.0
-        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        scores = self.vectors[allowed] @ np.asarray(vector, dtype=np.float32)
         best = int(np.argmax(scores))
-        return self.labels[best], self.texts[best], float(scores[best])
+        return self.labels[allowed[best]], self.texts[allowed[best]], float(scores[best])
 
 
 def _suggest(
-    text: str, vector: Any, predicted: str | None, intents: _Nearest, articles: _Nearest
+    text: str,
+    vector: Any,
+    predicted: str | None,
+    intents: _Nearest,
+    articles: _Nearest,
+    *,
+    answered_wrongly_with: Collection[str] = (),
 ) -> dict[str, Any]:
-    """What the group most likely is: the bot's guess, another intent, an article, or new."""
+    """What the group most likely is: the bot's guess, another intent, an article, or new.
+
+    A group the bot answered wrongly is about its answer: a question variant of another
+    article (never of the one it was wrongly answered with), or else that article needs work.
+    """
     intent, example, intent_similarity = intents.best(vector)
-    article, question, article_similarity = articles.best(vector)
-    if intent and intent == predicted and intent_similarity >= SUGGEST_SIMILARITY:
+    article, question, article_similarity = articles.best(vector, besides=answered_wrongly_with)
+    if answered_wrongly_with:
+        near = article is not None and article_similarity >= SUGGEST_SIMILARITY
+        proposal = "faq_variant" if near else ARTICLE_NEEDS_WORK
+    elif intent and intent == predicted and intent_similarity >= SUGGEST_SIMILARITY:
         proposal = "accept"
     elif article and article_similarity >= SUGGEST_SIMILARITY:
         proposal = "faq_variant"

@@ -4,12 +4,20 @@ bookmark (``bot.review.inbox``) in the desk's database."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.review.inbox import OPEN, ReviewItem, ReviewItemNotFoundError, ReviewMessage
+from bot.review.inbox import (
+    ARTICLE_NEEDS_WORK,
+    OPEN,
+    ReviewItem,
+    ReviewItemNotFoundError,
+    ReviewMessage,
+)
+from bot.review.mining import Signal
 from bot.storage.engines import engine_for, stored_utc
 from bot.storage.schema import review_audit, review_items, review_messages, review_state
 
@@ -34,15 +42,16 @@ class SqlReviewInbox:
         if not done.rowcount:
             connection.execute(review_state.insert().values(name="last_row", value=row))
 
-    def known_keys(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
+    def stored_messages(self, keys: list[str]) -> dict[str, tuple[int, ReviewMessage]]:
+        """Of ``keys``, the messages already mined: key -> (group id, message)."""
+        found: dict[str, tuple[int, ReviewMessage]] = {}
         with self._engine.connect() as connection:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 rows = connection.execute(
-                    sa.select(review_messages.c.key).where(review_messages.c.key.in_(chunk))
+                    sa.select(review_messages).where(review_messages.c.key.in_(chunk))
                 )
-                found.update(str(r[0]) for r in rows)
+                found.update((str(r.key), (int(r.item_id), _message(r))) for r in rows)
         return found
 
     # -- writing groups -----------------------------------------------------------------------
@@ -58,6 +67,11 @@ class SqlReviewInbox:
         if rows:
             connection.execute(review_messages.insert(), rows)
 
+    def update_message(self, connection: sa.Connection, key: str, values: dict[str, Any]) -> None:
+        connection.execute(
+            review_messages.update().where(review_messages.c.key == key).values(values)
+        )
+
     def begin(self) -> Any:
         return self._engine.begin()
 
@@ -69,7 +83,11 @@ class SqlReviewInbox:
         if status is not None:
             query = query.where(review_items.c.status == status)
         with self._engine.connect() as connection:
-            return [_item(row) for row in connection.execute(query)]
+            found = [_item(row) for row in connection.execute(query)]
+            wrong = _wrong_answers(connection, [item.id for item in found])
+        for item in found:
+            item.wrong_answers = wrong.get(item.id, {})
+        return found
 
     def item(self, item_id: int) -> ReviewItem:
         with self._engine.connect() as connection:
@@ -85,6 +103,13 @@ class SqlReviewInbox:
                 .order_by(review_messages.c.sent_at.desc())
             )
             item.messages = [_message(m) for m in messages]
+        item.wrong_answers = dict(
+            Counter(
+                m.answered_article
+                for m in item.messages
+                if m.answered_wrongly and m.answered_article is not None
+            )
+        )
         return item
 
     def open_leaders(self) -> list[tuple[int, str]]:
@@ -119,6 +144,40 @@ class SqlReviewInbox:
                 }
                 for r in rows
             ]
+
+    def needs_work_marks(self) -> list[dict[str, Any]]:
+        """Every ``article_needs_work`` decision, oldest first: at, actor, item_id, article."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(review_audit)
+                .where(review_audit.c.action == ARTICLE_NEEDS_WORK)
+                .order_by(review_audit.c.id)
+            )
+            return [
+                {
+                    "at": stored_utc(r.at),
+                    "actor": r.actor,
+                    "item_id": r.item_id,
+                    "article": json.loads(r.detail).get("decision", {}).get("article"),
+                }
+                for r in rows
+            ]
+
+    def wrong_answer_counts(self, articles: list[str]) -> dict[str, int]:
+        """Article id -> how many mined messages the bot answered wrongly with it."""
+        counts: dict[str, int] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(articles), 500):
+                chunk = articles[start : start + 500]
+                rows = connection.execute(
+                    sa.select(review_messages.c.answered_article, review_messages.c.signals).where(
+                        review_messages.c.answered_article.in_(chunk)
+                    )
+                )
+                for article, signals in rows:
+                    if Signal.ANSWERED_WRONGLY in json.loads(signals):
+                        counts[str(article)] = counts.get(str(article), 0) + 1
+        return counts
 
     # -- deciding -----------------------------------------------------------------------------
 
@@ -190,4 +249,31 @@ def _message(row: Any) -> ReviewMessage:
         signals=json.loads(row.signals),
         model_id=row.model_id,
         asked_for_person=bool(row.asked_for_person),
+        answered_article=row.answered_article,
     )
+
+
+def _wrong_answers(connection: sa.Connection, item_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Group id -> {article id: messages the bot answered wrongly with it}."""
+    pairs: list[tuple[int, str]] = []
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start : start + 500]
+        rows = connection.execute(
+            sa.select(
+                review_messages.c.item_id,
+                review_messages.c.answered_article,
+                review_messages.c.signals,
+            ).where(
+                review_messages.c.item_id.in_(chunk),
+                review_messages.c.answered_article.is_not(None),
+            )
+        )
+        pairs.extend(
+            (int(item_id), str(article))
+            for item_id, article, signals in rows
+            if Signal.ANSWERED_WRONGLY in json.loads(signals)
+        )
+    counts: dict[int, Counter[str]] = {}
+    for item_id, article in pairs:
+        counts.setdefault(item_id, Counter())[article] += 1
+    return {item_id: dict(found) for item_id, found in counts.items()}

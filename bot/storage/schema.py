@@ -198,6 +198,8 @@ review_messages = sa.Table(
     sa.Column("signals", sa.Text, nullable=False),  # JSON list
     sa.Column("model_id", sa.String(64)),
     sa.Column("asked_for_person", sa.Boolean, nullable=False),
+    # The knowledge-base article the bot answered it with outright (an article id), if any.
+    sa.Column("answered_article", sa.String(100), index=True),
 )
 review_audit = sa.Table(
     "review_audit",

@@ -143,6 +143,9 @@ def test_a_first_wave_desk_is_upgraded_in_place_with_nothing_lost(tmp_path):
     inbox = SqlReviewInbox(url)
     (item,) = inbox.items()
     assert inbox.item(item.id).size == 2 and len(inbox.item(item.id).messages) == 2
+    # Mined before answers were recorded (0007): no article, no wrong answers.
+    assert [m.answered_article for m in inbox.item(item.id).messages] == [None, None]
+    assert inbox.item(item.id).wrong_answers == {}
     assert inbox.last_row() == 12
     assert json.loads(json.dumps(inbox.audit()[0]["detail"])) == {"n": 2}
 

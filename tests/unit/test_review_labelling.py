@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.knowledge.articles import load_articles
 from bot.privacy.redactor import Redactor
-from bot.review.inbox import ReviewItemNotFoundError
+from bot.review.inbox import ArticleNeedingWork, ReviewItemNotFoundError
 from bot.review.training_data import (
     IntentFile,
     ProjectIntents,
@@ -234,3 +235,176 @@ def test_a_faq_decision_cannot_reach_a_file_outside_the_knowledge_base(workflow,
         workflow.decide(item.id, Decision("faq_variant", article=article), actor="lead-lee")
     assert outside.read_text() == "# Not an article\n\nSomething else.\n"
     assert workflow.inbox.item(item.id).status == "open"
+
+
+# -- confident wrong answers --------------------------------------------------------------------
+
+
+def said(text: str, intent: str, confidence: float, *, at: datetime = OPEN_TIME) -> dict:
+    return {
+        "event": "user",
+        "timestamp": at.timestamp(),
+        "text": text,
+        "metadata": {"model_id": "model-1"},
+        "parse_data": {
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+        },
+    }
+
+
+def answered_with(article: str) -> list[dict]:
+    """The events of an answer from the knowledge base (actions/knowledge.py)."""
+    return [
+        {"event": "bot", "text": "The answer. Did that answer your question?"},
+        {"event": "slot", "name": "last_article", "value": article},
+        {"event": "slot", "name": "awaiting_feedback", "value": True},
+    ]
+
+
+SALE_QUESTION = "I'm Jane Cooper, can I return a sale item?"
+
+
+@pytest.fixture
+def wrong_answers(tmp_path, home, database_url):
+    """Two customers answered wrongly with the sale-items article (one then asked for a
+    person), one unsure message, and one answer that helped."""
+    question = [said(SALE_QUESTION, "ask_returns", 0.93), *answered_with("returns-sale-items")]
+    write_tracker(
+        tmp_path / "tracker.db",
+        {
+            "c1": [*question, said("no", "deny", 0.95)],
+            "c2": [*question, said("I want to talk to a person", "request_human", 0.98)],
+            "c3": [unsure("gibberish qwxz", guess="greet")],
+            "c4": [
+                said("how do I reset my password", "ask_account", 0.95),
+                *answered_with("account-password-reset"),
+                said("thanks", "thank", 0.97),
+            ],
+        },
+    )
+    return ReviewWorkflow(
+        inbox=SqlReviewInbox(database_url),
+        store=ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
+        redactor=lambda: Redactor("FH[0-9]{4,8}"),
+        embedder=HashEmbedder,
+        project=ProjectIntents(home),
+        eval_file=IntentFile(home / "evaluation" / "intents.yml"),
+        kb_dir=home / "knowledge_base",
+        clock=lambda: OPEN_TIME + timedelta(hours=1),
+    )
+
+
+def test_a_wrong_answer_is_stored_with_its_article_and_ranks_first(wrong_answers):
+    assert wrong_answers.mine().new_messages == 3  # not the answer that helped
+    top, unsure_group = wrong_answers.inbox.items()
+    assert top.wrong_answers == {"returns-sale-items": 2}
+    assert top.signals["answered_wrongly"] == 2
+    # 3 for a wrong answer, 6 for one after which the customer asked for a person (a day's
+    # hour of age costs a little), against about 1 for an unsure message.
+    assert 8.9 < top.score < 9.0 and unsure_group.score < 1.0
+    shown = wrong_answers.inbox.item(top.id).to_json()
+    assert shown["wrong_answers"] == {"returns-sale-items": 2}
+    assert {m["answered_article"] for m in shown["messages"]} == {"returns-sale-items"}
+    assert all("[NAME]" in m["text"] for m in shown["messages"])
+    assert wrong_answers.inbox.item(unsure_group.id).messages[0].answered_article is None
+    # Never "add it as a variant of the article that answered it wrongly".
+    assert top.suggestion["article"] != "returns-sale-items"
+    assert top.suggestion["proposal"] in ("faq_variant", "article_needs_work")
+
+
+def test_a_no_after_a_mining_run_still_reaches_the_mined_message(wrong_answers, tmp_path):
+    write_tracker(
+        tmp_path / "later.db",
+        {"c9": [said("sale stuff back??", "ask_returns", 0.41), *answered_with("returns-policy")]},
+    )
+    wrong_answers.store = ConversationStore(f"sqlite:///{tmp_path / 'later.db'}")
+    wrong_answers.mine()
+    (item,) = wrong_answers.inbox.items()
+    assert item.signals == {"low_confidence": 1} and item.wrong_answers == {}
+    db = sqlite3.connect(tmp_path / "later.db")
+    db.execute(
+        "INSERT INTO events (sender_id, type_name, data) VALUES (?, ?, ?)",
+        ("c9", "user", json.dumps(said("that didn't help", "not_helpful", 0.96))),
+    )
+    db.commit()
+    db.close()
+
+    result = wrong_answers.mine()
+
+    assert (result.new_messages, result.new_items, result.updated_items) == (0, 0, 1)
+    (again,) = wrong_answers.inbox.items()
+    assert again.signals == {"answered_wrongly": 1, "low_confidence": 1, "negative_feedback": 1}
+    assert again.wrong_answers == {"returns-policy": 1}
+    assert again.score == pytest.approx(3 * item.score)
+    assert again.suggestion["proposal"] in ("faq_variant", "article_needs_work")
+    assert again.suggestion["article"] != "returns-policy"
+
+
+def test_marking_the_article_as_needing_work_writes_nothing_and_lists_it(wrong_answers, home):
+    wrong_answers.mine()
+    top, unsure_group = wrong_answers.inbox.items()
+    before = {p: p.read_text() for p in (home / "knowledge_base").rglob("*.md")}
+
+    detail = wrong_answers.decide(
+        top.id, Decision.from_json({"action": "article_needs_work"}), actor="lead-lee"
+    )
+
+    assert detail["decision"] == {"action": "article_needs_work", "article": "returns-sale-items"}
+    assert detail["written"] == {} and detail["wrong_answers"] == 2
+    assert {p: p.read_text() for p in before} == before
+    assert wrong_answers.inbox.item(top.id).status == "decided"
+    (record,) = wrong_answers.inbox.audit()
+    assert (record["actor"], record["action"]) == ("lead-lee", "article_needs_work")
+    (article,) = wrong_answers.articles_needing_work()
+    (sale,) = [a for a in load_articles(home / "knowledge_base") if a.id == "returns-sale-items"]
+    assert sale.last_reviewed is not None and sale.last_reviewed < OPEN_TIME.date()
+    assert article.to_json() == {
+        "article": "returns-sale-items",
+        "question": sale.question,
+        "wrong_answers": 2,
+        "marks": 1,
+        "marked_at": (OPEN_TIME + timedelta(hours=1)).isoformat(),
+        "marked_by": "lead-lee",
+        "items": [top.id],
+        "last_reviewed": sale.last_reviewed.isoformat(),
+        "reviewed_since_marked": False,
+    }
+    # A group the bot never answered from the knowledge base needs the article named.
+    with pytest.raises(TrainingDataError, match="answered none"):
+        wrong_answers.decide(unsure_group.id, Decision("article_needs_work"), actor="lead-lee")
+    with pytest.raises(TrainingDataError, match="no knowledge-base article"):
+        wrong_answers.decide(
+            unsure_group.id, Decision("article_needs_work", article="no-such"), actor="lead-lee"
+        )
+    assert wrong_answers.inbox.item(unsure_group.id).status == "open"
+
+
+def test_a_wrong_answer_is_attached_to_the_right_article_as_a_question_variant(wrong_answers, home):
+    wrong_answers.mine()
+    top = wrong_answers.inbox.items()[0]
+    detail = wrong_answers.decide(
+        top.id, Decision("faq_variant", article="returns-policy"), actor="lead-lee"
+    )
+    written = detail["written"]["knowledge_base/returns/returns-policy.md"]
+    assert written == ["I'm [NAME], can I return a sale item?"]
+    assert wrong_answers.articles_needing_work() == []
+
+
+@pytest.mark.parametrize(
+    ("last_reviewed", "reviewed_since"),
+    [(None, False), (date(2026, 11, 23), False), (date(2026, 11, 24), True)],
+)
+def test_an_article_reviewed_on_the_day_it_was_marked_or_later_is_reviewed_since(
+    last_reviewed, reviewed_since
+):
+    marked = ArticleNeedingWork(
+        article="returns-sale-items",
+        wrong_answers=3,
+        marks=1,
+        marked_at=OPEN_TIME,  # 24 November
+        marked_by="lead-lee",
+        items=[1],
+        last_reviewed=last_reviewed,
+    )
+    assert marked.reviewed_since_marked is reviewed_since
