@@ -5,10 +5,16 @@ without the lead role gets **403**. The console's review page (``/console/review
 it; the command line (``supportbot review``) does the same on the same database.
 
 * ``GET /api/review/items?status=open|decided|ignored|all`` → ``{"items": [...]}``, highest
-  impact first (masked text, size, signals, the model's guess, the suggestion).
-* ``GET /api/review/items/{id}`` → one group with its masked messages.
+  impact first (masked text, size, signals, the model's guess, the suggestion, the articles
+  the bot answered the group wrongly with: ``wrong_answers``).
+* ``GET /api/review/items/{id}`` → one group with its masked messages (each with the article
+  the bot answered it with, if it did: ``answered_article``).
 * ``POST /api/review/items/{id}/decision {action, intent?, topic?, article?}`` with
-  ``action`` one of ``accept, intent, new_intent, faq_variant, ignore`` → what was written.
+  ``action`` one of ``accept, intent, new_intent, faq_variant, ignore, article_needs_work``
+  → what was written (``article_needs_work`` writes nothing: it marks the article the bot
+  answered with, or the one named, as needing work).
+* ``GET /api/review/articles`` → ``{"articles": [...]}``: the articles marked as needing work,
+  with their wrong answers.
 * ``POST /api/review/mine`` → look for new messages now (``scanned_to, candidates, ...``).
 * ``GET /api/review/choices`` → the intents and articles a group can be labelled as.
 * ``GET /api/review/audit`` → who decided what, newest first.
@@ -143,12 +149,18 @@ def add_review_api(
         lead(request)
         return web.json_response({"audit": await asyncio.to_thread(built().inbox.audit)})
 
+    async def articles(request: web.Request) -> web.Response:
+        lead(request)
+        found = await asyncio.to_thread(built().articles_needing_work)
+        return web.json_response({"articles": [article.to_json() for article in found]})
+
     app.router.add_get("/api/review/items", items)
     app.router.add_get("/api/review/items/{id}", item)
     app.router.add_post("/api/review/items/{id}/decision", decide)
     app.router.add_post("/api/review/mine", mine)
     app.router.add_get("/api/review/choices", choices)
     app.router.add_get("/api/review/audit", audit)
+    app.router.add_get("/api/review/articles", articles)
 
 
 def _item_id(request: web.Request) -> int:

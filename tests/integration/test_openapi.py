@@ -6,8 +6,8 @@ Then schemathesis (``st``, from ``scripts/ensure-deploy-tools.sh``: its own venv
 newer jsonschema than Rasa's; ``make test`` passes its folder in ``SUPPORTBOT_TEST_DEPLOY_TOOLS``)
 sends generated requests, valid and invalid, to the real web app on a real port, signed in as
 an admin so every route is reachable, with a waiting customer, a complaint, a follow-up and
-review groups in place: no answer may be a 500, and every status and content type must be one
-the document lists, every body one its schema allows.
+review groups (one answered wrongly) in place: no answer may be a 500, and every status and
+content type must be one the document lists, every body one its schema allows.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from tests.conftest import OPEN_TIME, PROJECT
 from tests.databases import unavailable
 from tests.desk_parts import PASSWORD, desk_parts, waiting_customer
 from tests.fakes import HashEmbedder
-from tests.unit.test_review_labelling import unsure, write_tracker
+from tests.unit.test_review_labelling import answered_with, said, unsure, write_tracker
 
 TOOLS_ENV = "SUPPORTBOT_TEST_DEPLOY_TOOLS"
 LONDON = ZoneInfo("Europe/London")
@@ -86,6 +86,12 @@ def parts(settings: Settings, tmp_path: Path) -> DeskParts:
             "c1": [unsure("can my parcel go to a neighbour? jane@example.com")],
             "c2": [unsure("can my parcel go to a neighbour? tom@example.org")],
             "c3": [unsure("gibberish qwxz", guess="greet")],
+            # Answered wrongly: a message with its article, a group with wrong answers.
+            "c4": [
+                said("can I return a sale item", "ask_returns", 0.93),
+                *answered_with("returns-sale-items"),
+                said("no", "deny", 0.95),
+            ],
         },
     )
     base = desk_parts(settings, tmp_path)

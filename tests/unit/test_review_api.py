@@ -10,7 +10,11 @@ from aiohttp.test_utils import TestServer
 
 from bot.web.review_api import add_review_api
 from tests.unit.test_agent_api import parts, session  # noqa: F401 - fixture
-from tests.unit.test_review_labelling import home, workflow  # noqa: F401 - fixtures
+from tests.unit.test_review_labelling import (  # noqa: F401 - fixtures
+    home,
+    workflow,
+    wrong_answers,
+)
 
 
 def test_only_leads_review_and_a_decision_is_written_and_audited(settings, parts, workflow, home):  # noqa: F811
@@ -83,3 +87,50 @@ def test_the_web_service_mines_by_itself(workflow):  # noqa: F811
         return 0
 
     assert asyncio.run(run()) > 0
+
+
+def test_a_lead_sees_wrong_answers_and_marks_the_article_as_needing_work(
+    settings,
+    parts,  # noqa: F811
+    wrong_answers,  # noqa: F811
+):
+    parts = dataclasses.replace(parts, review=lambda: wrong_answers)
+
+    async def script(client, login):
+        lead = await login("lea")
+        await client.post("/api/review/mine", headers=lead)
+        items = (await (await client.get("/api/review/items", headers=lead)).json())["items"]
+        top = await (await client.get(f"/api/review/items/{items[0]['id']}", headers=lead)).json()
+        decided = await client.post(
+            f"/api/review/items/{top['id']}/decision",
+            json={"action": "article_needs_work"},
+            headers=lead,
+        )
+        unnamed = await client.post(
+            f"/api/review/items/{items[1]['id']}/decision",
+            json={"action": "article_needs_work"},
+            headers=lead,
+        )
+        articles = await (await client.get("/api/review/articles", headers=lead)).json()
+        audit = (await (await client.get("/api/review/audit", headers=lead)).json())["audit"]
+        agent = await login("anna")
+        forbidden = await client.get("/api/review/articles", headers=agent)
+        return items, top, decided.status, await decided.json(), unnamed, articles, audit, forbidden
+
+    items, top, status, detail, unnamed, articles, audit, forbidden = session(
+        settings, parts, script
+    )
+    assert items[0]["wrong_answers"] == {"returns-sale-items": 2}
+    assert [m["answered_article"] for m in top["messages"]] == ["returns-sale-items"] * 2
+    assert "answered_wrongly" in top["messages"][0]["signals"]
+    assert status == 200 and detail["decision"]["article"] == "returns-sale-items"
+    assert detail["written"] == {} and detail["wrong_answers"] == 2
+    assert unnamed.status == 400  # the unsure group was never answered from the articles
+    (article,) = articles["articles"]
+    assert (article["article"], article["wrong_answers"], article["marked_by"]) == (
+        "returns-sale-items",
+        2,
+        "lea",
+    )
+    assert audit[0]["action"] == "article_needs_work"
+    assert forbidden.status == 403
