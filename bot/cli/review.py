@@ -2,7 +2,9 @@
 
 The same inbox as the console's review page: ``mine`` looks for new misunderstood messages,
 ``list`` and ``show`` read the groups (personal data already masked), ``decide`` labels a
-group and writes it into the training data, ``audit`` shows who decided what.
+group and writes it into the training data (or marks the article the bot answered it wrongly
+with as needing work), ``articles`` lists the articles marked so, ``audit`` shows who decided
+what.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import getpass
 import json
 
 from bot.cli.output import emit_json, info
-from bot.review.inbox import ReviewItem
+from bot.review.inbox import ARTICLE_NEEDS_WORK, ReviewItem
 from bot.review.workflow import Decision
 from bot.services import Services
 
@@ -22,10 +24,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "review",
         help="the review inbox: messages the bot misunderstood, grouped, to label",
         description="Support leads' review inbox. Messages the bot probably misunderstood "
-        "(unsure, fallback, choices rejected, 'that didn't help', right before a handoff) are "
-        "masked (personal data), grouped with their near-duplicates and ranked by impact. "
-        "Label a group and its messages become training examples; then `supportbot "
-        "retrain` checks and promotes the new model.",
+        "(unsure, fallback, choices rejected, 'that didn't help', right before a handoff, "
+        "answered wrongly: a knowledge-base answer followed by 'no', the same question again "
+        "or a request for a person) are masked (personal data), grouped with their "
+        "near-duplicates and ranked by impact. Label a group and its messages become training "
+        "examples; then `supportbot retrain` checks and promotes the new model. Or mark the "
+        "article the bot answered with as needing work (`review articles` lists them).",
     )
     commands = review.add_subparsers(dest="review_command", required=True, metavar="STEP")
 
@@ -48,8 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="label a group (exactly one of the choices below)",
         description="Label a group. Its messages are added to the intent's examples in "
         "data/nlu/ (every second one to the evaluation set evaluation/intents.yml instead), "
-        "or to an article's question variants, keeping the files' comments. Recorded in the "
-        "audit log.",
+        "or to an article's question variants, keeping the files' comments; or, with "
+        "--needs-work, nothing is written and the article is marked as needing work. "
+        "Recorded in the audit log.",
     )
     decide.add_argument("item", type=int, help="the group's number")
     choice = decide.add_mutually_exclusive_group(required=True)
@@ -64,6 +69,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--faq", metavar="ARTICLE", help="a question variant of this knowledge-base article"
     )
     choice.add_argument("--ignore", action="store_true", help="nothing to learn from it")
+    choice.add_argument(
+        "--needs-work",
+        metavar="ARTICLE",
+        nargs="?",
+        const="",
+        help="the bot answered it wrongly and the article itself is at fault: mark it as "
+        "needing work (default: the article the bot answered the group with)",
+    )
     decide.add_argument(
         "--topic", default="reviewed", help="for --new-intent: data/nlu/<topic>.yml"
     )
@@ -71,6 +84,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--by", default=None, help="who decides (recorded in the audit log; default: you)"
     )
     decide.set_defaults(handler=_decide)
+
+    articles = commands.add_parser(
+        "articles",
+        help="the articles marked as needing work, with their wrong answers",
+        description="The knowledge-base articles leads marked as needing work (`review decide "
+        "N --needs-work`), those not reviewed since (their last_reviewed before the day of the "
+        "latest mark) first, then by wrong answers: messages the bot answered with the article "
+        "and the customer then said no, asked again or asked for a person. Rework the article "
+        "and set its last_reviewed to today.",
+    )
+    articles.add_argument("--json", action="store_true", help="one JSON object")
+    articles.set_defaults(handler=_articles)
 
     audit = commands.add_parser("audit", help="who decided what, newest first")
     audit.add_argument("--limit", type=int, default=50)
@@ -103,9 +128,14 @@ def _list(args: argparse.Namespace, services: Services) -> int:
 def _summary(item: ReviewItem) -> str:
     guess = item.predicted_intent or "-"
     person = f", {item.asked_for_person} then asked for a person" if item.asked_for_person else ""
+    wrong = "".join(
+        f"\n      answered wrongly with {article} ({count}x)"
+        for article, count in sorted(item.wrong_answers.items())
+    )
     return (
         f"#{item.id:<4} impact {item.score:5.2f}  {item.size} message(s){person}  "
         f"guess {guess}  proposal {item.suggestion.get('proposal', '-')}\n      {item.text}"
+        f"{wrong}"
     )
 
 
@@ -137,6 +167,11 @@ def _show(args: argparse.Namespace, services: Services) -> int:
         print(
             f"  {message.sent_at:%Y-%m-%d %H:%M}  {message.intent or '-'} "
             f"{message.confidence:.2f}  [{', '.join(message.signals)}]  {message.text}"
+            + (
+                f"\n      answered with {message.answered_article}"
+                if message.answered_article
+                else ""
+            )
         )
     return 0
 
@@ -150,15 +185,44 @@ def _decide(args: argparse.Namespace, services: Services) -> int:
         decision = Decision("new_intent", intent=args.new_intent, topic=args.topic)
     elif args.faq:
         decision = Decision("faq_variant", article=args.faq)
+    elif args.needs_work is not None:
+        decision = Decision(ARTICLE_NEEDS_WORK, article=args.needs_work or None)
     else:
         decision = Decision("ignore")
     actor = args.by or f"cli:{getpass.getuser()}"
     detail = services.review_workflow().decide(args.item, decision, actor=actor)
     for path, lines in detail["written"].items():
         info(f"{path}: {len(lines)} line(s) added")
-    if decision.action != "ignore":
+    if decision.action == ARTICLE_NEEDS_WORK:
+        info(
+            f"{detail['decision']['article']}: marked as needing work "
+            f"({detail['wrong_answers']} wrong answer(s) in this group); "
+            "`supportbot review articles` lists the marked articles"
+        )
+    elif decision.action != "ignore":
         info("next: `supportbot retrain` trains, checks and promotes a model with it")
     emit_json({"item": args.item, **detail})
+    return 0
+
+
+def _articles(args: argparse.Namespace, services: Services) -> int:
+    found = services.review_workflow().articles_needing_work()
+    if args.json:
+        emit_json({"articles": [article.to_json() for article in found]})
+        return 0
+    if not found:
+        print("no article is marked as needing work")
+    for article in found:
+        reviewed = (
+            f"  (reviewed since: last_reviewed {article.last_reviewed})"
+            if article.reviewed_since_marked
+            else ""
+        )
+        print(
+            f"{article.article}  {article.wrong_answers} wrong answer(s)  marked {article.marks}x, "
+            f"last by {article.marked_by} at {article.marked_at:%Y-%m-%d %H:%M}{reviewed}\n"
+            f"      {article.question or '(no such article now)'}"
+        )
     return 0
 
 
