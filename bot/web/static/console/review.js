@@ -4,12 +4,16 @@
  *
  * Everything goes through /api/review (cookie session + CSRF header, like the console).
  * Every customer text is shown with textContent: markup in a message is never run.
+ *
+ * A message the bot answered outright from the knowledge base shows the article ("answered
+ * with ..."); a group it answered wrongly can mark that article as needing work, and the
+ * articles marked so are listed with their wrong answers.
  */
 (function () {
   "use strict";
 
   var C = window.SupportConsole, $ = C.$, el = C.el;
-  var state = { openId: null, open: null };
+  var state = { openId: null, open: null, articles: {} };
 
   function api(method, path, body) {
     return C.api(method, path, body, "Sign in to the support console first, as a support lead.");
@@ -19,8 +23,22 @@
   function say(text) { $("status-line").textContent = text; $("status-line").hidden = !text; }
 
   function start() {
-    api("GET", "/api/review/choices").then(fillChoices).catch(showError);
-    refresh();
+    // The choices first: the list names articles by their questions.
+    api("GET", "/api/review/choices").then(fillChoices, showError).then(refresh);
+  }
+
+  // An article as a lead knows it: its question, and its id (the file name).
+  function articleLabel(id) {
+    var question = state.articles[id];
+    return question ? "\u201c" + question + "\u201d (" + id + ")" : id;
+  }
+
+  // The article the bot answered the group wrongly with most often.
+  function wronglyAnsweredWith(item) {
+    var counts = item.wrong_answers || {};
+    return Object.keys(counts).sort().reduce(function (best, id) {
+      return best === null || counts[id] > counts[best] ? id : best;
+    }, null);
   }
 
   function fillChoices(choices) {
@@ -30,12 +48,15 @@
       option.value = name;
       $("intent").appendChild(option);
     });
-    $("article").textContent = "";
-    choices.articles.forEach(function (article) {
-      var option = el("option", null, article.id + " — " + article.question);
-      option.value = article.id;
-      $("article").appendChild(option);
+    ["article", "needs-work-article"].forEach(function (select) {
+      $(select).textContent = "";
+      choices.articles.forEach(function (article) {
+        var option = el("option", null, article.id + " — " + article.question);
+        option.value = article.id;
+        $(select).appendChild(option);
+      });
     });
+    choices.articles.forEach(function (article) { state.articles[article.id] = article.question; });
   }
 
   // ---- The list ----
@@ -44,11 +65,13 @@
     api("GET", "/api/review/items?status=" + encodeURIComponent($("status").value))
       .then(renderItems).catch(showError);
     api("GET", "/api/review/audit").then(renderAudit).catch(showError);
+    api("GET", "/api/review/articles").then(renderArticles).catch(showError);
   }
 
   var SIGNALS = {
     fallback: "unsure", low_confidence: "low confidence", rejected_choices: "choices rejected",
-    negative_feedback: "didn't help", before_handoff: "before a handoff"
+    negative_feedback: "didn't help", before_handoff: "before a handoff",
+    answered_wrongly: "answered wrongly"
   };
 
   function renderItems(data) {
@@ -68,6 +91,9 @@
         line.appendChild(el("span", "badge", SIGNALS[signal] || signal));
       });
       if (item.asked_for_person) line.appendChild(el("span", "badge high", item.asked_for_person + " then asked for a person"));
+      Object.keys(item.wrong_answers || {}).sort().forEach(function (id) {
+        line.appendChild(el("span", "badge high", "answered wrongly with " + articleLabel(id) + " \u00d7" + item.wrong_answers[id]));
+      });
       li.appendChild(line);
       li.addEventListener("click", function () { openItem(item.id); });
       list.appendChild(li);
@@ -82,6 +108,23 @@
       node.appendChild(index % 2 ? el("span", "mask", part) : document.createTextNode(part));
     });
     return node;
+  }
+
+  function renderArticles(data) {
+    var list = $("articles");
+    list.textContent = "";
+    if (!data.articles.length) list.appendChild(el("li", "empty", "None marked."));
+    data.articles.forEach(function (article) {
+      var li = el("li", "item");
+      li.dataset.testid = "review-article-needing-work";
+      li.appendChild(el("div", null, article.question ? "\u201c" + article.question + "\u201d (" + article.article + ")" : article.article));
+      var line = el("div", "line");
+      line.appendChild(el("span", "badge high", article.wrong_answers + (article.wrong_answers === 1 ? " wrong answer" : " wrong answers")));
+      line.appendChild(el("span", "reason", "marked by " + article.marked_by + ", " + new Date(article.marked_at).toLocaleString()));
+      if (article.reviewed_since_marked) line.appendChild(el("span", "badge", "reviewed since (" + article.last_reviewed + ")"));
+      li.appendChild(line);
+      list.appendChild(li);
+    });
   }
 
   function renderAudit(data) {
@@ -121,7 +164,9 @@
     var parts = [];
     if (item.predicted_intent) parts.push("The bot guessed " + item.predicted_intent + (item.confidence !== null ? " (" + item.confidence.toFixed(2) + ")" : ""));
     if (s.intent) parts.push("nearest intent: " + s.intent + " (" + s.intent_similarity + ", \"" + s.intent_example + "\")");
-    if (s.article) parts.push("nearest article: " + s.article + " (" + s.article_similarity + ")");
+    var wrong = wronglyAnsweredWith(item);
+    if (wrong) parts.push("the bot answered it wrongly with " + articleLabel(wrong));
+    if (s.article) parts.push("nearest " + (wrong ? "other " : "") + "article: " + s.article + " (" + s.article_similarity + ")");
     if (s.proposal === "new") parts.push("it fits nothing well: a new intent such as " + s.new_intent_name + ", or a new help article if the help centre does not cover it");
     $("item-suggestion").textContent = parts.join("; ");
     var list = $("messages");
@@ -134,11 +179,21 @@
         message.signals.map(function (x) { return SIGNALS[x] || x; }).join(", ") +
         " · " + new Date(message.sent_at).toLocaleString();
       li.appendChild(el("span", "tags", tags));
+      if (message.answered_article) {
+        var answered = el("span", "tags", "answered with " + articleLabel(message.answered_article));
+        answered.dataset.testid = "review-answered";
+        li.appendChild(answered);
+      }
       list.appendChild(li);
     });
     $("guess").textContent = item.predicted_intent || "(no guess)";
     $("decision").hidden = item.status !== "open";
-    var proposal = { accept: "accept", intent: "intent", faq_variant: "faq_variant", "new": "new_intent" }[s.proposal] || "intent";
+    // Only an article still in the knowledge base can be marked as needing work.
+    var markable = wrong !== null && state.articles[wrong] !== undefined;
+    $("needs-work-choice").hidden = !markable;
+    if (markable) $("needs-work-article").value = wrong;
+    var proposal = { accept: "accept", intent: "intent", faq_variant: "faq_variant", "new": "new_intent", article_needs_work: "article_needs_work" }[s.proposal] || "intent";
+    if (proposal === "article_needs_work" && !markable) proposal = "intent";
     if (proposal === "accept" && !item.predicted_intent) proposal = "intent";
     document.querySelector('input[name=action][value="' + proposal + '"]').checked = true;
     if (s.intent) $("intent").value = s.intent;
@@ -158,11 +213,17 @@
     if (body.action === "intent") body.intent = $("intent").value;
     if (body.action === "new_intent") { body.intent = $("new-intent").value.trim(); body.topic = $("topic").value.trim(); }
     if (body.action === "faq_variant") body.article = $("article").value;
+    if (body.action === "article_needs_work") body.article = $("needs-work-article").value;
     api("POST", "/api/review/items/" + state.open.id + "/decision", body).then(function (detail) {
       var written = Object.keys(detail.written || {}).map(function (path) {
         return path + " (+" + detail.written[path].length + ")";
       });
-      say("Saved. " + (written.length ? "Written to " + written.join(", ") + ". Run supportbot retrain to train and check a model with it." : "Ignored."));
+      var decision = detail.decision || {};
+      if (decision.action === "article_needs_work") {
+        say("Saved. " + articleLabel(decision.article) + " is marked as needing work (" + detail.wrong_answers + " wrong answer(s) in this group).");
+      } else {
+        say("Saved. " + (written.length ? "Written to " + written.join(", ") + ". Run supportbot retrain to train and check a model with it." : "Ignored."));
+      }
       $("decision").hidden = true;
       refresh();
       openItem(state.open.id);
