@@ -26,7 +26,6 @@ config.yml's ``unfamiliar_below`` is this benchmark's shop choice.
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -34,16 +33,15 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bench import hwu64
 from bench.common import PROJECT, write_result
 from bench.nlu_eval import training_examples
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from bot.intents import IntentModel
 
-HWU64 = PROJECT.parent / "shared" / "data" / "hwu64"
 FALLBACK_THRESHOLD = 0.3
 AMBIGUITY_THRESHOLD = 0.05
 THRESHOLDS = [round(0.2 + 0.01 * i, 2) for i in range(61)]
-UNKNOWN_DOMAIN_SHARE = 0.25
 SEED = 19
 ABSTAIN = {"nlu_fallback", "out_of_scope"}
 NOT_UNRELATED_TO_A_SHOP = {"social_complaint", "takeaway_query"}
@@ -55,13 +53,6 @@ def classifier_settings() -> dict[str, float]:
     config = yaml.safe_load((PROJECT / "config.yml").read_text())
     step = next(s for s in config["pipeline"] if s["name"].endswith("EmbeddingIntentClassifier"))
     return {"c": float(step["C"]), "char_weight": float(step["char_weight"])}
-
-
-def hwu64(split: str) -> tuple[list[str], list[str]]:
-    folder = HWU64 / split
-    texts = (folder / "seq.in").read_text(encoding="utf-8").splitlines()
-    labels = (folder / "label").read_text(encoding="utf-8").splitlines()
-    return [t.strip() for t in texts], [label.strip() for label in labels]
 
 
 def predictions(model: IntentModel, texts: Sequence[str], vectors: Any) -> tuple[list[str], Any]:
@@ -104,13 +95,11 @@ def choose(in_scope: Any, unrelated: Any) -> float:
 
 
 def public_set(embedder: SentenceTransformerEmbedder, settings: dict[str, float]) -> dict[str, Any]:
-    train, valid, test = hwu64("train"), hwu64("valid"), hwu64("test")
-    domains = sorted({label.split("_")[0] for label in train[1]})
-    rng = random.Random(SEED)
-    unknown = set(rng.sample(domains, round(len(domains) * UNKNOWN_DOMAIN_SHARE)))
+    train, valid, test = hwu64.split("train"), hwu64.split("valid"), hwu64.split("test")
+    unknown = hwu64.unknown_domains()
 
     def known(label: str) -> bool:
-        return label.split("_")[0] not in unknown
+        return hwu64.domain(label) not in unknown
 
     train_texts = [t for t, label in zip(*train, strict=True) if known(label)]
     train_labels = [label for label in train[1] if known(label)]
@@ -169,7 +158,7 @@ def shop(embedder: SentenceTransformerEmbedder, settings: dict[str, float]) -> d
     model = IntentModel.fit(texts, vectors, labels, **settings)
 
     def unrelated(split: str) -> tuple[list[str], Any]:
-        hwu_texts, hwu_labels = hwu64(split)
+        hwu_texts, hwu_labels = hwu64.split(split)
         kept = [
             t
             for t, label in zip(hwu_texts, hwu_labels, strict=True)

@@ -57,6 +57,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     build.add_argument("--source", type=Path, help="KB folder or CSV (default: knowledge_base/)")
     build.add_argument("--out", type=Path, help="index folder (default: models/kb_index)")
     build.add_argument(
+        "--search-config",
+        type=Path,
+        help="the ranking weights and thresholds to build with (default: search.yml in the "
+        "knowledge-base folder; a CSV knowledge base has none unless given here)",
+    )
+    build.add_argument(
         "--kind",
         choices=["auto", *[k.value for k in IndexKind]],
         default="auto",
@@ -133,7 +139,14 @@ def _build(args: argparse.Namespace, services: Services) -> int:
     out = (args.out or settings.kb_index_dir).resolve()
     kind = None if args.kind == "auto" else IndexKind(args.kind)
     info(f"building the knowledge-base index from {source} ...")
-    manifest = build_index(source, out, embedder=services.embedder, kind=kind)
+    search_config = None
+    if args.search_config is not None:
+        if not args.search_config.is_file():
+            raise ConfigurationError(f"search config not found: {args.search_config}")
+        search_config = load_search_config(args.search_config)
+    manifest = build_index(
+        source, out, embedder=services.embedder, kind=kind, search_config=search_config
+    )
     info(
         f"indexed {manifest.articles} articles ({manifest.entries} phrasings, "
         f"{manifest.index_kind}) into {out} in {manifest.build_seconds:.1f}s"

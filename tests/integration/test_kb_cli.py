@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.integration.conftest import supportbot
 
@@ -99,6 +100,16 @@ def test_calibrate_writes_thresholds_that_a_rebuild_applies(tmp_path):
     assert "threshold" in result.stderr
     assert "answer_threshold:" in (tmp_path / "search.yml").read_text()
     assert last_json(result.stdout)["abstain_recall"] == 1.0
+
+    rebuilt = supportbot(
+        "kb", "build", "--source", str(tmp_path / "faq.csv"), "--out", str(index),
+        "--search-config", str(tmp_path / "search.yml"), env=env_for(tmp_path),
+    )  # fmt: skip
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    written = yaml.safe_load((tmp_path / "search.yml").read_text())
+    manifest = last_json(rebuilt.stdout)
+    assert manifest["calibrated"] is True
+    assert manifest["answer_threshold"] == pytest.approx(written["answer_threshold"], abs=1e-4)
 
 
 def test_a_knowledge_base_without_labelled_queries_is_calibrated_from_its_articles(tmp_path):
