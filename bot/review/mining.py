@@ -11,10 +11,12 @@ A message is worth a look when the bot probably misunderstood it:
   to a person;
 - ``answered_wrongly``: the bot answered it outright from the knowledge base (the article's id
   in ``last_article``, "Did that answer your question?" asked) and the customer's next message
-  showed the answer was wrong: "no" or "that didn't help", a request for a person (or a
-  complaint, or leaving a message), or the same question again (``bot.conversations.repeats``:
-  by the stored embeddings, or by wording without them). An answer to a choice the customer
-  clicked or typed ("the second one") is not outright: the customer chose the article.
+  showed the answer was wrong: "no" or "that didn't help", a request for a person (or
+  leaving a message for the team), or the same question again (``bot.conversations.repeats``:
+  by the stored embeddings, or by wording without them). A complaint is not one of them: it
+  says the customer is unhappy, often about the order itself, not that the answer was wrong.
+  An answer to a choice the customer clicked or typed ("the second one") is not outright: the
+  customer chose the article.
 
 A message answered outright records the article (``answered_article``), so a lead sees what
 the bot said.
@@ -61,8 +63,8 @@ CONVERSATIONAL = frozenset(
 )
 #: Intents that mean "the answer did not help".
 NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
-#: Intents that, right after an answer, turn from the bot to a person.
-WANTS_PERSON = frozenset({"request_human", "complaint", "leave_message"})
+#: Intents that turn from the bot to a person (leaving a message for the team is asking for one).
+WANTS_PERSON = frozenset({"request_human", "leave_message"})
 #: The slot an answer from the knowledge base sets to the article's id.
 ANSWER_SLOT = "last_article"
 #: Event types mining reads from the tracker store.
@@ -170,7 +172,7 @@ class _ConversationReader:
 
     def _customer(self, row: int, customer: CustomerMessage) -> None:
         intent, confidence = customer.best_intent, customer.best_confidence
-        if intent in ("request_human", "leave_message") and self.person_at is None:
+        if intent in WANTS_PERSON and self.person_at is None:
             self.person_at = row
         if self.menu_after is not None and not customer.clicked:
             self.menu_after.signals.add(Signal.REJECTED_CHOICES)
