@@ -27,6 +27,10 @@ from bot.embeddings.base import Vectors
 #: 64 and 256; above 16 it changed nothing there, below it the head was too unsure to help.
 REGULARISATION_C = 16.0
 _MAX_ITERATIONS = 3000
+#: Above these sizes the classifier is not trained (its fit grows with phrasings × articles:
+#: minutes at 50k phrasings, hours and gigabytes beyond); the search then ranks without it.
+MAX_TRAINING_ROWS = 50_000
+MAX_ARTICLES = 2_000
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,26 @@ class ArticleClassifier:
 
     weights: Vectors  # (articles, dimension)
     bias: Vectors  # (articles,)
+    #: False when the knowledge base was too large to train on: every probability is 0.
+    trained: bool = True
+
+    @classmethod
+    def untrained(cls, articles: int, dimension: int) -> ArticleClassifier:
+        return cls(
+            np.zeros((articles, dimension), dtype=np.float32),
+            np.zeros(articles, dtype=np.float32),
+            trained=False,
+        )
+
+    @staticmethod
+    def can_train(rows: int, articles: int) -> bool:
+        return rows <= MAX_TRAINING_ROWS and articles <= MAX_ARTICLES
 
     @classmethod
     def train(cls, vectors: Vectors, labels: Sequence[int], *, articles: int) -> ArticleClassifier:
         """Fit on ``vectors`` labelled with article positions ``0 .. articles-1``."""
+        if not cls.can_train(len(vectors), articles):
+            return cls.untrained(articles, vectors.shape[1])
         if articles == 1:  # a single article: nothing to tell apart
             return cls(
                 np.zeros((1, vectors.shape[1]), dtype=np.float32), np.zeros(1, dtype=np.float32)
@@ -59,6 +79,8 @@ class ArticleClassifier:
 
     def probabilities(self, vector: Vectors) -> Vectors:
         """The probability of each article (by position) for one query vector."""
+        if not self.trained:
+            return np.zeros(len(self.bias), dtype=np.float32)
         logits = self.weights @ vector + self.bias
         logits -= logits.max()
         exp = np.exp(logits)
@@ -67,9 +89,10 @@ class ArticleClassifier:
 
     def save(self, path: Path) -> None:
         with path.open("wb") as handle:
-            np.savez(handle, weights=self.weights, bias=self.bias)
+            np.savez(handle, weights=self.weights, bias=self.bias, trained=np.array(self.trained))
 
     @classmethod
     def load(cls, path: Path) -> ArticleClassifier:
         with np.load(path) as data:
-            return cls(data["weights"], data["bias"])
+            trained = bool(data["trained"]) if "trained" in data else True
+            return cls(data["weights"], data["bias"], trained=trained)

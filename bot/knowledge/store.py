@@ -250,6 +250,13 @@ def write_index(
         (article.id, " ".join(article.phrasings) + " " + article.answer) for article in articles
     )
     position = {article.id: i for i, article in enumerate(articles)}
+    if not ArticleClassifier.can_train(len(entries) + len(articles), len(articles)):
+        logger.warning(
+            "%d articles with %d phrasings: too many to train the article classifier; "
+            "the search ranks without it",
+            len(articles),
+            len(entries),
+        )
     classifier = ArticleClassifier.train(
         np.vstack([vectors, answer_vectors]),
         [position[entry.article_id] for entry in entries] + list(range(len(articles))),

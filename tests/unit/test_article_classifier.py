@@ -93,3 +93,15 @@ def test_an_articles_kind_is_the_share_of_its_phrasings_of_each_kind():
     assert question_kind("is it free").match(kind) == pytest.approx(0.5)
     assert question_kind("how do I return it").match(kind) == 0.0
     assert article_kind([]).limit == 0.0
+
+
+def test_a_knowledge_base_too_large_to_train_on_gets_no_probabilities(monkeypatch, tmp_path):
+    from bot.knowledge import article_classifier
+
+    monkeypatch.setattr(article_classifier, "MAX_TRAINING_ROWS", 5)
+    classifier = ArticleClassifier.train(VECTORS, LABELS, articles=3)
+
+    assert not classifier.trained
+    assert classifier.probabilities(unit(1, 0, 0)).tolist() == [0.0, 0.0, 0.0]
+    classifier.save(tmp_path / "c.npz")
+    assert not ArticleClassifier.load(tmp_path / "c.npz").trained
