@@ -53,6 +53,8 @@ class WeightGrid:
     lexical: tuple[float, ...] = LEXICAL_WEIGHTS
     classifier: tuple[float, ...] = CLASSIFIER_WEIGHTS
     kind: tuple[float, ...] = KIND_WEIGHTS
+    #: Whether asking "Did you mean" when the classifier disagrees may be chosen.
+    on_disagreement: tuple[bool, ...] = (False, True)
 
 
 FULL_GRID = WeightGrid()
@@ -128,11 +130,16 @@ def choose_threshold(points: Sequence[ThresholdPoint]) -> float:
     return (low + points[last].threshold) / 2
 
 
-def choose_clarifying(outcomes: Sequence[QueryOutcome], base: SearchConfig) -> SearchConfig:
+def choose_clarifying(
+    outcomes: Sequence[QueryOutcome],
+    base: SearchConfig,
+    *,
+    on_disagreement_options: Sequence[bool] = (False, True),
+) -> SearchConfig:
     """The clarify margin, and whether to ask when the classifier disagrees, that rescue the
     most wrong answers (the right article among the choices) for the fewest extra clicks."""
     best_config, best_value = base, float("-inf")
-    for on_disagreement in (False, True):
+    for on_disagreement in on_disagreement_options:
         for margin in MARGIN_CANDIDATES:
             config = replace(base, clarify_margin=margin, clarify_on_disagreement=on_disagreement)
             value = 0.0
@@ -151,8 +158,9 @@ def choose_clarifying(outcomes: Sequence[QueryOutcome], base: SearchConfig) -> S
 
 def best_utility(outcomes: Sequence[QueryOutcome], *, wrong_answer_cost: float) -> float:
     """The utility of ``sweep_thresholds``' best threshold, computed in one pass."""
-    # Lowering the threshold past a query's best score turns its decline into an answer.
-    changes = []
+    # Lowering the threshold past a query's best score turns its decline into an answer;
+    # queries with the same best score change together (no threshold separates them).
+    changes: dict[float, float] = {}
     for o in outcomes:
         if not o.scores:
             continue
@@ -161,10 +169,10 @@ def best_utility(outcomes: Sequence[QueryOutcome], *, wrong_answer_cost: float) 
             answered = 1.0
         else:
             answered = -wrong_answer_cost
-        changes.append((o.scores[0], answered - declined))
+        changes[o.scores[0]] = changes.get(o.scores[0], 0.0) + answered - declined
     utility = float(sum(o.query.expected_id is None for o in outcomes))  # decline everything
     best = utility
-    for _, change in sorted(changes, reverse=True):
+    for _, change in sorted(changes.items(), reverse=True):
         utility += change
         best = max(best, utility)
     return best
@@ -220,7 +228,11 @@ def calibrate(
     outcomes = outcomes_for(collected, weighted)
     points = sweep_thresholds(outcomes, wrong_answer_cost=wrong_answer_cost)
     threshold = choose_threshold(points)
-    provisional = choose_clarifying(outcomes, replace(weighted, answer_threshold=threshold))
+    provisional = choose_clarifying(
+        outcomes,
+        replace(weighted, answer_threshold=threshold),
+        on_disagreement_options=grid.on_disagreement,
+    )
     metrics = score(outcomes, provisional)
     config = replace(
         provisional,

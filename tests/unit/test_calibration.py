@@ -91,7 +91,13 @@ def test_calibration_records_how_it_was_made(cost):
 
 @pytest.mark.parametrize("cost", [0.5, 2.0, 5.0])
 def test_the_one_pass_best_utility_is_the_sweeps_best(cost):
-    outcomes = [*OUTCOMES, outcome("e", "x", 0.95), outcome(None, "z", 0.85)]
+    outcomes = [
+        *OUTCOMES,
+        outcome("e", "x", 0.95),
+        outcome(None, "z", 0.85),
+        outcome("f", "f", 0.75),  # tied with a wrong answer: no threshold separates them
+        outcome("g", "x", 0.75),
+    ]
 
     best = max(p.utility for p in sweep_thresholds(outcomes, wrong_answer_cost=cost))
 
