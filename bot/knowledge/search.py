@@ -38,7 +38,8 @@ LONG_QUERY_CHARS = 300
 _MAX_PARTS = 8
 _WORDS_PER_PART = 40
 #: Where a condition or a reason starts ("... if it doesn't fit", "... because it's late").
-_CLAUSE = re.compile(r"\s*[,;]?\s+(?:if|because|since|as|cause|cuz|coz|when)\s+", re.IGNORECASE)
+#: Not "as", "since" or "when": they more often belong to the question ("pay as a guest").
+_CLAUSE = re.compile(r"\s*[,;]?\s+(?:if|because|cause|cuz|coz)\s+", re.IGNORECASE)
 _MIN_MAIN_CLAUSE_WORDS = 3
 #: At most this many articles are offered as "Did you mean ...?" choices.
 MAX_CHOICES = 3
@@ -135,12 +136,14 @@ def clarify_choices(
 def rank(
     query: str, candidates: Sequence[Candidate], config: SearchConfig, *, limit: int = 5
 ) -> SearchResult:
-    """Order candidates by their score under ``config`` and decide what to do."""
-    ranked = sorted(
-        (Match(c.article, c.score(config), c.matched_text) for c in candidates),
-        key=lambda m: m.score,
-        reverse=True,
-    )
+    """Order candidates by their score under ``config`` (one per article: its best part) and
+    decide what to do."""
+    best: dict[str, Match] = {}  # an article's best part, when a message has several
+    for c in candidates:
+        value = c.score(config)
+        if c.article.id not in best or value > best[c.article.id].score:
+            best[c.article.id] = Match(c.article, value, c.matched_text)
+    ranked = sorted(best.values(), key=lambda m: m.score, reverse=True)
     pick = classifier_pick(candidates)
     disagreement = pick is not None and pick != ranked[0].article.id
     decision = decide([m.score for m in ranked[:2]], config, disagreement=disagreement)
@@ -177,9 +180,14 @@ class Searcher(Protocol):
 class KnowledgeSearcher:
     """Searches one loaded ``KnowledgeIndex`` with an ``Embedder``."""
 
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder) -> None:
+    def __init__(
+        self, index: KnowledgeIndex, embedder: Embedder, *, split_clauses: bool = True
+    ) -> None:
         self.index = index
         self._embedder = embedder
+        #: Search a short question without its condition clause too (see ``query_parts``);
+        #: off only to measure what that adds.
+        self._split_clauses = split_clauses
 
     @property
     def config(self) -> SearchConfig:
@@ -213,24 +221,22 @@ class KnowledgeSearcher:
     ) -> list[Candidate]:
         """Articles whose phrasings are nearest to ``text``, with their score components.
 
-        A long message is searched part by part (its first sentences), keeping each article's
-        best-scoring part.
+        A long message is searched part by part (its first sentences), a question with a
+        condition also without it: an article then has a candidate for each part, and
+        ``rank`` keeps its best-scoring one under the weights it ranks with.
         """
         inspected = inspect_message(text)
         if not inspected.is_usable:
             return []
-        parts = query_parts(inspected.cleaned)
+        parts = query_parts(inspected.cleaned, split_clauses=self._split_clauses)
         if query_vector is not None and len(parts) == 1:
             return self._candidates_for(parts[0], categories, vector=query_vector)
-        best: dict[str, Candidate] = {}
+        found: list[Candidate] = []
         for part in parts:
             # The whole message's vector is shared by the NLU when it is given.
             vector = query_vector if part == inspected.cleaned else None
-            for candidate in self._candidates_for(part, categories, vector=vector):
-                current = best.get(candidate.article.id)
-                if current is None or candidate.score(self.config) > current.score(self.config):
-                    best[candidate.article.id] = candidate
-        return list(best.values())
+            found += self._candidates_for(part, categories, vector=vector)
+        return found
 
     def _candidates_for(
         self, query: str, categories: Collection[str] | None, *, vector: Vectors | None = None
@@ -281,7 +287,7 @@ class KnowledgeSearcher:
         return self.index.articles.get(article_id)
 
 
-def query_parts(text: str) -> list[str]:
+def query_parts(text: str, *, split_clauses: bool = True) -> list[str]:
     """The parts a message is searched by: itself, or for a long one its first sentences.
 
     A question with a condition or a reason ("how long have I got to send it back if it
@@ -289,6 +295,8 @@ def query_parts(text: str) -> list[str]:
     outweigh what is asked.
     """
     if len(text) <= LONG_QUERY_CHARS:
+        if not split_clauses:
+            return [text]
         main = _CLAUSE.split(text, maxsplit=1)[0]
         if main != text and len(main.split()) >= _MIN_MAIN_CLAUSE_WORDS:
             return [text, main]

@@ -174,6 +174,8 @@ def test_a_condition_in_a_short_question_is_searched_with_and_without_it():
 
     assert query_parts(text) == [text, "how long have I got to send a jacket back"]
     assert query_parts("what if it is late") == ["what if it is late"]  # no main clause
+    assert query_parts("can I pay as a guest when I order") == ["can I pay as a guest when I order"]
+    assert query_parts(text, split_clauses=False) == [text]
 
 
 def test_the_classifier_and_the_kind_of_answer_are_parts_of_the_score():
@@ -202,3 +204,17 @@ def test_when_the_classifier_disagrees_the_bot_asks_with_both_favourites():
     assert rank("q", agreeing, replace(CONFIG, clarify_on_disagreement=True)).decision is (
         Decision.ANSWER
     )
+
+
+def test_an_article_found_by_several_parts_keeps_its_best_part_under_the_weights_used():
+    whole = Candidate(article("a"), "whole", 0.70, 0.0, 0.9)  # strong word overlap
+    clause = Candidate(article("a"), "clause", 0.78, 0.0, 0.0)  # closer phrasing
+    other = Candidate(article("b"), "b", 0.75, 0.0, 0.0)
+
+    by_meaning = rank("q", [whole, clause, other], replace(CONFIG, lexical_weight=0.0))
+    by_words = rank("q", [whole, clause, other], replace(CONFIG, lexical_weight=0.2))
+
+    assert [m.article.id for m in by_meaning.matches] == ["a", "b"]
+    assert by_meaning.best.matched_text == "clause"
+    assert by_words.best.matched_text == "whole"
+    assert by_words.best.score == pytest.approx(0.70 + 0.2 * 0.9)
