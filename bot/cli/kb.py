@@ -218,6 +218,8 @@ def _calibrate(args: argparse.Namespace, services: Services) -> int:
             "give either --index and --queries (labelled queries) or --from-articles",
             hint="supportbot kb calibrate --from-articles --write knowledge_base/search.yml",
         )
+    if args.source and not args.from_articles:
+        raise ConfigurationError("--source goes with --from-articles")
     if args.from_articles:
         source = (args.source or services.settings.kb_dir).resolve()
         base = SearchConfig()

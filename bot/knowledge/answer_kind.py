@@ -43,7 +43,7 @@ class AnswerKind:
 
     def match(self, other: AnswerKind) -> float:
         """How well an article of kind ``other`` answers a question of this kind (0..1)."""
-        return self.limit * other.limit + self.how_to * other.how_to
+        return max(self.limit * other.limit, self.how_to * other.how_to)
 
 
 def question_kind(text: str) -> AnswerKind:

@@ -31,6 +31,7 @@ import numpy as np
 
 from bot.embeddings import Embedder
 from bot.embeddings.base import Vectors
+from bot.errors import KnowledgeBaseError
 from bot.knowledge.articles import Article
 from bot.knowledge.evaluation import LabelledQuery, QueryCandidates, collect_candidates
 from bot.knowledge.search import KnowledgeSearcher
@@ -39,6 +40,8 @@ from bot.knowledge.store import load_index, write_index
 
 FOLDS = 5
 SEED = 19
+#: Fewer held-out variants than this say too little to calibrate on.
+MIN_VARIANTS = 20
 #: The name calibration records for these queries.
 QUERIES_NAME = f"held-out phrasings of the knowledge base's own articles ({FOLDS} folds)"
 
@@ -70,8 +73,14 @@ def held_out_phrasings(
     articles: Sequence[Article], embedder: Embedder, *, base: SearchConfig, folds: int = FOLDS
 ) -> list[QueryCandidates]:
     """The candidates found for every held-out phrasing (see the module's description)."""
-    if len(articles) < 2:
-        raise ValueError("calibrating from the articles needs at least two articles")
+    variant_count = sum(len(a.variants) for a in articles)
+    if len(articles) < 2 or variant_count < MIN_VARIANTS:
+        raise KnowledgeBaseError(
+            f"{len(articles)} article(s) with {variant_count} variant(s) in all: too few to "
+            f"calibrate from (at least 2 articles and {MIN_VARIANTS} variants)",
+            hint="add other ways customers ask each question (variants), or calibrate "
+            "from labelled queries with --index and --queries",
+        )
     folds = min(folds, len(articles))
     rng = random.Random(SEED)
     caching = CachingEmbedder(embedder)

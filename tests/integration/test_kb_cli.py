@@ -112,18 +112,31 @@ def test_calibrate_writes_thresholds_that_a_rebuild_applies(tmp_path):
     assert manifest["answer_threshold"] == pytest.approx(written["answer_threshold"], abs=1e-4)
 
 
-def test_a_knowledge_base_without_labelled_queries_is_calibrated_from_its_articles(tmp_path):
-    (tmp_path / "faq.csv").write_text(FAQ)
-
+def test_a_knowledge_base_without_labelled_queries_is_calibrated_from_its_articles(
+    tmp_path, kb_copy
+):
     result = supportbot(
-        "kb", "calibrate", "--from-articles", "--source", str(tmp_path / "faq.csv"),
+        "kb", "calibrate", "--from-articles", "--source", str(kb_copy),
         "--write", str(tmp_path / "search.yml"), env=env_for(tmp_path),
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
     written = (tmp_path / "search.yml").read_text()
     assert "held-out phrasings of the knowledge base's own articles" in written
-    assert last_json(result.stdout)["n"] == 7  # 4 variants, 3 questions left out
+    metrics = last_json(result.stdout)
+    assert metrics["out_of_scope"] > 0 and metrics["answerable"] > metrics["out_of_scope"]
+
+
+def test_too_few_variants_to_calibrate_from_are_named(tmp_path):
+    (tmp_path / "faq.csv").write_text(FAQ)
+
+    result = supportbot(
+        "kb", "calibrate", "--from-articles", "--source", str(tmp_path / "faq.csv"),
+        env=env_for(tmp_path),
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "4 variant(s)" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_calibrate_needs_labelled_queries_or_the_articles(tmp_path):

@@ -71,10 +71,14 @@ def test_the_caching_embedder_embeds_each_text_once():
     assert caching.model_id == inner.model_id
 
 
-def test_one_article_cannot_be_calibrated_from():
+@pytest.mark.parametrize("variants", [("v",) * 30, ("v",)])
+def test_too_little_to_calibrate_from_is_said_with_what_to_do(variants):
+    from bot.errors import KnowledgeBaseError
     from bot.knowledge import Article
 
-    with pytest.raises(ValueError, match="two articles"):
-        held_out_phrasings(
-            [Article("a", "q?", ("v",), "x", "g")], HashEmbedder(), base=SearchConfig()
-        )
+    articles = [Article("a", "q?", variants, "x", "g")]
+    if len(variants) == 1:  # two articles, but hardly any variants
+        articles.append(Article("b", "r?", (), "y", "g"))
+    with pytest.raises(KnowledgeBaseError) as raised:
+        held_out_phrasings(articles, HashEmbedder(), base=SearchConfig())
+    assert "variants" in raised.value.hint
