@@ -15,7 +15,8 @@ confidence below 0.3, or the top two within 0.05):
   for choosing). Unrelated questions: HWU64's validation split for choosing the threshold, its
   test split for the figures, leaving out the ``general`` domain (yes, no, thanks, jokes: the
   shop has intents for those), ``social_complaint`` and ``takeaway_query`` (a complaint or
-  "where is my order" is in scope for a shop too).
+  "where is my order" is in scope for a shop too). The unrelated questions only measure: the
+  threshold is set by the in-scope budget below.
 
 The threshold is the highest that costs at most ``ACCURACY_BUDGET`` of in-scope accuracy on
 the choosing data (a message the classifier abstains on goes to the fallback ladder, whose
@@ -63,7 +64,7 @@ def predictions(model: IntentModel, texts: Sequence[str], vectors: Any) -> tuple
         top, second = np.sort(row)[::-1][:2]
         unsure = top < FALLBACK_THRESHOLD or top - second < AMBIGUITY_THRESHOLD
         names.append("nlu_fallback" if unsure else model.labels[int(np.argmax(row))])
-    familiarity = np.array([model.familiarity(v) for v in vectors])
+    familiarity = np.array([model.familiarity(v) or 0.0 for v in vectors])
     return names, familiarity
 
 

@@ -86,10 +86,11 @@ class IntentModel:
             examples=np.asarray(embeddings, dtype=np.float32),
         )
 
-    def familiarity(self, embedding: npt.NDArray[np.float32]) -> float:
-        """Cosine similarity of a message to the nearest training example (1.0 when unknown)."""
+    def familiarity(self, embedding: npt.NDArray[np.float32]) -> float | None:
+        """Cosine similarity of a message to the nearest training example (None for a model
+        saved without its examples: retrain it to let the classifier abstain)."""
         if self.examples is None or not len(self.examples):
-            return 1.0
+            return None
         return float((self.examples @ embedding.reshape(-1)).max())
 
     @functools.cached_property

@@ -75,4 +75,4 @@ def test_a_model_saved_without_its_examples_knows_no_familiarity(trained, tmp_pa
     model.save(tmp_path)
     (tmp_path / "examples.npy").unlink()  # as saved before examples were kept
 
-    assert IntentModel.load(tmp_path).familiarity(embedder.embed(["anything"])[0]) == 1.0
+    assert IntentModel.load(tmp_path).familiarity(embedder.embed(["anything"])[0]) is None

@@ -100,6 +100,11 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
     ) -> EmbeddingIntentClassifier:
         with model_storage.read_from(resource) as folder:
             model = IntentModel.load(folder)
+        if model.examples is None and float(config.get("unfamiliar_below") or 0) > 0:
+            logger.warning(
+                "this intent model was trained before it kept its examples: it cannot abstain "
+                "on unfamiliar messages until it is trained again (supportbot train)"
+            )
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -113,8 +118,12 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
             )
             entries = [{"name": n, "confidence": c} for n, c in ranking]
             familiarity = self._model.familiarity(_embedding(message))
-            message.set(FAMILIARITY_KEY, round(familiarity, 4), add_to_output=True)
-            if familiarity < float(self._config["unfamiliar_below"]):
+            message.set(
+                FAMILIARITY_KEY,
+                None if familiarity is None else round(familiarity, 4),
+                add_to_output=True,
+            )
+            if familiarity is not None and familiarity < float(self._config["unfamiliar_below"]):
                 abstain = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
                 entries.insert(0, abstain)
             message.set(INTENT, entries[0], add_to_output=True)
