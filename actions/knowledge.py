@@ -17,6 +17,7 @@ from actions.base import (
     utter,
 )
 from bot.chat import Reply
+from bot.conversations.events import ANSWER_SLOT
 from bot.dialogue.choices import chosen_position
 from bot.dialogue.fallback import FALLBACK_INTENT, LONG_MESSAGE_NOTE
 from bot.dialogue.topics import TOPICS, Topic
@@ -34,7 +35,7 @@ class KnowledgeAction(SupportAction):
     def reply_with_answer(self, dispatcher: CollectingDispatcher, article: Article) -> Events:
         utter(dispatcher, answer_reply(article), HELPED_QUESTION)
         return [
-            SlotSet("last_article", article.id),
+            SlotSet(ANSWER_SLOT, article.id),
             SlotSet("offered_articles", None),
             SlotSet("awaiting_feedback", True),
         ]

@@ -12,7 +12,9 @@ desk. So there is one rule for where a session starts, and one reading of each f
   the intent and its confidence; the best intent other than ``nlu_fallback``; the sentiment
   our NLU attached; the channel and metadata.
 * **Bot messages** (``bot``): text, buttons, and the agent who wrote it (``metadata.agent``).
-* **Slots** (``slot``) and **actions** (``action``): name and value.
+* **Slots** (``slot``) and **actions** (``action``): name and value. ``ANSWER_SLOT`` is the slot
+  an answer from the knowledge base sets to the article's id (actions/knowledge.py sets it;
+  escalation, reports and review mining read it).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ SESSION_STARTS = frozenset({"session_started", "restart"})
 FALLBACK_INTENT = "nlu_fallback"
 #: Message metadata key under which a channel records the title of a clicked button.
 BUTTON_TITLE = "button_title"
+#: The slot an answer from the knowledge base sets to the article's id (domain.yml).
+ANSWER_SLOT = "last_article"
 
 
 def kind(event: Event) -> str:

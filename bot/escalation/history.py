@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversations.events import (
+    ANSWER_SLOT,
     CustomerMessage,
     action,
     current_session,
@@ -23,8 +24,6 @@ from bot.embeddings.base import Vectors
 
 #: The slot the escalation decision is recorded in (one JSON object per escalation).
 ESCALATION_SLOT = "escalation"
-#: Set by an action whenever it answered from the knowledge base.
-ANSWER_SLOT = "last_article"
 #: Bot actions that mean "I did not understand" (unless they still found an answer).
 FALLBACK_ACTIONS = frozenset(
     {"action_handle_low_confidence", "action_default_fallback", "utter_default"}

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.conversations.events import bot_message, customer_message, kind, sessions, slot
+from bot.conversations.events import (
+    ANSWER_SLOT,
+    bot_message,
+    customer_message,
+    kind,
+    sessions,
+    slot,
+)
 from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, LOW, SMALL_TALK
 
 #: Customer intents that ask for a person (or leave a message for the team).
@@ -159,7 +166,7 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
             if name == "awaiting_feedback" and value is True:
                 awaiting_feedback = True
                 found.answered = True
-            elif name == "last_article" and isinstance(value, str) and value:
+            elif name == ANSWER_SLOT and isinstance(value, str) and value:
                 found.articles.append(value)
             elif name == "handoff" and isinstance(value, dict):
                 status = value.get("status")

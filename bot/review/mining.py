@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.conversations.events import (
+    ANSWER_SLOT,
     FALLBACK_INTENT,
     BotMessage,
     CustomerMessage,
@@ -65,8 +66,6 @@ CONVERSATIONAL = frozenset(
 NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
 #: Intents that turn from the bot to a person (leaving a message for the team is asking for one).
 WANTS_PERSON = frozenset({"request_human", "leave_message"})
-#: The slot an answer from the knowledge base sets to the article's id.
-ANSWER_SLOT = "last_article"
 #: Event types mining reads from the tracker store.
 EVENT_TYPES = ("user", "bot", "slot")
 
