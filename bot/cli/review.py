@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         nargs="?",
         const="",
         help="the bot answered it wrongly and the article itself is at fault: mark it as "
-        "needing work (default: the article the bot answered the group with)",
+        "needing work (default: the article the bot answered the group wrongly with)",
     )
     decide.add_argument(
         "--topic", default="reviewed", help="for --new-intent: data/nlu/<topic>.yml"

@@ -125,7 +125,7 @@ class Decision:
     action: str
     intent: str | None = None
     topic: str | None = None  # for a new intent: data/nlu/<topic>.yml
-    article: str | None = None  # for article_needs_work: by default the one answered with
+    article: str | None = None  # for article_needs_work: by default the one answered wrongly
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decision:
@@ -346,13 +346,12 @@ class ReviewWorkflow:
 
     def _article_to_mark(self, item: ReviewItem, decision: Decision) -> Decision:
         """``decision`` naming the article to mark: by default the one the bot answered the
-        group wrongly with (most often), and only an article of the knowledge base."""
+        group wrongly with (most often), and only an article of the knowledge base. An article
+        the group was answered with but never shown wrong is marked only when named."""
         article = decision.article or item.wrongly_answered_with
         if article is None:
-            article = next((m.answered_article for m in item.messages if m.answered_article), None)
-        if article is None:
             raise TrainingDataError(
-                "the bot answered none of this group's messages from the knowledge base",
+                "the bot answered none of this group's messages wrongly",
                 hint="name the article that needs work",
             )
         self._article_path(article)

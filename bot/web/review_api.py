@@ -12,7 +12,7 @@ it; the command line (``supportbot review``) does the same on the same database.
 * ``POST /api/review/items/{id}/decision {action, intent?, topic?, article?}`` with
   ``action`` one of ``accept, intent, new_intent, faq_variant, ignore, article_needs_work``
   → what was written (``article_needs_work`` writes nothing: it marks the article the bot
-  answered with, or the one named, as needing work).
+  answered the group wrongly with, or the one named, as needing work).
 * ``GET /api/review/articles`` → ``{"articles": [...]}``: the articles marked as needing work,
   with their wrong answers.
 * ``POST /api/review/mine`` → look for new messages now (``scanned_to, candidates, ...``).

@@ -371,13 +371,44 @@ def test_marking_the_article_as_needing_work_writes_nothing_and_lists_it(wrong_a
         "reviewed_since_marked": False,
     }
     # A group the bot never answered from the knowledge base needs the article named.
-    with pytest.raises(TrainingDataError, match="answered none"):
+    with pytest.raises(TrainingDataError, match="answered none of this group's messages wrongly"):
         wrong_answers.decide(unsure_group.id, Decision("article_needs_work"), actor="lead-lee")
     with pytest.raises(TrainingDataError, match="no knowledge-base article"):
         wrong_answers.decide(
             unsure_group.id, Decision("article_needs_work", article="no-such"), actor="lead-lee"
         )
     assert wrong_answers.inbox.item(unsure_group.id).status == "open"
+
+
+def test_an_article_is_marked_by_default_only_when_the_group_was_answered_wrongly(
+    wrong_answers, tmp_path
+):
+    # Answered outright, and the customer said thanks: the article was not shown wrong.
+    write_tracker(
+        tmp_path / "later.db",
+        {
+            "c9": [
+                said("sale stuff back??", "ask_returns", 0.41),
+                *answered_with("returns-policy"),
+                said("thanks", "thank", 0.97),
+            ]
+        },
+    )
+    wrong_answers.store = ConversationStore(f"sqlite:///{tmp_path / 'later.db'}")
+    wrong_answers.mine()
+    (item,) = wrong_answers.inbox.items()
+    assert item.wrong_answers == {}
+    assert wrong_answers.inbox.item(item.id).messages[0].answered_article == "returns-policy"
+
+    with pytest.raises(TrainingDataError, match="answered none of this group's messages wrongly"):
+        wrong_answers.decide(item.id, Decision("article_needs_work"), actor="lead-lee")
+    assert wrong_answers.inbox.item(item.id).status == "open"
+
+    # Named by the lead, any article of the knowledge base can be marked.
+    detail = wrong_answers.decide(
+        item.id, Decision("article_needs_work", article="returns-policy"), actor="lead-lee"
+    )
+    assert detail["decision"]["article"] == "returns-policy" and detail["wrong_answers"] == 0
 
 
 def test_a_wrong_answer_is_attached_to_the_right_article_as_a_question_variant(wrong_answers, home):
