@@ -12,7 +12,7 @@ intent, or a knowledge-base article's question variants — then close the group
 who decided what in the audit log, in one transaction. A group the bot answered wrongly can
 instead mark the article it answered with as needing work (``article_needs_work``): nothing is
 written into the project, the audit log keeps the mark, and ``articles_needing_work`` lists the
-marked articles with their wrong answers.
+marked articles with their wrong answers (both in ``needs_work.py``).
 
 Mining again a conversation whose messages are already in the inbox brings their signals up to
 date: a customer's "no" or request for a person after a mining run still reaches the message.
@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.embeddings import Embedder
-from bot.knowledge.articles import Article, load_articles
 from bot.review.clustering import cluster
 from bot.review.inbox import (
     ARTICLE_NEEDS_WORK,
@@ -47,6 +46,12 @@ from bot.review.inbox import (
     ReviewMessage,
 )
 from bot.review.mining import EVENT_TYPES, Candidate, mine
+from bot.review.needs_work import (
+    article_path,
+    article_to_mark,
+    articles_needing_work,
+    readable_articles,
+)
 from bot.review.training_data import (
     IntentFile,
     ProjectIntents,
@@ -311,7 +316,8 @@ class ReviewWorkflow:
         """Apply ``decision`` to an open group; returns the audit record's detail."""
         item = self.inbox.item(item_id)
         if decision.action == ARTICLE_NEEDS_WORK:
-            decision = self._article_to_mark(item, decision)
+            article = article_to_mark(item, decision.article, kb_dir=self.kb_dir)
+            decision = dataclasses.replace(decision, article=article)
         now = self.clock()
         written: dict[str, list[str]] = {}
         with self.inbox.begin() as connection:
@@ -344,48 +350,15 @@ class ReviewWorkflow:
         logger.info("review item %s: %s by %s", item_id, decision.action, actor)
         return detail
 
-    def _article_to_mark(self, item: ReviewItem, decision: Decision) -> Decision:
-        """``decision`` naming the article to mark: by default the one the bot answered the
-        group wrongly with (most often), and only an article of the knowledge base. An article
-        the group was answered with but never shown wrong is marked only when named."""
-        article = decision.article or item.wrongly_answered_with
-        if article is None:
-            raise TrainingDataError(
-                "the bot answered none of this group's messages wrongly",
-                hint="name the article that needs work",
-            )
-        self._article_path(article)
-        return dataclasses.replace(decision, article=article)
-
     def articles_needing_work(self) -> list[ArticleNeedingWork]:
-        """The articles leads marked as needing work, those not reviewed since first, then by
-        wrong answers."""
-        marks: dict[str, list[dict[str, Any]]] = {}
-        for mark in self.inbox.needs_work_marks():
-            if mark["article"]:
-                marks.setdefault(str(mark["article"]), []).append(mark)
-        counts = self.inbox.wrong_answer_counts(sorted(marks))
-        articles = {a.id: a for a in _articles(self.kb_dir)}
-        found = [
-            ArticleNeedingWork(
-                article=article,
-                wrong_answers=counts.get(article, 0),
-                marks=len(made),
-                marked_at=made[-1]["at"],
-                marked_by=made[-1]["actor"],
-                items=[m["item_id"] for m in made if m["item_id"] is not None],
-                question=articles[article].question if article in articles else None,
-                last_reviewed=articles[article].last_reviewed if article in articles else None,
-            )
-            for article, made in marks.items()
-        ]
-        return sorted(found, key=lambda a: (a.reviewed_since_marked, -a.wrong_answers, a.article))
+        """The articles leads marked as needing work (``needs_work.articles_needing_work``)."""
+        return articles_needing_work(self.inbox, kb_dir=self.kb_dir)
 
     def _write(self, item: ReviewItem, decision: Decision) -> dict[str, list[str]]:
         texts = _unique_texts(item.messages)
         home = self.project.home
         if decision.action == "faq_variant":
-            path = self._article_path(str(decision.article))
+            path = article_path(self.kb_dir, str(decision.article))
             return {_relative(path, home): add_article_variants(path, texts)}
         intent = item.predicted_intent if decision.action == "accept" else decision.intent
         if not intent:
@@ -406,21 +379,6 @@ class ReviewWorkflow:
             written[_relative(self.eval_file.path, home)] = added_eval
         return written
 
-    def _article_path(self, article_id: str) -> Path:
-        # Only a file of the knowledge base: "../x" or "a/../../x" must not reach outside it.
-        kb = self.kb_dir.resolve()
-        found = [
-            p
-            for p in kb.rglob("*.md")
-            if p.stem == article_id and p.is_file() and p.resolve().is_relative_to(kb)
-        ]
-        if not found:
-            raise TrainingDataError(
-                f"no knowledge-base article {article_id!r}",
-                hint=f"the id is the file name without .md, under {self.kb_dir}",
-            )
-        return found[0]
-
 
 def _relative(path: Path, home: Path) -> str:
     try:
@@ -438,14 +396,6 @@ def _unique_texts(messages: Sequence[ReviewMessage]) -> list[str]:
             seen.add(normal)
             texts.append(message.text)
     return texts
-
-
-def _articles(kb_dir: Path) -> list[Article]:
-    try:
-        return load_articles(kb_dir)
-    except Exception as exc:  # a broken article must not hide the rest of the inbox
-        logger.warning("knowledge base not read: %s", exc)
-        return []
 
 
 def _changes(
@@ -545,7 +495,7 @@ class _Nearest:
 
     @classmethod
     def of_articles(cls, kb_dir: Path, embedder: Embedder) -> _Nearest:
-        articles = _articles(kb_dir)
+        articles = readable_articles(kb_dir)
         pairs = [(a.id, text) for a in articles for text in a.phrasings]
         return cls([p[0] for p in pairs], [p[1] for p in pairs], embedder)
 
