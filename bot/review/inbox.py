@@ -10,10 +10,12 @@ Tables in the support desk's database (shared by the web service and the command
 - ``review_state``: the last tracker row mining has read.
 
 A message the bot answered outright from the knowledge base keeps the article
-(``answered_article``); a group counts its wrong answers per article (``wrong_answers``). A
-lead who finds the article itself at fault marks it as needing work (the decision
-``article_needs_work``, kept in the audit log): ``ArticleNeedingWork`` is one such article
-with what the inbox knows of its wrong answers.
+(``answered_article``); a group counts its wrong answers per article (``wrong_answers``), and
+the one it was answered wrongly with most often is ``wrongly_answered_with`` (the default
+article to mark, in the JSON too so that no client works it out again). A lead who finds the
+article itself at fault marks it as needing work (the decision ``article_needs_work``, kept in
+the audit log): ``ArticleNeedingWork`` is one such article with what the inbox knows of its
+wrong answers.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class ReviewItem:
             "decided_by": self.decided_by,
             "decided_at": None if self.decided_at is None else self.decided_at.isoformat(),
             "wrong_answers": self.wrong_answers,
+            "wrongly_answered_with": self.wrongly_answered_with,
             "messages": [
                 {
                     "conversation_id": m.conversation_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -84,9 +85,9 @@ class SqlReviewInbox:
             query = query.where(review_items.c.status == status)
         with self._engine.connect() as connection:
             found = [_item(row) for row in connection.execute(query)]
-            wrong = _wrong_answers(connection, [item.id for item in found])
+            wrong = _wrong_answers(connection, review_messages.c.item_id, [i.id for i in found])
         for item in found:
-            item.wrong_answers = wrong.get(item.id, {})
+            item.wrong_answers = dict(wrong.get(item.id, {}))
         return found
 
     def item(self, item_id: int) -> ReviewItem:
@@ -103,13 +104,8 @@ class SqlReviewInbox:
                 .order_by(review_messages.c.sent_at.desc())
             )
             item.messages = [_message(m) for m in messages]
-        item.wrong_answers = dict(
-            Counter(
-                m.answered_article
-                for m in item.messages
-                if m.answered_wrongly and m.answered_article is not None
-            )
-        )
+            wrong = _wrong_answers(connection, review_messages.c.item_id, [item_id])
+        item.wrong_answers = dict(wrong.get(item_id, {}))
         return item
 
     def open_leaders(self) -> list[tuple[int, str]]:
@@ -164,20 +160,11 @@ class SqlReviewInbox:
             ]
 
     def wrong_answer_counts(self, articles: list[str]) -> dict[str, int]:
-        """Article id -> how many mined messages the bot answered wrongly with it."""
-        counts: dict[str, int] = {}
+        """Article id -> how many mined messages (of any group) the bot answered wrongly
+        with it."""
         with self._engine.connect() as connection:
-            for start in range(0, len(articles), 500):
-                chunk = articles[start : start + 500]
-                rows = connection.execute(
-                    sa.select(review_messages.c.answered_article, review_messages.c.signals).where(
-                        review_messages.c.answered_article.in_(chunk)
-                    )
-                )
-                for article, signals in rows:
-                    if Signal.ANSWERED_WRONGLY in json.loads(signals):
-                        counts[str(article)] = counts.get(str(article), 0) + 1
-        return counts
+            by_group = _wrong_answers(connection, review_messages.c.answered_article, articles)
+        return dict(sum(by_group.values(), Counter[str]()))
 
     # -- deciding -----------------------------------------------------------------------------
 
@@ -253,27 +240,25 @@ def _message(row: Any) -> ReviewMessage:
     )
 
 
-def _wrong_answers(connection: sa.Connection, item_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Group id -> {article id: messages the bot answered wrongly with it}."""
-    pairs: list[tuple[int, str]] = []
-    for start in range(0, len(item_ids), 500):
-        chunk = item_ids[start : start + 500]
+def _wrong_answers(
+    connection: sa.Connection, column: sa.Column[Any], values: Sequence[Any]
+) -> dict[int, Counter[str]]:
+    """The one count of wrong answers: group id -> {article id: the group's messages the bot
+    answered wrongly with it}, over the messages whose ``column`` is one of ``values`` (the
+    groups' ids, or the articles' ids)."""
+    counts: dict[int, Counter[str]] = {}
+    for start in range(0, len(values), 500):
         rows = connection.execute(
             sa.select(
                 review_messages.c.item_id,
                 review_messages.c.answered_article,
                 review_messages.c.signals,
             ).where(
-                review_messages.c.item_id.in_(chunk),
+                column.in_(values[start : start + 500]),
                 review_messages.c.answered_article.is_not(None),
             )
         )
-        pairs.extend(
-            (int(item_id), str(article))
-            for item_id, article, signals in rows
-            if Signal.ANSWERED_WRONGLY in json.loads(signals)
-        )
-    counts: dict[int, Counter[str]] = {}
-    for item_id, article in pairs:
-        counts.setdefault(item_id, Counter())[article] += 1
-    return {item_id: dict(found) for item_id, found in counts.items()}
+        for item_id, article, signals in rows:
+            if Signal.ANSWERED_WRONGLY in json.loads(signals):
+                counts.setdefault(int(item_id), Counter())[str(article)] += 1
+    return counts

@@ -121,6 +121,11 @@ def test_a_lead_sees_wrong_answers_and_marks_the_article_as_needing_work(
         settings, parts, script
     )
     assert items[0]["wrong_answers"] == {"returns-sale-items": 2}
+    assert items[0]["wrongly_answered_with"] == "returns-sale-items"
+    assert (top["wrongly_answered_with"], items[1]["wrongly_answered_with"]) == (
+        "returns-sale-items",
+        None,
+    )
     assert [m["answered_article"] for m in top["messages"]] == ["returns-sale-items"] * 2
     assert "answered_wrongly" in top["messages"][0]["signals"]
     assert status == 200 and detail["decision"]["article"] == "returns-sale-items"

@@ -305,6 +305,11 @@ def test_a_wrong_answer_is_stored_with_its_article_and_ranks_first(wrong_answers
     assert 8.9 < top.score < 9.0 and unsure_group.score < 1.0
     shown = wrong_answers.inbox.item(top.id).to_json()
     assert shown["wrong_answers"] == {"returns-sale-items": 2}
+    # The article to mark, said once by the server (the page reads it, not recomputes it).
+    assert shown["wrongly_answered_with"] == "returns-sale-items"
+    assert wrong_answers.inbox.item(unsure_group.id).to_json()["wrongly_answered_with"] is None
+    counts = wrong_answers.inbox.wrong_answer_counts(["returns-sale-items", "returns-policy"])
+    assert counts == {"returns-sale-items": 2}
     assert {m["answered_article"] for m in shown["messages"]} == {"returns-sale-items"}
     assert all("[NAME]" in m["text"] for m in shown["messages"])
     assert wrong_answers.inbox.item(unsure_group.id).messages[0].answered_article is None

@@ -33,14 +33,6 @@
     return question ? "\u201c" + question + "\u201d (" + id + ")" : id;
   }
 
-  // The article the bot answered the group wrongly with most often.
-  function wronglyAnsweredWith(item) {
-    var counts = item.wrong_answers || {};
-    return Object.keys(counts).sort().reduce(function (best, id) {
-      return best === null || counts[id] > counts[best] ? id : best;
-    }, null);
-  }
-
   function fillChoices(choices) {
     $("intent").textContent = "";
     choices.intents.forEach(function (name) {
@@ -164,7 +156,8 @@
     var parts = [];
     if (item.predicted_intent) parts.push("The bot guessed " + item.predicted_intent + (item.confidence !== null ? " (" + item.confidence.toFixed(2) + ")" : ""));
     if (s.intent) parts.push("nearest intent: " + s.intent + " (" + s.intent_similarity + ", \"" + s.intent_example + "\")");
-    var wrong = wronglyAnsweredWith(item);
+    // The article the bot answered the group wrongly with most often (the server says which).
+    var wrong = item.wrongly_answered_with || null;
     if (wrong) parts.push("the bot answered it wrongly with " + articleLabel(wrong));
     if (s.article) parts.push("nearest " + (wrong ? "other " : "") + "article: " + s.article + " (" + s.article_similarity + ")");
     if (s.proposal === "new") parts.push("it fits nothing well: a new intent such as " + s.new_intent_name + ", or a new help article if the help centre does not cover it");
