@@ -41,7 +41,9 @@ ARTICLE = "returns-sale-items"
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[str]:
     """The web service on a free port, its inbox holding a group the bot answered wrongly
-    (twice) and an unsure message; a lead ``lead-lee``."""
+    (twice), one answered wrongly with an article named like a property of every JavaScript
+    object (``constructor``, not in the knowledge base) and an unsure message; a lead
+    ``lead-lee``."""
     data_dir = tmp_path / "var"
     data_dir.mkdir()
     url = f"sqlite:///{data_dir / 'desk.db'}"
@@ -58,6 +60,11 @@ def web(tmp_path: Path) -> Iterator[str]:
                 said("talk to a person", "request_human", 0.98, at=now),
             ],
             "c3": [unsure("gibberish qwxz", guess="greet", when=now)],
+            "c4": [
+                said("do you sell gift cards in your shop", "ask_gift_cards", 0.93, at=now),
+                *answered_with("constructor"),
+                said("no", "deny", 0.95, at=now),
+            ],
         },
     )
     ReviewWorkflow(
@@ -137,6 +144,13 @@ def test_a_lead_sees_the_wrong_answer_and_marks_the_article_as_needing_work(web,
     # The unsure group offers no article to mark: the bot never answered it.
     page.get_by_test_id("review-item").filter(has_text="gibberish").click()
     page.get_by_test_id("review-title").filter(has_text="gibberish").wait_for(timeout=15000)
+    assert page.get_by_test_id("review-needs-work").is_hidden()
+    # An article id such as "constructor" is an id, not a property every object inherits: shown
+    # as itself, and not offered to mark (no such article in the knowledge base).
+    odd = page.get_by_test_id("review-item").filter(has_text="gift cards")
+    assert "answered wrongly with constructor \u00d71" in odd.inner_text()
+    odd.click()
+    page.get_by_test_id("review-title").filter(has_text="gift cards").wait_for(timeout=15000)
     assert page.get_by_test_id("review-needs-work").is_hidden()
     # Only the sign-in page's expected "not signed in yet" (401), no script error.
     assert [e for e in page.errors if "status of 401" not in e] == []

@@ -13,7 +13,9 @@
   "use strict";
 
   var C = window.SupportConsole, $ = C.$, el = C.el;
-  var state = { openId: null, open: null, articles: {} };
+  // articles: id -> question. A Map, not an object: an id such as "constructor" must not
+  // find an inherited property.
+  var state = { openId: null, open: null, articles: new Map() };
 
   function api(method, path, body) {
     return C.api(method, path, body, "Sign in to the support console first, as a support lead.");
@@ -29,7 +31,7 @@
 
   // An article as a lead knows it: its question, and its id (the file name).
   function articleLabel(id) {
-    var question = state.articles[id];
+    var question = state.articles.get(id);
     return question ? "\u201c" + question + "\u201d (" + id + ")" : id;
   }
 
@@ -48,7 +50,7 @@
         $(select).appendChild(option);
       });
     });
-    choices.articles.forEach(function (article) { state.articles[article.id] = article.question; });
+    state.articles = new Map(choices.articles.map(function (article) { return [article.id, article.question]; }));
   }
 
   // ---- The list ----
@@ -182,7 +184,7 @@
     $("guess").textContent = item.predicted_intent || "(no guess)";
     $("decision").hidden = item.status !== "open";
     // Only an article still in the knowledge base can be marked as needing work.
-    var markable = wrong !== null && state.articles[wrong] !== undefined;
+    var markable = wrong !== null && state.articles.has(wrong);
     $("needs-work-choice").hidden = !markable;
     if (markable) $("needs-work-article").value = wrong;
     var proposal = { accept: "accept", intent: "intent", faq_variant: "faq_variant", "new": "new_intent", article_needs_work: "article_needs_work" }[s.proposal] || "intent";
