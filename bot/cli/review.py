@@ -15,6 +15,7 @@ import json
 
 from bot.cli.output import emit_json, info
 from bot.review.inbox import ARTICLE_NEEDS_WORK, ReviewItem
+from bot.review.training_data import TrainingDataError
 from bot.review.workflow import Decision
 from bot.services import Services
 
@@ -54,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "data/nlu/ (every second one to the evaluation set evaluation/intents.yml instead), "
         "or to an article's question variants, keeping the files' comments; or, with "
         "--needs-work, nothing is written and the article is marked as needing work. "
-        "Recorded in the audit log.",
+        "Recorded in the audit log. The group's number may come before or after the choice: "
+        "`decide 7 --needs-work` and `decide --needs-work 7` are the same.",
     )
     decide.add_argument("item", type=int, help="the group's number")
     choice = decide.add_mutually_exclusive_group(required=True)
@@ -71,11 +73,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     choice.add_argument("--ignore", action="store_true", help="nothing to learn from it")
     choice.add_argument(
         "--needs-work",
-        metavar="ARTICLE",
-        nargs="?",
-        const="",
+        action="store_true",
         help="the bot answered it wrongly and the article itself is at fault: mark it as "
-        "needing work (default: the article the bot answered the group wrongly with)",
+        "needing work (the article the bot answered the group wrongly with, or --article)",
+    )
+    decide.add_argument(
+        "--article",
+        metavar="ARTICLE",
+        help="for --needs-work: the article to mark (needed when the bot never answered the "
+        "group wrongly)",
     )
     decide.add_argument(
         "--topic", default="reviewed", help="for --new-intent: data/nlu/<topic>.yml"
@@ -176,19 +182,27 @@ def _show(args: argparse.Namespace, services: Services) -> int:
     return 0
 
 
-def _decide(args: argparse.Namespace, services: Services) -> int:
+def decision_of(args: argparse.Namespace) -> Decision:
+    """The decision ``review decide``'s options ask for."""
+    if args.article is not None and not args.needs_work:
+        raise TrainingDataError(
+            "--article names the article for --needs-work", hint="add --needs-work"
+        )
     if args.accept:
-        decision = Decision("accept")
-    elif args.intent:
-        decision = Decision("intent", intent=args.intent)
-    elif args.new_intent:
-        decision = Decision("new_intent", intent=args.new_intent, topic=args.topic)
-    elif args.faq:
-        decision = Decision("faq_variant", article=args.faq)
-    elif args.needs_work is not None:
-        decision = Decision(ARTICLE_NEEDS_WORK, article=args.needs_work or None)
-    else:
-        decision = Decision("ignore")
+        return Decision("accept")
+    if args.intent:
+        return Decision("intent", intent=args.intent)
+    if args.new_intent:
+        return Decision("new_intent", intent=args.new_intent, topic=args.topic)
+    if args.faq:
+        return Decision("faq_variant", article=args.faq)
+    if args.needs_work:
+        return Decision.from_json({"action": ARTICLE_NEEDS_WORK, "article": args.article})
+    return Decision("ignore")
+
+
+def _decide(args: argparse.Namespace, services: Services) -> int:
+    decision = decision_of(args)
     actor = args.by or f"cli:{getpass.getuser()}"
     detail = services.review_workflow().decide(args.item, decision, actor=actor)
     for path, lines in detail["written"].items():
