@@ -158,12 +158,15 @@ class Services:
 
     def review_workflow(self) -> ReviewWorkflow:
         """The support leads' review loop over the tracker store and the desk's database."""
+        from bot.escalation import EscalationConfig
         from bot.privacy.redactor import Redactor
         from bot.review.training_data import IntentFile, ProjectIntents
         from bot.review.workflow import ReviewWorkflow
         from bot.storage.review import SqlReviewInbox
 
         settings = self.settings
+        # "The same question again" is one number: the escalation policy's, in config.yml.
+        escalation = EscalationConfig.from_rasa_config(settings.home / "config.yml")
         return ReviewWorkflow(
             inbox=SqlReviewInbox(self.database_url),
             store=self.conversation_store(),
@@ -173,6 +176,7 @@ class Services:
             eval_file=IntentFile(settings.eval_set_file),
             kb_dir=settings.kb_dir,
             clock=self.clock,
+            repeat_similarity=escalation.repeat_similarity,
         )
 
     def report_stores(self) -> Stores:

@@ -6,8 +6,9 @@ the same question when both are questions (at least three words, and not "yes", 
 
 * **by meaning**, when both carry the NLU's sentence embedding from the same model (the NLU
   pipeline stores it with every message, see ``bot.embeddings.shared``): cosine similarity at
-  least ``REPEAT_SIMILARITY`` (the escalation policy's ``repeat_similarity``, chosen on
-  bench/escalation_eval.py);
+  least a threshold, one number for both users: the escalation policy's ``repeat_similarity``
+  in config.yml (``REPEAT_SIMILARITY``, chosen on bench/escalation_eval.py, when it is not
+  set), which review mining reads from the same file (``EscalationConfig.from_rasa_config``);
 * **by wording**, only when the embeddings cannot be compared (a message stored without one,
   or from models of different sizes): at least two content words in common, and at least
   half of the shorter message's content words. Words are compared after a crude stemming
@@ -27,8 +28,8 @@ from bot.conversations.events import CustomerMessage
 from bot.embeddings.base import Vectors
 from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 
-#: Cosine similarity from which two messages ask the same thing (config.yml may set another
-#: for the escalation policy).
+#: Cosine similarity from which two messages ask the same thing, unless config.yml sets the
+#: escalation policy's ``repeat_similarity`` (which escalation and review mining then both use).
 REPEAT_SIMILARITY = 0.7
 #: Intents whose messages are never "the same question again" (yes, no, thanks, ...).
 NOT_QUESTIONS = frozenset(
@@ -96,14 +97,16 @@ def same_wording(first: str, second: str) -> bool:
     return shared >= MIN_SHARED_WORDS and shared * 2 >= min(len(a), len(b))
 
 
-def asks_again(question: CustomerMessage, again: CustomerMessage) -> bool:
-    """``again`` (typed after ``question``) asks the same question: by meaning when both
-    carry comparable embeddings, by wording otherwise."""
+def asks_again(
+    question: CustomerMessage, again: CustomerMessage, *, threshold: float = REPEAT_SIMILARITY
+) -> bool:
+    """``again`` (typed after ``question``) asks the same question: by meaning (cosine at
+    least ``threshold``) when both carry comparable embeddings, by wording otherwise."""
     if question.clicked or again.clicked:
         return False
     if not (is_question(question.text, question.intent) and is_question(again.text, again.intent)):
         return False
-    by_meaning = same_meaning(message_vector(question), message_vector(again))
+    by_meaning = same_meaning(message_vector(question), message_vector(again), threshold=threshold)
     if by_meaning is not None:
         return by_meaning
     return same_wording(question.text, again.text)

@@ -33,13 +33,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.conversations.repeats import REPEAT_SIMILARITY, is_question, same_meaning
+from bot.errors import ConfigurationError
 from bot.escalation.complaint_signs import complaint_sign
 from bot.escalation.history import Turn
 from bot.escalation.markers import Markers, read_markers
 
+#: The escalation policy's entry in Rasa's config.yml (bot/rasa_server/policies/frustration.py).
+POLICY_NAME = "bot.rasa_server.policies.frustration.FrustrationPolicy"
 REQUEST_HUMAN = "request_human"
 COMPLAINT = "complaint"
 #: Bot actions after which "no" means "that didn't answer my question".
@@ -82,6 +88,22 @@ class EscalationConfig:
                 kind = type(getattr(defaults, f.name))
                 known[f.name] = kind(values[f.name])
         return cls(**known)
+
+    @classmethod
+    def from_rasa_config(cls, path: Path) -> EscalationConfig:
+        """As Rasa's config.yml at ``path`` sets the policy (``POLICY_NAME``), read as the
+        policy reads it: the thresholds the next trained model escalates with. The defaults
+        when the file or the policy's entry is missing."""
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            return cls()
+        except yaml.YAMLError as exc:
+            raise ConfigurationError(f"{path} is not valid YAML: {exc}") from exc
+        for policy in config.get("policies") or []:
+            if isinstance(policy, dict) and policy.get("name") == POLICY_NAME:
+                return cls.from_mapping(policy)
+        return cls()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,7 +13,8 @@ A message is worth a look when the bot probably misunderstood it:
   in ``last_article``, "Did that answer your question?" asked) and the customer's next message
   showed the answer was wrong: "no" or "that didn't help", a request for a person (or
   leaving a message for the team), or the same question again (``bot.conversations.repeats``:
-  by the stored embeddings, or by wording without them). A complaint is not one of them: it
+  by the stored embeddings at the escalation policy's ``repeat_similarity``, or by wording
+  without them). A complaint is not one of them: it
   says the customer is unhappy, often about the order itself, not that the answer was wrong.
   An answer to a choice the customer clicked or typed ("the second one") is not outright: the
   customer chose the article.
@@ -43,7 +44,7 @@ from bot.conversations.events import (
     customer_message,
     slot,
 )
-from bot.conversations.repeats import asks_again
+from bot.conversations.repeats import REPEAT_SIMILARITY, asks_again
 
 #: Below this intent confidence a message is a candidate even if the bot acted on it.
 LOW_CONFIDENCE = 0.5
@@ -100,21 +101,30 @@ class Candidate:
         return f"{self.conversation_id}:{self.event_id}"
 
 
-def mine(events: Iterable[tuple[int, str, dict[str, Any]]]) -> list[Candidate]:
-    """Candidates from tracker events ``(row id, conversation, event)`` in row order."""
+def mine(
+    events: Iterable[tuple[int, str, dict[str, Any]]],
+    *,
+    repeat_similarity: float = REPEAT_SIMILARITY,
+) -> list[Candidate]:
+    """Candidates from tracker events ``(row id, conversation, event)`` in row order; a
+    question asked again by meaning from cosine ``repeat_similarity`` (config.yml's, as the
+    escalation policy's)."""
     conversations: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for row, conversation_id, event in events:
         conversations.setdefault(conversation_id, []).append((row, event))
     found: list[Candidate] = []
     for conversation_id, rows in conversations.items():
-        found.extend(mine_conversation(conversation_id, rows))
+        found.extend(mine_conversation(conversation_id, rows, repeat_similarity=repeat_similarity))
     return found
 
 
 def mine_conversation(
-    conversation_id: str, rows: list[tuple[int, dict[str, Any]]]
+    conversation_id: str,
+    rows: list[tuple[int, dict[str, Any]]],
+    *,
+    repeat_similarity: float = REPEAT_SIMILARITY,
 ) -> Iterator[Candidate]:
-    reader = _ConversationReader(conversation_id)
+    reader = _ConversationReader(conversation_id, repeat_similarity=repeat_similarity)
     for row, event in rows:
         reader.read(row, event)
     yield from reader.candidates()
@@ -128,20 +138,21 @@ class _Answer:
     said: CustomerMessage
     article: str
 
-    def shown_wrong_by(self, reply: CustomerMessage) -> bool:
+    def shown_wrong_by(self, reply: CustomerMessage, *, repeat_similarity: float) -> bool:
         """The customer's next message says the answer was wrong: "no", "that didn't help",
         a request for a person, or the same question again (``asks_again``)."""
         intent = reply.best_intent
         if intent in NEGATIVE_FEEDBACK or intent in WANTS_PERSON:
             return True
-        return asks_again(self.said, reply)
+        return asks_again(self.said, reply, threshold=repeat_similarity)
 
 
 class _ConversationReader:
     """Reads one conversation's events in order and marks the messages worth a look."""
 
-    def __init__(self, conversation_id: str) -> None:
+    def __init__(self, conversation_id: str, *, repeat_similarity: float) -> None:
         self.conversation_id = conversation_id
+        self.repeat_similarity = repeat_similarity
         self.messages: list[Candidate] = []  # every typed customer message, in order
         self.latest: tuple[Candidate, CustomerMessage] | None = None  # typed, the latest turn
         self.last_question: Candidate | None = None  # the last typed non-conversational one
@@ -177,7 +188,9 @@ class _ConversationReader:
             self.menu_after.signals.add(Signal.REJECTED_CHOICES)
         if self.answered is not None and intent in NEGATIVE_FEEDBACK:
             self.answered.signals.add(Signal.NEGATIVE_FEEDBACK)
-        if self.outright is not None and self.outright.shown_wrong_by(customer):
+        if self.outright is not None and self.outright.shown_wrong_by(
+            customer, repeat_similarity=self.repeat_similarity
+        ):
             self.outright.message.signals.add(Signal.ANSWERED_WRONGLY)
         self.menu_after = self.answered = self.outright = self.latest = self.article = None
         if customer.clicked or not customer.text.strip():

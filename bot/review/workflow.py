@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.conversations.repeats import REPEAT_SIMILARITY
 from bot.embeddings import Embedder
 from bot.review.clustering import cluster
 from bot.review.inbox import (
@@ -189,6 +190,7 @@ class ReviewWorkflow:
         eval_file: IntentFile,
         kb_dir: Path,
         clock: Callable[[], datetime],
+        repeat_similarity: float = REPEAT_SIMILARITY,
     ) -> None:
         self.inbox = inbox
         self.store = store
@@ -198,6 +200,8 @@ class ReviewWorkflow:
         self.eval_file = eval_file
         self.kb_dir = kb_dir
         self.clock = clock
+        #: "The same question again" by meaning: config.yml's, as the escalation policy's.
+        self.repeat_similarity = repeat_similarity
 
     @functools.cached_property
     def redactor(self) -> Redactor:
@@ -218,7 +222,7 @@ class ReviewWorkflow:
         if last:  # re-read the touched conversations whole: context before the new rows
             touched = sorted({conversation for _, conversation, _ in fresh})
             fresh = list(self.store.scan(EVENT_TYPES, conversations=touched))
-        candidates = mine(fresh)
+        candidates = mine(fresh, repeat_similarity=self.repeat_similarity)
         stored = self.inbox.stored_messages([c.key for c in candidates])
         new = [c for c in candidates if c.key not in stored]
         result = self.add_candidates(

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.embeddings.shared import encode_vector
 from bot.escalation import (
@@ -20,6 +21,8 @@ from bot.escalation import (
     read_markers,
     turns_from_events,
 )
+from bot.escalation.decision import POLICY_NAME
+from tests.conftest import PROJECT
 
 # The tables are written for these thresholds (not the tuned defaults, which may change).
 CONFIG = EscalationConfig(
@@ -358,6 +361,27 @@ def test_config_from_mapping_reads_known_keys_with_their_types():
     assert config.offer_failures == 4
     assert config.offer_negative == 0.9
     assert config.handover_failures == EscalationConfig().handover_failures
+
+
+def test_config_from_rasa_config_reads_the_policys_entry(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "recipe: default.v1\n"
+        "policies:\n"
+        "  - name: RulePolicy\n"
+        "    repeat_similarity: 0.1\n"  # another policy's key: not ours
+        f"  - name: {POLICY_NAME}\n"
+        "    repeat_similarity: 0.85\n"
+        "    offer_failures: 4\n"
+    )
+
+    read = EscalationConfig.from_rasa_config(config)
+
+    assert (read.repeat_similarity, read.offer_failures) == (0.85, 4)
+    assert EscalationConfig.from_rasa_config(tmp_path / "none.yml") == EscalationConfig()
+    # The project's config.yml names the policy so: its thresholds are found.
+    policies = yaml.safe_load((PROJECT / "config.yml").read_text())["policies"]
+    assert POLICY_NAME in [p["name"] for p in policies]
 
 
 def test_decision_record_round_trips():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from datetime import date, datetime, timedelta
@@ -21,6 +22,8 @@ from bot.review.training_data import (
     example_line,
 )
 from bot.review.workflow import Decision, ReviewWorkflow
+from bot.services import Services
+from bot.settings import Settings
 from bot.storage.review import SqlReviewInbox
 from bot.storage.tracker import ConversationStore
 from tests.conftest import OPEN_TIME, PROJECT
@@ -36,6 +39,18 @@ def home(tmp_path: Path) -> Path:
     shutil.copytree(PROJECT / "knowledge_base", home / "knowledge_base")
     shutil.copytree(PROJECT / "evaluation", home / "evaluation")
     return home
+
+
+def test_the_inbox_mines_with_the_repeat_similarity_of_config_yml(home, tmp_path):
+    text = (PROJECT / "config.yml").read_text()
+    changed = re.sub(r"(?m)^(\s+repeat_similarity:) [0-9.]+", r"\1 0.85", text)
+    assert changed != text
+    (home / "config.yml").write_text(changed)
+    settings = Settings.create(home=home, data_dir=tmp_path / "var")
+
+    workflow = Services(settings).review_workflow()
+
+    assert workflow.repeat_similarity == 0.85  # the escalation policy's, not a second number
 
 
 def test_examples_are_appended_keeping_comments_and_format(home):

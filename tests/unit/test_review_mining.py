@@ -200,6 +200,20 @@ def test_asked_again_is_read_from_the_stored_embeddings_when_both_have_them():
     assert mine(rows("c1", [question, *answered("shipping-times"), other])) == []
 
 
+def test_asked_again_uses_the_configured_similarity():
+    def embedded(event, vector):
+        event["parse_data"][TEXT_EMBEDDING] = encode_vector(
+            np.asarray(vector, dtype=np.float32), model_id="minilm"
+        )
+        return event
+
+    question = embedded(user("how long does delivery take", "ask_shipping", 0.9), [1, 0, 0])
+    close = embedded(user("how many days until it arrives", "ask_shipping", 0.9), [0.8, 0.6, 0])
+    events = rows("c1", [question, *answered("shipping-costs"), close])  # cosine 0.8
+    assert [m.signals for m in mine(events)] == [{Signal.ANSWERED_WRONGLY}]  # default 0.7
+    assert mine(events, repeat_similarity=0.85) == []  # as config.yml may set it
+
+
 @pytest.mark.parametrize(
     "reply",
     [
