@@ -110,9 +110,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _mine(args: argparse.Namespace, services: Services) -> int:
     result = services.review_workflow().mine()
+    late = (
+        f"; {result.late_wrong_answers} answered wrongly after their group was decided, "
+        "to review again"
+        if result.late_wrong_answers
+        else ""
+    )
     info(
         f"{result.new_messages} new message(s) to review: {result.new_items} new group(s), "
-        f"{result.updated_items} grown"
+        f"{result.updated_items} grown{late}"
     )
     emit_json(result.to_json())
     return 0

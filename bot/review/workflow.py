@@ -16,6 +16,11 @@ marked articles with their wrong answers (both in ``needs_work.py``).
 
 Mining again a conversation whose messages are already in the inbox brings their signals up to
 date: a customer's "no" or request for a person after a mining run still reaches the message.
+New messages join the open groups only; a decided group keeps what it was decided on. So a
+message of a decided group that turns out to have been answered wrongly after the decision
+(a late wrong answer) leaves that group for the open ones, as a new message would: it joins a
+near-duplicate open group or starts one, and waits for a lead there. The decided group keeps
+its decision and guess (even with no message left); the audit log keeps what it wrote.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from bot.review.inbox import (
     ReviewItem,
     ReviewMessage,
 )
-from bot.review.mining import EVENT_TYPES, Candidate, mine
+from bot.review.mining import EVENT_TYPES, Candidate, Signal, mine
 from bot.review.needs_work import (
     article_path,
     article_to_mark,
@@ -173,6 +178,7 @@ class MiningResult:
     new_messages: int
     new_items: int
     updated_items: int
+    late_wrong_answers: int = 0  # moved from decided groups to open ones (see the docstring)
 
     def to_json(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -217,7 +223,7 @@ class ReviewWorkflow:
         last = self.inbox.last_row()
         fresh = list(self.store.scan(EVENT_TYPES, after=last))
         if not fresh:
-            return MiningResult(last, 0, 0, 0, 0)
+            return MiningResult(last, 0, 0, 0, 0, 0)
         scanned_to = max(row for row, _, _ in fresh)
         if last:  # re-read the touched conversations whole: context before the new rows
             touched = sorted({conversation for _, conversation, _ in fresh})
@@ -235,19 +241,23 @@ class ReviewWorkflow:
         candidates: Sequence[Candidate],
         *,
         scanned_to: int,
-        changes: dict[int, list[tuple[str, dict[str, Any]]]] | None = None,
-    ) -> tuple[int, int]:
+        changes: dict[int, list[_Change]] | None = None,
+    ) -> tuple[int, int, int]:
         """Mask, group and store new candidates, and bring ``changes`` to stored messages
-        (group id -> [(key, values)]); returns (new groups, updated groups). Every group
+        (group id -> changes); returns (new groups, updated groups, late wrong answers). A
+        late wrong answer in a decided group is grouped like a new message. Every group
         touched gets fresh figures, and an open one a fresh suggestion."""
         changes = changes or {}
         if not candidates and not changes:
             with self.inbox.begin() as connection:
                 self.inbox.set_last_row(connection, scanned_to)
-            return 0, 0
-        masked = [self.redactor.redact(c.text) for c in candidates] if candidates else []
-        vectors = self._embed_unique(masked)
+            return 0, 0, 0
         leaders = self.inbox.open_leaders()
+        closed = [item_id for item_id in changes if item_id not in dict(leaders)]
+        late = [c for item_id in closed for c in changes[item_id] if c.newly_wrong]
+        masked = [self.redactor.redact(c.text) for c in candidates] if candidates else []
+        texts = masked + [c.message.text for c in late]  # stored messages are masked already
+        vectors = self._embed_unique(texts)
         leader_vectors = self._embed_unique([text for _, text in leaders])
         members: dict[int, list[int]] = {}
         for position, group in enumerate(cluster(vectors, leaders=leader_vectors)):
@@ -258,30 +268,42 @@ class ReviewWorkflow:
             for i in range(len(leaders))
             if leaders[i][0] in changes or i in members
         }
-        closed = [item_id for item_id in changes if item_id not in touched]  # decided already
         updated = len(touched) + len(closed)
         new_items = 0
+        moved: dict[str, int] = {}  # a late wrong answer's key -> its open group
         with self.inbox.begin() as connection:
-            for updates in changes.values():
-                for key, values in updates:
-                    self.inbox.update_message(connection, key, values)
             for group, positions in members.items():
                 if group < len(leaders):
                     item_id = leaders[group][0]
                 else:
                     first = positions[0]
                     item_id = self.inbox.create_item(
-                        connection, _new_item_values(masked[first], self.clock())
+                        connection, _new_item_values(texts[first], self.clock())
                     )
-                    touched[item_id] = (masked[first], vectors[first])
+                    touched[item_id] = (texts[first], vectors[first])
                     new_items += 1
                 self.inbox.add_messages(
                     connection,
-                    [_message_row(candidates[p], masked[p], item_id) for p in positions],
+                    [
+                        _message_row(candidates[p], masked[p], item_id)
+                        for p in positions
+                        if p < len(candidates)
+                    ],
                 )
+                moved.update(
+                    (late[p - len(candidates)].key, item_id)
+                    for p in positions
+                    if p >= len(candidates)
+                )
+            for updates in changes.values():
+                for change in updates:
+                    values = dict(change.values)
+                    if change.key in moved:
+                        values["item_id"] = moved[change.key]
+                    self.inbox.update_message(connection, change.key, values)
             self._refigure(connection, touched, closed)
             self.inbox.set_last_row(connection, scanned_to)
-        return new_items, updated
+        return new_items, updated, len(late)
 
     def _refigure(
         self, connection: Any, open_groups: dict[int, tuple[str, Any]], closed: Sequence[int]
@@ -304,9 +326,12 @@ class ReviewWorkflow:
             )
             figures["suggestion"] = json.dumps(suggestion)
             self.inbox.update_item(connection, item_id, figures)
-        for item_id in closed:
+        for item_id in closed:  # the guess it was decided on stays, even with no message left
             messages = self.inbox.messages_of(connection, item_id)
-            self.inbox.update_item(connection, item_id, _figures(messages, self.clock()))
+            figures = _figures(messages, self.clock()) if messages else dict(_NO_MESSAGES)
+            figures.pop("predicted_intent", None)
+            figures.pop("confidence", None)
+            self.inbox.update_item(connection, item_id, figures)
 
     def _embed_unique(self, texts: Sequence[str]) -> Any:
         unique = sorted(set(texts))
@@ -402,12 +427,27 @@ def _unique_texts(messages: Sequence[ReviewMessage]) -> list[str]:
     return texts
 
 
+@dataclass(frozen=True)
+class _Change:
+    """What mining found out about a stored message since it was mined: ``values`` to store."""
+
+    key: str
+    message: ReviewMessage  # as stored
+    values: dict[str, Any]
+
+    @property
+    def newly_wrong(self) -> bool:
+        """The message has only now been shown answered wrongly."""
+        signals = json.loads(self.values.get("signals", "[]"))
+        return Signal.ANSWERED_WRONGLY in signals and not self.message.answered_wrongly
+
+
 def _changes(
     candidates: Sequence[Candidate], stored: dict[str, tuple[int, ReviewMessage]]
-) -> dict[int, list[tuple[str, dict[str, Any]]]]:
+) -> dict[int, list[_Change]]:
     """What mining found out since stored messages were mined (a signal, a request for a
-    person, the article answered with): group id -> [(key, new values)]."""
-    changes: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    person, the article answered with): group id -> changes."""
+    changes: dict[int, list[_Change]] = {}
     for candidate in candidates:
         if candidate.key not in stored:
             continue
@@ -421,7 +461,7 @@ def _changes(
         if candidate.answered_article and not message.answered_article:
             values["answered_article"] = candidate.answered_article
         if values:
-            changes.setdefault(item_id, []).append((candidate.key, values))
+            changes.setdefault(item_id, []).append(_Change(candidate.key, message, values))
     return changes
 
 
@@ -453,6 +493,16 @@ def _new_item_values(text: str, now: datetime) -> dict[str, Any]:
         "signals": "{}",
         "suggestion": "{}",
     }
+
+
+#: The figures of a decided group left with no message (its late wrong answers moved out).
+_NO_MESSAGES: dict[str, Any] = {
+    "size": 0,
+    "conversations": 0,
+    "asked_for_person": 0,
+    "score": 0.0,
+    "signals": "{}",
+}
 
 
 def _figures(messages: Sequence[ReviewMessage], now: datetime) -> dict[str, Any]:

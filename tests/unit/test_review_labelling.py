@@ -361,6 +361,61 @@ def test_a_no_after_a_mining_run_still_reaches_the_mined_message(wrong_answers, 
     assert again.suggestion["article"] != "returns-policy"
 
 
+def add_event(path: Path, sender: str, event: dict) -> None:
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO events (sender_id, type_name, data) VALUES (?, ?, ?)",
+        (sender, event["event"], json.dumps(event)),
+    )
+    db.commit()
+    db.close()
+
+
+def test_a_wrong_answer_shown_after_its_group_was_decided_waits_in_an_open_group(
+    wrong_answers, tmp_path
+):
+    later = tmp_path / "later.db"
+    question = [said("sale stuff back??", "ask_returns", 0.41), *answered_with("returns-policy")]
+    write_tracker(later, {"c9": question, "c10": question})
+    wrong_answers.store = ConversationStore(f"sqlite:///{later}")
+    wrong_answers.mine()
+    (item,) = wrong_answers.inbox.items()
+    assert item.size == 2 and item.wrong_answers == {}
+    wrong_answers.decide(item.id, Decision("intent", intent="ask_returns"), actor="lead-lee")
+    add_event(later, "c9", said("that didn't help", "not_helpful", 0.96))
+
+    result = wrong_answers.mine()
+
+    # Like a new message, it joins the open groups (a decided group takes none): here a new one.
+    assert (result.new_messages, result.new_items, result.late_wrong_answers) == (0, 1, 1)
+    (again,) = wrong_answers.inbox.items()
+    assert again.id != item.id and again.wrongly_answered_with == "returns-policy"
+    assert again.suggestion["proposal"] in ("faq_variant", "article_needs_work")
+    (message,) = wrong_answers.inbox.item(again.id).messages
+    assert message.conversation_id == "c9" and message.answered_wrongly
+    # The decided group keeps its decision and guess, and the message not shown wrong.
+    decided = wrong_answers.inbox.item(item.id)
+    assert (decided.status, decided.decision, decided.predicted_intent) == (
+        "decided",
+        {"action": "intent", "intent": "ask_returns"},
+        "ask_returns",
+    )
+    assert [m.conversation_id for m in decided.messages] == ["c10"] and decided.size == 1
+
+    # The other one too: it joins the open group; the decided group is left with none.
+    add_event(later, "c10", said("no", "deny", 0.95))
+    result = wrong_answers.mine()
+    assert (result.new_items, result.late_wrong_answers) == (0, 1)
+    (again,) = wrong_answers.inbox.items()
+    assert again.size == 2 and again.wrong_answers == {"returns-policy": 2}
+    decided = wrong_answers.inbox.item(item.id)
+    assert (decided.status, decided.size, decided.messages) == ("decided", 0, [])
+    assert decided.predicted_intent == "ask_returns"
+    assert wrong_answers.mine().late_wrong_answers == 0  # nothing new: nothing moves
+    detail = wrong_answers.decide(again.id, Decision("article_needs_work"), actor="lead-lee")
+    assert detail["decision"]["article"] == "returns-policy" and detail["wrong_answers"] == 2
+
+
 def test_marking_the_article_as_needing_work_writes_nothing_and_lists_it(wrong_answers, home):
     wrong_answers.mine()
     top, unsure_group = wrong_answers.inbox.items()

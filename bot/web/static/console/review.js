@@ -229,7 +229,8 @@
     $("mine").disabled = true;
     say("Looking for new messages (the first time loads the models: up to a minute) …");
     api("POST", "/api/review/mine").then(function (result) {
-      say(result.new_messages + " new message(s): " + result.new_items + " new group(s), " + result.updated_items + " grown.");
+      say(result.new_messages + " new message(s): " + result.new_items + " new group(s), " + result.updated_items + " grown." +
+        (result.late_wrong_answers ? " " + result.late_wrong_answers + " answered wrongly after their group was decided: to review again." : ""));
       refresh();
     }).catch(function (error) { say(""); showError(error); })
       .finally(function () { $("mine").disabled = false; });
