@@ -32,7 +32,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,8 +56,8 @@ from bot.review.needs_work import (
     article_path,
     article_to_mark,
     articles_needing_work,
-    readable_articles,
 )
+from bot.review.suggestion import Nearest, suggest
 from bot.review.training_data import (
     IntentFile,
     ProjectIntents,
@@ -79,54 +79,12 @@ PERSON_WEIGHT = 2.0
 #: A message the bot answered wrongly, and confidently, weighs this much more: the customer
 #: was told something wrong as if it were the answer (with a person asked for: 6).
 WRONG_ANSWER_WEIGHT = 3.0
-#: Similarity from which a group is suggested as an existing intent or article.
-SUGGEST_SIMILARITY = 0.6
 
 ACTIONS = ("accept", "intent", "new_intent", "faq_variant", "ignore", ARTICLE_NEEDS_WORK)
 #: Decisions that write nothing into the project's files.
 WRITES_NOTHING = frozenset({"ignore", ARTICLE_NEEDS_WORK})
 #: A knowledge-base article's id: its file name without ``.md``.
 ARTICLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
-_WORD = re.compile(r"[a-z]{3,}")
-_STOP = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "you",
-        "your",
-        "can",
-        "how",
-        "what",
-        "when",
-        "where",
-        "why",
-        "with",
-        "this",
-        "that",
-        "have",
-        "has",
-        "was",
-        "are",
-        "not",
-        "does",
-        "did",
-        "but",
-        "from",
-        "will",
-        "would",
-        "could",
-        "please",
-        "there",
-        "about",
-        "any",
-        "get",
-        "got",
-        "into",
-        "its",
-        "just",
-    ]
-) | {"email", "phone", "card", "iban", "order", "address", "name"}  # the masks
 
 
 @dataclass(frozen=True)
@@ -310,13 +268,13 @@ class ReviewWorkflow:
     ) -> None:
         """Fresh figures for the groups, and for the open ones a fresh suggestion."""
         if open_groups:
-            examples = _Nearest.of_intents(self.project.examples(), self.embedder)
-            articles = _Nearest.of_articles(self.kb_dir, self.embedder)
+            examples = Nearest.of_intents(self.project.examples(), self.embedder)
+            articles = Nearest.of_articles(self.kb_dir, self.embedder)
         for item_id, (representative, centre) in open_groups.items():
             messages = self.inbox.messages_of(connection, item_id)
             figures = _figures(messages, self.clock())
             wrong = {m.answered_article for m in messages if m.answered_wrongly}
-            suggestion = _suggest(
+            suggestion = suggest(
                 representative,
                 centre,
                 figures["predicted_intent"],
@@ -529,78 +487,4 @@ def _figures(messages: Sequence[ReviewMessage], now: datetime) -> dict[str, Any]
         "signals": json.dumps(dict(sorted(signals.items()))),
         "predicted_intent": predicted,
         "confidence": sum(confidences) / len(confidences) if confidences else None,
-    }
-
-
-class _Nearest:
-    """Labelled texts (intent examples, or article questions) and their embeddings."""
-
-    def __init__(self, labels: list[str], texts: list[str], embedder: Embedder) -> None:
-        self.labels = labels
-        self.texts = texts
-        self.vectors = (
-            np.asarray(embedder.embed(texts), dtype=np.float32) if texts else np.zeros((0, 1))
-        )
-
-    @classmethod
-    def of_intents(cls, examples: dict[str, list[str]], embedder: Embedder) -> _Nearest:
-        pairs = [(intent, text) for intent, texts in examples.items() for text in texts]
-        return cls([p[0] for p in pairs], [p[1] for p in pairs], embedder)
-
-    @classmethod
-    def of_articles(cls, kb_dir: Path, embedder: Embedder) -> _Nearest:
-        articles = readable_articles(kb_dir)
-        pairs = [(a.id, text) for a in articles for text in a.phrasings]
-        return cls([p[0] for p in pairs], [p[1] for p in pairs], embedder)
-
-    def best(
-        self, vector: Any, *, besides: Collection[str] = ()
-    ) -> tuple[str | None, str | None, float]:
-        """The nearest label (other than ``besides``), its text and similarity."""
-        allowed = [i for i, label in enumerate(self.labels) if label not in besides]
-        if not allowed:
-            return None, None, 0.0
-        scores = self.vectors[allowed] @ np.asarray(vector, dtype=np.float32)
-        best = int(np.argmax(scores))
-        return self.labels[allowed[best]], self.texts[allowed[best]], float(scores[best])
-
-
-def _suggest(
-    text: str,
-    vector: Any,
-    predicted: str | None,
-    intents: _Nearest,
-    articles: _Nearest,
-    *,
-    answered_wrongly_with: Collection[str] = (),
-) -> dict[str, Any]:
-    """What the group most likely is: the bot's guess, another intent, an article, or new.
-
-    A group the bot answered wrongly is about its answer: a question variant of another
-    article (never of the one it was wrongly answered with), or else that article needs work.
-    """
-    intent, example, intent_similarity = intents.best(vector)
-    article, question, article_similarity = articles.best(vector, besides=answered_wrongly_with)
-    if answered_wrongly_with:
-        near = article is not None and article_similarity >= SUGGEST_SIMILARITY
-        proposal = "faq_variant" if near else ARTICLE_NEEDS_WORK
-    elif intent and intent == predicted and intent_similarity >= SUGGEST_SIMILARITY:
-        proposal = "accept"
-    elif article and article_similarity >= SUGGEST_SIMILARITY:
-        proposal = "faq_variant"
-    elif intent and intent_similarity >= SUGGEST_SIMILARITY:
-        proposal = "intent"
-    else:
-        proposal = "new"
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-    name = "ask_" + "_".join(list(dict.fromkeys(words))[:2]) if words else "ask_new_topic"
-    return {
-        "proposal": proposal,
-        "intent": intent,
-        "intent_example": example,
-        "intent_similarity": round(intent_similarity, 3),
-        "article": article,
-        "article_question": question,
-        "article_similarity": round(article_similarity, 3),
-        "new_intent_name": name,
     }
