@@ -39,16 +39,27 @@ HELD_OUT = {"test": "kb_queries_test.csv", "customer": "kb_queries_customer.csv"
 CALIBRATION = "kb_queries_calibration.csv"
 GOALS = {"top1": 0.96, "confident_wrong_at_most": 0.02, "abstain_recall": 0.90}
 NONE = (0.0,)
-VARIANTS = {
-    "nearest phrasing only (plain nearest-neighbour search)": WeightGrid(
-        answer=NONE, lexical=NONE, classifier=NONE, kind=NONE
+NO_ASKING = (False,)
+#: Each variant: the weights calibration may choose, and whether a question is also searched
+#: without its condition clause.
+VARIANTS: dict[str, tuple[WeightGrid, bool]] = {
+    "nearest phrasing only (plain nearest-neighbour search)": (
+        WeightGrid(
+            answer=NONE, lexical=NONE, classifier=NONE, kind=NONE, on_disagreement=NO_ASKING
+        ),
+        False,
     ),
-    "+ answer and word overlap (the ranking before the classifier)": WeightGrid(
-        classifier=NONE, kind=NONE
+    "+ answer and word overlap": (
+        WeightGrid(classifier=NONE, kind=NONE, on_disagreement=NO_ASKING),
+        False,
     ),
-    "+ answer, word overlap and classifier": WeightGrid(kind=NONE),
-    "+ answer, word overlap and kind of answer": WeightGrid(classifier=NONE),
-    "all parts (what kb calibrate chooses)": WeightGrid(),
+    "+ answer, word overlap, classifier": (WeightGrid(kind=NONE), False),
+    "+ answer, word overlap, kind of answer": (
+        WeightGrid(classifier=NONE, on_disagreement=NO_ASKING),
+        False,
+    ),
+    "+ answer, word overlap, classifier, kind of answer": (WeightGrid(), False),
+    "all parts, the condition clause too (what kb calibrate chooses)": (WeightGrid(), True),
 }
 UNCALIBRATED = "no calibration at all (the defaults a new knowledge base had)"
 FROM_ARTICLES = "calibrated from the articles alone (kb calibrate --from-articles)"
@@ -102,31 +113,35 @@ def added_cost(
 
 def ablation(index_dir: Path) -> dict[str, Any]:
     embedder = SentenceTransformerEmbedder(resolve_model_path(None))
-    searcher = KnowledgeSearcher(load_index(index_dir), embedder)
-    calibration = collect_candidates(searcher, load_queries(DATA / CALIBRATION))
-    held_out = {
-        name: collect_candidates(searcher, load_queries(DATA / file))
-        for name, file in HELD_OUT.items()
-    }
+    index = load_index(index_dir)
+    collected = {}  # (split clauses?) -> calibration and held-out candidates
+    for split in (False, True):
+        searcher = KnowledgeSearcher(index, embedder, split_clauses=split)
+        collected[split] = {
+            name: collect_candidates(searcher, load_queries(DATA / file))
+            for name, file in {"calibration": CALIBRATION, **HELD_OUT}.items()
+        }
     results: dict[str, Any] = {}
-    configs: dict[str, SearchConfig] = {}
-    for variant, grid in VARIANTS.items():
-        configs[variant], _, _ = calibrate(
-            calibration,
-            base=searcher.config,
+    configs: dict[str, tuple[SearchConfig, bool]] = {}
+    for variant, (grid, split) in VARIANTS.items():
+        config, _, _ = calibrate(
+            collected[split]["calibration"],
+            base=index.search_config,
             queries_name=CALIBRATION,
             model_id=embedder.model_id,
             grid=grid,
         )
+        configs[variant] = (config, split)
     # A new company's first day: no labelled queries, only the articles.
-    configs[UNCALIBRATED] = SearchConfig()
-    configs[FROM_ARTICLES], _, _ = calibrate(
+    configs[UNCALIBRATED] = (SearchConfig(), True)
+    from_articles, _, _ = calibrate(
         held_out_phrasings(read_source(PROJECT / "knowledge_base"), embedder, base=SearchConfig()),
         base=SearchConfig(),
         queries_name=QUERIES_NAME,
         model_id=embedder.model_id,
     )
-    for variant, config in configs.items():
+    configs[FROM_ARTICLES] = (from_articles, True)
+    for variant, (config, split) in configs.items():
         row: dict[str, Any] = {
             "weights": {
                 "answer": config.answer_weight,
@@ -138,13 +153,14 @@ def ablation(index_dir: Path) -> dict[str, Any]:
                 "clarify_on_disagreement": config.clarify_on_disagreement,
             }
         }
-        for name, collected in held_out.items():
-            metrics = score(outcomes_for(collected, config), config)
+        row["condition_clause"] = split
+        for name in HELD_OUT:
+            metrics = score(outcomes_for(collected[split][name], config), config)
             row[name] = {key: metrics[key] for key in REPORTED}
         results[variant] = row
         print(variant, json.dumps({k: v for k, v in row.items() if k != "weights"}))
     test_texts = [q.text for q in load_queries(DATA / HELD_OUT["test"])]
-    results["added_cost"] = added_cost(searcher, embedder, test_texts)
+    results["added_cost"] = added_cost(KnowledgeSearcher(index, embedder), embedder, test_texts)
     print("added cost", json.dumps(results["added_cost"]))
     return results
 
