@@ -73,6 +73,19 @@ REPORTED = (
 )
 
 
+def weights_of(config: SearchConfig) -> dict[str, Any]:
+    """What a calibration chose, as recorded with each variant (kb_eval and kb_public)."""
+    return {
+        "answer": config.answer_weight,
+        "lexical": config.lexical_weight,
+        "classifier": config.classifier_weight,
+        "kind": config.kind_weight,
+        "answer_threshold": round(config.answer_threshold, 4),
+        "clarify_margin": config.clarify_margin,
+        "clarify_on_disagreement": config.clarify_on_disagreement,
+    }
+
+
 def goals_met(metrics: dict[str, Any]) -> dict[str, bool]:
     return {
         "top1": float(metrics["top1"] or 0) >= GOALS["top1"],
@@ -142,17 +155,7 @@ def ablation(index_dir: Path) -> dict[str, Any]:
     )
     configs[FROM_ARTICLES] = (from_articles, True)
     for variant, (config, split) in configs.items():
-        row: dict[str, Any] = {
-            "weights": {
-                "answer": config.answer_weight,
-                "lexical": config.lexical_weight,
-                "classifier": config.classifier_weight,
-                "kind": config.kind_weight,
-                "answer_threshold": round(config.answer_threshold, 4),
-                "clarify_margin": config.clarify_margin,
-                "clarify_on_disagreement": config.clarify_on_disagreement,
-            }
-        }
+        row: dict[str, Any] = {"weights": weights_of(config)}
         row["condition_clause"] = split
         for name in HELD_OUT:
             metrics = score(outcomes_for(collected[split][name], config), config)

@@ -30,6 +30,7 @@ from typing import Any
 
 from bench import hwu64
 from bench.common import supportbot_json, write_result
+from bench.kb_eval import NONE, REPORTED, weights_of
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from bot.knowledge import KnowledgeSearcher, load_index
 from bot.knowledge.calibration import WeightGrid, calibrate
@@ -46,14 +47,6 @@ from bot.knowledge.store import read_source
 
 PHRASINGS = 8
 ABSTAIN_RECALL_POINT = 0.80
-NONE = (0.0,)
-REPORTED = (
-    "top1",
-    "answered_rate",
-    "answered_precision",
-    "abstain_recall",
-    "confident_wrong",
-)
 
 
 def write_faq(path: Path, known: set[str]) -> int:
@@ -100,13 +93,7 @@ def read(config: SearchConfig, valid: Any, test: Any) -> dict[str, Any]:
     calibrated = score(outcomes_for(test, config), config)
     point = score(outcomes_for(test, at_point), at_point)
     return {
-        "weights": {
-            "answer": config.answer_weight,
-            "lexical": config.lexical_weight,
-            "classifier": config.classifier_weight,
-            "kind": config.kind_weight,
-            "answer_threshold": round(config.answer_threshold, 4),
-        },
+        "weights": weights_of(config),
         "test_at_calibrated_threshold": {k: calibrated[k] for k in REPORTED},
         f"test_at_abstain_recall_{ABSTAIN_RECALL_POINT}_on_validation": {
             k: point[k] for k in REPORTED

@@ -31,6 +31,20 @@ SESSION_STARTS = frozenset({"session_started", "restart"})
 FALLBACK_INTENT = "nlu_fallback"
 #: Message metadata key under which a channel records the title of a clicked button.
 BUTTON_TITLE = "button_title"
+#: Intents that carry the conversation along rather than ask about the shop: greetings,
+#: thanks, yes and no, "that didn't help", a chosen option, asking for a person.
+CONVERSATIONAL_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "not_helpful",
+        "choose_option",
+        "request_human",
+    }
+)
 #: The slot an answer from the knowledge base sets to the article's id (domain.yml).
 ANSWER_SLOT = "last_article"
 

@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-from bot.conversations.events import CustomerMessage
+from bot.conversations.events import CONVERSATIONAL_INTENTS, CustomerMessage
 from bot.embeddings.base import Vectors
 from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 
@@ -32,21 +32,7 @@ from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 #: escalation policy's ``repeat_similarity`` (which escalation and review mining then both use).
 REPEAT_SIMILARITY = 0.7
 #: Intents whose messages are never "the same question again" (yes, no, thanks, ...).
-NOT_QUESTIONS = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "thank",
-        "affirm",
-        "deny",
-        "not_helpful",
-        "choose_option",
-        "bot_challenge",
-        "ask_capabilities",
-        "request_human",
-        "complaint",
-    }
-)
+NOT_QUESTIONS = CONVERSATIONAL_INTENTS | {"bot_challenge", "ask_capabilities", "complaint"}
 #: The fewest words a question has (shorter messages are "ok", "hello?", "no thanks").
 MIN_QUESTION_WORDS = 3
 #: Content words two messages must share (and half of the shorter message's) by wording.

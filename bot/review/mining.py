@@ -37,6 +37,7 @@ from typing import Any
 
 from bot.conversations.events import (
     ANSWER_SLOT,
+    CONVERSATIONAL_INTENTS,
     FALLBACK_INTENT,
     BotMessage,
     CustomerMessage,
@@ -49,20 +50,7 @@ from bot.conversations.repeats import REPEAT_SIMILARITY, asks_again
 #: Below this intent confidence a message is a candidate even if the bot acted on it.
 LOW_CONFIDENCE = 0.5
 #: Intents that are part of the conversation, not a question the bot could misunderstand.
-CONVERSATIONAL = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "thank",
-        "affirm",
-        "deny",
-        "not_helpful",
-        "choose_option",
-        "request_human",
-        "cancel_handoff",
-        "leave_message",
-    }
-)
+CONVERSATIONAL = CONVERSATIONAL_INTENTS | {"cancel_handoff", "leave_message"}
 #: Intents that mean "the answer did not help".
 NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
 #: Intents that turn from the bot to a person (leaving a message for the team is asking for one).

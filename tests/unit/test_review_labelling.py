@@ -128,6 +128,20 @@ def unsure(text: str, guess: str = "ask_shipping", when: datetime = OPEN_TIME) -
     }
 
 
+def workflow_over(tmp_path, home, database_url) -> ReviewWorkflow:
+    """The review workflow over ``tmp_path/tracker.db`` and the project copy ``home``."""
+    return ReviewWorkflow(
+        inbox=SqlReviewInbox(database_url),
+        store=ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
+        redactor=lambda: Redactor("FH[0-9]{4,8}"),
+        embedder=HashEmbedder,
+        project=ProjectIntents(home),
+        eval_file=IntentFile(home / "evaluation" / "intents.yml"),
+        kb_dir=home / "knowledge_base",
+        clock=lambda: OPEN_TIME + timedelta(hours=1),
+    )
+
+
 @pytest.fixture
 def workflow(tmp_path, home, database_url):
     write_tracker(
@@ -141,16 +155,7 @@ def workflow(tmp_path, home, database_url):
             "c4": [unsure("gibberish qwxz", guess="greet", when=OPEN_TIME - timedelta(days=30))],
         },
     )
-    return ReviewWorkflow(
-        inbox=SqlReviewInbox(database_url),
-        store=ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
-        redactor=lambda: Redactor("FH[0-9]{4,8}"),
-        embedder=HashEmbedder,
-        project=ProjectIntents(home),
-        eval_file=IntentFile(home / "evaluation" / "intents.yml"),
-        kb_dir=home / "knowledge_base",
-        clock=lambda: OPEN_TIME + timedelta(hours=1),
-    )
+    return workflow_over(tmp_path, home, database_url)
 
 
 def test_mining_masks_groups_ranks_and_never_mines_a_message_twice(workflow, tmp_path):
@@ -298,16 +303,7 @@ def wrong_answers(tmp_path, home, database_url):
             ],
         },
     )
-    return ReviewWorkflow(
-        inbox=SqlReviewInbox(database_url),
-        store=ConversationStore(f"sqlite:///{tmp_path / 'tracker.db'}"),
-        redactor=lambda: Redactor("FH[0-9]{4,8}"),
-        embedder=HashEmbedder,
-        project=ProjectIntents(home),
-        eval_file=IntentFile(home / "evaluation" / "intents.yml"),
-        kb_dir=home / "knowledge_base",
-        clock=lambda: OPEN_TIME + timedelta(hours=1),
-    )
+    return workflow_over(tmp_path, home, database_url)
 
 
 def test_a_wrong_answer_is_stored_with_its_article_and_ranks_first(wrong_answers):
