@@ -260,6 +260,11 @@ class Settings:
         return self.models_dir / "sentiment"
 
     @property
+    def kb_encoder_cache(self) -> Path:
+        """Encoders tuned on a knowledge base's phrasings, by content (shared between indexes)."""
+        return self.models_dir / "kb_encoders"
+
+    @property
     def sentiment_data_dir(self) -> Path:
         """The labelled messages it is trained on."""
         return self.home / "data" / "sentiment"

@@ -145,7 +145,12 @@ def _build(args: argparse.Namespace, services: Services) -> int:
             raise ConfigurationError(f"search config not found: {args.search_config}")
         search_config = load_search_config(args.search_config)
     manifest = build_index(
-        source, out, embedder=services.embedder, kind=kind, search_config=search_config
+        source,
+        out,
+        embedder=services.embedder,
+        kind=kind,
+        search_config=search_config,
+        encoder_cache=settings.kb_encoder_cache,
     )
     info(
         f"indexed {manifest.articles} articles ({manifest.entries} phrasings, "

@@ -184,7 +184,8 @@ class KnowledgeSearcher:
         self, index: KnowledgeIndex, embedder: Embedder, *, split_clauses: bool = True
     ) -> None:
         self.index = index
-        self._embedder = embedder
+        #: The index's tuned encoder over ``embedder`` when it has one (see ``tuned_encoder``).
+        self._embedder = index.query_embedder(embedder)
         #: Search a short question without its condition clause too (see ``query_parts``);
         #: off only to measure what that adds.
         self._split_clauses = split_clauses
@@ -228,6 +229,8 @@ class KnowledgeSearcher:
         inspected = inspect_message(text)
         if not inspected.is_usable:
             return []
+        if self.index.encoder_state is not None:
+            query_vector = None  # the NLU's vector is the base model's, not the tuned encoder's
         parts = query_parts(inspected.cleaned, split_clauses=self._split_clauses)
         if query_vector is not None and len(parts) == 1:
             return self._candidates_for(parts[0], categories, vector=query_vector)
@@ -367,6 +370,7 @@ class ReloadingSearcher:
 
     @property
     def model_id(self) -> str:
+        """The base model's id: the NLU's vectors are its (a tuned index ignores them)."""
         return self._embedder.model_id
 
     def search(

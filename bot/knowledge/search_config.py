@@ -43,6 +43,9 @@ class SearchConfig:
     kind_weight: float = DEFAULT_KIND_WEIGHT
     #: Ask "Did you mean ...?" when the classifier's likeliest article is not the best-scored.
     clarify_on_disagreement: bool = False
+    #: Fine-tune the encoder's top layers on the articles' phrasings at build time
+    #: (``tuned_encoder``): all vectors of the index, and every query, in that space.
+    tune_encoder: bool = False
     calibration: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,6 +82,7 @@ def load_search_config(path: Path) -> SearchConfig:
             classifier_weight=float(raw.get("classifier_weight", DEFAULT_CLASSIFIER_WEIGHT)),
             kind_weight=float(raw.get("kind_weight", DEFAULT_KIND_WEIGHT)),
             clarify_on_disagreement=_flag(raw, "clarify_on_disagreement", path),
+            tune_encoder=_flag(raw, "tune_encoder", path),
             calibration=dict(raw.get("calibration") or {}),
         )
     except (TypeError, ValueError):
@@ -104,6 +108,8 @@ def save_search_config(config: SearchConfig, path: Path) -> None:
         "# clarify_margin: when the best two articles are closer than this, the bot asks\n"
         '# "Did you mean ...?" instead of guessing. clarify_on_disagreement: ask it too when\n'
         "# the classifier's likeliest article is another than the best-scored one.\n"
+        "# tune_encoder: fine-tune the encoder's top layers on the articles' phrasings when\n"
+        "# the index is built (slower build, better ranking; see bot/knowledge/tuned_encoder.py).\n"
         "# Re-run the command to recalibrate.\n"
     )
     body = yaml.safe_dump(
@@ -116,6 +122,7 @@ def save_search_config(config: SearchConfig, path: Path) -> None:
             "classifier_weight": config.classifier_weight,
             "kind_weight": config.kind_weight,
             "clarify_on_disagreement": config.clarify_on_disagreement,
+            "tune_encoder": config.tune_encoder,
             "calibration": config.calibration,
         },
         sort_keys=False,

@@ -54,6 +54,11 @@ class CachingEmbedder:
         self._cache: dict[str, Vectors] = {}
 
     @property
+    def base(self) -> Embedder:
+        """The embedder it caches for (a tuned encoder of a fold continues its pass)."""
+        return self._embedder
+
+    @property
     def model_id(self) -> str:
         return self._embedder.model_id
 

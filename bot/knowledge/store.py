@@ -28,6 +28,7 @@ import numpy as np
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder
 from bot.embeddings.base import Vectors
+from bot.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from bot.errors import (
     BusinessFactsError,
     IndexMissingError,
@@ -40,16 +41,20 @@ from bot.knowledge.article_classifier import ArticleClassifier
 from bot.knowledge.articles import Article, load_articles
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.search_config import SearchConfig, load_search_config
+from bot.knowledge.tuned_encoder import TunedEncoder, training_key
 from bot.knowledge.vector_index import IndexKind, VectorIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: the article classifier
+FORMAT_VERSION = 3  # 2: the article classifier; 3: the tuned encoder
 MANIFEST = "manifest.json"
 BUILD_HINT = "run `.venv/bin/supportbot kb build` (or `make kb`)"
 
 #: Suffixes of the index's data files (older builds' are removed).
-DATA_SUFFIXES = frozenset({".faiss", ".json", ".npy", ".npz"})
+DATA_SUFFIXES = frozenset({".faiss", ".json", ".npy", ".npz", ".safetensors"})
+
+#: Tuned encoders kept in the shared cache (each a few tens of megabytes).
+ENCODERS_KEPT = 4
 
 # Files in a knowledge-base folder that shape the index besides the articles.
 BUSINESS_FILE = "business.yml"
@@ -82,6 +87,7 @@ class Manifest:
     classifier_weight: float
     kind_weight: float
     clarify_on_disagreement: bool
+    tune_encoder: bool
     calibrated: bool
     built_at: str
     build_seconds: float
@@ -91,10 +97,12 @@ class Manifest:
     answers_file: str
     lexicon_file: str
     classifier_file: str
+    #: The tuned encoder's layers (``tuned_encoder``); None when the index uses the base model.
+    encoder_file: str | None
 
     @property
     def data_files(self) -> tuple[str, ...]:
-        return (
+        files = (
             self.index_file,
             self.entries_file,
             self.articles_file,
@@ -102,6 +110,7 @@ class Manifest:
             self.lexicon_file,
             self.classifier_file,
         )
+        return files if self.encoder_file is None else (*files, self.encoder_file)
 
     def search_config(self) -> SearchConfig:
         return SearchConfig(
@@ -113,6 +122,7 @@ class Manifest:
             classifier_weight=self.classifier_weight,
             kind_weight=self.kind_weight,
             clarify_on_disagreement=self.clarify_on_disagreement,
+            tune_encoder=self.tune_encoder,
             calibration={"calibrated": True} if self.calibrated else {},
         )
 
@@ -130,6 +140,20 @@ class KnowledgeIndex:
     lexicon: LexicalIndex
     classifier: ArticleClassifier  # rows in ``article_order``
     search_config: SearchConfig
+    #: The tuned encoder's metadata and tensors, None when queries use the base model.
+    encoder_state: tuple[dict[str, str], dict[str, Any]] | None = None
+
+    def query_embedder(self, embedder: Embedder) -> Embedder:
+        """What embeds queries for this index: ``embedder``, or its tuned encoder on top of it."""
+        if self.encoder_state is None:
+            return embedder
+        base = tunable_base(embedder)
+        if base is None:
+            raise SearchIndexError(
+                f"this index's encoder was tuned; {embedder.model_id} cannot run it",
+                hint="use the sentence-transformers model it was built with",
+            )
+        return TunedEncoder.from_state(base, *self.encoder_state)
 
     def article_position(self, article_id: str) -> int:
         return self._positions[article_id]
@@ -195,8 +219,12 @@ def build_index(
     embedder: Embedder,
     search_config: SearchConfig | None = None,
     kind: IndexKind | None = None,
+    encoder_cache: Path | None = None,
 ) -> Manifest:
-    """Build the index for ``source`` (a folder or CSV) into ``out_dir``; return its manifest."""
+    """Build the index for ``source`` (a folder or CSV) into ``out_dir``; return its manifest.
+
+    ``encoder_cache``: a folder of tuned encoders shared between indexes (keyed by content).
+    """
     started = time.perf_counter()
     source = source.resolve()
     # Taken before reading: a file edited while the index builds makes the index stale (and
@@ -217,6 +245,7 @@ def build_index(
         fingerprint=fingerprint,
         source=str(source),
         started=started,
+        encoder_cache=encoder_cache,
     )
 
 
@@ -239,9 +268,15 @@ def write_index(
     fingerprint: str,
     source: str,
     started: float | None = None,
+    encoder_cache: Path | None = None,
 ) -> Manifest:
     """Embed ``articles`` and write their index into ``out_dir``; return its manifest."""
     started = time.perf_counter() if started is None else started
+    encoder = None
+    if search_config.tune_encoder:
+        encoder = _tuned_encoder(articles, embedder, out_dir, encoder_cache)
+    if encoder is not None:
+        embedder = encoder
     entries = [Entry(article.id, text) for article in articles for text in article.phrasings]
     vectors = embedder.embed([entry.text for entry in entries])
     index = VectorIndex.build(vectors, kind=kind)
@@ -273,6 +308,7 @@ def write_index(
         "lexicon_file": f"lexicon-{tag}.json",
         "classifier_file": f"classifier-{tag}.npz",
     }
+    encoder_file = _encoder_file(encoder.key) if encoder is not None else None
     index.save(out_dir / names["index_file"])
     _write_json(out_dir / names["entries_file"], [asdict(e) for e in entries])
     _write_json(out_dir / names["articles_file"], [a.to_json() for a in articles])
@@ -284,7 +320,7 @@ def write_index(
         format=FORMAT_VERSION,
         kb_fingerprint=fingerprint,
         source=source,
-        model_id=embedder.model_id,
+        model_id=encoder.base.model_id if encoder is not None else embedder.model_id,
         dimension=index.dimension,
         index_kind=index.kind.value,
         entries=len(entries),
@@ -297,10 +333,12 @@ def write_index(
         classifier_weight=search_config.classifier_weight,
         kind_weight=search_config.kind_weight,
         clarify_on_disagreement=search_config.clarify_on_disagreement,
+        tune_encoder=encoder is not None,
         calibrated=search_config.is_calibrated,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
         **names,
+        encoder_file=encoder_file,
     )
     try:
         previous = _read_manifest_or_none(out_dir)
@@ -361,6 +399,9 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
     answer_vectors = np.load(index_dir / manifest.answers_file)
     lexicon = LexicalIndex.from_json(_read_json(index_dir / manifest.lexicon_file))
     classifier = ArticleClassifier.load(index_dir / manifest.classifier_file)
+    encoder_state = None
+    if manifest.encoder_file is not None:
+        encoder_state = TunedEncoder.read(index_dir / manifest.encoder_file)
     order = tuple(a.id for a in article_list)
     if (
         vectors.size != len(entries)
@@ -383,6 +424,7 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
         lexicon=lexicon,
         classifier=classifier,
         search_config=manifest.search_config(),
+        encoder_state=encoder_state,
     )
 
 
@@ -397,6 +439,66 @@ def _read_manifest_or_none(index_dir: Path) -> Manifest | None:
         raise IndexStaleError(
             f"{path} is unreadable or from another version ({exc})", hint=BUILD_HINT
         ) from None
+
+
+def tunable_base(embedder: Embedder) -> SentenceTransformerEmbedder | None:
+    """The sentence-transformers model under ``embedder`` (a tuned encoder continues its pass)."""
+    base = getattr(embedder, "base", embedder)  # a CachingEmbedder or TunedEncoder wraps one
+    return base if isinstance(base, SentenceTransformerEmbedder) else None
+
+
+def _encoder_file(key: str) -> str:
+    return f"encoder-{key}.safetensors"
+
+
+def _tuned_encoder(
+    articles: list[Article], embedder: Embedder, out_dir: Path, cache: Path | None
+) -> TunedEncoder | None:
+    """The encoder tuned on ``articles``: one already trained on the same texts if there is one.
+
+    None (the index uses ``embedder`` as it is) when ``embedder`` is not a sentence-transformers
+    model, whose layers the tuning continues.
+    """
+    base = tunable_base(embedder)
+    if base is None:
+        logger.warning("tune_encoder is set, but %s cannot be tuned: not tuning", embedder.model_id)
+        return None
+    groups = [[*article.phrasings, answer_document(article)] for article in articles]
+    name = _encoder_file(training_key(groups, base.model_id))
+    for folder in (out_dir, cache):
+        if folder is not None and (folder / name).is_file():
+            try:
+                encoder = TunedEncoder.load(folder / name, base)
+            except SearchIndexError as exc:
+                logger.warning("training the encoder again: %s", exc)
+                continue
+            for other in (out_dir, cache):  # each keeps a copy: the index is self-contained
+                if other is not None and not (other / name).is_file():
+                    _save_encoder(encoder, other / name)
+            return encoder
+    started = time.perf_counter()
+    encoder = TunedEncoder.train(base, groups, progress=logger.info)
+    logger.info("tuned the encoder in %.0f s", time.perf_counter() - started)
+    for folder in (out_dir, cache):
+        if folder is not None:
+            _save_encoder(encoder, folder / name)
+    if cache is not None:
+        _prune(cache)
+    return encoder
+
+
+def _prune(cache: Path, *, keep: int = ENCODERS_KEPT) -> None:
+    """Keep the ``keep`` most recently trained encoders of the shared cache."""
+    encoders = sorted(cache.glob("encoder-*.safetensors"), key=lambda p: p.stat().st_mtime)
+    for old in encoders[:-keep]:
+        old.unlink(missing_ok=True)
+
+
+def _save_encoder(encoder: TunedEncoder, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    encoder.save(tmp)
+    tmp.replace(path)
 
 
 def answer_document(article: Article) -> str:

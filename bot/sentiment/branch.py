@@ -17,7 +17,6 @@ Saved as ``sentiment.json`` (labels, base model, layer, metrics) and ``branch.sa
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.embeddings.sentence_transformer import EncodedBatch, SentenceTransformerEmbedder
+from bot.embeddings.top_layers import TopLayers
 from bot.errors import SentimentModelError
 from bot.progress import Progress
 from bot.sentiment.base import LABELS, Sentiment
@@ -41,15 +41,14 @@ class SentimentBranch:
     def __init__(
         self,
         embedder: SentenceTransformerEmbedder,
-        layers: Any,
+        top: TopLayers,
         head: Any,
         *,
         meta: dict[str, Any],
     ) -> None:
         self.embedder = embedder  # whose forward pass the branch continues
-        self.layers = layers  # torch.nn.ModuleList
+        self.top = top
         self.head = head  # torch.nn.Linear(hidden, len(LABELS))
-        self.config = embedder.transformer.config
         self.meta = meta
 
     @property
@@ -69,29 +68,16 @@ class SentimentBranch:
         """Copies of the embedder's layers above ``from_layer``, and a fresh classifier."""
         import torch
 
-        embedder.warm_up()
-        auto_model = embedder.transformer
-        layers = auto_model.encoder.layer
-        if not 0 <= from_layer < len(layers):
-            raise SentimentModelError(f"from_layer must be 0..{len(layers) - 1}")
-        top = torch.nn.ModuleList(copy.deepcopy(layers[i]) for i in range(from_layer, len(layers)))
-        head = torch.nn.Linear(auto_model.config.hidden_size, len(LABELS))
+        try:
+            top = TopLayers.copied(embedder, from_layer)
+        except ValueError as exc:
+            raise SentimentModelError(str(exc)) from None
+        head = torch.nn.Linear(top.config.hidden_size, len(LABELS))
         meta = {"from_layer": from_layer, "base_model": embedder.model_id, "labels": list(LABELS)}
         return cls(embedder, top, head, meta=meta)
 
     def logits(self, hidden: Any, mask: Any) -> Any:
-        from transformers.masking_utils import create_bidirectional_mask
-
-        attention = create_bidirectional_mask(
-            config=self.config, inputs_embeds=hidden, attention_mask=mask
-        )
-        for layer in self.layers:
-            hidden = layer(hidden, attention_mask=attention)
-            if isinstance(hidden, tuple):
-                hidden = hidden[0]
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
-        return self.head(pooled)
+        return self.head(self.top.pooled(hidden, mask))
 
     def predict(self, texts: Sequence[str], *, batch_size: int = 16) -> list[Sentiment]:
         """Sentiment of each text: encode (as the NLU pipeline does), then the branch."""
@@ -105,7 +91,7 @@ class SentimentBranch:
         """Sentiment of texts ``indexes`` of an encoded batch (one text at a time, unpadded)."""
         import torch
 
-        self.layers.eval()
+        self.top.eval()
         results = []
         with torch.inference_mode():
             for index in indexes:
@@ -147,14 +133,14 @@ class SentimentBranch:
             inputs.append((hidden, mask, target))
             encoding.advance()
         encoding.finish()
-        parameters = [*self.layers.parameters(), *self.head.parameters()]
+        parameters = [*self.top.parameters(), *self.head.parameters()]
         optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
         steps = epochs * len(inputs)
         warmup = max(1, steps // 10)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps)
         )
-        self.layers.train()
+        self.top.train()
         training = Progress(f"training ({epochs} epochs)", steps, progress)
         for epoch in range(epochs):
             rng.shuffle(inputs)
@@ -169,15 +155,15 @@ class SentimentBranch:
                 training.advance()
             progress(f"epoch {epoch + 1}/{epochs}: loss {total / len(inputs):.3f}")
         training.finish()
-        self.layers.eval()
+        self.top.eval()
 
     def save(self, folder: Path, **meta: Any) -> None:
         from safetensors.torch import save_file
 
         folder.mkdir(parents=True, exist_ok=True)
-        state = {f"layers.{k}": v for k, v in self.layers.state_dict().items()}
-        state |= {f"head.{k}": v for k, v in self.head.state_dict().items()}
-        save_file({k: v.contiguous() for k, v in state.items()}, str(folder / WEIGHTS_FILE))
+        state = self.top.state("layers.")
+        state |= {f"head.{k}": v.contiguous() for k, v in self.head.state_dict().items()}
+        save_file(state, str(folder / WEIGHTS_FILE))
         self.meta = {**self.meta, **meta}
         (folder / META_FILE).write_text(json.dumps(self.meta, indent=2) + "\n", encoding="utf-8")
 
@@ -200,9 +186,8 @@ class SentimentBranch:
             )
         branch = cls.initial(embedder, int(meta["from_layer"]))
         state = load_file(str(folder / WEIGHTS_FILE))
-        branch.layers.load_state_dict(_part(state, "layers."))
+        branch.top.load_state(state, "layers.")
         branch.head.load_state_dict(_part(state, "head."))
-        branch.layers.eval()
         branch.meta = meta
         return branch
 

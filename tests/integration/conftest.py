@@ -16,6 +16,12 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
+def encoder_cache() -> Path:
+    """The tuned encoders `supportbot kb build` keeps (by content): shared with `make run`."""
+    return PROJECT / "models" / "kb_encoders"
+
+
+@pytest.fixture(scope="session")
 def minilm() -> SentenceTransformerEmbedder:
     embedder = SentenceTransformerEmbedder(resolve_model_path(None))
     embedder.warm_up()

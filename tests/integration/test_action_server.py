@@ -53,8 +53,8 @@ def test_the_action_server_refuses_to_start_without_an_index(tmp_path, kb_copy):
     assert "supportbot kb build" in result.stderr
 
 
-def test_the_action_server_refuses_a_stale_index(tmp_path, kb_copy, minilm):
-    build_index(kb_copy, tmp_path / "index", embedder=minilm)
+def test_the_action_server_refuses_a_stale_index(tmp_path, kb_copy, minilm, encoder_cache):
+    build_index(kb_copy, tmp_path / "index", embedder=minilm, encoder_cache=encoder_cache)
     article = kb_copy / "orders" / "orders-cancel.md"
     article.write_text(article.read_text() + "\nAlso by phone.\n")
 
@@ -65,8 +65,8 @@ def test_the_action_server_refuses_a_stale_index(tmp_path, kb_copy, minilm):
 
 
 @pytest.fixture
-def action_server(tmp_path, kb_copy, minilm):
-    build_index(kb_copy, tmp_path / "index", embedder=minilm)
+def action_server(tmp_path, kb_copy, minilm, encoder_cache):
+    build_index(kb_copy, tmp_path / "index", embedder=minilm, encoder_cache=encoder_cache)
     port = free_port()
     log = (tmp_path / "actions.log").open("w")
     process = subprocess.Popen(

@@ -19,9 +19,9 @@ ASKED = {
 
 
 @pytest.fixture(scope="module")
-def searcher(minilm, tmp_path_factory) -> KnowledgeSearcher:
+def searcher(minilm, tmp_path_factory, encoder_cache) -> KnowledgeSearcher:
     index_dir = tmp_path_factory.mktemp("walkthrough") / "index"
-    build_index(PROJECT / "knowledge_base", index_dir, embedder=minilm)
+    build_index(PROJECT / "knowledge_base", index_dir, embedder=minilm, encoder_cache=encoder_cache)
     return KnowledgeSearcher(load_index(index_dir), minilm)
 
 

@@ -150,3 +150,16 @@ def test_an_edit_during_a_build_leaves_the_index_stale_not_silently_old(tmp_path
 
     with pytest.raises(IndexStaleError):
         check_fresh(manifest, source=kb_copy, model_id=embedder.model_id)
+
+
+def test_tune_encoder_with_a_model_that_cannot_be_tuned_builds_the_plain_index(
+    tmp_path, kb_copy, hash_embedder, caplog
+):
+    (kb_copy / "search.yml").write_text("tune_encoder: true\n")
+
+    manifest = build_index(kb_copy, tmp_path / "index", embedder=hash_embedder)
+
+    assert not manifest.tune_encoder
+    assert manifest.encoder_file is None
+    assert "cannot be tuned" in caplog.text
+    assert load_index(tmp_path / "index").query_embedder(hash_embedder) is hash_embedder

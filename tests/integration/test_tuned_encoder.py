@@ -1,0 +1,125 @@
+"""The encoder tuned on a knowledge base's phrasings (``tune_encoder: true``), real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from bot.errors import SearchIndexError
+from bot.knowledge import KnowledgeSearcher, build_index, load_index
+from bot.knowledge.tuned_encoder import TunedEncoder
+
+ARTICLES = {
+    "returns-how-to": (
+        "How do I return an item?",
+        ["how do I send something back", "start a return", "I want to return my jacket"],
+        "Print the prepaid label from your account and drop the parcel at a post office.",
+    ),
+    "returns-gift": (
+        "How do I return a gift?",
+        ["I got this as a present and want to return it", "gift return", "returning a gift"],
+        "Gifts can be returned with the gift receipt; the refund goes to a gift card.",
+    ),
+    "shipping-times": (
+        "How long does delivery take?",
+        ["when will my parcel arrive", "delivery time", "how many days is shipping"],
+        "Standard delivery takes 3 to 5 working days.",
+    ),
+    "payments-declined": (
+        "Why was my card declined?",
+        ["my payment failed", "card not accepted", "visa declined at checkout"],
+        "Check the card details and the billing address, or try another card.",
+    ),
+}
+
+
+def write_kb(folder: Path) -> Path:
+    folder.mkdir()
+    for article_id, (question, variants, answer) in ARTICLES.items():
+        front = {
+            "question": question,
+            "variants": variants,
+            "category": article_id.split("-")[0],
+            "last_reviewed": "2026-11-02",
+        }
+        text = f"---\n{yaml.safe_dump(front)}---\n{answer}\n"
+        (folder / f"{article_id}.md").write_text(text, encoding="utf-8")
+    (folder / "search.yml").write_text("tune_encoder: true\n", encoding="utf-8")
+    return folder
+
+
+def separation(embed, texts_by_article: dict[str, list[str]]) -> float:
+    """Mean similarity within an article minus mean similarity across articles."""
+    vectors = {a: embed(texts) for a, texts in texts_by_article.items()}
+    within, across = [], []
+    for a, va in vectors.items():
+        for b, vb in vectors.items():
+            sims = va @ vb.T
+            if a == b:
+                within += list(sims[~np.eye(len(va), dtype=bool)])
+            else:
+                across += list(sims.ravel())
+    return float(np.mean(within) - np.mean(across))
+
+
+def test_the_tuned_encoder_pulls_an_articles_phrasings_together(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    cache = tmp_path / "cache"
+
+    manifest = build_index(kb, tmp_path / "index", embedder=minilm, encoder_cache=cache)
+
+    assert manifest.tune_encoder
+    assert manifest.encoder_file is not None
+    assert (tmp_path / "index" / manifest.encoder_file).is_file()
+    assert (cache / manifest.encoder_file).is_file()
+    searcher = KnowledgeSearcher(load_index(tmp_path / "index"), minilm)
+    assert "+kb-tuned@" in searcher.model_id
+    phrasings = {a: [q, *v] for a, (q, v, _) in ARTICLES.items()}
+    tuned = load_index(tmp_path / "index").query_embedder(minilm)
+    assert separation(tuned.embed, phrasings) > separation(minilm.embed, phrasings) + 0.05
+    best = searcher.search("someone bought me a jacket as a present, how do I return it").best
+    assert best is not None and best.article.id == "returns-gift"
+
+
+def test_a_rebuild_with_the_same_phrasings_reuses_the_tuned_encoder(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    cache = tmp_path / "cache"
+    first = build_index(kb, tmp_path / "index", embedder=minilm, encoder_cache=cache)
+    assert first.encoder_file is not None
+    trained_at = (cache / first.encoder_file).stat().st_mtime_ns
+    # A recalibration changes search.yml (and the fingerprint), not the phrasings.
+    (kb / "search.yml").write_text("tune_encoder: true\nanswer_threshold: 0.8\n")
+
+    other = build_index(kb, tmp_path / "other", embedder=minilm, encoder_cache=cache)
+
+    assert other.kb_fingerprint != first.kb_fingerprint
+    assert other.encoder_file == first.encoder_file
+    assert (cache / first.encoder_file).stat().st_mtime_ns == trained_at  # not trained again
+    assert (tmp_path / "other" / first.encoder_file).is_file()  # the index has its own copy
+
+
+def test_a_tuned_index_ignores_the_nlus_base_model_vector(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    build_index(kb, tmp_path / "index", embedder=minilm)
+    searcher = KnowledgeSearcher(load_index(tmp_path / "index"), minilm)
+    text = "my visa keeps getting declined"
+
+    nlu_vector = minilm.embed([text])
+    with_vector = searcher.search(text, query_vector=nlu_vector)
+
+    plain = searcher.search(text)
+    assert [m.article.id for m in with_vector.matches] == [m.article.id for m in plain.matches]
+    assert [m.score for m in with_vector.matches] == pytest.approx([m.score for m in plain.matches])
+
+
+def test_a_tuned_encoder_is_refused_for_another_base_model(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    manifest = build_index(kb, tmp_path / "index", embedder=minilm)
+    assert manifest.encoder_file is not None
+    metadata, state = TunedEncoder.read(tmp_path / "index" / manifest.encoder_file)
+
+    with pytest.raises(SearchIndexError, match="trained on"):
+        TunedEncoder.from_state(minilm, {**metadata, "base_model": "other-model@1"}, state)
