@@ -21,8 +21,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import TALK_TO_A_PERSON, Reply
 from bot.conversations.events import current_session, customer_message
-from bot.embeddings.base import Vectors
-from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, turns_from_events
 from bot.escalation.replies import offer_reply
@@ -58,14 +56,6 @@ class SupportAction(Action, ABC):
 
     def name(self) -> str:
         return self.action_name
-
-    def latest_embedding(self, tracker: Tracker) -> Vectors | None:
-        """The latest message's embedding as computed by the NLU (None if not usable)."""
-        return decode_vector(
-            tracker.latest_message.get(TEXT_EMBEDDING),
-            model_id=self.services.searcher.model_id,
-            dimension=self.services.embedder.dimension,
-        )
 
     @abstractmethod
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:

@@ -42,7 +42,7 @@ class ActionHandleLowConfidence(KnowledgeAction):
         ]
         usable = not ({TextFlag.EMPTY, TextFlag.NO_WORDS} & flags)
         result = (
-            self.services.searcher.search(text, query_vector=self.latest_embedding(tracker))
+            self.services.searcher.search(text, shared_vectors=tracker.latest_message)
             if usable
             else None
         )
@@ -98,7 +98,7 @@ class ActionHandleOutOfScope(KnowledgeAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         text: str = tracker.latest_message.get("text") or ""
         flags = text_flags(tracker)
-        result = self.services.searcher.search(text, query_vector=self.latest_embedding(tracker))
+        result = self.services.searcher.search(text, shared_vectors=tracker.latest_message)
         if result.decision is Decision.ANSWER and result.best is not None:
             if TextFlag.TRUNCATED in flags:
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))

@@ -107,7 +107,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
 
         if TextFlag.TRUNCATED in text_flags(tracker):
             utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
-        result = searcher.search(text, query_vector=self.latest_embedding(tracker))
+        result = searcher.search(text, shared_vectors=tracker.latest_message)
         if result.decision is Decision.DECLINE and topic is not None:
             # The classifier knows the topic but no article is close: offer the topic's
             # nearest articles rather than nothing, and say that they are only the closest.

@@ -17,6 +17,9 @@ from bot.embeddings.base import Vectors
 
 #: Key of the shared embedding in Rasa's parse data.
 TEXT_EMBEDDING = "text_embedding"
+#: Key of the message's vector in the knowledge base's tuned encoder, when it has one
+#: (``bot.rasa_server.nlu.knowledge_query_encoder``).
+KB_EMBEDDING = "kb_embedding"
 
 
 def encode_vector(vector: Vectors, *, model_id: str) -> dict[str, Any]:

@@ -15,13 +15,14 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.embeddings import Embedder
 from bot.embeddings.base import Vectors
+from bot.embeddings.shared import KB_EMBEDDING, TEXT_EMBEDDING, decode_vector
 from bot.knowledge.answer_kind import question_kind
 from bot.knowledge.articles import Article
 from bot.knowledge.search_config import SearchConfig
@@ -162,7 +163,7 @@ class Searcher(Protocol):
 
     @property
     def model_id(self) -> str:
-        """The embedding model's id (a shared query vector must come from it)."""
+        """The embedding model's id."""
         ...
 
     def search(
@@ -171,7 +172,7 @@ class Searcher(Protocol):
         *,
         limit: int = 5,
         categories: Collection[str] | None = None,
-        query_vector: Vectors | None = None,
+        shared_vectors: Mapping[str, Any] | None = None,
     ) -> SearchResult: ...
 
     def article(self, article_id: str) -> Article | None: ...
@@ -204,14 +205,25 @@ class KnowledgeSearcher:
         *,
         limit: int = 5,
         categories: Collection[str] | None = None,
-        query_vector: Vectors | None = None,
+        shared_vectors: Mapping[str, Any] | None = None,
     ) -> SearchResult:
         """Rank articles for ``text``; with ``categories``, only articles in those.
 
-        ``query_vector`` is ``text``'s embedding if it is already known (shared by the NLU).
+        ``shared_vectors``: the parse data of ``text``, whose vectors the NLU computed
+        (``bot.embeddings.shared``); the one from this searcher's model saves a forward pass.
         """
+        query_vector = self._shared_vector(shared_vectors) if shared_vectors else None
         candidates = self.candidates(text, categories=categories, query_vector=query_vector)
         return rank(text, candidates, self.config, limit=limit)
+
+    def _shared_vector(self, shared: Mapping[str, Any]) -> Vectors | None:
+        for key in (KB_EMBEDDING, TEXT_EMBEDDING):  # a tuned index's own, or the base model's
+            vector = decode_vector(
+                shared.get(key), model_id=self.model_id, dimension=self._embedder.dimension
+            )
+            if vector is not None:
+                return vector
+        return None
 
     def candidates(
         self,
@@ -229,8 +241,6 @@ class KnowledgeSearcher:
         inspected = inspect_message(text)
         if not inspected.is_usable:
             return []
-        if self.index.encoder_state is not None:
-            query_vector = None  # the NLU's vector is the base model's, not the tuned encoder's
         parts = query_parts(inspected.cleaned, split_clauses=self._split_clauses)
         if query_vector is not None and len(parts) == 1:
             return self._candidates_for(parts[0], categories, vector=query_vector)
@@ -370,8 +380,7 @@ class ReloadingSearcher:
 
     @property
     def model_id(self) -> str:
-        """The base model's id: the NLU's vectors are its (a tuned index ignores them)."""
-        return self._embedder.model_id
+        return self.current().model_id
 
     def search(
         self,
@@ -379,10 +388,10 @@ class ReloadingSearcher:
         *,
         limit: int = 5,
         categories: Collection[str] | None = None,
-        query_vector: Vectors | None = None,
+        shared_vectors: Mapping[str, Any] | None = None,
     ) -> SearchResult:
         return self.current().search(
-            text, limit=limit, categories=categories, query_vector=query_vector
+            text, limit=limit, categories=categories, shared_vectors=shared_vectors
         )
 
     def article(self, article_id: str) -> Article | None:

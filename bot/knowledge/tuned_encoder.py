@@ -88,10 +88,15 @@ class TunedEncoder:
 
     def embed_encoded(self, batch: EncodedBatch) -> Vectors:
         """The tuned vectors of an already encoded batch (continues its forward pass)."""
+        return self.embed_states(batch.layers[self.top.from_layer], batch.mask)
+
+    def embed_states(self, hidden: Any, mask: Any) -> Vectors:
+        """The tuned vectors of texts whose states after ``from_layer`` are ``hidden``."""
         import torch
 
+        self.top.eval()
         with torch.inference_mode():
-            pooled = self.top.pooled(batch.layers[self.top.from_layer], batch.mask)
+            pooled = self.top.pooled(hidden, mask)
             vectors = torch.nn.functional.normalize(pooled, dim=-1)
         return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
 

@@ -7,10 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
 
+from bot.embeddings.shared import KB_EMBEDDING, TEXT_EMBEDDING, decode_vector, encode_vector
 from bot.errors import SearchIndexError
 from bot.knowledge import KnowledgeSearcher, build_index, load_index
 from bot.knowledge.tuned_encoder import TunedEncoder
+from bot.rasa_server.nlu.knowledge_query_encoder import KnowledgeQueryEncoder
+from bot.rasa_server.nlu.sentence_embedding_featurizer import ENCODER_STATES, EncoderStates
+from bot.settings import Settings
+from tests.conftest import PROJECT
 
 ARTICLES = {
     "returns-how-to": (
@@ -107,8 +114,8 @@ def test_a_tuned_index_ignores_the_nlus_base_model_vector(tmp_path, minilm):
     searcher = KnowledgeSearcher(load_index(tmp_path / "index"), minilm)
     text = "my visa keeps getting declined"
 
-    nlu_vector = minilm.embed([text])
-    with_vector = searcher.search(text, query_vector=nlu_vector)
+    nlu_vector = encode_vector(minilm.embed([text]), model_id=minilm.model_id)
+    with_vector = searcher.search(text, shared_vectors={TEXT_EMBEDDING: nlu_vector})
 
     plain = searcher.search(text)
     assert [m.article.id for m in with_vector.matches] == [m.article.id for m in plain.matches]
@@ -123,3 +130,39 @@ def test_a_tuned_encoder_is_refused_for_another_base_model(tmp_path, minilm):
 
     with pytest.raises(SearchIndexError, match="trained on"):
         TunedEncoder.from_state(minilm, {**metadata, "base_model": "other-model@1"}, state)
+
+
+def parsed(minilm, text: str) -> Message:
+    """A message as the featurizer leaves it: with its place in the forward pass."""
+    message = Message(data={TEXT: text})
+    message.set(ENCODER_STATES, EncoderStates(minilm.encode([text]), 0, minilm))
+    return message
+
+
+def test_the_rasa_server_computes_the_tuned_search_vector_from_the_shared_pass(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    settings = Settings.create(home=PROJECT, kb_index_dir=tmp_path / "index", data_dir=tmp_path)
+    component = KnowledgeQueryEncoder(settings)
+    text = "someone gave me boots as a present"
+    assert component.process([parsed(minilm, text)])[0].get(KB_EMBEDDING) is None  # no index
+
+    build_index(kb, tmp_path / "index", embedder=minilm)
+    searcher = KnowledgeSearcher(load_index(tmp_path / "index"), minilm)
+    shared = component.process([parsed(minilm, text)])[0].get(KB_EMBEDDING)
+
+    vector = decode_vector(shared, model_id=searcher.model_id, dimension=minilm.dimension)
+    assert vector is not None  # tagged with the tuned encoder's id, which the searcher accepts
+    expected = load_index(tmp_path / "index").query_embedder(minilm).embed([text])
+    assert float(vector[0] @ expected[0]) > 0.999
+    assert decode_vector(shared, model_id=minilm.model_id, dimension=minilm.dimension) is None
+
+
+def test_an_untuned_index_gets_no_tuned_search_vector(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    (kb / "search.yml").write_text("tune_encoder: false\n")
+    build_index(kb, tmp_path / "index", embedder=minilm)
+    settings = Settings.create(home=PROJECT, kb_index_dir=tmp_path / "index", data_dir=tmp_path)
+
+    message = KnowledgeQueryEncoder(settings).process([parsed(minilm, "gift return")])[0]
+
+    assert message.get(KB_EMBEDDING) is None

@@ -392,7 +392,7 @@ def test_greeting_comes_from_the_business_facts(services):
 class BrokenSearcher:
     model_id = "broken"
 
-    def search(self, text, *, limit=5, categories=None, query_vector=None):
+    def search(self, text, *, limit=5, categories=None, shared_vectors=None):
         raise IndexMissingError("no index", hint="run supportbot kb build")
 
     def article(self, article_id):
