@@ -140,7 +140,9 @@ def tuned_encoder_cost(
     return {
         "base_embedding_ms_p50": round(percentile(timings["base"], 50), 2),
         "tuned_embedding_ms_p50": round(percentile(timings["tuned"], 50), 2),
-        "note": "the NLU's vector is the base model's: a tuned index embeds each query again",
+        "note": "the Rasa server continues its forward pass with the tuned layers "
+        "(KnowledgeQueryEncoder): the difference is what a message costs more; "
+        "without the Rasa server (kb eval, kb search) the whole pass is run",
     }
 
 
