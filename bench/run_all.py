@@ -8,8 +8,8 @@ in Chromium, socket.io round trips, sentiment, escalation, complaints recognised
 wording, the live handoff, and the storage layer on SQLite and PostgreSQL. ``--all`` adds
 the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
 (~6 minutes), the fresh-clone timings (~15 minutes), the sentiment recipe search
-(~35 minutes), mining 100k logged messages for review, the retrain steps' times and the
-daily report on 30 days of generated conversations.
+(~35 minutes), the tuned encoder's recipe (~6 minutes), mining 100k logged messages for
+review, the retrain steps' times and the daily report on 30 days of generated conversations.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ SLOW = [
     ["bench.kb_scale"],
     ["bench.fresh_machine"],
     ["bench.sentiment_tuning"],
+    ["bench.kb_tuning"],
     ["bench.review_mining"],
     ["bench.retrain"],
     ["bench.reporting"],
