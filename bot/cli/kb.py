@@ -238,8 +238,10 @@ def _calibrate(args: argparse.Namespace, services: Services) -> int:
             raise ConfigurationError("--queries and --index go together")
         index = load_index(args.index)
         queries = load_queries(args.queries)
-        collected = collect_candidates(KnowledgeSearcher(index, services.embedder), queries)
-        base, model_id = index.search_config, index.manifest.model_id
+        searcher = KnowledgeSearcher(index, services.embedder)
+        collected = collect_candidates(searcher, queries)
+        # The tuned encoder's id when the index has one: its thresholds belong to that space.
+        base, model_id = index.search_config, searcher.model_id
         queries_name = args.queries.name
     config, points, metrics = calibrate(
         collected,

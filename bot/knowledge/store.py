@@ -12,6 +12,7 @@ the old index or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -35,6 +36,7 @@ from bot.errors import (
     IndexStaleError,
     KnowledgeBaseError,
     SearchIndexError,
+    SupportBotError,
 )
 from bot.knowledge.answer_kind import AnswerKind, article_kind
 from bot.knowledge.article_classifier import ArticleClassifier
@@ -277,6 +279,13 @@ def write_index(
         encoder = _tuned_encoder(articles, embedder, out_dir, encoder_cache)
     if encoder is not None:
         embedder = encoder
+        calibrated_with = str(search_config.calibration.get("model", ""))
+        if "+kb-tuned@" in calibrated_with and calibrated_with != encoder.model_id:
+            logger.warning(
+                "the thresholds were calibrated with another tuned encoder (%s; the articles "
+                "changed since): run `supportbot kb calibrate` again",
+                calibrated_with,
+            )
     entries = [Entry(article.id, text) for article in articles for text in article.phrasings]
     vectors = embedder.embed([entry.text for entry in entries])
     index = VectorIndex.build(vectors, kind=kind)
@@ -442,9 +451,21 @@ def _read_manifest_or_none(index_dir: Path) -> Manifest | None:
 
 
 def tunable_base(embedder: Embedder) -> SentenceTransformerEmbedder | None:
-    """The sentence-transformers model under ``embedder`` (a tuned encoder continues its pass)."""
-    base = getattr(embedder, "base", embedder)  # a CachingEmbedder or TunedEncoder wraps one
-    return base if isinstance(base, SentenceTransformerEmbedder) else None
+    """The BERT-style sentence-transformers model under ``embedder``, if there is one.
+
+    A tuned encoder continues that model's forward pass with copies of its top layers, which
+    needs BERT's layer structure (MiniLM is one); a ``CachingEmbedder`` or ``TunedEncoder``
+    wraps such a model.
+    """
+    base = getattr(embedder, "base", embedder)
+    if not isinstance(base, SentenceTransformerEmbedder):
+        return None
+    try:
+        transformer = base.transformer
+    except SupportBotError:
+        return None
+    is_bert = getattr(transformer.config, "model_type", None) == "bert"
+    return base if is_bert and hasattr(transformer, "encoder") else None
 
 
 def _encoder_file(key: str) -> str:
@@ -469,9 +490,11 @@ def _tuned_encoder(
         if folder is not None and (folder / name).is_file():
             try:
                 encoder = TunedEncoder.load(folder / name, base)
-            except SearchIndexError as exc:
+            except (SearchIndexError, FileNotFoundError) as exc:
                 logger.warning("training the encoder again: %s", exc)
                 continue
+            with contextlib.suppress(OSError):  # recently used: the last the cache drops
+                os.utime(folder / name)
             for other in (out_dir, cache):  # each keeps a copy: the index is self-contained
                 if other is not None and not (other / name).is_file():
                     _save_encoder(encoder, other / name)
@@ -489,8 +512,11 @@ def _tuned_encoder(
 
 def _prune(cache: Path, *, keep: int = ENCODERS_KEPT) -> None:
     """Keep the ``keep`` most recently trained encoders of the shared cache."""
-    encoders = sorted(cache.glob("encoder-*.safetensors"), key=lambda p: p.stat().st_mtime)
-    for old in encoders[:-keep]:
+    dated = []
+    for path in cache.glob("encoder-*.safetensors"):
+        with contextlib.suppress(OSError):  # another build may remove one meanwhile
+            dated.append((path.stat().st_mtime, path))
+    for _, old in sorted(dated)[:-keep]:
         old.unlink(missing_ok=True)
 
 

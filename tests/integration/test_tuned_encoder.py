@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -91,12 +92,14 @@ def test_the_tuned_encoder_pulls_an_articles_phrasings_together(tmp_path, minilm
     assert best is not None and best.article.id == "returns-gift"
 
 
-def test_a_rebuild_with_the_same_phrasings_reuses_the_tuned_encoder(tmp_path, minilm):
+def test_a_rebuild_with_the_same_phrasings_reuses_the_tuned_encoder(tmp_path, minilm, caplog):
     kb = write_kb(tmp_path / "kb")
     cache = tmp_path / "cache"
     first = build_index(kb, tmp_path / "index", embedder=minilm, encoder_cache=cache)
     assert first.encoder_file is not None
-    trained_at = (cache / first.encoder_file).stat().st_mtime_ns
+    written = (cache / first.encoder_file).stat().st_ino  # a new file would be another inode
+    caplog.set_level(logging.INFO, logger="bot.knowledge.store")
+    caplog.clear()
     # A recalibration changes search.yml (and the fingerprint), not the phrasings.
     (kb / "search.yml").write_text("tune_encoder: true\nanswer_threshold: 0.8\n")
 
@@ -104,7 +107,8 @@ def test_a_rebuild_with_the_same_phrasings_reuses_the_tuned_encoder(tmp_path, mi
 
     assert other.kb_fingerprint != first.kb_fingerprint
     assert other.encoder_file == first.encoder_file
-    assert (cache / first.encoder_file).stat().st_mtime_ns == trained_at  # not trained again
+    assert (cache / first.encoder_file).stat().st_ino == written
+    assert "tuned the encoder" not in caplog.text  # not trained again
     assert (tmp_path / "other" / first.encoder_file).is_file()  # the index has its own copy
 
 
@@ -166,3 +170,41 @@ def test_an_untuned_index_gets_no_tuned_search_vector(tmp_path, minilm):
     message = KnowledgeQueryEncoder(settings).process([parsed(minilm, "gift return")])[0]
 
     assert message.get(KB_EMBEDDING) is None
+
+
+def test_a_damaged_cached_encoder_is_trained_again(tmp_path, minilm, caplog):
+    kb = write_kb(tmp_path / "kb")
+    cache = tmp_path / "cache"
+    first = build_index(kb, tmp_path / "index", embedder=minilm, encoder_cache=cache)
+    assert first.encoder_file is not None
+    (cache / first.encoder_file).write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+
+    again = build_index(kb, tmp_path / "other", embedder=minilm, encoder_cache=cache)
+
+    assert again.encoder_file == first.encoder_file
+    assert "training the encoder again" in caplog.text
+    assert TunedEncoder.load(cache / first.encoder_file, minilm).key in first.encoder_file
+
+
+def test_a_damaged_encoder_costs_the_rasa_server_only_its_saving(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    manifest = build_index(kb, tmp_path / "index", embedder=minilm)
+    assert manifest.encoder_file is not None
+    (tmp_path / "index" / manifest.encoder_file).write_bytes(b"damaged")
+    settings = Settings.create(home=PROJECT, kb_index_dir=tmp_path / "index", data_dir=tmp_path)
+
+    message = KnowledgeQueryEncoder(settings).process([parsed(minilm, "gift return")])[0]
+
+    assert message.get(KB_EMBEDDING) is None
+
+
+def test_thresholds_calibrated_with_another_tuned_encoder_are_flagged(tmp_path, minilm, caplog):
+    kb = write_kb(tmp_path / "kb")
+    (kb / "search.yml").write_text(
+        "tune_encoder: true\nanswer_threshold: 1.1\n"
+        "calibration:\n  model: all-MiniLM-L6-v2@0+kb-tuned@0000000000000000\n"
+    )
+
+    build_index(kb, tmp_path / "index", embedder=minilm)
+
+    assert "calibrated with another tuned encoder" in caplog.text

@@ -104,8 +104,11 @@ class KnowledgeQueryEncoder(GraphComponent):
                 return None
             state = TunedEncoder.read(self._index_dir / manifest.encoder_file)
             encoder = TunedEncoder.from_state(embedder, *state)
-        except SupportBotError as exc:
+        except (SupportBotError, OSError) as exc:
             logger.warning("no tuned search vectors (the action server embeds): %s", exc)
+            return None
+        except Exception:  # only a saving: never fail a message's parse for it
+            logger.exception("no tuned search vectors (the action server embeds)")
             return None
         logger.info("knowledge-base search vectors from the tuned encoder %s", encoder.model_id)
         return encoder
