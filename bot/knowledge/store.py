@@ -486,28 +486,36 @@ def _tuned_encoder(
         return None
     groups = [[*article.phrasings, answer_document(article)] for article in articles]
     name = _encoder_file(training_key(groups, base.model_id))
-    for folder in (out_dir, cache):
-        if folder is not None and (folder / name).is_file():
-            try:
-                encoder = TunedEncoder.load(folder / name, base)
-            except (SearchIndexError, FileNotFoundError) as exc:
-                logger.warning("training the encoder again: %s", exc)
-                continue
-            with contextlib.suppress(OSError):  # recently used: the last the cache drops
-                os.utime(folder / name)
-            for other in (out_dir, cache):  # each keeps a copy: the index is self-contained
-                if other is not None and not (other / name).is_file():
-                    _save_encoder(encoder, other / name)
-            return encoder
-    started = time.perf_counter()
-    encoder = TunedEncoder.train(base, groups, progress=logger.info)
-    logger.info("tuned the encoder in %.0f s", time.perf_counter() - started)
-    for folder in (out_dir, cache):
-        if folder is not None:
+    folders = [folder for folder in (out_dir, cache) if folder is not None]
+    encoder, read_from = _cached_encoder(folders, name, base)
+    if encoder is None:
+        started = time.perf_counter()
+        encoder = TunedEncoder.train(base, groups, progress=logger.info)
+        logger.info("tuned the encoder in %.0f s", time.perf_counter() - started)
+    for folder in folders:  # each keeps a good copy: the index folder is self-contained
+        if folder != read_from:
             _save_encoder(encoder, folder / name)
     if cache is not None:
         _prune(cache)
     return encoder
+
+
+def _cached_encoder(
+    folders: list[Path], name: str, base: SentenceTransformerEmbedder
+) -> tuple[TunedEncoder | None, Path | None]:
+    """The first readable copy of encoder ``name`` in ``folders``, and where it was."""
+    for folder in folders:
+        if not (folder / name).is_file():
+            continue
+        try:
+            encoder = TunedEncoder.load(folder / name, base)
+        except (SearchIndexError, FileNotFoundError) as exc:
+            logger.warning("not using a tuned encoder that cannot be read: %s", exc)
+            continue
+        with contextlib.suppress(OSError):  # recently used: the last the cache drops
+            os.utime(folder / name)
+        return encoder, folder
+    return None, None
 
 
 def _prune(cache: Path, *, keep: int = ENCODERS_KEPT) -> None:

@@ -182,8 +182,21 @@ def test_a_damaged_cached_encoder_is_trained_again(tmp_path, minilm, caplog):
     again = build_index(kb, tmp_path / "other", embedder=minilm, encoder_cache=cache)
 
     assert again.encoder_file == first.encoder_file
-    assert "training the encoder again" in caplog.text
+    assert "cannot be read" in caplog.text
     assert TunedEncoder.load(cache / first.encoder_file, minilm).key in first.encoder_file
+
+
+def test_a_damaged_copy_in_the_index_is_replaced_from_the_cache(tmp_path, minilm):
+    kb = write_kb(tmp_path / "kb")
+    cache = tmp_path / "cache"
+    first = build_index(kb, tmp_path / "index", embedder=minilm, encoder_cache=cache)
+    assert first.encoder_file is not None
+    (tmp_path / "index" / first.encoder_file).write_bytes(b"damaged")
+
+    build_index(kb, tmp_path / "index", embedder=minilm, encoder_cache=cache)
+
+    searcher = KnowledgeSearcher(load_index(tmp_path / "index"), minilm)
+    assert searcher.model_id.endswith(first.encoder_file.removeprefix("encoder-")[:16])
 
 
 def test_a_damaged_encoder_costs_the_rasa_server_only_its_saving(tmp_path, minilm):
