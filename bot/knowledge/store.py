@@ -282,8 +282,8 @@ def write_index(
         calibrated_with = str(search_config.calibration.get("model", ""))
         if "+kb-tuned@" in calibrated_with and calibrated_with != encoder.model_id:
             logger.warning(
-                "the thresholds were calibrated with another tuned encoder (%s; the articles "
-                "changed since): run `supportbot kb calibrate` again",
+                "the thresholds were calibrated with another tuned encoder (%s; the phrasings "
+                "or the recipe changed since): run `supportbot kb calibrate` again",
                 calibrated_with,
             )
     entries = [Entry(article.id, text) for article in articles for text in article.phrasings]
@@ -485,12 +485,13 @@ def _tuned_encoder(
         logger.warning("tune_encoder is set, but %s cannot be tuned: not tuning", embedder.model_id)
         return None
     groups = [[*article.phrasings, answer_document(article)] for article in articles]
-    name = _encoder_file(training_key(groups, base.model_id))
+    key = training_key([article.phrasings for article in articles], base.model_id)
+    name = _encoder_file(key)
     folders = [folder for folder in (out_dir, cache) if folder is not None]
     encoder, read_from = _cached_encoder(folders, name, base)
     if encoder is None:
         started = time.perf_counter()
-        encoder = TunedEncoder.train(base, groups, progress=logger.info)
+        encoder = TunedEncoder.train(base, groups, key=key, progress=logger.info)
         logger.info("tuned the encoder in %.0f s", time.perf_counter() - started)
     for folder in folders:  # each keeps a good copy: the index folder is self-contained
         if folder != read_from:

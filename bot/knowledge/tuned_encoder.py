@@ -9,9 +9,9 @@ articles of a batch as negatives), the way SetFit adapts a sentence encoder to a
 examples per class.
 
 * **Cost at build time**: 1-2 minutes for the demo's 80 articles on 2 cores, deterministic,
-  and cached by a hash of the texts (phrasings and answers), the base model and the recipe: a
-  rebuild with the same texts (a recalibration, another index folder) reuses the weights; an
-  edited phrasing or answer trains again.
+  and cached by a hash of the phrasings, the base model and the recipe: a rebuild with the
+  same phrasings (a recalibration, an edited answer, another index folder) reuses the
+  weights; a new or edited phrasing trains again.
 * **Which models**: BERT-style encoders (MiniLM, BERT, ...), whose layers the copies continue;
   for another architecture the index is built without tuning, with a warning.
 * **At run time** the query is encoded by the shared lower layers and the tuned top layers
@@ -56,10 +56,15 @@ REBUILD_HINT = "run `.venv/bin/supportbot kb build` (it trains the encoder again
 _EMBED_BATCH = 32
 
 
-def training_key(groups: Sequence[Sequence[str]], base_model_id: str) -> str:
-    """A hash of what the training depends on: the texts of each article, model and recipe."""
+def training_key(phrasings: Sequence[Sequence[str]], base_model_id: str) -> str:
+    """A hash of each article's phrasings, the model and the recipe: what names an encoder.
+
+    The answers, which training also reads, are left out: an edited answer (a new price, a
+    new address) keeps the encoder and reaches customers in seconds; new or changed
+    phrasings train a new one.
+    """
     digest = hashlib.sha256()
-    digest.update(json.dumps([list(g) for g in groups], ensure_ascii=False).encode())
+    digest.update(json.dumps([list(p) for p in phrasings], ensure_ascii=False).encode())
     digest.update(base_model_id.encode())
     digest.update(repr(sorted(RECIPE.items())).encode())
     return digest.hexdigest()[:16]
@@ -110,15 +115,16 @@ class TunedEncoder:
         base: SentenceTransformerEmbedder,
         groups: Sequence[Sequence[str]],
         *,
+        key: str,
         progress: Callable[[str], None] = lambda _: None,
     ) -> TunedEncoder:
         """Fine-tune copies of the top layers so that each group's texts embed together.
 
-        ``groups``: one list of texts per article (its phrasings and its answer document).
+        ``groups``: one list of texts per article (its phrasings and its answer document);
+        ``key``: the encoder's name (``training_key``).
         """
         import torch
 
-        key = training_key(groups, base.model_id)
         seed = int(RECIPE["seed"])
         torch.manual_seed(seed)
         rng = random.Random(seed)

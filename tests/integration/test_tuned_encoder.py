@@ -100,8 +100,11 @@ def test_a_rebuild_with_the_same_phrasings_reuses_the_tuned_encoder(tmp_path, mi
     written = (cache / first.encoder_file).stat().st_ino  # a new file would be another inode
     caplog.set_level(logging.INFO, logger="bot.knowledge.store")
     caplog.clear()
-    # A recalibration changes search.yml (and the fingerprint), not the phrasings.
+    # A recalibration changes search.yml (and the fingerprint), an edited answer its text:
+    # neither changes the phrasings.
     (kb / "search.yml").write_text("tune_encoder: true\nanswer_threshold: 0.8\n")
+    gift = kb / "returns-gift.md"
+    gift.write_text(gift.read_text().replace("gift card", "gift voucher"))
 
     other = build_index(kb, tmp_path / "other", embedder=minilm, encoder_cache=cache)
 
