@@ -317,7 +317,7 @@ def write_index(
         "lexicon_file": f"lexicon-{tag}.json",
         "classifier_file": f"classifier-{tag}.npz",
     }
-    encoder_file = _encoder_file(encoder.key) if encoder is not None else None
+    encoder_file = encoder_file_name(encoder.key) if encoder is not None else None
     index.save(out_dir / names["index_file"])
     _write_json(out_dir / names["entries_file"], [asdict(e) for e in entries])
     _write_json(out_dir / names["articles_file"], [a.to_json() for a in articles])
@@ -468,7 +468,8 @@ def tunable_base(embedder: Embedder) -> SentenceTransformerEmbedder | None:
     return base if is_bert and hasattr(transformer, "encoder") else None
 
 
-def _encoder_file(key: str) -> str:
+def encoder_file_name(key: str) -> str:
+    """The file a tuned encoder is saved as, in an index folder and in the shared cache."""
     return f"encoder-{key}.safetensors"
 
 
@@ -486,7 +487,7 @@ def _tuned_encoder(
         return None
     groups = [[*article.phrasings, answer_document(article)] for article in articles]
     key = training_key([article.phrasings for article in articles], base.model_id)
-    name = _encoder_file(key)
+    name = encoder_file_name(key)
     folders = [folder for folder in (out_dir, cache) if folder is not None]
     encoder, read_from = _cached_encoder(folders, name, base)
     if encoder is None:

@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.embeddings.sentence_transformer import SentenceTransformerEmbedder
 from bot.embeddings.shared import KB_EMBEDDING, encode_vector
 from bot.errors import SupportBotError
-from bot.knowledge.store import MANIFEST, read_manifest
+from bot.knowledge.store import MANIFEST, encoder_file_name, read_manifest
 from bot.knowledge.tuned_encoder import TunedEncoder
 from bot.rasa_server.nlu.sentence_embedding_featurizer import (
     ENCODER_STATES,
@@ -102,6 +102,9 @@ class KnowledgeQueryEncoder(GraphComponent):
             manifest = read_manifest(self._index_dir)
             if manifest.encoder_file is None:
                 return None
+            current = self._encoder
+            if current is not None and manifest.encoder_file == encoder_file_name(current.key):
+                return current  # a rebuild that kept the encoder (an edited answer)
             state = TunedEncoder.read(self._index_dir / manifest.encoder_file)
             encoder = TunedEncoder.from_state(embedder, *state)
         except (SupportBotError, OSError) as exc:
