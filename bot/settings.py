@@ -29,6 +29,7 @@ OFFLINE_ENVIRONMENT = {
 }
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ENCODER_PRECISIONS = ("auto", "float32", "bfloat16")
 SLACK_GRANULARITIES = ("sender", "channel", "thread")
 
 
@@ -67,6 +68,9 @@ class Settings:
     database_url: str
     tracker_url: str
     database_pool_size: int = 5
+    #: The Rasa server's encoder format (``SUPPORTBOT_ENCODER_PRECISION``): auto (bfloat16 where
+    #: the processor has bfloat16 instructions, else float32), float32 or bfloat16.
+    encoder_precision: str = "auto"
     #: Where the action server listens: loopback whatever ``host`` is, as Rasa is its only
     #: client and its webhook runs actions for any conversation it is told of.
     actions_host: str = "127.0.0.1"
@@ -119,6 +123,7 @@ class Settings:
         database_url: str | None = None,
         tracker_url: str | None = None,
         database_pool_size: int = 5,
+        encoder_precision: str = "auto",
         actions_host: str = "127.0.0.1",
         slack: SlackSettings | None = None,
         rasa_api_url: str | None = None,
@@ -138,6 +143,11 @@ class Settings:
                 raise ConfigurationError(f"{PREFIX}{name} must be a port number, got {port}")
         if torch_threads < 1:
             raise ConfigurationError(f"{PREFIX}TORCH_THREADS must be at least 1")
+        if encoder_precision not in ENCODER_PRECISIONS:
+            raise ConfigurationError(
+                f"{PREFIX}ENCODER_PRECISION must be one of {', '.join(ENCODER_PRECISIONS)}, "
+                f"got {encoder_precision!r}"
+            )
         if log_level.upper() not in LOG_LEVELS:
             raise ConfigurationError(
                 f"{PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}"
@@ -162,6 +172,7 @@ class Settings:
             embedding_model=embedding_model.resolve() if embedding_model else None,
             sentiment_model=sentiment_model.resolve() if sentiment_model else None,
             torch_threads=torch_threads,
+            encoder_precision=encoder_precision,
             log_level=log_level.upper(),
             database_url=_database_url(
                 "DATABASE_URL", database_url or f"sqlite:///{data / 'desk.db'}", home
@@ -222,6 +233,7 @@ class Settings:
             embedding_model=path("EMBEDDING_MODEL"),
             sentiment_model=path("SENTIMENT_MODEL"),
             torch_threads=integer("TORCH_THREADS", 1),
+            encoder_precision=text("ENCODER_PRECISION") or "auto",
             log_level=text("LOG_LEVEL") or "INFO",
             database_url=text("DATABASE_URL"),
             tracker_url=text("TRACKER_URL"),
@@ -351,6 +363,7 @@ class Settings:
                 PREFIX + "MODELS_DIR": str(self.models_dir),
                 PREFIX + "DATA_DIR": str(self.data_dir),
                 PREFIX + "TORCH_THREADS": str(self.torch_threads),
+                PREFIX + "ENCODER_PRECISION": self.encoder_precision,
                 PREFIX + "LOG_LEVEL": self.log_level,
                 # Read by endpoints.yml, so Rasa finds our action server and tracker store.
                 PREFIX + "ACTION_ENDPOINT": f"{self.actions_url}/webhook",

@@ -5,6 +5,9 @@ states). A model that needs the encoder adapted to its own task -- the sentiment
 knowledge base's tuned encoder -- starts from the states after ``from_layer`` and runs its own
 copies of the layers above, then mean-pools over the real tokens. The layers below are shared
 and never change, so the only extra work per message is the copied layers.
+
+The copies take the encoder's number format (bfloat16 when the Rasa server serves in it);
+they are trained in float32 (``for_training``) and always pool and return float32.
 """
 
 from __future__ import annotations
@@ -35,10 +38,19 @@ class TopLayers:
         top = torch.nn.ModuleList(copy.deepcopy(layers[i]) for i in range(from_layer, len(layers)))
         return cls(top, auto_model.config, from_layer)
 
+    @property
+    def dtype(self) -> Any:
+        return next(self.layers.parameters()).dtype
+
+    def for_training(self) -> None:
+        """Train in float32 whatever format the encoder serves in."""
+        self.layers.float()
+
     def pooled(self, hidden: Any, mask: Any) -> Any:
         """Run the copied layers on ``hidden`` (texts, tokens, hidden) and mean-pool by ``mask``."""
         from transformers.masking_utils import create_bidirectional_mask
 
+        hidden = hidden.to(self.dtype)
         attention = create_bidirectional_mask(
             config=self.config, inputs_embeds=hidden, attention_mask=mask
         )
@@ -46,6 +58,7 @@ class TopLayers:
             hidden = layer(hidden, attention_mask=attention)
             if isinstance(hidden, tuple):
                 hidden = hidden[0]
+        hidden = hidden.float()
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
 

@@ -130,6 +130,7 @@ class TunedEncoder:
         rng = random.Random(seed)
         from_layer = int(RECIPE["from_layer"])
         top = TopLayers.copied(base, from_layer)
+        top.for_training()
         usable = [list(dict.fromkeys(g)) for g in groups]
         usable = [g for g in usable if len(g) >= 2]
         if len(usable) < 2:  # nothing to tell apart: the base encoder's top, unchanged

@@ -121,6 +121,7 @@ class SentimentBranch:
 
         torch.manual_seed(seed)
         rng = random.Random(seed)
+        self.top.for_training()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         encoding = Progress(f"encoding {len(texts)} messages", len(batches), progress)

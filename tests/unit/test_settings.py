@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.embeddings.sentence_transformer import serving_precision
 from bot.errors import ConfigurationError
 from bot.settings import Settings
 
@@ -40,6 +41,7 @@ def test_settings_read_overrides_from_the_environment(tmp_path: Path):
         ("SUPPORTBOT_ACTIONS_PORT", "70000", "port number"),
         ("SUPPORTBOT_TORCH_THREADS", "0", "at least 1"),
         ("SUPPORTBOT_LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("SUPPORTBOT_ENCODER_PRECISION", "fp8", "auto, float32, bfloat16"),
     ],
 )
 def test_settings_reject_invalid_values_with_a_clear_message(tmp_path, name, value, message):
@@ -126,3 +128,30 @@ def test_the_data_folder_is_readable_by_its_owner_only(tmp_path):
     open_one.data_dir.mkdir(mode=0o755)
     open_one.data_dir.chmod(0o755)  # as an earlier version left it
     assert open_one.ensure_private_data_dir().stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ("fpu sse2 avx512f avx512_bf16", "bfloat16"),
+        ("fpu sse2 amx_bf16 amx_tile", "bfloat16"),
+        ("fpu sse2 avx2 avx512f", "float32"),  # torch would emulate bfloat16: slower
+    ],
+)
+def test_auto_precision_is_bfloat16_only_where_the_processor_has_it(tmp_path, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\n", encoding="utf-8")
+
+    assert serving_precision("auto", cpuinfo) == expected
+    assert serving_precision("float32", cpuinfo) == "float32"
+    assert serving_precision("bfloat16", tmp_path / "missing") == "bfloat16"
+    assert serving_precision("auto", tmp_path / "missing") == "float32"
+
+
+def test_the_encoder_precision_reaches_the_servers(tmp_path: Path):
+    settings = Settings.from_env(
+        {"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_ENCODER_PRECISION": "float32"}
+    )
+
+    assert Settings.from_env({"SUPPORTBOT_HOME": str(tmp_path)}).encoder_precision == "auto"
+    assert settings.child_environment()["SUPPORTBOT_ENCODER_PRECISION"] == "float32"

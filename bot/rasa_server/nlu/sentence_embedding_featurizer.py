@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
-from bot.embeddings.sentence_transformer import EncodedBatch
+from bot.embeddings.sentence_transformer import PRECISIONS, EncodedBatch, serving_precision
 from bot.embeddings.shared import TEXT_EMBEDDING, encode_vector
 from bot.settings import Settings
 
@@ -55,6 +55,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             **DenseFeaturizer.get_default_config(),
             "model_path": None,  # None: the packaged all-MiniLM-L6-v2
             "threads": None,  # None: SUPPORTBOT_TORCH_THREADS (see bot.settings)
+            # None: SUPPORTBOT_ENCODER_PRECISION, auto by default (bfloat16 where the processor
+            # has bfloat16 instructions; see docs/performance.md)
+            "precision": None,
             "batch_size": 64,
         }
 
@@ -63,15 +66,19 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         threads = config.get("threads")
         if threads is not None and int(threads) < 1:
             raise ValueError("threads must be at least 1")
+        precision = config.get("precision")
+        if precision is not None and precision not in ("auto", *PRECISIONS):
+            raise ValueError(f"precision must be auto or one of {', '.join(PRECISIONS)}")
 
     def __init__(self, name: str, config: dict[str, Any]) -> None:
         super().__init__(name, config)
         configured = config.get("model_path")
-        threads = config.get("threads") or Settings.from_env().torch_threads
+        settings = Settings.from_env()
         self._embedder = SentenceTransformerEmbedder(
             resolve_model_path(Path(configured) if configured else None),
-            threads=int(threads),
+            threads=int(config.get("threads") or settings.torch_threads),
             batch_size=int(config["batch_size"]),
+            precision=serving_precision(config.get("precision") or settings.encoder_precision),
         )
 
     @classmethod
