@@ -24,6 +24,7 @@ QUICK = [
     ["bench.nlu_oos"],
     ["bench.latency"],
     ["bench.encoder_variants"],
+    ["bench.encoder_precision"],
     ["bench.footprint"],
     ["bench.widget"],
     ["bench.socketio_rtt"],
