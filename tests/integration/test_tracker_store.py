@@ -1,4 +1,5 @@
-"""The cluster's tracker store publishes each save's new events once, after storing them."""
+"""Our tracker store: each save's new events published once, after storing them (the cluster);
+recent conversations kept in memory, but never in place of what the database holds."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_server.tracker_store import StreamingSQLTrackerStore
+from bot.rasa_server import tracker_store
+from bot.rasa_server.tracker_store import CachingSQLTrackerStore, StreamingSQLTrackerStore
 
 
 class RecordingBroker(EventBroker):
@@ -90,3 +92,124 @@ def test_it_stores_the_same_rows_as_rasas_own_store(tmp_path):
             ).fetchall()
     assert len(rows["ours"]) == 3
     assert rows["ours"] == rows["rasa"]
+
+
+def _conversation(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, slots=[])
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("where is my parcel?"))
+    return tracker
+
+
+def _texts(tracker: DialogueStateTracker | None) -> list[str | None]:
+    assert tracker is not None
+    return [getattr(event, "text", None) for event in tracker.events]
+
+
+def test_a_saved_conversation_is_kept_for_its_next_message(tmp_path):
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = _conversation("k1")
+    asyncio.run(store.save(tracker))
+
+    again = asyncio.run(store.retrieve("k1"))
+
+    assert again is tracker  # not read back and replayed
+    assert _texts(again) == _texts(asyncio.run(SQLTrackerStore(
+        Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db")
+    ).retrieve("k1")))  # fmt: skip
+
+
+def test_another_server_writing_to_the_conversation_is_seen(tmp_path):
+    database = str(tmp_path / "t.db")
+    ours = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=database)
+    other = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=database)
+    tracker = _conversation("k2")
+    asyncio.run(ours.save(tracker))
+    elsewhere = asyncio.run(other.retrieve("k2"))
+    assert elsewhere is not None
+    elsewhere.update(BotUttered("It is on its way."))
+    asyncio.run(other.save(elsewhere))
+
+    again = asyncio.run(ours.retrieve("k2"))
+
+    assert again is not tracker
+    assert _texts(again) == [None, "where is my parcel?", "It is on its way."]
+
+
+def test_events_added_but_never_saved_are_not_served(tmp_path):
+    """A message whose handling failed before the save must not leave its events behind."""
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = _conversation("k3")
+    asyncio.run(store.save(tracker))
+    tracker.update(UserUttered("this never got stored"))
+
+    again = asyncio.run(store.retrieve("k3"))
+
+    assert _texts(again) == [None, "where is my parcel?"]
+
+
+def test_an_erased_conversation_is_gone(tmp_path):
+    database = tmp_path / "t.db"
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database))
+    asyncio.run(store.save(_conversation("k4")))
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM events WHERE sender_id = 'k4'")
+
+    assert asyncio.run(store.retrieve("k4")) is None
+
+
+def test_a_conversation_of_two_sessions_is_read_as_rasa_reads_it(tmp_path):
+    """Rasa's store gives back the latest session only: so does ours."""
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = DialogueStateTracker("k5", slots=[])
+    tracker.update(SessionStarted(timestamp=1.0))
+    tracker.update(UserUttered("first visit", timestamp=2.0))
+    tracker.update(SessionStarted(timestamp=3.0))
+    tracker.update(UserUttered("second visit", timestamp=4.0))
+    asyncio.run(store.save(tracker))
+
+    again = asyncio.run(store.retrieve("k5"))
+
+    assert again is not tracker
+    assert _texts(again) == [None, "second visit"]
+
+
+def test_a_new_domain_reads_the_conversation_again(tmp_path):
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = _conversation("k6")
+    asyncio.run(store.save(tracker))
+    store.domain = Domain.empty()  # a retrained model was loaded
+
+    assert asyncio.run(store.retrieve("k6")) is not tracker
+
+
+def test_only_the_most_recent_conversations_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tracker_store, "KEPT_CONVERSATIONS", 2)
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    trackers = {sender: _conversation(sender) for sender in ("a", "b", "c")}
+    for tracker in trackers.values():
+        asyncio.run(store.save(tracker))
+
+    assert asyncio.run(store.retrieve("a")) is not trackers["a"]  # dropped, read again
+    assert asyncio.run(store.retrieve("c")) is trackers["c"]
+
+
+def test_the_latest_session_of_a_long_conversation_is_kept_once_read(tmp_path):
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    earlier = DialogueStateTracker("k7", slots=[])
+    for event in (
+        SessionStarted(timestamp=1.0),
+        UserUttered("first visit", timestamp=2.0),
+        SessionStarted(timestamp=3.0),
+    ):
+        earlier.update(event)
+    asyncio.run(store.save(earlier))
+    tracker = asyncio.run(store.retrieve("k7"))
+    assert tracker is not None
+    tracker.update(UserUttered("second visit", timestamp=4.0))
+    asyncio.run(store.save(tracker))
+
+    again = asyncio.run(store.retrieve("k7"))
+
+    assert again is tracker
+    assert _texts(again) == [None, "second visit"]
