@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.chat import TALK_TO_A_PERSON, Reply
 from bot.conversations.events import current_session, customer_message
 from bot.errors import SupportBotError
-from bot.escalation import Decision, Level, Turn, turns_from_events
+from bot.escalation import Decision, Level, Turn, recent_turns
 from bot.escalation.replies import offer_reply
 from bot.privacy.log_ids import conversation_ref
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
@@ -135,8 +135,8 @@ def utter(dispatcher: CollectingDispatcher, *replies: Reply) -> None:
 
 
 def recorded_escalation(tracker: Tracker) -> tuple[list[Turn], Decision | None]:
-    """The session's turns, and the escalation recorded for the latest message (if any)."""
-    turns = turns_from_events(tracker.events)
+    """The session's latest turns, and the escalation recorded for the latest message (if any)."""
+    turns = recent_turns(tracker.events)
     return turns, Decision.from_record(turns[-1].escalation) if turns else None
 
 

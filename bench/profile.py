@@ -35,6 +35,7 @@ BUCKETS = {
     "rasa": [
         ("nlu: sentence embedding (MiniLM forward pass)", "SentenceEmbeddingFeaturizer.process"),
         ("nlu: sentiment (the fine-tuned top layers)", "SentimentAnalyzer.process"),
+        ("nlu: knowledge-base search vector (tuned layers)", "KnowledgeQueryEncoder.process"),
         ("nlu: intent classifier", "EmbeddingIntentClassifier.process"),
         ("nlu: cleaner, tokenizer, fallback, graph", "_parse_message_with_graph"),
         ("action call: response check (jsonschema)", "validate_action_result"),

@@ -10,11 +10,18 @@ from bot.escalation.decision import (
     assess,
     read_signals,
 )
-from bot.escalation.history import ESCALATION_SLOT, Turn, turns_from_events
+from bot.escalation.history import (
+    ESCALATION_SLOT,
+    LOOKBACK_TURNS,
+    Turn,
+    recent_turns,
+    turns_from_events,
+)
 from bot.escalation.markers import Markers, read_markers
 
 __all__ = [
     "ESCALATION_SLOT",
+    "LOOKBACK_TURNS",
     "ComplaintSign",
     "Decision",
     "EscalationConfig",
@@ -27,5 +34,6 @@ __all__ = [
     "complaint_sign",
     "read_markers",
     "read_signals",
+    "recent_turns",
     "turns_from_events",
 ]

@@ -2,21 +2,26 @@
 
 Built from Rasa tracker events in their JSON form (the Rasa policy converts its tracker; the
 benchmark and the reports read the same form from the conversation store). Only the current
-session counts: a customer who comes back tomorrow starts afresh.
+session counts: a customer who comes back tomorrow starts afresh. The bot itself reads the
+session's latest ``LOOKBACK_TURNS`` customer turns (``recent_turns``), so a long conversation
+costs each message no more than a short one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.conversations.events import (
     ANSWER_SLOT,
+    SESSION_STARTS,
     CustomerMessage,
+    Event,
     action,
     current_session,
     customer_message,
+    kind,
     slot,
 )
 from bot.conversations.repeats import message_vector
@@ -24,6 +29,11 @@ from bot.embeddings.base import Vectors
 
 #: The slot the escalation decision is recorded in (one JSON object per escalation).
 ESCALATION_SLOT = "escalation"
+#: The customer turns the bot's escalation decision reads: the session's latest. Every rule
+#: looks at most this far back (streaks and rises at the last few, "that didn't help",
+#: fallbacks and repeated questions since the last offer), and without a bound the repeats
+#: alone cost each message a comparison with every earlier question.
+LOOKBACK_TURNS = 30
 #: Bot actions that mean "I did not understand" (unless they still found an answer).
 FALLBACK_ACTIONS = frozenset(
     {"action_handle_low_confidence", "action_default_fallback", "utter_default"}
@@ -53,10 +63,11 @@ class Turn:
         return not self.answered and any(a in FALLBACK_ACTIONS for a in self.bot_actions)
 
 
-def turns_from_events(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
-    """The customer turns of the current session, oldest first."""
+def turns_from_events(events: Iterable[Mapping[str, Any]], *, earlier_turns: int = 0) -> list[Turn]:
+    """The customer turns of the current session, oldest first (numbered after
+    ``earlier_turns`` customer messages of the session that ``events`` leaves out)."""
     turns: list[dict[str, Any]] = []
-    number = 0
+    number = earlier_turns
     for event in current_session([dict(e) for e in events]):
         message = customer_message(event)
         if message is not None:
@@ -87,3 +98,32 @@ def _user_turn(message: CustomerMessage, number: int) -> dict[str, Any]:
         "answered": False,
         "escalation": None,
     }
+
+
+E = TypeVar("E")
+
+
+def recent_turns(events: Sequence[Event], last: int = LOOKBACK_TURNS) -> list[Turn]:
+    """The session's latest ``last`` customer turns, numbered within the session."""
+    start, earlier = recent_window(events, kind, last)
+    return turns_from_events(events[start:], earlier_turns=earlier)
+
+
+def recent_window(
+    events: Sequence[E], name: Callable[[E], str | None], last: int = LOOKBACK_TURNS
+) -> tuple[int, int]:
+    """Where the session's latest ``last`` customer messages start in ``events``, and how many
+    of the session's customer messages come before them (``name``: an event's type name)."""
+    seen = earlier = 0
+    start: int | None = None
+    for index in range(len(events) - 1, -1, -1):
+        event_name = name(events[index])
+        if event_name in SESSION_STARTS:
+            return (index + 1 if start is None else start), earlier
+        if event_name == "user":
+            if seen < last:
+                seen += 1
+                start = index if seen == last else None
+            else:
+                earlier += 1
+    return (0 if start is None else start), earlier

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 import yaml
 
+from bot.conversations.events import kind
 from bot.embeddings.shared import encode_vector
 from bot.escalation import (
     ESCALATION_SLOT,
+    LOOKBACK_TURNS,
     Decision,
     EscalationConfig,
     Level,
@@ -19,9 +21,11 @@ from bot.escalation import (
     Turn,
     assess,
     read_markers,
+    recent_turns,
     turns_from_events,
 )
 from bot.escalation.decision import POLICY_NAME
+from bot.escalation.history import recent_window
 from tests.conftest import PROJECT
 
 # The tables are written for these thresholds (not the tuned defaults, which may change).
@@ -473,3 +477,48 @@ def test_turns_from_events_and_assess_agree_on_stored_conversations():
 
     assert decision.level is Level.OFFER
     assert "same question asked again" in decision.reason
+
+
+def _long_session(customer_turns: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [_user("yesterday", "greet", CALM), {"event": "session_started"}]
+    for number in range(1, customer_turns + 1):
+        events.append(_user(f"question {number}", "ask_order_status", CALM))
+        events.append({"event": "action", "name": "action_answer_from_knowledge_base"})
+        events.append({"event": "slot", "name": "last_article", "value": "orders-tracking"})
+        events.append({"event": "action", "name": "action_listen"})
+    return events
+
+
+def test_recent_turns_are_the_sessions_latest_numbered_within_it():
+    events = _long_session(45)
+
+    recent = recent_turns(events, last=30)
+
+    assert recent == turns_from_events(events)[-30:]
+    assert [t.number for t in recent] == list(range(16, 46))
+    assert recent[0].text == "question 16" and recent[0].answered
+
+
+def test_recent_turns_of_a_short_session_are_all_of_it():
+    events = _long_session(3)
+
+    assert recent_turns(events, last=30) == turns_from_events(events)
+    assert recent_window(events, kind, last=30) == (2, 0)  # after the session start
+    assert recent_window(events[2:], kind, last=2) == (4, 1)
+
+
+def test_the_policy_reads_the_same_recent_turns_from_rasas_tracker():
+    from rasa.shared.core.events import Event as RasaEvent
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_server.policies.frustration import _recent_turns
+
+    events = _long_session(35)
+    tracker = DialogueStateTracker.from_events("c", [RasaEvent.from_parameters(e) for e in events])
+
+    turns = _recent_turns(tracker)
+
+    assert [(t.number, t.text, t.answered) for t in turns] == [
+        (t.number, t.text, t.answered) for t in recent_turns(events)
+    ]
+    assert turns[-1].number == 35 and len(turns) == LOOKBACK_TURNS

@@ -35,8 +35,8 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversations.events import starts_session
-from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, assess, turns_from_events
+from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, Turn, assess, turns_from_events
+from bot.escalation.history import recent_window
 from bot.handoff.lifecycle import Status
 from bot.handoff.slot import HANDOFF_SLOT, TAKING_MESSAGE, slot_status
 from bot.privacy.log_ids import conversation_ref
@@ -99,7 +99,7 @@ class FrustrationPolicy(Policy):
             return self._prediction(self._default_predictions(domain))
         if slot_status(tracker.get_slot(HANDOFF_SLOT)) in HANDOFF_IN_PROGRESS:
             return self._prediction(self._default_predictions(domain))  # HandoffPolicy's turn
-        turns = turns_from_events(_session_events(tracker))
+        turns = _recent_turns(tracker)
         decision = assess(turns, self.escalation)
         if not decision.escalates:
             return self._prediction(self._default_predictions(domain))
@@ -125,13 +125,9 @@ class FrustrationPolicy(Policy):
         return self._prediction(confidence_scores_for(action, 1.0, domain), optional_events=events)
 
 
-def _session_events(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
-    """The current session's events in their JSON form (read back from the latest session
-    start only: converting a long tracker's every event would cost each turn)."""
-    found: list[dict[str, Any]] = []
-    for event in reversed(tracker.events):
-        record = event.as_dict()
-        if starts_session(record):
-            break
-        found.append(record)
-    return found[::-1]
+def _recent_turns(tracker: DialogueStateTracker) -> list[Turn]:
+    """The session's latest customer turns (``recent_turns``), converting only their events to
+    the JSON form: converting a long tracker's every event would cost each turn."""
+    events = list(tracker.events)
+    start, earlier = recent_window(events, lambda event: event.type_name)
+    return turns_from_events([e.as_dict() for e in events[start:]], earlier_turns=earlier)
