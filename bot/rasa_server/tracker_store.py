@@ -96,27 +96,23 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
         # Kept only if reading the database would give exactly its events: not for a
         # conversation of several sessions (Rasa reads back only the latest) or a replaced
         # history.
-        if self._read_back(tracker.sender_id) == len(tracker.events):
-            stored = self._stored(tracker.sender_id)
+        with self.session_scope() as session:  # one connection: SQLite opens one per session
+            read_back = self._event_query(session, tracker.sender_id, False).count()
+            stored = self._stored(session, tracker.sender_id)
+        if read_back == len(tracker.events):
             self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), stored, self.domain)
             while len(self._kept) > KEPT_CONVERSATIONS:
                 self._kept.popitem(last=False)
 
     def _still_current(self, kept: _Kept) -> bool:
         """Nothing added to it since it was saved, nobody else wrote, the same domain."""
-        return (
-            len(kept.tracker.events) == kept.events
-            and kept.domain is self.domain
-            and self._stored(kept.tracker.sender_id) == kept.stored
-        )
-
-    def _read_back(self, sender_id: str) -> int:
-        """How many events Rasa's ``retrieve`` reads for the conversation (its latest session)."""
+        if len(kept.tracker.events) != kept.events or kept.domain is not self.domain:
+            return False
         with self.session_scope() as session:
-            return int(self._event_query(session, sender_id, False).count())
+            return self._stored(session, kept.tracker.sender_id) == kept.stored
 
-    def _stored(self, sender_id: str) -> tuple[int | None, int]:
-        with self.session_scope() as session:
-            query = session.query(sa.func.max(self.SQLEvent.id), sa.func.count(self.SQLEvent.id))
-            last, count = query.filter(self.SQLEvent.sender_id == sender_id).one()
+    def _stored(self, session: Any, sender_id: str) -> tuple[int | None, int]:
+        """The database's latest event id and number of events for the conversation."""
+        query = session.query(sa.func.max(self.SQLEvent.id), sa.func.count(self.SQLEvent.id))
+        last, count = query.filter(self.SQLEvent.sender_id == sender_id).one()
         return (int(last) if last is not None else None, int(count))
