@@ -30,7 +30,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
@@ -113,6 +112,6 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
 
     def _stored(self, session: Any, sender_id: str) -> tuple[int | None, int]:
         """The database's latest event id and number of events for the conversation."""
-        query = session.query(sa.func.max(self.SQLEvent.id), sa.func.count(self.SQLEvent.id))
-        last, count = query.filter(self.SQLEvent.sender_id == sender_id).one()
-        return (int(last) if last is not None else None, int(count))
+        query = session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id)
+        last = query.order_by(self.SQLEvent.id.desc()).first()
+        return (int(last[0]) if last is not None else None, int(query.count()))
