@@ -2,25 +2,24 @@
 
 ``CachingSQLTrackerStore`` (what both ``endpoints.yml`` files use) keeps the tracker of each
 recent conversation in memory after saving it. Rasa's store reads the whole session back
-from the database for every message (every event deserialised and replayed): at turn 100
-that was 45% of the Rasa server's time, the main reason a long conversation answered slower.
-The kept tracker is used only when it is exactly what the database holds: its events are all
-stored (nothing was added since the save), no other process or server wrote to the
-conversation since (the id of its latest stored event is unchanged: another Rasa server of a
-cluster, a deletion), it covers one session (Rasa's store reads only the latest), and the
-domain is the same. Otherwise, or for a conversation not seen lately, it reads the database as
-Rasa's store does. Rasa's lock store already makes each conversation's messages run one at a
-time, across servers.
-
+from the database for every message (every event deserialised and replayed): at turns
+90-260 of one conversation that was 45% of the Rasa server's time, the main reason a long
+conversation answered slower. The kept tracker is used only when it is exactly what the
+database holds: its events are all stored (nothing was added since the save), no other
+process or server wrote to the conversation since (the id of its latest stored event and the
+number of its events are unchanged: another Rasa server of a cluster, an erasure), it covers
+one session (Rasa's store reads back only the latest), and the domain is the same. Otherwise,
+or for a conversation not seen lately, it reads the database as Rasa's store does. Rasa's lock
+store already makes each conversation's messages run one at a time, across servers.
 
 With an event broker, Rasa's ``TrackerStore.stream_events`` reads the whole stored
 conversation back (every event, deserialised and replayed) at each save, only to find which
 events are new: the longer a conversation, the dearer each answer (at 500 customers the
-cluster fell far behind). This store counts the stored events once, as Rasa's own save does
-to decide what to insert, stores exactly those events (the same rows as Rasa's store) and
-publishes them after they are committed (so a reader told of an event finds it in the
-tracker store). Used by ``deploy/endpoints.yml`` (the cluster); one box has no broker and
-uses Rasa's store as it is.
+cluster fell far behind). ``StreamingSQLTrackerStore`` (the base of the one above) counts the
+stored events once, as Rasa's own save does to decide what to insert, stores exactly those
+events (the same rows as Rasa's store) and publishes them after they are committed (so a
+reader told of an event finds it in the tracker store). One box has no broker: there it saves
+as Rasa's store does.
 """
 
 from __future__ import annotations

@@ -160,6 +160,61 @@ def test_a_customer_who_leaves_is_marked_abandoned_and_the_agent_sees_it(
         console_context.close()
 
 
+def test_the_reply_box_never_loses_what_the_agent_types(running_bot, browser, page, hours):
+    """Typing on while a reply is on its way keeps the new text; a reply that could not be
+    sent comes back into the box with the reason, and Send tries again."""
+    hours("00:00-24:00")
+    add_agent(running_bot, "anna")
+    console_context = browser.new_context(viewport={"width": 1280, "height": 800})
+    console = console_context.new_page()
+    try:
+        anna_takes_the_customer(running_bot, console, page)
+        box = console.get_by_test_id("reply")
+        console.wait_for_function(  # Claim puts the agent in the reply box
+            "document.activeElement && document.activeElement.id === 'reply'", timeout=10000
+        )
+
+        # The first reply is held on the way to the server while anna types the next one.
+        held: list = []
+        console.route("**/messages", lambda route: held.append(route))
+        box.fill("Your refund of 89.00 EUR is confirmed.")
+        console.get_by_test_id("send").click()
+        console.wait_for_timeout(300)
+        assert len(held) == 1 and box.input_value() == ""
+        box.press_sequentially("How can I help", delay=20)
+        console.unroute("**/messages")
+        held[0].continue_()
+        page.get_by_test_id("sb-msg-agent").filter(has_text="refund of 89.00 EUR").wait_for(
+            timeout=15000
+        )
+        console.wait_for_timeout(500)
+        assert box.input_value() == "How can I help"
+
+        # The desk is briefly unavailable: the reply comes back, ahead of what was typed.
+        console.route(
+            "**/messages",
+            lambda route: route.fulfill(
+                status=503, content_type="application/json", body='{"error": "desk unavailable"}'
+            ),
+        )
+        box.fill("It will reach your card in 3-5 working days.")
+        console.get_by_test_id("send").click()
+        error = console.get_by_test_id("error")
+        error.filter(has_text="Not sent: desk unavailable").wait_for(timeout=10000)
+        assert box.input_value() == "It will reach your card in 3-5 working days."
+        console.unroute("**/messages")
+        console.get_by_test_id("send").click()
+        page.get_by_test_id("sb-msg-agent").filter(has_text="3-5 working days").wait_for(
+            timeout=15000
+        )
+        assert box.input_value() == ""
+        texts = agent_texts(page)  # each reply reached the customer once
+        assert sum("refund of 89.00 EUR" in t for t in texts) == 1
+        assert sum("3-5 working days" in t for t in texts) == 1
+    finally:
+        console_context.close()
+
+
 def test_a_console_that_lost_its_connection_catches_up_when_back(running_bot, browser, hours):
     """The console's live connection drops (a network blip) and what the server pushes is
     lost while the customer writes: when it is back, the console shows what it missed

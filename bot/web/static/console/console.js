@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {} };
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {}, drafts: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -42,7 +42,9 @@
     $("own-password").hidden = true;
     $("signin").hidden = false;
     if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
-    // Whoever signs in next starts afresh (not in the last agent's conversation).
+    // Whoever signs in next starts afresh (not in the last agent's conversation); the open
+    // conversation's unsent reply is kept for the same agent (see start).
+    if (state.openId) switchDraft(state.openId, null);
     state.openId = state.open = null;
     state.customers = {};
     state.missed = false;
@@ -82,6 +84,8 @@
   });
 
   function start(me) {
+    // Unsent replies survive signing in again after a session ran out; another agent's do not.
+    if (state.me !== me.agent) { state.drafts = {}; $("reply").value = ""; }
     state.me = me.agent;
     state.csrf = me.csrf_token;
     if (me.must_change_password) {
@@ -266,6 +270,7 @@
 
   // ---- One conversation ----
   function openConversation(id) {
+    if (state.openId !== id) switchDraft(state.openId, id);
     state.openId = id;
     Array.prototype.forEach.call(document.querySelectorAll(".item"), function (node) {
       node.classList.toggle("selected", node.dataset.id === id);
@@ -345,21 +350,50 @@
       .catch(showError);
   }
 
-  $("claim").addEventListener("click", function () { act("/claim"); });
+  // Claimed: the reply box is where the agent goes next.
+  $("claim").addEventListener("click", function () {
+    act("/claim").then(function () { if (!$("reply-form").hidden) $("reply").focus(); });
+  });
   $("release").addEventListener("click", function () { act("/release"); });
   $("transfer").addEventListener("click", function () {
     if (!$("transfer-to").value) { showError(new Error("nobody else is online to take it")); return; }
     act("/transfer", { agent: $("transfer-to").value });
   });
+  // The reply box holds the next message: it is emptied when a message is sent, not when the
+  // send completes (that wiped what the agent had typed meanwhile). A message that could not
+  // be sent comes back into its conversation's box, ahead of anything typed since.
   $("reply-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = $("reply").value;
+    var id = state.openId, text = $("reply").value;
     if (!text.trim()) return;
     showError(null);
-    api("POST", "/api/handoffs/" + encodeURIComponent(state.openId) + "/messages", { text: text })
-      .then(function () { $("reply").value = ""; })
-      .catch(showError);
+    $("reply").value = "";
+    api("POST", "/api/handoffs/" + encodeURIComponent(id) + "/messages", { text: text })
+      .catch(function (error) {
+        restoreUnsent(id, text);
+        showError(new Error("Not sent: " + error.message + ". The message is back in the reply box: press Send to try again."));
+      });
   });
+
+  function restoreUnsent(id, text) {
+    if (state.openId === id) {
+      var box = $("reply");
+      box.value = box.value ? text + "\n" + box.value : text;
+      box.focus();
+    } else {
+      state.drafts[id] = state.drafts[id] ? text + "\n" + state.drafts[id] : text;
+    }
+  }
+
+  // Each conversation keeps its own unsent reply: switching never carries text to another
+  // customer.
+  function switchDraft(fromId, toId) {
+    var box = $("reply");
+    if (fromId && box.value) state.drafts[fromId] = box.value;
+    else if (fromId) delete state.drafts[fromId];
+    box.value = state.drafts[toId] || "";
+    delete state.drafts[toId];
+  }
   $("reply").addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("reply-form").requestSubmit(); }
   });
