@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from bot.settings import Settings
 from bot.storage.accounts import SqlAccounts
@@ -170,9 +171,7 @@ def test_the_reply_box_never_loses_what_the_agent_types(running_bot, browser, pa
     try:
         anna_takes_the_customer(running_bot, console, page)
         box = console.get_by_test_id("reply")
-        console.wait_for_function(  # Claim puts the agent in the reply box
-            "document.activeElement && document.activeElement.id === 'reply'", timeout=10000
-        )
+        expect(box).to_be_focused(timeout=10000)  # Claim puts the agent in the reply box
 
         # The first reply is held on the way to the server while anna types the next one.
         held: list = []
@@ -182,8 +181,8 @@ def test_the_reply_box_never_loses_what_the_agent_types(running_bot, browser, pa
         console.wait_for_timeout(300)
         assert len(held) == 1 and box.input_value() == ""
         box.press_sequentially("How can I help", delay=20)
-        console.unroute("**/messages")
         held[0].continue_()
+        console.unroute("**/messages")
         page.get_by_test_id("sb-msg-agent").filter(has_text="refund of 89.00 EUR").wait_for(
             timeout=15000
         )
