@@ -27,7 +27,7 @@ import numpy as np
 
 from bench.common import PROJECT, percentile, supportbot_json, write_result
 from bench.kb_eval import DATA, HELD_OUT
-from bench.nlu_eval import training_examples
+from bench.nlu_eval import cross_validated, training_examples
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
 from bot.embeddings.sentence_transformer import PRECISIONS, serving_precision
 from bot.knowledge import KnowledgeSearcher, load_index
@@ -88,24 +88,12 @@ def sentiment_quality(embedder: SentenceTransformerEmbedder) -> dict[str, Any]:
 
 
 def nlu_quality(embedder: SentenceTransformerEmbedder) -> dict[str, Any]:
-    from sklearn.model_selection import StratifiedKFold
-
-    from bot.intents import IntentModel
-    from bot.text import inspect_message
-
     texts, labels = training_examples()
-    cleaned = [inspect_message(t).cleaned for t in texts]
-    y = np.array(labels)
-    embeddings = embedder.embed(cleaned)
-    predicted = np.empty(len(y), dtype=object)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
-    for train, test in folds.split(embeddings, y):
-        model = IntentModel.fit(
-            [cleaned[i] for i in train], embeddings[train], y[train], char_weight=0.5
-        )
-        probabilities = model.predict_proba([cleaned[i] for i in test], embeddings[test])
-        predicted[test] = [model.labels[i] for i in probabilities.argmax(axis=1)]
-    return {"examples": len(y), "accuracy": round(float((predicted == y).mean()), 4)}
+    predicted, _ = cross_validated(embedder, texts, labels, char_weight=0.5)
+    return {
+        "examples": len(labels),
+        "accuracy": round(float((predicted == np.array(labels)).mean()), 4),
+    }
 
 
 def main() -> None:
