@@ -8,6 +8,7 @@ from bot.escalation.decision import (
     Priority,
     Signals,
     assess,
+    own_reason,
     read_signals,
 )
 from bot.escalation.history import (
@@ -31,6 +32,7 @@ __all__ = [
     "Signals",
     "Turn",
     "assess",
+    "own_reason",
     "complaint_sign",
     "read_markers",
     "read_signals",

@@ -25,7 +25,10 @@ offer a person
 
 Counting restarts after each escalation, and an offer is not repeated within
 ``turns_between_offers`` turns: the customer who said "no thanks" is not nagged. A hand-over
-(which only gets more likely) is never held back.
+(which only gets more likely) is never held back, and it carries what came before it: when the
+session escalated earlier (say an offer for anger and two fallbacks, then "Talk to a person"),
+the hand-over keeps the higher priority (high when the earlier one was for anger or negative
+sentiment) and its reason ends with "earlier: ..." — the agent sees why the customer came.
 """
 
 from __future__ import annotations
@@ -194,6 +197,11 @@ class Decision:
 
 
 KEEP = Decision(Level.KEEP)
+EARLIER = "; earlier: "
+#: Rules that fire on how the customer feels: a hand-over after one of them is urgent.
+UPSET_TRIGGERS = frozenset(
+    {"complaint", "strong_anger", "negative_streak", "negativity_rising", "negative_message"}
+)
 
 
 def read_signals(turns: Sequence[Turn], config: EscalationConfig) -> Signals:
@@ -228,12 +236,14 @@ def assess(turns: Sequence[Turn], config: EscalationConfig) -> Decision:
         return KEEP
     if level is Level.KEEP:
         return KEEP
-    return Decision(
-        level,
-        reason=" + ".join(signals.describe(config)),
-        priority=priority,
-        trigger=trigger,
-    )
+    reason = " + ".join(signals.describe(config))
+    earlier = _earlier_escalation(turns) if level is Level.HANDOVER else None
+    if earlier is not None:
+        before = own_reason(earlier.reason)  # not its history again
+        reason = f"{reason}{EARLIER}{before}" if before else reason
+        if earlier.priority is Priority.HIGH or earlier.trigger in UPSET_TRIGGERS:
+            priority = Priority.HIGH
+    return Decision(level, reason=reason, priority=priority, trigger=trigger)
 
 
 def _apply_rules(s: Signals, c: EscalationConfig) -> tuple[Level, str, Priority]:
@@ -270,6 +280,20 @@ def _since_last_escalation(turns: Sequence[Turn]) -> Sequence[Turn]:
         if record and record.get("level") in (Level.OFFER, Level.HANDOVER):
             return turns[index + 1 :]
     return turns
+
+
+def own_reason(reason: str) -> str:
+    """A decision's reason without the earlier escalation it carries (for counting reasons)."""
+    return reason.split(EARLIER, 1)[0]
+
+
+def _earlier_escalation(turns: Sequence[Turn]) -> Decision | None:
+    """The session's latest escalation before the latest turn (an offer or a hand-over)."""
+    for turn in reversed(turns[:-1]):
+        decision = Decision.from_record(turn.escalation)
+        if decision is not None and decision.escalates:
+            return decision
+    return None
 
 
 def _offered_recently(turns: Sequence[Turn], config: EscalationConfig) -> bool:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from bot.complaints.tickets import Complaint
+from bot.escalation import own_reason
 from bot.reporting.summary import NEGATIVE, Conversation
 from bot.satisfaction.survey import LOW, SATISFIED
 
@@ -111,7 +112,7 @@ def figures(
         "contained_rate": _rate(sum(c.contained for c in today), n),
         "handoff_rate": _rate(sum(c.handed_off for c in today), n),
         "handoffs": len(requested),
-        "handoff_reasons": dict(Counter(h.reason for h in requested).most_common()),
+        "handoff_reasons": dict(Counter(own_reason(h.reason) for h in requested).most_common()),
         "wait_p50_s": _round(percentile(waits, 0.5)),
         "wait_p90_s": _round(percentile(waits, 0.9)),
         "abandoned_rate": _rate(sum(h.status == "abandoned" for h in requested), len(requested)),

@@ -112,8 +112,13 @@ def day_of_conversations():
 
 
 HANDOFFS = [
-    HandoffRecord(
-        "handed", T + timedelta(minutes=2), T + timedelta(minutes=4), "closed", "asked", "anna"
+    HandoffRecord(  # counted by its own reason, not the earlier escalation it carries
+        "handed",
+        T + timedelta(minutes=2),
+        T + timedelta(minutes=4),
+        "closed",
+        "asked; earlier: 2 fallbacks",
+        "anna",
     ),
     HandoffRecord("left", T, None, "abandoned", "complaint", None),
 ]

@@ -522,3 +522,57 @@ def test_the_policy_reads_the_same_recent_turns_from_rasas_tracker():
         (t.number, t.text, t.answered) for t in recent_turns(events)
     ]
     assert turns[-1].number == 35 and len(turns) == LOOKBACK_TURNS
+
+
+ANGRY_OFFER = {
+    "level": "offer",
+    "reason": "negative sentiment 3 turns in a row + 2 fallbacks",
+    "priority": "normal",
+    "trigger": "negative_streak",
+}
+HANDED_OVER = {
+    "level": "handover",
+    "reason": "asked for a person; earlier: 2 fallbacks",
+    "priority": "normal",
+    "trigger": "asked_for_person",
+}
+
+
+@pytest.mark.parametrize(
+    ("earlier", "priority", "reason"),
+    [
+        (ANGRY_OFFER, Priority.HIGH, f"asked for a person; earlier: {ANGRY_OFFER['reason']}"),
+        (OFFERED, Priority.NORMAL, "asked for a person; earlier: 2 fallbacks"),
+        (HANDED_OVER, Priority.NORMAL, "asked for a person; earlier: asked for a person"),
+        (None, Priority.NORMAL, "asked for a person + 1 fallback"),
+    ],
+)
+def test_a_hand_over_carries_the_earlier_escalation(earlier, priority, reason):
+    """Offered a person for anger, then "Talk to a person": the queue item says why, and
+    the customer goes first (not "normal priority · asked for a person")."""
+    turns = [
+        turn("where is my order", sentiment=UNHAPPY),
+        turn("this is useless", **FALLBACK, escalation=earlier),
+        turn("Talk to a person", "request_human"),
+    ]
+
+    decision = assess(history(*turns), CONFIG)
+
+    assert (decision.level, decision.priority, decision.reason) == (
+        Level.HANDOVER,
+        priority,
+        reason,
+    )
+
+
+def test_only_a_hand_over_carries_the_earlier_escalation():
+    """An offer after an offer says only what it saw; the hand-over after both says more."""
+    offered = [turn("blah", **FALLBACK, escalation=ANGRY_OFFER), turn("x", **FALLBACK)]
+    offered += [turn("y", **FALLBACK), turn("z")]
+    handed_over = [*offered[:3], turn("z", **FALLBACK), turn("w")]
+
+    offer, handover = assess(history(*offered), CONFIG), assess(history(*handed_over), CONFIG)
+
+    assert (offer.level, offer.reason) == (Level.OFFER, "2 fallbacks")
+    assert (handover.level, handover.priority) == (Level.HANDOVER, Priority.HIGH)
+    assert handover.reason == f"3 fallbacks; earlier: {ANGRY_OFFER['reason']}"
