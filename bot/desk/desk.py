@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +23,7 @@ from bot.accounts import Agent, Role
 from bot.business import BusinessFacts
 from bot.conversations.events import customer_message, slot
 from bot.desk.delivery import OutboxDelivery
+from bot.desk.handover_context import handover_context
 from bot.desk.rasa_events import bot_event, slot_event
 from bot.desk.transcript import console_transcript
 from bot.errors import HandoffError, HandoffTransitionError
@@ -41,10 +44,23 @@ logger = logging.getLogger(__name__)
 
 #: The longest message an agent can send at once.
 MAX_AGENT_MESSAGE = 5000
+#: How many conversations' handover contexts are kept between listings (each is read again
+#: only when its conversation has new events).
+CONTEXTS_KEPT = 2000
+#: The latest events of a conversation a context is read from.
+CONTEXT_EVENTS = 500
 
 
 class PermissionDeniedError(HandoffError):
     """The agent may not do this to this conversation (it is someone else's)."""
+
+
+def with_context(item: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:
+    """A listed handoff with its conversation's context (``bot.desk.handover_context``): the
+    contact the customer left with the handoff comes first, then one they wrote."""
+    if context is None:
+        return item
+    return {**item, **context, "contact": item.get("contact") or context.get("contact")}
 
 
 class SupportDesk:
@@ -70,6 +86,8 @@ class SupportDesk:
         self.clock = clock
         self.slack = slack
         self.complaints = complaints
+        self._contexts: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
+        self._contexts_lock = threading.Lock()  # listings read them in worker threads
 
     # -- reading --------------------------------------------------------------------------
 
@@ -94,22 +112,51 @@ class SupportDesk:
         }
 
     async def listing(self, status: Status) -> list[dict[str, Any]]:
+        """The handoffs in ``status``, each with why the customer came (``with_context``)."""
         handoffs = await asyncio.to_thread(self.queue.listing, status)
-        if status is Status.QUEUED:
-            return [self.summary(h, n) for n, h in enumerate(handoffs, start=1)]
-        return [self.summary(h) for h in handoffs]
+        contexts = await asyncio.to_thread(
+            self._contexts_of, list(dict.fromkeys(h.conversation_id for h in handoffs))
+        )
+        numbered = status is Status.QUEUED
+        return [
+            with_context(self.summary(h, n if numbered else None), contexts.get(h.conversation_id))
+            for n, h in enumerate(handoffs, start=1)
+        ]
 
     async def detail(self, handoff_id: str) -> dict[str, Any]:
-        """The handoff, its history, and the whole conversation as the agent sees it."""
+        """The handoff with its context, its history, the conversation's other handoffs, and
+        the whole conversation as the agent sees it."""
         handoff = await asyncio.to_thread(self.queue.get, handoff_id)
         position = await asyncio.to_thread(self.queue.position, handoff_id)
         history = await asyncio.to_thread(self.queue.history, handoff_id)
+        others = await asyncio.to_thread(self.queue.of_conversation, handoff.conversation_id)
         events = await asyncio.to_thread(self.store.events, handoff.conversation_id)
         return {
-            **self.summary(handoff, position),
+            **with_context(self.summary(handoff, position), handover_context(events)),
             "history": [change.as_record() for change in history],
+            "other_handoffs": [self.summary(h) for h in others if h.id != handoff.id],
             "transcript": console_transcript(events),
         }
+
+    def _contexts_of(self, conversation_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The handover context of each conversation: kept ones whose conversation has no new
+        events since, the others read afresh."""
+        latest = self.store.latest_rows(conversation_ids)
+        found: dict[str, dict[str, Any]] = {}
+        for conversation_id in conversation_ids:
+            row = latest.get(conversation_id, 0)
+            with self._contexts_lock:
+                kept = self._contexts.get(conversation_id)
+            if kept is None or kept[0] != row:
+                events = self.store.events(conversation_id, limit=CONTEXT_EVENTS) if row else []
+                kept = (row, handover_context(events))
+            with self._contexts_lock:
+                self._contexts[conversation_id] = kept
+                self._contexts.move_to_end(conversation_id)
+                while len(self._contexts) > CONTEXTS_KEPT:
+                    self._contexts.popitem(last=False)
+            found[conversation_id] = kept[1]
+        return found
 
     # -- agents ---------------------------------------------------------------------------
 

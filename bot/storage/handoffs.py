@@ -144,6 +144,17 @@ class SqlHandoffQueue:
         with self._engine.connect() as db:
             return [_handoff(row) for row in db.execute(query).mappings()]
 
+    def of_conversation(self, conversation_id: str, *, limit: int = 50) -> list[Handoff]:
+        """The conversation's handoffs, the latest request first (at most ``limit``)."""
+        query = (
+            handoffs.select()
+            .where(handoffs.c.conversation_id == conversation_id)
+            .order_by(handoffs.c.requested_at.desc(), handoffs.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as db:
+            return [_handoff(row) for row in db.execute(query).mappings()]
+
     def assigned_to(self, agent: str) -> list[Handoff]:
         query = handoffs.select().where(
             handoffs.c.agent == agent, handoffs.c.status == Status.ASSIGNED.value

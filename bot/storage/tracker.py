@@ -60,6 +60,28 @@ class ConversationStore:
             raise
         return [(int(row[0]), str(row[1]), json.loads(row[2])) for row in rows]
 
+    def latest_rows(self, conversation_ids: list[str]) -> dict[str, int]:
+        """Each given conversation's latest event row (conversations without events are left
+        out): what tells a reader whether a conversation changed since it last looked."""
+        if not conversation_ids:
+            return {}
+        query = sa.text(
+            "SELECT sender_id, MAX(id) FROM events WHERE sender_id IN :ids GROUP BY sender_id"
+        ).bindparams(sa.bindparam("ids", expanding=True))
+        found: dict[str, int] = {}
+        try:
+            with self._engine.connect() as connection:
+                for start in range(0, len(conversation_ids), 500):
+                    part = conversation_ids[start : start + 500]
+                    found.update(
+                        (str(r[0]), int(r[1])) for r in connection.execute(query, {"ids": part})
+                    )
+        except sa.exc.DBAPIError as exc:
+            if no_events_table(exc):
+                return {}
+            raise
+        return found
+
     def last_event_id(self) -> int:
         try:
             with self._engine.connect() as connection:
