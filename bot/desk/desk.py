@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -44,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 #: The longest message an agent can send at once.
 MAX_AGENT_MESSAGE = 5000
+#: The longest text the closed conversations can be searched for.
+MAX_SEARCH = 200
+#: A reference given to a customer (``replies.reference_for``): the end of the handoff's id.
+REFERENCE = re.compile(r"M-([0-9a-f]{8})", re.IGNORECASE)
 #: How many conversations' handover contexts are kept between listings (each is read again
 #: only when its conversation has new events).
 CONTEXTS_KEPT = 2000
@@ -109,6 +114,7 @@ class SupportDesk:
             "note": handoff.note,
             "contact": handoff.contact,
             "message": handoff.message,
+            "reference": replies.reference_for(handoff.id),
         }
 
     async def listing(self, status: Status) -> list[dict[str, Any]]:
@@ -122,6 +128,25 @@ class SupportDesk:
             with_context(self.summary(h, n if numbered else None), contexts.get(h.conversation_id))
             for n, h in enumerate(handoffs, start=1)
         ]
+
+    async def search(self, text: str, statuses: list[Status]) -> list[dict[str, Any]]:
+        """Handoffs in ``statuses`` found by ``text`` in their reference, customer,
+        conversation, agent, contact, message, reason or note, or in what was written in
+        their conversation; the latest first, each with its context."""
+        if len(text) > MAX_SEARCH:
+            raise HandoffError(f"search for up to {MAX_SEARCH} characters")
+        if not text.strip():
+            raise HandoffError("say what to search for")
+        reference = REFERENCE.fullmatch(text.strip())
+        wanted = reference.group(1).lower() if reference else text
+        saying = await asyncio.to_thread(self.store.conversations_saying, text)
+        handoffs = await asyncio.to_thread(
+            self.queue.search, wanted, statuses=statuses, conversations=saying
+        )
+        contexts = await asyncio.to_thread(
+            self._contexts_of, list(dict.fromkeys(h.conversation_id for h in handoffs))
+        )
+        return [with_context(self.summary(h), contexts.get(h.conversation_id)) for h in handoffs]
 
     async def detail(self, handoff_id: str) -> dict[str, Any]:
         """The handoff with its context, its history, the conversation's other handoffs, and

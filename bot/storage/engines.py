@@ -97,3 +97,8 @@ def _create(url: str, pool_size: int) -> sa.Engine:
 
     sa.event.listen(engine, "connect", _wal)
     return engine
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with ``ESCAPE '!'``) matching anything that contains ``text`` as is."""
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"

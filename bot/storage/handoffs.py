@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.errors import HandoffError, HandoffNotFoundError, HandoffTransitionErro
 from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.model import PRIORITY_RANK, Handoff, Presence
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
-from bot.storage.engines import during, engine_for, stored_utc
+from bot.storage.engines import contains_pattern, during, engine_for, stored_utc
 from bot.storage.outbox import enqueue
 from bot.storage.schema import agent_heartbeats, agent_presence, handoff_events, handoffs
 
@@ -140,6 +140,42 @@ class SqlHandoffQueue:
             handoffs.select()
             .where(handoffs.c.ended_at >= _utc(moment))
             .order_by(handoffs.c.ended_at, handoffs.c.id)
+        )
+        with self._engine.connect() as db:
+            return [_handoff(row) for row in db.execute(query).mappings()]
+
+    def search(
+        self,
+        text: str,
+        *,
+        statuses: list[Status],
+        conversations: Sequence[str] = (),
+        limit: int = 50,
+    ) -> list[Handoff]:
+        """Handoffs in ``statuses`` whose id, conversation, agent, contact, message, reason or
+        note contains ``text`` (any case), or whose conversation is one of ``conversations``;
+        the latest ended (or requested) first."""
+        pattern = contains_pattern(" ".join(text.split()).lower())
+        fields = [
+            handoffs.c.id,
+            handoffs.c.conversation_id,
+            handoffs.c.agent,
+            handoffs.c.contact,
+            handoffs.c.message,
+            handoffs.c.reason,
+            handoffs.c.note,
+        ]
+        matches = [sa.func.lower(f).like(pattern, escape="!") for f in fields]
+        if conversations:
+            matches.append(handoffs.c.conversation_id.in_(list(conversations)))
+        query = (
+            handoffs.select()
+            .where(handoffs.c.status.in_([s.value for s in statuses]), sa.or_(*matches))
+            .order_by(
+                sa.func.coalesce(handoffs.c.ended_at, handoffs.c.requested_at).desc(),
+                handoffs.c.id,
+            )
+            .limit(limit)
         )
         with self._engine.connect() as db:
             return [_handoff(row) for row in db.execute(query).mappings()]

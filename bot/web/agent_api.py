@@ -7,7 +7,10 @@ the session's ``X-CSRF-Token`` header. No valid session: **401**.
 
 * ``GET /api/handoffs?status=queued|assigned|closed|released|cancelled|abandoned|message_left``
   (default: queued and assigned) → a JSON list; each item has ``id, conversation_id, status,
-  reason, priority, waiting_since, position`` (position only while queued) and more.
+  reason, priority, waiting_since, position`` (position only while queued) and more: the
+  customer's ``last_message``, ``contact``, ``language``, ``page`` and a ``summary`` of why
+  they came (``bot.desk.handover_context``). ``&q=TEXT`` searches instead (in the given
+  status, or in all): reference, customer, agent, contact, notes and what was written.
 * ``GET /api/handoffs/{id}``: the handoff, its history and the whole transcript.
 * ``POST /api/handoffs/{id}/claim``, ``/messages {text}``, ``/close {note}``, ``/release``,
   ``/transfer {agent}``.
@@ -240,14 +243,16 @@ def add_agent_api(
         return web.json_response({"changed": True, "must_change_password": False})
 
     async def listing(request: web.Request) -> web.Response:
-        wanted = request.query.get("status")
-        if wanted is None:
-            items = await desk.listing(Status.QUEUED) + await desk.listing(Status.ASSIGNED)
-            return web.json_response(items)
+        wanted, text = request.query.get("status"), request.query.get("q")
         try:
-            status = Status(wanted)
+            status = Status(wanted) if wanted is not None else None
         except ValueError:
             return _error(400, f"status must be one of {', '.join(s.value for s in Status)}")
+        if text is not None:
+            return web.json_response(await desk.search(text, [status] if status else list(Status)))
+        if status is None:
+            items = await desk.listing(Status.QUEUED) + await desk.listing(Status.ASSIGNED)
+            return web.json_response(items)
         return web.json_response(await desk.listing(status))
 
     async def detail(request: web.Request) -> web.Response:

@@ -7,8 +7,12 @@ import json
 import sqlite3
 from typing import Any
 
+import pytest
+
 from bot.desk.handover_context import handover_context
-from bot.handoff.lifecycle import Status
+from bot.errors import HandoffError
+from bot.handoff.lifecycle import Action, Status
+from bot.handoff.model import Presence
 from tests.conftest import OPEN_TIME
 from tests.databases import rasa_events_table
 from tests.desk_parts import desk_parts, waiting_customer
@@ -167,3 +171,52 @@ def test_a_conversation_shows_its_other_handoffs(settings, tmp_path):
     assert [(h["id"], h["status"], h["message"]) for h in detail["other_handoffs"]] == [
         (earlier.id, "message_left", "please call me about my refund")
     ]
+
+
+def test_closed_conversations_are_found_by_what_was_said_reference_agent_or_note(
+    settings, tmp_path
+):
+    parts = desk_parts(settings, tmp_path)
+    tracker = tmp_path / "tracker.db"
+    rasa_events_table(tracker)
+    with sqlite3.connect(tracker) as db:
+        db.executemany(
+            "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
+            [
+                (c, e["event"], e["timestamp"], json.dumps(e))
+                for c, e in [
+                    ("c1", said("Mein Café-Gutschein 50%_off geht nicht", "ask_voucher", at=1)),
+                    ("c2", said("where is my parcel", "ask_order_status", at=2)),
+                    ("c2", {"event": "bot", "text": "It left on Monday.", "timestamp": 3}),
+                ]
+            ],
+        )
+    queue = parts.desk.queue
+    handoffs = {}
+    for conversation, agent, note in [("c1", "anna", "voucher re-issued"), ("c2", "ben", "ok")]:
+        handoff = queue.request(
+            conversation,
+            channel="socketio",
+            reason="asked",
+            priority="normal",
+            actor="customer",
+            now=OPEN_TIME,
+        )
+        queue.set_presence(agent, Presence.ONLINE, capacity=3, now=OPEN_TIME)
+        queue.claim(handoff.id, agent, now=OPEN_TIME)
+        queue.end(handoff.id, Action.CLOSE, actor=f"agent:{agent}", reason=note, now=OPEN_TIME)
+        handoffs[conversation] = handoff.id
+    waiting_customer(parts, "c3")  # open: not among the closed
+
+    def found(text: str) -> list[str]:
+        items = asyncio.run(parts.desk.search(text, [Status.CLOSED]))
+        return [item["conversation_id"] for item in items]
+
+    assert found("café-gutschein") == ["c1"]  # customer's words, any case, non-ASCII
+    assert found("50%_off") == ["c1"] and found("%") == ["c1"]  # wildcards are literal
+    assert found("LEFT ON monday") == ["c2"]  # the bot's words
+    assert found(f"m-{handoffs['c2'][-8:]}") == ["c2"]  # the reference given to the customer
+    assert found("ben") == ["c2"] and found("re-issued") == ["c1"]
+    assert found("parcel_id") == [] and found("ask_order_status") == []  # not internals
+    with pytest.raises(HandoffError):
+        found("   ")
