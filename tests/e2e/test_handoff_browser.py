@@ -73,8 +73,12 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
         assert "asked for a person" in waiting.first.inner_text()
         waiting.first.click()
         console.get_by_test_id("event-escalation").first.wait_for(timeout=10000)
-        transcript = console.get_by_test_id("transcript").inner_text()
-        assert "I want to talk to a person" in transcript and "intent request_human" in transcript
+        transcript = console.get_by_test_id("transcript")
+        assert "I want to talk to a person" in transcript.inner_text()
+        assert "intent request_human" not in transcript.inner_text()  # a detail, on request
+        console.get_by_test_id("show-details").check()
+        assert "intent request_human" in transcript.inner_text()
+        console.get_by_test_id("show-details").uncheck()
         console.get_by_test_id("claim").click()
         page.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
 
@@ -210,6 +214,77 @@ def test_the_reply_box_never_loses_what_the_agent_types(running_bot, browser, pa
         texts = agent_texts(page)  # each reply reached the customer once
         assert sum("refund of 89.00 EUR" in t for t in texts) == 1
         assert sum("3-5 working days" in t for t in texts) == 1
+    finally:
+        console_context.close()
+
+
+def test_an_angry_customer_arrives_first_with_why_they_came(running_bot, browser, page, hours):
+    """The queue says how urgent and why before anyone opens it; the open conversation starts
+    at the latest message with the reply box and the actions in view; afterwards the
+    conversation is found again by the customer's own words."""
+    hours("00:00-24:00")
+    add_agent(running_bot, "anna")
+    console_context = browser.new_context(viewport={"width": 1366, "height": 850})
+    console = console_context.new_page()
+    console_errors: list[str] = []
+    console.on("pageerror", lambda error: console_errors.append(str(error)))
+    try:
+        sign_in(console, running_bot, "anna")
+        open_widget(page, running_bot.web_url + "/")
+        ask(page, "how do I change the email on my account")
+        page.get_by_text("Did that answer your question?").wait_for(timeout=30000)
+        angry = (
+            "Three weeks and still no parcel, and nobody answers my emails. This is a disgrace!!"
+        )
+        ask(page, angry)
+        talk = page.get_by_role("button", name="Talk to a person")
+        queued = page.get_by_text("in the queue")
+        talk.or_(queued).first.wait_for(timeout=30000)
+        if not queued.count():  # offered a person (not handed over at once): the customer asks
+            talk.last.click()
+        queued.first.wait_for(timeout=30000)
+
+        item = console.get_by_test_id("waiting").get_by_test_id("handoff").first
+        item.wait_for(timeout=15000)
+        expect(item.locator(".badge.high").first).to_have_text("high")
+        assert "negative" in item.inner_text()  # the anger, even after "Talk to a person"
+        expect(item.get_by_test_id("preview")).to_contain_text("“")
+        screenshot(console, "console-queue-with-context")
+
+        item.click()
+        summary = console.get_by_test_id("context-summary")
+        expect(summary).to_contain_text("This is a disgrace", timeout=10000)
+        expect(summary).to_contain_text("Sentiment:")
+        expect(console.get_by_test_id("context-customer")).to_contain_text("Page:")
+        console.get_by_test_id("claim").click()
+        expect(console.get_by_test_id("reply")).to_be_focused(timeout=10000)
+        console.wait_for_timeout(1000)  # the feed's copy of the change has arrived too
+        joined = console.get_by_test_id("entry-bot").filter(
+            has_text="anna from our team has joined"
+        )
+        expect(joined).to_have_count(1)  # shown once, not once per reading
+        for pinned in ("reply", "send", "release", "note"):
+            expect(console.get_by_test_id(pinned)).to_be_in_viewport()
+        last = console.get_by_test_id("transcript").locator("li").last
+        expect(last).to_be_in_viewport()
+        assert console.get_by_test_id("transcript").locator("time").count() > 0
+        screenshot(console, "console-conversation-pinned")
+
+        console.keyboard.press("Alt+X")  # the shortcut to close: the note takes focus
+        expect(console.get_by_test_id("note")).to_be_focused()
+        console.get_by_test_id("note").fill("Parcel traced, apology sent")
+        console.get_by_test_id("close").click()
+        page.get_by_text("anna has closed the chat.").wait_for(timeout=15000)
+        expect(console.get_by_test_id("conv-meta")).to_contain_text("closed")
+        expect(console.get_by_test_id("reply-form")).to_be_hidden()
+
+        console.get_by_test_id("search").fill("nobody answers my emails")
+        console.get_by_test_id("search").press("Enter")
+        found = console.get_by_test_id("ended").get_by_test_id("handoff")
+        expect(found).to_have_count(1, timeout=10000)
+        expect(found.first).to_contain_text("anna")
+        screenshot(console, "console-search")
+        assert console_errors == []
     finally:
         console_context.close()
 

@@ -3,12 +3,13 @@
  *
  * Everything goes through the agent API (/api, cookie session + CSRF header) and its
  * WebSocket feed (/api/live). Every text from customers, the bot or agents is shown with
- * textContent: markup in a message is shown as text, never run.
+ * textContent (or built as elements: bold and links in what the bot and agents wrote, as the
+ * widget shows them): markup in a message is shown as text, never run.
  */
 (function () {
   "use strict";
 
-  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {}, drafts: {} };
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {}, drafts: {}, searching: false, shown: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -133,7 +134,7 @@
     socket.onmessage = function (frame) {
       var message = JSON.parse(frame.data);
       if (message.type === "change") onChange(message);
-      if (message.type === "event" && message.handoff_id === state.openId) addEntry(message.entry);
+      if (message.type === "event" && message.handoff_id === state.openId) addEntry(message.entry, false);
       if (message.type === "customer") {
         state.customers[message.handoff_id] = message;
         if (message.handoff_id === state.openId) showCustomer();
@@ -204,16 +205,29 @@
   function item(handoff, extra) {
     var node = el("li", "item" + (handoff.id === state.openId ? " selected" : ""));
     node.dataset.id = handoff.id;
-    node.dataset.testid = "handoff";
     node.setAttribute("data-testid", "handoff");
+    node.tabIndex = 0;
     var line = el("div", "line");
     if (handoff.position) line.appendChild(el("strong", null, "#" + handoff.position));
     line.appendChild(el("span", "badge" + (handoff.priority === "high" ? " high" : ""), handoff.priority));
     line.appendChild(el("span", "badge", handoff.channel));
+    var trend = handoff.summary && handoff.summary.sentiment && handoff.summary.sentiment.trend;
+    if (trend === "upset" || trend === "getting more upset") line.appendChild(el("span", "badge high", trend));
     line.appendChild(el("span", "waited", extra));
     node.appendChild(line);
     node.appendChild(el("div", "reason", handoff.reason));
+    if (handoff.last_message) {
+      var preview = el("div", "preview", "“" + handoff.last_message.text + "”");
+      preview.setAttribute("data-testid", "preview");
+      node.appendChild(preview);
+    }
+    var about = [handoff.contact, handoff.language, handoff.page && (handoff.page.title || handoff.page.url)]
+      .filter(Boolean).join(" · ");
+    if (about) node.appendChild(el("div", "about", about));
     node.addEventListener("click", function () { openConversation(handoff.id); });
+    node.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") openConversation(handoff.id);
+    });
     return node;
   }
 
@@ -234,7 +248,33 @@
       fill($("messages-left"), left.slice(0, 20), function (h) { return h.contact || ""; });
     }).catch(showError);
     api("GET", "/api/agents").then(function (agents) { state.agents = agents; fillAgents(); }).catch(showError);
+    if (!state.searching) {
+      api("GET", "/api/handoffs?status=closed").then(function (closed) {
+        fill($("ended"), closed.slice(0, 20), endedLabel);
+        $("search-note").textContent = closed.length ? "The latest closed:" : "None closed yet.";
+      }).catch(showError);
+    }
   }
+
+  function endedLabel(h) {
+    return h.status.replace("_", " ") + (h.agent ? " · " + h.agent : "") + " · " + h.reference;
+  }
+
+  // Search: every conversation the team had, by customer, words, reference, agent or note.
+  $("search-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = $("search").value.trim();
+    state.searching = !!text;
+    if (!text) { refreshLists(); return; }
+    $("search-note").textContent = "Searching…";
+    api("GET", "/api/handoffs?q=" + encodeURIComponent(text)).then(function (found) {
+      fill($("ended"), found, endedLabel);
+      $("search-note").textContent = found.length ? found.length + " found for “" + text + "”:" : "Nothing found for “" + text + "”.";
+    }).catch(function (error) { $("search-note").textContent = error.message; });
+  });
+  $("search").addEventListener("search", function () {
+    if (!$("search").value) { state.searching = false; refreshLists(); }
+  });
   setInterval(function () { if (state.me) refreshLists(); }, 15000); // waiting times tick on
 
   function fillAgents() {
@@ -280,16 +320,19 @@
       state.open = handoff;
       $("nothing-open").hidden = true;
       $("open").hidden = false;
-      $("conv-title").textContent = "Conversation " + handoff.conversation_id.slice(0, 12) + " (" + handoff.channel + ")";
+      $("conv-title").textContent = "Conversation " + handoff.conversation_id.slice(0, 12) + " (" + handoff.channel + ") · " + handoff.reference;
       var meta = handoff.status + " · " + handoff.priority + " priority · reason: " + handoff.reason;
       if (handoff.position) meta += " · #" + handoff.position + " in the queue";
       if (handoff.agent) meta += " · with " + handoff.agent;
       if (handoff.contact) meta += " · contact: " + handoff.contact;
       if (handoff.note) meta += " · note: " + handoff.note;
       $("conv-meta").textContent = meta;
+      showContext(handoff);
       $("transcript").textContent = "";
-      handoff.transcript.forEach(addEntry);
-      if (handoff.message) addEntry({ kind: "left", text: handoff.message });
+      state.shown = {};
+      handoff.transcript.forEach(function (entry) { addEntry(entry, true); });
+      if (handoff.message) addEntry({ kind: "left", text: handoff.message, at: Date.parse(handoff.ended_at) / 1000 }, true);
+      toLatest();
       var mine = handoff.status === "assigned" && handoff.agent === state.me;
       $("claim").hidden = handoff.status !== "queued";
       $("transfer").hidden = $("transfer-to").hidden = $("release").hidden = !mine;
@@ -299,49 +342,168 @@
     }).catch(showError);
   }
 
+  // Why the customer came, before the transcript: what they said, what the bot tried, how
+  // they feel, how to reach them, and the conversation's other handoffs (a message left).
+  function showContext(handoff) {
+    var summary = handoff.summary || {};
+    var box = $("context-summary");
+    box.textContent = "";
+    (summary.customer_said || []).forEach(function (said) { box.appendChild(el("q", null, said)); box.appendChild(document.createTextNode(" ")); });
+    var lines = [];
+    if ((summary.bot_tried || []).length) lines.push("Bot: " + summary.bot_tried.join("; ") + ".");
+    else lines.push("Bot: nothing answered.");
+    if ((summary.failed || []).length) lines.push("Failed: " + summary.failed.join("; ") + ".");
+    lines.forEach(function (line) { box.appendChild(el("span", "context-line", line + " ")); });
+    var trend = summary.sentiment && summary.sentiment.trend;
+    if (trend && trend !== "unknown") {
+      box.appendChild(el("span", /upset/.test(trend) ? "trend-upset" : null, "Sentiment: " + trend + "."));
+    }
+    var customer = [];
+    if (handoff.contact) customer.push("Contact: " + handoff.contact);
+    if (handoff.language) customer.push("Language: " + handoff.language);
+    var where = $("context-customer");
+    where.textContent = customer.join(" · ");
+    if (handoff.page) {
+      if (customer.length) where.appendChild(document.createTextNode(" · "));
+      where.appendChild(document.createTextNode("Page: "));
+      var link = el("a", null, handoff.page.title || handoff.page.url);
+      link.href = handoff.page.url;  // the API gives http(s) addresses only
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      where.appendChild(link);
+    }
+    var others = $("other-handoffs");
+    others.textContent = "";
+    (handoff.other_handoffs || []).forEach(function (other) {
+      var row = el("li");
+      var open = el("button", null, other.reference);
+      open.type = "button";
+      open.addEventListener("click", function () { openConversation(other.id); });
+      row.appendChild(open);
+      var what = " " + other.status.replace("_", " ") + " · " + new Date(other.requested_at).toLocaleString();
+      if (other.message) what += " · left: “" + other.message + "”";
+      row.appendChild(document.createTextNode(what));
+      others.appendChild(row);
+    });
+  }
+
+  var CHANGES = {
+    request: "asked for a person", claim: "joined", assign: "was given the conversation",
+    transfer: "transferred it", requeue: "back in the queue", close: "closed it",
+    release: "handed back to the bot", cancel: "went back to the bot", abandon: "left",
+    leave_message: "left a message for the team"
+  };
+
   function describe(entry) {
-    if (entry.kind === "action") return "bot ran " + entry.name;
+    if (entry.kind === "action") return "The bot ran " + entry.name;
     if (entry.kind === "escalation") {
       var r = entry.record;
-      return "escalation: " + r.level + " (" + r.priority + " priority): " + r.reason;
+      var what = r.level === "handover" ? "The bot handed over" : r.level === "offer" ? "The bot offered a person" : "Escalation";
+      return what + " (" + r.priority + " priority): " + r.reason;
     }
     if (entry.kind === "handoff") {
       var c = entry.change;
-      return "handoff " + c.action + " by " + c.actor + (c.reason ? ": " + c.reason : "");
+      var who = (c.actor || "").replace(/^agent:/, "");
+      who = who === "customer" ? "The customer" : who === "bot" ? "The bot" : who === "system" ? "The desk" : who;
+      var why = c.action === "claim" || c.action === "assign" || !c.reason ? "" : c.action === "close" ? " (" + c.reason + ")" : ": " + c.reason;
+      return who + " " + (CHANGES[c.action] || c.action) + why;
     }
     return "";
   }
 
-  function addEntry(entry) {
+  // Times as the agent's clock shows them; the whole date on hover.
+  function stamp(seconds) {
+    if (!seconds) return null;
+    var when = new Date(seconds * 1000);
+    var node = el("time", null, when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    node.dateTime = when.toISOString();
+    node.title = when.toLocaleString();
+    return node;
+  }
+
+  // What the customer saw of a bot's or agent's message: **bold** and http(s) links, as the
+  // widget renders them; everything else stays text (built as elements, never as markup).
+  var LINK = /(https?:\/\/[^\s<>"')\]]+[^\s<>"')\].,;:!?])/g;
+  function rendered(text) {
+    var box = el("span", "text");
+    String(text).split(/(\*\*[^*\n]+\*\*)/g).forEach(function (part) {
+      if (/^\*\*[^*\n]+\*\*$/.test(part)) { box.appendChild(el("strong", null, part.slice(2, -2))); return; }
+      var last = 0;
+      part.replace(LINK, function (url, _group, offset) {
+        box.appendChild(document.createTextNode(part.slice(last, offset)));
+        var link = el("a", null, url);
+        link.href = url;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        box.appendChild(link);
+        last = offset + url.length;
+        return url;
+      });
+      box.appendChild(document.createTextNode(part.slice(last)));
+    });
+    return box;
+  }
+
+  function atLatest() {
     var list = $("transcript");
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  }
+
+  function toLatest() { var list = $("transcript"); list.scrollTop = list.scrollHeight; }
+
+  // One transcript entry. Intents, sentiment scores and the bot's actions are details for
+  // whoever wants them ("Show details"); a new entry scrolls into view only when the agent is
+  // at the latest (not while they read further up).
+  function addEntry(entry, opening) {
+    // The feed may bring an entry the conversation's fresh reading already has: shown once.
+    var key = [entry.kind, entry.at, entry.from, entry.text, entry.name, JSON.stringify(entry.change || entry.record || null)].join("|");
+    if (state.shown[key]) return;
+    state.shown[key] = true;
+    var list = $("transcript");
+    var following = opening || atLatest();
     var node;
     if (entry.kind === "message") {
       node = el("li", "entry " + entry.from);
       node.setAttribute("data-testid", "entry-" + entry.from);
-      var who = entry.from === "agent" ? entry.agent : entry.from === "bot" ? "Bot" : "Customer";
-      node.appendChild(el("span", "who", who));
-      node.appendChild(el("span", "text", entry.text));
+      var who = el("span", "who", entry.from === "agent" ? entry.agent : entry.from === "bot" ? "Bot" : "Customer");
+      var time = stamp(entry.at);
+      if (time) who.appendChild(time);
+      node.appendChild(who);
+      node.appendChild(entry.from === "customer" ? el("span", "text", entry.text) : rendered(entry.text));
       if (entry.from === "customer") {
         var tags = el("span", "tags");
-        if (entry.intent) tags.appendChild(el("span", null, "intent " + entry.intent + " " + (entry.confidence || 0).toFixed(2) + " · "));
+        if (entry.intent) tags.appendChild(el("span", "detail", "intent " + entry.intent + " " + (entry.confidence || 0).toFixed(2) + " · "));
         if (entry.sentiment) {
           var negative = entry.negative !== null && entry.negative !== undefined ? " " + entry.negative.toFixed(2) : "";
-          tags.appendChild(el("span", entry.sentiment === "negative" ? "sentiment-negative" : null, entry.sentiment + negative));
+          tags.appendChild(el("span", entry.sentiment === "negative" ? "sentiment-negative" : null, entry.sentiment));
+          tags.appendChild(el("span", "detail", negative));
         }
         node.appendChild(tags);
       }
-      if (entry.buttons && entry.buttons.length) node.appendChild(el("span", "tags", "buttons: " + entry.buttons.join(" | ")));
+      if (entry.buttons && entry.buttons.length) node.appendChild(el("span", "tags", "Buttons: " + entry.buttons.join(" | ")));
     } else if (entry.kind === "left") {
       node = el("li", "entry customer");
-      node.appendChild(el("span", "who", "Message left for the team"));
+      var left = el("span", "who", "Message left for the team");
+      var leftAt = stamp(entry.at);
+      if (leftAt) left.appendChild(leftAt);
+      node.appendChild(left);
       node.appendChild(el("span", "text", entry.text));
     } else {
-      node = el("li", "event " + entry.kind, describe(entry));
+      node = el("li", "event " + entry.kind + (entry.kind === "action" ? " detail" : ""), describe(entry));
       node.setAttribute("data-testid", "event-" + entry.kind);
     }
     list.appendChild(node);
-    node.scrollIntoView({ block: "end" });
+    if (following) toLatest();
   }
+
+  // Details (intents, scores, the bot's actions) shown or not, remembered on this computer.
+  function showDetails(on) {
+    $("show-details").checked = on;
+    $("transcript").classList.toggle("details", on);
+    try { localStorage.setItem("supportbot.details", on ? "1" : ""); } catch (e) { /* private mode */ }
+  }
+  $("show-details").addEventListener("change", function () { showDetails($("show-details").checked); });
+  try { showDetails(localStorage.getItem("supportbot.details") === "1"); } catch (e) { showDetails(false); }
 
   function act(path, body) {
     showError(null);
@@ -401,6 +563,27 @@
     event.preventDefault();
     if (!$("note").value.trim()) { showError(new Error("write a resolution note to close")); return; }
     act("/close", { note: $("note").value }).then(function () { $("note").value = ""; });
+  });
+
+  // Keys for the common actions; Alt+ so they work while typing a reply.
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || $("app").hidden) return;
+    var visible = function (id) { return !$("open").hidden && !$(id).hidden; };
+    var done = true;
+    switch (event.code) {
+      case "KeyN": {
+        var next = document.querySelector("#waiting .item");
+        if (next) { openConversation(next.dataset.id); next.focus(); }
+        break;
+      }
+      case "KeyC": if (visible("claim")) $("claim").click(); break;
+      case "KeyR": if (visible("reply-form")) $("reply").focus(); break;
+      case "KeyK": if (visible("reply-form")) $("canned").focus(); break;
+      case "KeyX": if (visible("close-form")) $("note").focus(); break;
+      case "KeyD": showDetails(!$("show-details").checked); break;
+      default: done = false;
+    }
+    if (done) event.preventDefault();
   });
 
   // Already signed in (cookie)? Otherwise the sign-in form.
