@@ -23,6 +23,7 @@ from typing import Any
 from bot.accounts import Agent, Role
 from bot.business import BusinessFacts
 from bot.conversations.events import customer_message, slot
+from bot.desk.assist import ArticleSuggestions
 from bot.desk.delivery import OutboxDelivery
 from bot.desk.handover_context import handover_context
 from bot.desk.rasa_events import bot_event, slot_event
@@ -81,6 +82,7 @@ class SupportDesk:
         clock: Callable[[], datetime],
         slack: SlackSettings | None = None,
         complaints: SqlComplaints | None = None,
+        assist: ArticleSuggestions | None = None,
     ) -> None:
         self.queue = queue
         self.store = store
@@ -91,6 +93,7 @@ class SupportDesk:
         self.clock = clock
         self.slack = slack
         self.complaints = complaints
+        self.assist = assist
         self._contexts: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
         self._contexts_lock = threading.Lock()  # listings read them in worker threads
 
@@ -137,6 +140,8 @@ class SupportDesk:
             raise HandoffError(f"search for up to {MAX_SEARCH} characters")
         if not text.strip():
             raise HandoffError("say what to search for")
+        if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in text):
+            raise HandoffError("search for text on one line, without control characters")
         reference = REFERENCE.fullmatch(text.strip())
         wanted = reference.group(1).lower() if reference else text
         saying = await asyncio.to_thread(self.store.conversations_saying, text)
@@ -162,6 +167,16 @@ class SupportDesk:
             "other_handoffs": [self.summary(h) for h in others if h.id != handoff.id],
             "transcript": console_transcript(events),
         }
+
+    async def suggestions(self, handoff_id: str) -> dict[str, Any]:
+        """Knowledge-base articles for the customer's latest question (``bot.desk.assist``)."""
+        if self.assist is None:
+            raise HandoffError("agent assist is not set up in this service")
+        handoff = await asyncio.to_thread(self.queue.get, handoff_id)
+        events = await asyncio.to_thread(
+            self.store.events, handoff.conversation_id, limit=CONTEXT_EVENTS
+        )
+        return await asyncio.to_thread(self.assist.for_events, events)
 
     def _contexts_of(self, conversation_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The handover context of each conversation: kept ones whose conversation has no new

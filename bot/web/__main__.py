@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bot.business import load_business_facts
+from bot.desk.assist import ArticleSuggestions
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.duty import Duty
@@ -50,6 +51,7 @@ def desk_parts(services: Services) -> DeskParts:
         clock=services.clock,
         slack=settings.slack,
         complaints=services.complaints,
+        assist=ArticleSuggestions(lambda: services.searcher),
     )
     return DeskParts(
         accounts=accounts,

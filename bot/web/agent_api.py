@@ -12,6 +12,8 @@ the session's ``X-CSRF-Token`` header. No valid session: **401**.
   they came (``bot.desk.handover_context``). ``&q=TEXT`` searches instead (in the given
   status, or in all): reference, customer, agent, contact, notes and what was written.
 * ``GET /api/handoffs/{id}``: the handoff, its history and the whole transcript.
+* ``GET /api/handoffs/{id}/suggestions``: knowledge-base articles for the customer's latest
+  question (``bot.desk.assist``); 503 with a hint when the index cannot be searched.
 * ``POST /api/handoffs/{id}/claim``, ``/messages {text}``, ``/close {note}``, ``/release``,
   ``/transfer {agent}``.
 * ``GET /api/agents``, ``POST /api/presence {presence}``, ``GET /api/me``, ``POST /api/logout``,
@@ -258,6 +260,16 @@ def add_agent_api(
     async def detail(request: web.Request) -> web.Response:
         return web.json_response(await desk.detail(request.match_info["id"]))
 
+    async def suggestions(request: web.Request) -> web.Response:
+        try:
+            found = await desk.suggestions(request.match_info["id"])
+        except HandoffError:
+            raise  # the guard's statuses: 404 for an unknown handoff
+        except SupportBotError as exc:  # no index yet, or a broken one: say how to mend it
+            logger.warning("agent assist: %s", exc.message)
+            return web.json_response({"error": exc.message, "hint": exc.hint}, status=503)
+        return web.json_response(found)
+
     async def claim(request: web.Request) -> web.Response:
         handoff = await desk.claim(request.match_info["id"], session_of(request).agent)
         return web.json_response(desk.summary(handoff))
@@ -363,6 +375,7 @@ def add_agent_api(
     app.router.add_post("/api/password", change_password)
     app.router.add_get("/api/handoffs", listing)
     app.router.add_get("/api/handoffs/{id}", detail)
+    app.router.add_get("/api/handoffs/{id}/suggestions", suggestions)
     app.router.add_post("/api/handoffs/{id}/claim", claim)
     app.router.add_post("/api/handoffs/{id}/messages", message)
     app.router.add_post("/api/handoffs/{id}/close", close)

@@ -4,10 +4,10 @@ the log at ``GET /api/audit?actor=NAME&before=ID&limit=N``.
 
 Recorded: every change (any method but GET, HEAD and OPTIONS; signing in is not a change by a
 known user), and the reads of one record: a handoff with its transcript, a complaint, a
-dashboard conversation, a review group, the review and audit logs, and each opening of the
-live feed (which streams customers' messages). Lists, counts and the console's own files are
-not. Paths are kept as the access log writes them (conversation ids as references), and never
-a query string.
+dashboard conversation, a review group, the articles suggested for a conversation, the review
+and audit logs, and each opening of the live feed (which streams customers' messages). Lists,
+searches, counts and the console's own files are not. Paths are kept as the access log writes
+them (conversation ids as references), and never a query string.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Reads of one record: ``/api/<area>/<kind>/<id>`` or ``/api/<kind>/<id>``.
-_ONE_RECORD = re.compile(r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+$")
+_ONE_RECORD = re.compile(
+    r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+(/suggestions)?$"
+)
 _WHOLE_LOGS = frozenset({"/api/live", "/api/audit", "/api/review/audit"})
 MAX_LIMIT = 500
 #: The largest id an entry can have (PostgreSQL's integer).

@@ -265,10 +265,18 @@ def test_an_angry_customer_arrives_first_with_why_they_came(running_bot, browser
         expect(joined).to_have_count(1)  # shown once, not once per reading
         for pinned in ("reply", "send", "release", "note"):
             expect(console.get_by_test_id(pinned)).to_be_in_viewport()
-        last = console.get_by_test_id("transcript").locator("li").last
-        expect(last).to_be_in_viewport()
         assert console.get_by_test_id("transcript").locator("time").count() > 0
+        # Agent assist: articles for the customer's question, one click into the reply box.
+        suggestion = console.get_by_test_id("suggestion").first
+        suggestion.wait_for(timeout=30000)
+        last = console.get_by_test_id("transcript").locator("li").last
+        expect(last).to_be_in_viewport()  # still at the latest, with the articles shown
+        expect(console.get_by_test_id("suggestions")).to_contain_text("nobody answers my emails")
+        suggestion.click()
+        expect(console.get_by_test_id("reply")).not_to_have_value("")
+        expect(console.get_by_test_id("reply")).to_be_focused()
         screenshot(console, "console-conversation-pinned")
+        console.get_by_test_id("reply").fill("")
 
         console.keyboard.press("Alt+X")  # the shortcut to close: the note takes focus
         expect(console.get_by_test_id("note")).to_be_focused()

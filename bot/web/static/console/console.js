@@ -134,7 +134,14 @@
     socket.onmessage = function (frame) {
       var message = JSON.parse(frame.data);
       if (message.type === "change") onChange(message);
-      if (message.type === "event" && message.handoff_id === state.openId) addEntry(message.entry, false);
+      if (message.type === "event" && message.handoff_id === state.openId) {
+        addEntry(message.entry, false);
+        var entry = message.entry;
+        if (entry.kind === "message" && entry.from === "customer" && !$("reply-form").hidden) {
+          clearTimeout(state.suggesting);
+          state.suggesting = setTimeout(function () { loadSuggestions(message.handoff_id); }, 400);
+        }
+      }
       if (message.type === "customer") {
         state.customers[message.handoff_id] = message;
         if (message.handoff_id === state.openId) showCustomer();
@@ -302,6 +309,35 @@
     });
   }
 
+  // Agent assist: the knowledge-base articles for the customer's latest question, from the
+  // bot's own search; one click puts the article's answer in the reply box, to edit and send.
+  function loadSuggestions(id) {
+    var box = $("suggestions");
+    api("GET", "/api/handoffs/" + encodeURIComponent(id) + "/suggestions").then(function (found) {
+      if (state.openId !== id) return;
+      var following = atLatest();  // the reply area grows: the latest message stays in view
+      box.textContent = "";
+      if (!found.articles.length) return;
+      box.appendChild(el("span", null, "Articles for “" + found.for + "”:"));
+      found.articles.forEach(function (article) {
+        var use = el("button", null, article.question);
+        use.type = "button";
+        use.title = article.answer;
+        use.setAttribute("data-testid", "suggestion");
+        use.addEventListener("click", function () {
+          var reply = $("reply");
+          var text = article.answer + (article.link ? "\n" + article.link : "");
+          reply.value = reply.value.trim() ? reply.value.replace(/\s*$/, "") + "\n\n" + text : text;
+          reply.focus();
+        });
+        box.appendChild(use);
+      });
+      if (following) toLatest();
+    }).catch(function (error) {
+      if (state.openId === id) box.textContent = "Articles unavailable: " + error.message;
+    });
+  }
+
   $("canned").addEventListener("change", function () {
     if ($("canned").value) $("reply").value = $("canned").value;
     $("canned").value = "";
@@ -334,6 +370,7 @@
       if (handoff.message) addEntry({ kind: "left", text: handoff.message, at: Date.parse(handoff.ended_at) / 1000 }, true);
       toLatest();
       var mine = handoff.status === "assigned" && handoff.agent === state.me;
+      if (mine) loadSuggestions(id); else $("suggestions").textContent = "";
       $("claim").hidden = handoff.status !== "queued";
       $("transfer").hidden = $("transfer-to").hidden = $("release").hidden = !mine;
       $("reply-form").hidden = $("close-form").hidden = !mine;
