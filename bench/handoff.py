@@ -8,6 +8,17 @@
      a person" until the console's WebSocket feed (/api/live) announces the new conversation;
    * agent → customer: from the agent's ``POST /api/handoffs/{id}/messages`` until the
      customer's Socket.IO client receives the message (``bot_uttered`` with the agent's name).
+3. The console at load, the product running with 200 customers waiting (each asked for a
+   person over REST after a question, so every queue item has a context to read: 199, and
+   each round's new customer, whom an agent then takes) and 20 agents
+   signed in, each with a console simulated as the real one behaves: its live feed open, and
+   on every change it re-reads its lists (waiting, with agents, messages left, closed, agents):
+   * the waiting list's answer time, first (each conversation's context read) and then;
+   * a new customer → every console: from a new customer asking for a person until each of
+     the 20 consoles has re-read a waiting list that shows them (all consoles' times, and the
+     slowest console's of each round);
+   * a customer's message → their agent's console: an agent has claimed a waiting customer,
+     who writes; until the agent's feed brings the message.
 """
 
 from __future__ import annotations
@@ -111,12 +122,7 @@ class ConsoleFeed:
                 self.messages.put((time.perf_counter(), json.loads(frame.data)))
 
     def wait_for(self, match: Any, timeout: float = 30) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            arrived, message = self.messages.get(timeout=max(0.01, deadline - time.monotonic()))
-            if match(message):
-                return arrived
-        raise TimeoutError("the console never showed it")
+        return wait_for_feed(self.messages, match, timeout)
 
 
 def api(web_url: str, method: str, path: str, token: str, body: dict | None = None) -> Any:
@@ -196,8 +202,178 @@ def live_latency() -> dict[str, Any]:
     }
 
 
+def rest_say(rasa_url: str, sender: str, text: str) -> None:
+    request = urllib.request.Request(
+        rasa_url + "/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        reply.read()
+
+
+def sign_in(web_url: str, name: str) -> str:
+    request = urllib.request.Request(
+        web_url + "/api/login", method="POST",
+        data=json.dumps({"username": name, "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return str(json.loads(reply.read())["token"])
+
+
+#: What the console re-reads on every change (console.js ``refreshLists``).
+CONSOLE_LISTS = (
+    "/api/handoffs?status=queued",
+    "/api/handoffs?status=assigned",
+    "/api/handoffs?status=message_left",
+    "/api/handoffs?status=closed",
+    "/api/agents",
+)
+
+
+class Consoles:
+    """Agents' consoles in one event loop (a thread): each keeps its live feed open and, on
+    every change, re-reads its lists as the console does. Records when each console's waiting
+    list showed which conversations, and every feed message's arrival."""
+
+    def __init__(self, web_url: str, tokens: dict[str, str]) -> None:
+        self.web_url, self.tokens = web_url, tokens
+        self.shown: dict[str, list[tuple[float, set[str]]]] = {n: [] for n in tokens}
+        self.feeds: dict[str, queue.Queue[tuple[float, dict[str, Any]]]] = {
+            n: queue.Queue() for n in tokens
+        }
+        self._connected = 0
+        self._ready = threading.Event()
+        threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True).start()
+        if not self._ready.wait(60):
+            raise RuntimeError("the consoles' feeds did not all connect")
+
+    async def _run(self) -> None:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(self._console(session, name) for name in self.tokens))
+
+    async def _console(self, session: Any, name: str) -> None:
+        headers = {"Authorization": f"Bearer {self.tokens[name]}"}
+        live = self.web_url.replace("http", "ws") + f"/api/live?token={self.tokens[name]}"
+        refreshing: asyncio.Task[None] | None = None
+
+        async def refresh() -> None:
+            for path in CONSOLE_LISTS:
+                async with session.get(self.web_url + path, headers=headers) as reply:
+                    items = await reply.json()
+                if path.endswith("queued"):
+                    ids = {item["conversation_id"] for item in items}
+                    self.shown[name].append((time.perf_counter(), ids))
+
+        async with session.ws_connect(live) as socket:
+            self._connected += 1
+            if self._connected == len(self.tokens):
+                self._ready.set()
+            async for frame in socket:
+                message = json.loads(frame.data)
+                self.feeds[name].put((time.perf_counter(), message))
+                if message.get("type") == "change":
+                    if refreshing is not None:
+                        await refreshing  # one reading at a time, as a browser's would queue
+                    refreshing = asyncio.create_task(refresh())
+
+    def all_show(self, conversation: str, since: float, timeout: float = 60) -> list[float]:
+        """When each console first showed ``conversation`` waiting (after ``since``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            seen = [
+                next((at for at, ids in readings if at > since and conversation in ids), None)
+                for readings in self.shown.values()
+            ]
+            if all(at is not None for at in seen):
+                return [at for at in seen if at is not None]
+            time.sleep(0.01)
+        raise TimeoutError(f"not every console showed {conversation}")
+
+
+def console_at_load() -> dict[str, Any]:
+    kb = always_open_kb()
+    with running_product(SUPPORTBOT_KB_DIR=str(kb)) as product:
+        accounts = SqlAccounts(f"sqlite:///{product.data_dir / 'desk.db'}")
+        names = [f"agent-{n}" for n in range(AGENTS)]
+        for name in names:
+            accounts.add(name, PASSWORD, "agent", now=datetime.now(UTC))
+        tokens = {name: sign_in(product.web_url, name) for name in names}
+        for number in range(WAITING - 1):  # each round's new customer makes it 200
+            sender = f"waiting-{number}"
+            rest_say(product.rasa_url, sender, "my parcel is late, where is my order?")
+            rest_say(product.rasa_url, sender, "I want to talk to a person")
+        lists: dict[str, list[float]] = {"first": [], "then": []}
+        timed(lists["first"], api, product.web_url, "GET", CONSOLE_LISTS[0], tokens[names[0]])
+        for _ in range(ROUNDS):
+            timed(lists["then"], api, product.web_url, "GET", CONSOLE_LISTS[0], tokens[names[0]])
+        consoles = Consoles(product.web_url, tokens)
+        every: list[float] = []
+        slowest: list[float] = []
+        for number in range(ROUNDS):
+            sender = f"new-{number}"
+            sent = time.perf_counter()
+            rest_say(product.rasa_url, sender, "I want to talk to a person")
+            shown = [(at - sent) * 1000 for at in consoles.all_show(sender, sent)]
+            every += shown
+            slowest.append(max(shown))
+            # An agent takes them: 199 wait again before the next round.
+            waiting = api(product.web_url, "GET", CONSOLE_LISTS[0], tokens[names[number]])
+            mine = next(h for h in waiting if h["conversation_id"] == sender)
+            api(product.web_url, "POST", f"/api/handoffs/{mine['id']}/claim", tokens[names[number]])
+            time.sleep(2)  # the consoles' readings of that change are done
+        agent = names[0]
+        assigned = api(product.web_url, "GET", "/api/handoffs?status=assigned", tokens[agent])
+        handoff = next(h for h in assigned if h["agent"] == agent)
+        to_agent: list[float] = []
+        for number in range(ROUNDS):
+            text = f"here is my order number FH20{number:04d}"
+            sent = time.perf_counter()
+            rest_say(product.rasa_url, handoff["conversation_id"], text)
+            arrived = wait_for_feed(
+                consoles.feeds[agent],
+                lambda m, t=text: m.get("type") == "event"
+                and (m.get("entry") or {}).get("text") == t,
+            )
+            to_agent.append((arrived - sent) * 1000)
+    shutil.rmtree(kb.parent, ignore_errors=True)
+    return {
+        "waiting": WAITING,
+        "agents_online": AGENTS,
+        "waiting_list_first": ms(lists["first"]),
+        "waiting_list": ms(lists["then"]),
+        "new_customer_to_every_console": ms(every),
+        "new_customer_to_slowest_console": ms(slowest),
+        "customer_message_to_agent_console": ms(to_agent),
+        "note": "consoles simulated as console.js behaves (every change re-reads 5 lists); "
+        "the customer's REST turn included; the feed polls the databases every 0.5 s",
+    }
+
+
+def wait_for_feed(
+    feed: queue.Queue[tuple[float, dict[str, Any]]], match: Any, timeout: float = 30
+) -> float:
+    """When the first feed message ``match`` accepts arrived."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        arrived, message = feed.get(timeout=max(0.01, deadline - time.monotonic()))
+        if match(message):
+            return arrived
+    raise TimeoutError("the console never showed it")
+
+
 def main() -> None:
-    write_result("handoff", {"queue_operations": queue_operations(), "live": live_latency()})
+    write_result(
+        "handoff",
+        {
+            "queue_operations": queue_operations(),
+            "live": live_latency(),
+            "console_at_load": console_at_load(),
+        },
+    )
 
 
 if __name__ == "__main__":

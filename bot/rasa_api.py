@@ -8,6 +8,8 @@ The API is enabled by ``supportbot run`` and protected by a token, created on fi
   agents say and every change of a handoff, written under Rasa's lock for that conversation,
   with its bot messages delivered on the channel the customer last wrote from;
 * parsing a message (``POST /model/parse``: NLU only, no conversation is created);
+* telling a website customer that their agent is typing (``POST /webhooks/socketio/
+  agent_typing``, our socket.io channel's, with the same token; nothing is stored);
 * the serving model (``GET /status``) and replacing it (``PUT /model``).
 
 Every failure to reach the server is a ``ServiceError``; an answer with an error status is a
@@ -34,6 +36,8 @@ T = TypeVar("T")
 #: customer's channel); replacing the model loads TensorFlow graphs and takes longer.
 TIMEOUT = 10
 LOAD_TIMEOUT = 300
+#: Our socket.io channel's route for "the agent is typing" (``bot.rasa_server.channels.socketio``).
+AGENT_TYPING_PATH = "/webhooks/socketio/agent_typing"
 
 
 class RasaApi(Protocol):
@@ -44,6 +48,9 @@ class RasaApi(Protocol):
 
     async def parse(self, text: str) -> dict[str, Any]:
         """The NLU result for ``text``."""
+
+    async def agent_typing(self, conversation_id: str, agent: str) -> None:
+        """Show the website customer of ``conversation_id`` that ``agent`` is typing."""
 
     async def status(self) -> dict[str, Any] | None:
         """The server's status (``model_file`` ...), or None when it is not running."""
@@ -79,6 +86,10 @@ class HttpRasaApi:
         query = {"output_channel": "latest", "execute_side_effects": "true"}
         url = self.url(path, include_events="NONE", **query)
         await self._call("POST", url, events, what="the update")
+
+    async def agent_typing(self, conversation_id: str, agent: str) -> None:
+        body = {"session_id": conversation_id, "agent": agent}
+        await self._call("POST", self.url(AGENT_TYPING_PATH), body, what="the typing notice")
 
     async def parse(self, text: str) -> dict[str, Any]:
         result = await self._call("POST", self.url("/model/parse"), {"text": text}, what="parse")

@@ -86,6 +86,7 @@ class FakeRasaApi:
 
     def __init__(self) -> None:
         self.appended: list[tuple[str, list[dict[str, Any]]]] = []
+        self.typing: list[tuple[str, str]] = []  # (conversation, agent) told "is typing"
         self.attempts = 0  # appends tried, taken or not
         self.down = False
         self.refusing: set[str] = set()  # conversations whose updates Rasa answers with 500
@@ -102,6 +103,10 @@ class FakeRasaApi:
         if conversation_id in self.refusing:
             raise RasaRefusedError("the Rasa server refused the update (500)", status=500, body="")
         self.appended.append((conversation_id, events))
+
+    async def agent_typing(self, conversation_id: str, agent: str) -> None:
+        self._check()
+        self.typing.append((conversation_id, agent))
 
     async def parse(self, text: str) -> dict[str, Any]:
         self._check()

@@ -28,11 +28,11 @@ from bot.desk.delivery import OutboxDelivery
 from bot.desk.handover_context import handover_context
 from bot.desk.rasa_events import bot_event, slot_event
 from bot.desk.transcript import console_transcript
-from bot.errors import HandoffError, HandoffTransitionError
+from bot.errors import HandoffError, HandoffTransitionError, ServiceError
 from bot.handoff import replies
 from bot.handoff.lifecycle import Action, Status, Transition
 from bot.handoff.model import Handoff, Presence
-from bot.handoff.slot import HANDOFF_SLOT, slot_status, slot_value
+from bot.handoff.slot import HANDOFF_SLOT, LIVE_AGENT, slot_status, slot_value
 from bot.privacy.log_ids import conversation_ref
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.settings import SlackSettings
@@ -59,6 +59,11 @@ CONTEXT_EVENTS = 500
 
 class PermissionDeniedError(HandoffError):
     """The agent may not do this to this conversation (it is someone else's)."""
+
+
+def live_agent(handoff: Handoff) -> str:
+    """Who the customer is chatting with after a change ("": nobody, the bot answers)."""
+    return handoff.agent or "" if handoff.status is Status.ASSIGNED else ""
 
 
 def with_context(item: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:
@@ -227,7 +232,12 @@ class SupportDesk:
         if len(text) > MAX_AGENT_MESSAGE:
             raise HandoffError(f"a message can be up to {MAX_AGENT_MESSAGE} characters")
         handoff = await self._own(handoff_id, agent)
-        metadata = {"agent": agent.name, "handoff_id": handoff.id, **await self._route(handoff)}
+        metadata = {
+            "agent": agent.name,
+            "handoff_id": handoff.id,
+            LIVE_AGENT: agent.name,
+            **await self._route(handoff),
+        }
         await asyncio.to_thread(
             self.outbox.add,
             handoff.conversation_id,
@@ -245,6 +255,18 @@ class SupportDesk:
             if answered:
                 logger.info("complaint %s answered by %s", ", ".join(answered), agent.name)
         return delivered
+
+    async def typing(self, handoff_id: str, agent: Agent) -> bool:
+        """Show the customer that the agent is typing (the website's chat only; nothing is
+        stored). False when the customer cannot be told now."""
+        handoff = await self._own(handoff_id, agent)
+        if handoff.channel != "socketio":
+            return False
+        try:
+            await self.delivery.rasa.agent_typing(handoff.conversation_id, agent.name)
+        except ServiceError:
+            return False
+        return True
 
     async def close(self, handoff_id: str, agent: Agent, note: str) -> Handoff:
         if not note.strip():
@@ -409,7 +431,8 @@ class SupportDesk:
             events = [slot_event(HANDOFF_SLOT, slot_value(after, change))]
             if text is not None:
                 route = self._route_now(after)
-                events.append(bot_event(text, metadata={"handoff_id": after.id, **route}))
+                metadata = {"handoff_id": after.id, LIVE_AGENT: live_agent(after), **route}
+                events.append(bot_event(text, metadata=metadata))
             return [*events, *extra]
 
         return tell
@@ -421,7 +444,7 @@ class SupportDesk:
     async def _add_message(
         self, handoff: Handoff, text: str, *, buttons: list[dict[str, str]] | None = None
     ) -> None:
-        metadata = {"handoff_id": handoff.id, **await self._route(handoff)}
+        metadata = {"handoff_id": handoff.id, LIVE_AGENT: "", **await self._route(handoff)}
         event = bot_event(text, buttons=buttons, metadata=metadata)
         await asyncio.to_thread(self.outbox.add, handoff.conversation_id, [event], now=self.clock())
 

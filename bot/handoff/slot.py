@@ -18,6 +18,12 @@ HANDOFF_SLOT = "handoff"
 TAKING_MESSAGE = "taking_message"
 
 
+#: A desk message's metadata key (and the widget's ``bot_uttered`` field) naming the agent the
+#: customer chats with from then on ("" when waiting or back with the bot): the widget shows
+#: the agent's typing, not the bot's dots, while an agent has the chat.
+LIVE_AGENT = "live_agent"
+
+
 def slot_value(handoff: Handoff, change: Transition | None = None) -> dict[str, Any]:
     """The slot for ``handoff`` after ``change`` (None: no change, e.g. a correction)."""
     return {

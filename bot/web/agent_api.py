@@ -14,6 +14,7 @@ the session's ``X-CSRF-Token`` header. No valid session: **401**.
 * ``GET /api/handoffs/{id}``: the handoff, its history and the whole transcript.
 * ``GET /api/handoffs/{id}/suggestions``: knowledge-base articles for the customer's latest
   question (``bot.desk.assist``); 503 with a hint when the index cannot be searched.
+* ``POST /api/handoffs/{id}/typing``: the agent is typing (the website's customer sees it).
 * ``POST /api/handoffs/{id}/claim``, ``/messages {text}``, ``/close {note}``, ``/release``,
   ``/transfer {agent}``.
 * ``GET /api/agents``, ``POST /api/presence {presence}``, ``GET /api/me``, ``POST /api/logout``,
@@ -282,6 +283,10 @@ def add_agent_api(
         # Not delivered yet (Rasa is down): kept, and delivered as soon as Rasa is back.
         return web.json_response({"sent": True, "delivered": delivered}, status=201)
 
+    async def typing(request: web.Request) -> web.Response:
+        told = await desk.typing(request.match_info["id"], session_of(request).agent)
+        return web.json_response({"told": told}, status=202)
+
     async def close(request: web.Request) -> web.Response:
         note = (await json_body(request)).get("note")
         if not isinstance(note, str):
@@ -378,6 +383,7 @@ def add_agent_api(
     app.router.add_get("/api/handoffs/{id}/suggestions", suggestions)
     app.router.add_post("/api/handoffs/{id}/claim", claim)
     app.router.add_post("/api/handoffs/{id}/messages", message)
+    app.router.add_post("/api/handoffs/{id}/typing", typing)
     app.router.add_post("/api/handoffs/{id}/close", close)
     app.router.add_post("/api/handoffs/{id}/release", release)
     app.router.add_post("/api/handoffs/{id}/transfer", transfer)

@@ -661,3 +661,33 @@ def test_guessing_the_current_password_to_change_it_is_throttled_too(settings, p
         return guesses
 
     assert session(settings, parts, script) == [403] * FAILURES_PER_NAME + [429]
+
+
+def test_the_customer_hears_who_is_typing_and_who_has_the_chat(settings, parts):
+    handoff = waiting_customer(parts, "c1")
+
+    async def script(client, login):
+        anna, ben = await login("anna"), await login("ben")
+        before = await client.post(f"/api/handoffs/{handoff}/typing", headers=anna)
+        await client.post(f"/api/handoffs/{handoff}/claim", headers=anna)
+        typing = await client.post(f"/api/handoffs/{handoff}/typing", headers=anna)
+        not_hers = await client.post(f"/api/handoffs/{handoff}/typing", headers=ben)
+        await client.post(f"/api/handoffs/{handoff}/messages", json={"text": "Hi"}, headers=anna)
+        await client.post(f"/api/handoffs/{handoff}/close", json={"note": "ok"}, headers=anna)
+        return before.status, typing.status, await typing.json(), not_hers.status
+
+    before, status, told, not_hers = session(settings, parts, script)
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
+    assert (before, status, told, not_hers) == (400, 202, {"told": True}, 403)
+    assert rasa.typing == [("c1", "anna")]
+    said = [
+        (e["text"][:20], e["metadata"]["live_agent"])
+        for _, events in rasa.appended
+        for e in events
+        if e["event"] == "bot" and "live_agent" in e["metadata"]
+    ]
+    assert said == [
+        ("anna from our team h", "anna"),  # from now on the widget shows anna's typing
+        ("Hi", "anna"),
+        ("anna has closed the ", ""),  # back with the bot: its typing dots again
+    ]

@@ -180,3 +180,36 @@ def test_each_server_keeps_saying_which_conversations_it_has_a_page_of(database_
 
     asyncio.run(script())
     assert activity.of(["c1"])["c1"].gone_for(closed_at) is None
+
+
+class RecordingServer:
+    """Stands in for python-socketio's server: keeps what would be emitted."""
+
+    def __init__(self) -> None:
+        self.emitted: list[tuple[str, dict, str]] = []
+
+    async def emit(self, event: str, data: dict, room: str, **_: object) -> None:
+        self.emitted.append((event, data, room))
+
+
+@pytest.mark.parametrize(
+    ("metadata", "payloads"),
+    [
+        ({}, [{"text": "Hi there"}]),
+        ({"live_agent": "anna"}, [{"text": "Hi there", "live_agent": "anna"}]),
+        ({"live_agent": ""}, [{"text": "Hi there", "live_agent": ""}]),
+        (
+            {"agent": "anna", "live_agent": "anna"},
+            [{"text": "Hi there", "agent": "anna", "live_agent": "anna"}],
+        ),
+    ],
+)
+def test_desk_messages_tell_the_widget_who_the_customer_chats_with(metadata, payloads):
+    from bot.rasa_server.channels.socketio import CountingSocketIOOutput
+
+    server = RecordingServer()
+    output = CountingSocketIOOutput(server, "bot_uttered")  # type: ignore[arg-type]
+
+    asyncio.run(output.send_text_message("room1", "Hi there", **metadata))
+
+    assert [data for _event, data, _room in server.emitted] == payloads

@@ -22,6 +22,11 @@ What this channel adds:
   so a message for a customer (an agent's, a wait update) reaches their page whichever
   replica Rasa's HTTP API call landed on; and each replica starts its session ids with its
   name (``SUPPORTBOT_SERVER_NAME``), by which the load balancer keeps a page with it;
+* a desk message says who the customer is chatting with from then on (``live_agent`` in its
+  metadata, passed on in ``bot_uttered``), and ``POST /webhooks/socketio/agent_typing``
+  (with the Rasa API's token; the web service calls it) tells the customer's pages that their
+  agent is typing (``agent_typing``, ``{"agent": name}``): the widget shows the agent's real
+  typing instead of the bot's dots;
 * for a customer with the team (waiting, or talking to an agent) it records when they type
   (the widget's ``user_typing`` event) and when their last open chat page closes, so the
   agent sees them typing and a customer who left is marked so (``SqlCustomerActivity``).
@@ -33,6 +38,7 @@ What this channel adds:
 from __future__ import annotations
 
 import asyncio
+import hmac
 import inspect
 import logging
 import uuid
@@ -47,7 +53,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.handoff.slot import LIVE_AGENT
 from bot.privacy.log_ids import conversation_ref
+from bot.rasa_api import rasa_api_token
 from bot.rasa_server.channels.customer_turns import customer_turns
 from bot.rasa_server.channels.identity import clean_metadata, valid_session_id
 from bot.rasa_server.channels.message_ids import message_ids
@@ -116,12 +124,15 @@ class CountingSocketIOOutput(SocketIOOutput):
         self.sent = 0
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        agent = kwargs.get("agent")
-        if not isinstance(agent, str) or not agent:
+        agent, live = kwargs.get("agent"), kwargs.get(LIVE_AGENT)
+        extra: dict[str, str] = {LIVE_AGENT: live} if isinstance(live, str) else {}
+        if isinstance(agent, str) and agent:
+            extra["agent"] = agent
+        if not extra:
             await super().send_text_message(recipient_id, text, **kwargs)
             return
         for part in text.strip().split("\n\n"):
-            await self._send_message(recipient_id, {"text": part, "agent": agent})
+            await self._send_message(recipient_id, {"text": part, **extra})
 
     async def _send_message(self, socket_id: str, response: Any) -> None:
         await super()._send_message(socket_id, response)
@@ -178,6 +189,20 @@ class SupportSocketIOInput(SocketIOInput):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        api_token = rasa_api_token(settings)
+
+        @webhook.route("/agent_typing", methods=["POST"])
+        async def agent_typing(request: Request) -> HTTPResponse:
+            if not hmac.compare_digest(str(request.args.get("token") or ""), api_token):
+                return response.json({"error": "a valid token is needed"}, status=401)
+            body = request.json if isinstance(request.json, dict) else {}
+            session_id, agent = valid_session_id(body.get("session_id")), body.get("agent")
+            if session_id is None or not isinstance(agent, str) or not 0 < len(agent) <= 100:
+                return response.json({"error": "send {session_id, agent}"}, status=400)
+            notice = {"agent": agent}
+            await sio.emit("agent_typing", notice, room=session_id, namespace=self.namespace)
+            return response.json({"told": True})
 
         keeper: list[Any] = []  # the cluster's open-pages task, started with the first page
 

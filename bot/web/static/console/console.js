@@ -593,6 +593,14 @@
     box.value = state.drafts[toId] || "";
     delete state.drafts[toId];
   }
+  // The customer sees the agent typing: told at most every 2 s while the agent types.
+  var typingSent = 0;
+  $("reply").addEventListener("input", function () {
+    if (!state.openId || $("reply-form").hidden || !$("reply").value.trim()) return;
+    if (Date.now() - typingSent < 2000) return;
+    typingSent = Date.now();
+    api("POST", "/api/handoffs/" + encodeURIComponent(state.openId) + "/typing").catch(function () { /* a courtesy */ });
+  });
   $("reply").addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("reply-form").requestSubmit(); }
   });

@@ -40,6 +40,7 @@
       placeholder: "Type your question…",
       inputLabel: "Your message",
       typing: "The assistant is typing…",
+      agentTyping: "{agent} is typing…",
       reconnecting: "Connection lost. Reconnecting… Your messages will be sent when it is back.",
       tooLong: "Messages can be up to " + cfg.maxLength + " characters long.",
       welcome: "Hi! Ask me about orders, delivery, returns, payments or your account. You can talk to a person at any time.",
@@ -133,8 +134,9 @@
   var closeButton = el("button", { type: "button", class: "sb-close", "aria-label": t.close, "data-testid": "sb-close", text: "×" });
   var status = el("div", { class: "sb-status", role: "status", "aria-live": "polite", hidden: "", "data-testid": "sb-status" });
   var log = el("div", { class: "sb-log", role: "log", "aria-live": "polite", "aria-label": t.log, tabindex: "0", "data-testid": "sb-log" });
+  var typingLabel = el("span", { class: "sb-sr", text: t.typing });
   var typing = el("div", { class: "sb-typing", hidden: "", "data-testid": "sb-typing" }, [
-    el("span", { class: "sb-sr", text: t.typing }),
+    typingLabel,
     el("span", { class: "sb-dot", "aria-hidden": "true" }),
     el("span", { class: "sb-dot", "aria-hidden": "true" }),
     el("span", { class: "sb-dot", "aria-hidden": "true" }),
@@ -168,6 +170,15 @@
   var outbox = [];            // messages not yet acknowledged by the server: {id, data, node}
   var liveSinceSync = null;   // bot messages received while a history sync is in flight
   var typingTimer = null;
+  // The agent the customer is chatting with ("" or null: the bot answers). Told by the desk's
+  // messages (``live_agent``) and remembered across reloads: while an agent has the chat the
+  // bot's typing dots are not shown (it keeps quiet), the agent's own typing is.
+  var liveAgent = storage.get("agent") || null;
+
+  function setLiveAgent(name) {
+    liveAgent = name || null;
+    storage.set("agent", liveAgent || "");
+  }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
@@ -204,6 +215,7 @@
 
   function addBotMessage(message) {
     if (!message || typeof message.text !== "string") return;
+    if (typeof message.live_agent === "string") setLiveAgent(message.live_agent);
     var buttons = (message.quick_replies || message.buttons || []).map(function (b) {
       return { title: String(b.title || ""), payload: String(b.payload || "") };
     });
@@ -287,11 +299,16 @@
     if (socket && socket.connected && confirmed) transmit(entry);
   }
 
-  function showTyping() {
+  // The bot's dots after a message (not while an agent has the chat: it does not answer), or
+  // the agent's typing, name and all, for a few seconds after each notice.
+  function showTyping(agent) {
+    if (!agent && liveAgent) return;
+    typingLabel.textContent = agent ? t.agentTyping.replace("{agent}", agent) : t.typing;
+    typingLabel.className = agent ? "sb-typing-who" : "sb-sr";
     typing.hidden = false;
     scrollDown();
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(function () { typing.hidden = true; }, 20000);
+    typingTimer = setTimeout(function () { typing.hidden = true; }, agent ? 4000 : 20000);
   }
 
   // ---- Opening, closing, keyboard ----
@@ -364,6 +381,10 @@
       confirmed = true;
       outbox.forEach(function (entry) { entry.data.session_id = sessionId; transmit(entry); });
       syncHistory();
+    });
+    socket.on("agent_typing", function (notice) {
+      var agent = notice && typeof notice.agent === "string" ? notice.agent.slice(0, 100) : "";
+      if (agent) { setLiveAgent(agent); showTyping(agent); }
     });
     socket.on("bot_uttered", function (message) {
       typing.hidden = true;
