@@ -88,9 +88,16 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
         page.get_by_test_id("sb-input").fill("")
         console.get_by_test_id("customer-typing").wait_for(state="hidden", timeout=15000)
 
+        # The customer sees the agent typing, by name; not the bot's dots after their message.
+        console.get_by_test_id("reply").press_sequentially("Let me", delay=50)
+        expect(page.get_by_test_id("sb-typing")).to_contain_text("anna is typing", timeout=10000)
+        expect(page.get_by_test_id("sb-typing")).to_be_hidden(timeout=10000)
+        console.get_by_test_id("reply").fill("")
+
         # Both ways, in real time; markup is shown as text on both sides; the bot keeps quiet.
         answered_before = len(bot_texts(page))
         ask(page, "<b>My order FH1001</b> is late")
+        expect(page.get_by_test_id("sb-typing")).to_be_hidden()  # nobody is typing
         console.get_by_test_id("entry-customer").filter(
             has_text="<b>My order FH1001</b> is late"
         ).wait_for(timeout=15000)
