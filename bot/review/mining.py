@@ -24,7 +24,9 @@ the bot said.
 
 Each message also records whether the customer asked for a person later in the same
 conversation (the costliest kind of misunderstanding). Button clicks (``/intent`` payloads)
-are never candidates: they were not typed.
+are never candidates: they were not typed. Nor are messages meant for people, written while
+the customer waited for or talked to an agent or wrote a message for the team (the
+``handoff`` slot says so): the bot was not meant to understand them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from bot.conversations.events import (
     slot,
 )
 from bot.conversations.repeats import REPEAT_SIMILARITY, asks_again
+from bot.handoff.slot import TAKING_MESSAGE, slot_status
 
 #: Below this intent confidence a message is a candidate even if the bot acted on it.
 LOW_CONFIDENCE = 0.5
@@ -55,6 +58,8 @@ CONVERSATIONAL = CONVERSATIONAL_INTENTS | {"cancel_handoff", "leave_message"}
 NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
 #: Intents that turn from the bot to a person (leaving a message for the team is asking for one).
 WANTS_PERSON = frozenset({"request_human", "leave_message"})
+#: ``handoff`` slot statuses during which the customer writes to people, not to the bot.
+FOR_PEOPLE = frozenset({"queued", "assigned", TAKING_MESSAGE})
 #: Event types mining reads from the tracker store.
 EVENT_TYPES = ("user", "bot", "slot")
 
@@ -149,6 +154,7 @@ class _ConversationReader:
         self.article: str | None = None  # the article the bot answered the latest turn with
         self.outright: _Answer | None = None  # the latest turn, answered outright
         self.person_at: int | None = None  # the first row at which the customer wanted a person
+        self.for_people = False  # the customer is writing to the team now (``FOR_PEOPLE``)
 
     def read(self, row: int, event: dict[str, Any]) -> None:
         customer, bot, setting = customer_message(event), bot_message(event), slot(event)
@@ -181,7 +187,7 @@ class _ConversationReader:
         ):
             self.outright.message.signals.add(Signal.ANSWERED_WRONGLY)
         self.menu_after = self.answered = self.outright = self.latest = self.article = None
-        if customer.clicked or not customer.text.strip():
+        if customer.clicked or not customer.text.strip() or self.for_people:
             return
         message = Candidate(
             conversation_id=self.conversation_id,
@@ -202,6 +208,8 @@ class _ConversationReader:
             self.last_question = message
 
     def _slot(self, row: int, name: str, value: Any) -> None:
+        if name == "handoff":
+            self.for_people = slot_status(value) in FOR_PEOPLE
         if name == ANSWER_SLOT and isinstance(value, str) and value:
             self.article = value
         elif name == "awaiting_feedback" and value is True:

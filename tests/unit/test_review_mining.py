@@ -277,3 +277,24 @@ def test_only_the_customers_next_message_shows_the_answer_wrong():
         ],
     )
     assert mine(late) == []
+
+
+def test_messages_meant_for_people_are_not_mined():
+    """Typed while waiting for an agent, to the agent, or as a message for the team."""
+    events = rows(
+        "c1",
+        [
+            user("I need a human", "request_human", 0.95),
+            slot("handoff", {"id": "h1", "status": "queued"}),
+            user("my order FH1234 came broken, photo coming", "nlu_fallback", 0.2, fallback=True),
+            slot("handoff", {"id": "h1", "status": "assigned"}),
+            user("yes the blue one, size 42", "affirm", 0.3, fallback=True),
+            slot("handoff", {"id": "h1", "status": "closed"}),
+            user("can I pay with klarna", "ask_payment", 0.3, fallback=True),  # the bot's again
+            slot("handoff", {"id": None, "status": "taking_message", "draft": ""}),
+            user("call me back on 0123 456789 please", "nlu_fallback", 0.2, fallback=True),
+            slot("handoff", {"id": "h2", "status": "message_left"}),
+        ],
+    )
+
+    assert [c.text for c in mine(events)] == ["can I pay with klarna"]
