@@ -48,6 +48,8 @@ class ReviewMessage:
     model_id: str | None
     asked_for_person: bool
     answered_article: str | None = None  # the bot answered it outright with this article
+    bot_reply: str | None = None  # what the bot replied (masked)
+    next_message: str | None = None  # what the customer wrote next (masked)
 
     @property
     def answered_wrongly(self) -> bool:
@@ -112,6 +114,8 @@ class ReviewItem:
                     "model_id": m.model_id,
                     "asked_for_person": m.asked_for_person,
                     "answered_article": m.answered_article,
+                    "bot_reply": m.bot_reply,
+                    "next_message": m.next_message,
                 }
                 for m in self.messages
             ],

@@ -19,8 +19,9 @@ A message is worth a look when the bot probably misunderstood it:
   An answer to a choice the customer clicked or typed ("the second one") is not outright: the
   customer chose the article.
 
-A message answered outright records the article (``answered_article``), so a lead sees what
-the bot said.
+A message answered outright records the article (``answered_article``), and every message the
+bot's reply to it (``bot_reply``) and the customer's next message (``next_message``), so a lead
+sees what the bot said and what happened next.
 
 Each message also records whether the customer asked for a person later in the same
 conversation (the costliest kind of misunderstanding). Button clicks (``/intent`` payloads)
@@ -60,6 +61,8 @@ NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
 WANTS_PERSON = frozenset({"request_human", "leave_message"})
 #: ``handoff`` slot statuses during which the customer writes to people, not to the bot.
 FOR_PEOPLE = frozenset({"queued", "assigned", TAKING_MESSAGE})
+#: The most of the bot's reply and the next message kept with a candidate.
+REPLY_CHARACTERS = 1000
 #: Event types mining reads from the tracker store.
 EVENT_TYPES = ("user", "bot", "slot")
 
@@ -87,6 +90,8 @@ class Candidate:
     signals: set[Signal] = field(default_factory=set)
     asked_for_person: bool = False  # later in the conversation
     answered_article: str | None = None  # the bot answered it outright with this article
+    bot_reply: str | None = None  # what the bot replied (its messages before the next turn)
+    next_message: str | None = None  # what the customer wrote (or clicked) next
 
     @property
     def key(self) -> str:
@@ -163,6 +168,10 @@ class _ConversationReader:
         elif bot is not None:
             if self.last_question is not None and _is_menu(bot):
                 self.menu_after = self.last_question
+            if self.latest is not None:
+                reply = self.latest[0].bot_reply
+                text = bot.text if reply is None else f"{reply}\n{bot.text}"
+                self.latest[0].bot_reply = text[:REPLY_CHARACTERS]
         elif setting is not None:
             self._slot(row, *setting)
 
@@ -176,6 +185,8 @@ class _ConversationReader:
 
     def _customer(self, row: int, customer: CustomerMessage) -> None:
         intent, confidence = customer.best_intent, customer.best_confidence
+        if self.latest is not None:
+            self.latest[0].next_message = customer.shown[:REPLY_CHARACTERS]
         if intent in WANTS_PERSON and self.person_at is None:
             self.person_at = row
         if self.menu_after is not None and not customer.clicked:

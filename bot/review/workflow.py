@@ -189,9 +189,8 @@ class ReviewWorkflow:
         candidates = mine(fresh, repeat_similarity=self.repeat_similarity)
         stored = self.inbox.stored_messages([c.key for c in candidates])
         new = [c for c in candidates if c.key not in stored]
-        result = self.add_candidates(
-            new, scanned_to=scanned_to, changes=_changes(candidates, stored)
-        )
+        changes = _changes(candidates, stored, mask=self.redactor.redact)
+        result = self.add_candidates(new, scanned_to=scanned_to, changes=changes)
         return MiningResult(scanned_to, len(candidates), len(new), *result)
 
     def add_candidates(
@@ -243,7 +242,7 @@ class ReviewWorkflow:
                 self.inbox.add_messages(
                     connection,
                     [
-                        _message_row(candidates[p], masked[p], item_id)
+                        _message_row(candidates[p], masked[p], item_id, self.redactor.redact)
                         for p in positions
                         if p < len(candidates)
                     ],
@@ -401,7 +400,10 @@ class _Change:
 
 
 def _changes(
-    candidates: Sequence[Candidate], stored: dict[str, tuple[int, ReviewMessage]]
+    candidates: Sequence[Candidate],
+    stored: dict[str, tuple[int, ReviewMessage]],
+    *,
+    mask: Callable[[str], str],
 ) -> dict[int, list[_Change]]:
     """What mining found out since stored messages were mined (a signal, a request for a
     person, the article answered with): group id -> changes."""
@@ -418,12 +420,18 @@ def _changes(
             values["asked_for_person"] = True
         if candidate.answered_article and not message.answered_article:
             values["answered_article"] = candidate.answered_article
+        if candidate.bot_reply and not message.bot_reply:
+            values["bot_reply"] = mask(candidate.bot_reply)
+        if candidate.next_message and not message.next_message:
+            values["next_message"] = mask(candidate.next_message)
         if values:
             changes.setdefault(item_id, []).append(_Change(candidate.key, message, values))
     return changes
 
 
-def _message_row(candidate: Candidate, masked: str, item_id: int) -> dict[str, Any]:
+def _message_row(
+    candidate: Candidate, masked: str, item_id: int, mask: Callable[[str], str]
+) -> dict[str, Any]:
     return {
         "key": candidate.key,
         "item_id": item_id,
@@ -436,6 +444,8 @@ def _message_row(candidate: Candidate, masked: str, item_id: int) -> dict[str, A
         "model_id": candidate.model_id,
         "asked_for_person": candidate.asked_for_person,
         "answered_article": candidate.answered_article,
+        "bot_reply": mask(candidate.bot_reply) if candidate.bot_reply else None,
+        "next_message": mask(candidate.next_message) if candidate.next_message else None,
     }
 
 

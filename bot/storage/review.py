@@ -237,6 +237,8 @@ def _message(row: Any) -> ReviewMessage:
         model_id=row.model_id,
         asked_for_person=bool(row.asked_for_person),
         answered_article=row.answered_article,
+        bot_reply=row.bot_reply,
+        next_message=row.next_message,
     )
 
 

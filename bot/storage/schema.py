@@ -200,6 +200,9 @@ review_messages = sa.Table(
     sa.Column("asked_for_person", sa.Boolean, nullable=False),
     # The knowledge-base article the bot answered it with outright (an article id), if any.
     sa.Column("answered_article", sa.String(100), index=True),
+    # What the bot replied to it and what the customer wrote next (both masked), if known.
+    sa.Column("bot_reply", sa.Text),
+    sa.Column("next_message", sa.Text),
 )
 review_audit = sa.Table(
     "review_audit",

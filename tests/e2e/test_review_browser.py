@@ -126,6 +126,13 @@ def test_a_lead_sees_the_wrong_answer_and_marks_the_article_as_needing_work(web,
         == [f"answered with \u201c{article.question}\u201d ({ARTICLE})"] * 2
     )
     assert "[NAME]" in page.get_by_test_id("review-message").first.inner_text()
+    # Each shows the bot's failed reply and what the customer did next.
+    assert page.get_by_test_id("review-bot-reply").count() == 2
+    assert (
+        "Did that answer your question?"
+        in page.get_by_test_id("review-bot-reply").first.inner_text()
+    )
+    assert page.get_by_test_id("review-next").count() == 2
     page.get_by_test_id("review-needs-work").check()
     assert page.get_by_test_id("review-needs-work-article").input_value() == ARTICLE
     page.get_by_test_id("review-save").click()

@@ -323,6 +323,14 @@ def test_a_wrong_answer_is_stored_with_its_article_and_ranks_first(wrong_answers
     assert counts == {"returns-sale-items": 2}
     assert {m["answered_article"] for m in shown["messages"]} == {"returns-sale-items"}
     assert all("[NAME]" in m["text"] for m in shown["messages"])
+    # What the bot said, and what the customer wrote next: the failure and what followed.
+    assert {m["bot_reply"] for m in shown["messages"]} == {
+        "The answer. Did that answer your question?"
+    }
+    assert sorted(m["next_message"] for m in shown["messages"]) == [
+        "I want to talk to a person",
+        "no",
+    ]
     assert wrong_answers.inbox.item(unsure_group.id).messages[0].answered_article is None
     # Never "add it as a variant of the article that answered it wrongly".
     assert top.suggestion["article"] != "returns-sale-items"
@@ -351,6 +359,8 @@ def test_a_no_after_a_mining_run_still_reaches_the_mined_message(wrong_answers, 
     assert (result.new_messages, result.new_items, result.updated_items) == (0, 0, 1)
     (again,) = wrong_answers.inbox.items()
     assert again.signals == {"answered_wrongly": 1, "low_confidence": 1, "negative_feedback": 1}
+    (message,) = wrong_answers.inbox.item(again.id).messages
+    assert message.next_message == "that didn't help"  # learnt on the later run
     assert again.wrong_answers == {"returns-policy": 1}
     assert again.score == pytest.approx(3 * item.score)
     assert again.suggestion["proposal"] in ("faq_variant", "article_needs_work")

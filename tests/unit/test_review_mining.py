@@ -298,3 +298,25 @@ def test_messages_meant_for_people_are_not_mined():
     )
 
     assert [c.text for c in mine(events)] == ["can I pay with klarna"]
+
+
+def test_each_candidate_keeps_the_bots_reply_and_what_came_next():
+    events = rows(
+        "c1",
+        [
+            user("can it go to my neighbour", "ask_shipping", 0.31, fallback=True),
+            bot("Sorry, I didn't get that."),
+            bot("You can ask about orders, delivery or returns."),
+            user("/request_human", "request_human", 1.0),
+            user("my email is kim@example.com", "nlu_fallback", 0.2, fallback=True),
+        ],
+    )
+
+    first, last = mine(events)
+
+    assert (
+        first.bot_reply
+        == "Sorry, I didn't get that.\nYou can ask about orders, delivery or returns."
+    )
+    assert first.next_message == "/request_human"
+    assert (last.bot_reply, last.next_message) == (None, None)  # nothing yet

@@ -179,6 +179,16 @@
         answered.dataset.testid = "review-answered";
         li.appendChild(answered);
       }
+      // What went wrong and what happened next (masked as the message is).
+      [["Bot replied: ", message.bot_reply, "review-bot-reply"], ["Then the customer: ", message.next_message, "review-next"]]
+        .forEach(function (part) {
+          if (!part[1]) return;
+          var line = el("span", "followed");
+          line.dataset.testid = part[2];
+          line.appendChild(el("strong", null, part[0]));
+          line.appendChild(maskedText("span", part[1]));
+          li.appendChild(line);
+        });
       list.appendChild(li);
     });
     $("guess").textContent = item.predicted_intent || "(no guess)";
