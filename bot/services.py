@@ -36,6 +36,7 @@ from bot.watched_file import WatchedFile
 if TYPE_CHECKING:
     from bot.customer_data import CustomerData
     from bot.desk.delivery import OutboxDelivery
+    from bot.privacy.redactor import Redactor
     from bot.reporting.dashboard import Dashboard
     from bot.reporting.report import DayData, Stores
     from bot.reporting.schedule import ScheduledReports
@@ -214,7 +215,17 @@ class Services:
         def load(day: date) -> DayData:
             return load_day(self.report_stores(), day, self.business_facts().hours.zone)
 
-        return Dashboard(load, zone=lambda: self.business_facts().hours.zone, clock=self.clock)
+        def redactor() -> Redactor:
+            from bot.privacy.redactor import Redactor  # spaCy: loaded when first needed
+
+            return Redactor(self.business_facts().order_number_pattern)
+
+        return Dashboard(
+            load,
+            zone=lambda: self.business_facts().hours.zone,
+            clock=self.clock,
+            redactor=redactor,
+        )
 
     def scheduled_reports(self) -> ScheduledReports:
         """Each finished day's report, written by the running web service."""

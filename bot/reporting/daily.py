@@ -20,6 +20,14 @@ from bot.escalation import own_reason
 from bot.reporting.summary import NEGATIVE, Conversation
 from bot.satisfaction.survey import LOW, SATISFIED
 
+#: The waits for an agent the report counts: (label, up to this many seconds).
+WAIT_BUCKETS = (
+    ("under 1 min", 60.0),
+    ("1-2 min", 120.0),
+    ("2-5 min", 300.0),
+    ("5-10 min", 600.0),
+    ("10 min or more", math.inf),
+)
 #: How many weakest intents and articles the report lists.
 WEAKEST = 5
 
@@ -115,6 +123,7 @@ def figures(
         "handoff_reasons": dict(Counter(own_reason(h.reason) for h in requested).most_common()),
         "wait_p50_s": _round(percentile(waits, 0.5)),
         "wait_p90_s": _round(percentile(waits, 0.9)),
+        "wait_distribution": _distribution(waits),
         "abandoned_rate": _rate(sum(h.status == "abandoned" for h in requested), len(requested)),
         "first_agent_response_p50_s": _round(percentile(responses, 0.5)),
         "csat_asked": asked,
@@ -142,6 +151,15 @@ def figures(
         "by_channel": dict(Counter(c.channel or "unknown" for c in today).most_common()),
         "by_hour": _by_hour(today, zone),
     }
+
+
+def _distribution(waits: Sequence[float]) -> list[dict[str, Any]]:
+    """How many customers waited how long for an agent (``WAIT_BUCKETS``)."""
+    counts = [0] * len(WAIT_BUCKETS)
+    for wait in waits:
+        counts[next(i for i, (_, upto) in enumerate(WAIT_BUCKETS) if wait < upto)] += 1
+    labels = [label for label, _ in WAIT_BUCKETS]
+    return [{"label": label, "count": n} for label, n in zip(labels, counts, strict=True)]
 
 
 def _weakest(

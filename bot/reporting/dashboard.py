@@ -19,8 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import SupportBotError
+from bot.privacy.redactor import Redactor
 from bot.reporting.daily import HandoffRecord, estimated_satisfied, figures
-from bot.reporting.report import DayData
+from bot.reporting.report import DayData, rank_unanswered
 from bot.reporting.summary import Conversation
 from bot.satisfaction.survey import LOW, SATISFIED
 
@@ -28,6 +29,8 @@ from bot.satisfaction.survey import LOW, SATISFIED
 MAX_DAYS = 92
 #: Seconds today's data is reused before it is read again.
 TODAY_FRESH = 30.0
+#: The most distinct unanswered questions a view masks (the most frequent first).
+MASKED_AT_MOST = 40
 #: The most conversations a drill-down lists.
 DRILL_LIMIT = 500
 
@@ -82,14 +85,18 @@ class Dashboard:
         zone: Callable[[], ZoneInfo],
         clock: Callable[[], datetime],
         cache_days: int = 62,
+        redactor: Callable[[], Redactor] | None = None,
     ) -> None:
         self._load = load
+        self._make_redactor = redactor
+        self._redactor: Redactor | None = None
         self._zone = zone
         self._clock = clock
         self._cache: OrderedDict[date, DayData] = OrderedDict()
         self._cache_days = cache_days
         self._today: tuple[float, DayData] | None = None
         self._lock = threading.Lock()
+        self._masking = threading.Lock()
 
     def figures(self, selection: Selection, *, by: str = "day") -> dict[str, Any]:
         """The figures per day (or ISO week, Monday first) and for the whole range, with the
@@ -104,6 +111,7 @@ class Dashboard:
             part = [d for d in data if first <= d.day <= last]
             periods.append(self._figures(part, selection, zone, now, first, last))
         total = self._figures(data, selection, zone, now, days[0], days[-1])
+        total["top_unanswered"] = self._top_unanswered(data, selection)
         return {
             "from": days[0].isoformat(),
             "to": days[-1].isoformat(),
@@ -116,6 +124,22 @@ class Dashboard:
             "agents": sorted({a for d in data for c in d.conversations for a in c.agents}),
             "metrics": {name: label for name, (label, _) in METRICS.items()},
         }
+
+    def _top_unanswered(
+        self, data: list[DayData], selection: Selection
+    ) -> list[dict[str, Any]] | None:
+        """The range's most frequent questions the bot did not answer, masked (None: this
+        dashboard has no redactor, so it shows none)."""
+        if self._make_redactor is None:
+            return None
+        texts = []
+        for day in data:
+            chosen = {c.conversation_id for c in _chosen(day, selection)[0]}
+            texts += [u.text for u in day.unanswered if u.conversation_id in chosen]
+        with self._masking:  # one redactor, loaded once (spaCy), used by one request at a time
+            if self._redactor is None:
+                self._redactor = self._make_redactor()
+            return rank_unanswered(texts, self._redactor, masking=MASKED_AT_MOST)
 
     def conversations(self, selection: Selection, metric: str) -> dict[str, Any]:
         """The conversations behind one number of the range (newest first)."""

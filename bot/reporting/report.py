@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,6 +27,18 @@ UNANSWERED = {Signal.FALLBACK, Signal.NEGATIVE_FEEDBACK, Signal.REJECTED_CHOICES
 TOP = 10
 
 
+_DIGITS = re.compile(r"\d+")
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A question the bot did not answer, as the customer wrote it (masked only when shown)."""
+
+    conversation_id: str
+    text: str
+
+
 @dataclass(frozen=True)
 class DayData:
     """What one day's figures are computed from."""
@@ -34,7 +48,7 @@ class DayData:
     handoffs: list[HandoffRecord]  # requested that day
     complaints: list[Complaint]  # opened that day
     followups: list[FollowUp]  # opened that day
-    rows: list[tuple[int, str, dict[str, Any]]] | None = None  # the events, when kept
+    unanswered: tuple[Unanswered, ...] = ()  # the day's questions the bot did not answer
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,7 @@ class Stores:
     followups: SqlFollowUps
 
 
-def load_day(stores: Stores, day: date, zone: ZoneInfo, *, keep_rows: bool = False) -> DayData:
+def load_day(stores: Stores, day: date, zone: ZoneInfo) -> DayData:
     """One day (in ``zone``) from the tracker store and the support desk's database."""
     start = datetime.combine(day, time(0), zone)
     end = start + timedelta(days=1)
@@ -59,7 +73,7 @@ def load_day(stores: Stores, day: date, zone: ZoneInfo, *, keep_rows: bool = Fal
         handoffs=handoffs_requested(stores.handoffs, start, end),
         complaints=stores.complaints.between(start, end),
         followups=stores.followups.between(start, end),
-        rows=rows if keep_rows else None,
+        unanswered=tuple(unanswered_questions(rows, day, zone)),
     )
 
 
@@ -68,7 +82,7 @@ def daily_report(
 ) -> dict[str, Any]:
     """The day's figures (in ``timezone``); promises to complaints are judged as of ``now``."""
     zone = ZoneInfo(timezone)
-    data = load_day(stores, day, zone, keep_rows=True)
+    data = load_day(stores, day, zone)
     result = figures(
         day,
         zone,
@@ -79,10 +93,8 @@ def daily_report(
         followups=len(data.followups),
     )
     today = {c.conversation_id for c in data.conversations}
-    rows = data.rows or []
-    result["top_unanswered"] = top_unanswered(
-        [r for r in rows if r[1] in today], day, zone, redactor
-    )
+    asked = [u.text for u in data.unanswered if u.conversation_id in today]
+    result["top_unanswered"] = rank_unanswered(asked, redactor)
     result["timezone"] = timezone
     return result
 
@@ -117,17 +129,42 @@ def handoffs_requested(
     ]
 
 
-def top_unanswered(
-    rows: list[tuple[int, str, dict[str, Any]]], day: date, zone: ZoneInfo, redactor: Redactor
+def unanswered_questions(
+    rows: list[tuple[int, str, dict[str, Any]]], day: date, zone: ZoneInfo
+) -> list[Unanswered]:
+    """The day's customer messages the bot did not answer (``UNANSWERED``), as written."""
+    return [
+        Unanswered(candidate.conversation_id, candidate.text)
+        for candidate in mine(rows)
+        if candidate.signals & UNANSWERED and on_day(candidate.sent_at, day, zone)
+    ]
+
+
+def rank_unanswered(
+    texts: Sequence[str], redactor: Redactor, *, top: int = TOP, masking: int | None = None
 ) -> list[dict[str, Any]]:
-    """The day's most frequent questions the bot did not answer, personal data masked."""
+    """The most frequent of ``texts``, personal data masked, counted by their masked text.
+
+    ``masking``: at most this many distinct texts are masked (the most frequent, counted with
+    digits and addresses set aside first), for a view that must answer at once (the
+    dashboard over weeks); None masks every one, as the daily report does."""
+    rough: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for text in texts:
+        key = _rough_key(text)
+        rough[key] += 1
+        first.setdefault(key, text)
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for candidate in mine(rows):
-        if not (candidate.signals & UNANSWERED) or not on_day(candidate.sent_at, day, zone):
-            continue
-        masked = redactor.redact(candidate.text)
-        key = " ".join(masked.lower().split())
-        counts[key] += 1
-        shown.setdefault(key, masked)
-    return [{"text": shown[key], "count": count} for key, count in counts.most_common(TOP)]
+    for key, count in rough.most_common(masking):
+        masked = redactor.redact(first[key])
+        kept = " ".join(masked.lower().split())
+        counts[kept] += count
+        shown.setdefault(kept, masked)
+    return [{"text": shown[key], "count": count} for key, count in counts.most_common(top)]
+
+
+def _rough_key(text: str) -> str:
+    """Texts that differ only in case, spacing, digits or an e-mail address count as one
+    before masking (masking would make them one anyway)."""
+    return " ".join(_DIGITS.sub("0", _EMAIL.sub("@", text.lower())).split())

@@ -169,6 +169,7 @@ def test_the_days_figures_match_their_definitions():
     assert result["handoffs"] == 2
     assert result["handoff_reasons"] == {"asked": 1, "complaint": 1}
     assert result["wait_p50_s"] == 120.0 and result["wait_p90_s"] == 120.0
+    assert [b["count"] for b in result["wait_distribution"]] == [0, 0, 1, 0, 0]  # 2-5 min
     assert result["abandoned_rate"] == 0.5
     assert result["first_agent_response_p50_s"] == 30.0
     assert result["complaint_conversations"] == 1  # "left"

@@ -201,3 +201,53 @@ def test_the_read_ahead_reads_finished_days_once(settings, dashboard):
     assert board.warm(days=3) == 0
     board.figures(Selection(date(2026, 11, 27), date(2026, 11, 29)))
     assert len(loads) == 3  # the figures came from memory
+
+
+class DigitRedactor:
+    """Masks digits (enough to see that shown texts are masked, and counted masked)."""
+
+    def redact(self, text: str) -> str:
+        return "".join("#" if c.isdigit() else c for c in text)
+
+
+def unsure(text, when, channel="socketio"):
+    event = user("nlu_fallback", when, channel=channel, text=text)
+    event["parse_data"]["intent"]["confidence"] = 0.3
+    return event
+
+
+def test_the_range_lists_its_top_unanswered_questions_masked_and_filtered(settings):
+    tracker = Path(settings.tracker_url.removeprefix("sqlite:///"))
+    tracker.parent.mkdir(parents=True, exist_ok=True)
+    hour = timedelta(hours=1)
+    write_tracker(
+        tracker,
+        {
+            "a": [unsure("Where is order 1234?", MONDAY)],
+            "b": [unsure("where is  order 5678?", MONDAY + 24 * hour)],
+            "c": [unsure("can I pay in bitcoin", MONDAY + 2 * hour, channel="slack")],
+            "d": [user("ask_returns", MONDAY, text="how do I return boots")],  # answered
+        },
+    )
+    stores = Services(settings).report_stores()
+    board = Dashboard(
+        lambda d: load_day(stores, d, LONDON),
+        zone=lambda: LONDON,
+        clock=lambda: NOW,
+        redactor=DigitRedactor,
+    )
+    week = (date(2026, 11, 23), date(2026, 11, 29))
+
+    everything = board.figures(Selection(*week))["total"]
+    slack = board.figures(Selection(*week, channel="slack"))["total"]
+
+    assert everything["top_unanswered"] == [
+        {"text": "Where is order ####?", "count": 2},
+        {"text": "can I pay in bitcoin", "count": 1},
+    ]
+    assert slack["top_unanswered"] == [{"text": "can I pay in bitcoin", "count": 1}]
+    assert [b["label"] for b in everything["wait_distribution"]][0] == "under 1 min"
+    without = Dashboard(
+        lambda d: load_day(stores, d, LONDON), zone=lambda: LONDON, clock=lambda: NOW
+    )
+    assert without.figures(Selection(*week))["total"]["top_unanswered"] is None
