@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from bot.business import load_business_facts
 from tests.e2e.conftest import screenshot
@@ -93,6 +94,8 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
     rated = running_bot.say(customer, '/rate{"csat_score": "2"}')
     assert "I'm sorry we let you down" in texts(rated)
     running_bot.say(customer, "it took far too long to get an answer")
+    unanswered = "qwxz blorp frobnicate the zibble?"
+    running_bot.say(new_sender(), unanswered)
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -125,9 +128,20 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
         item.click()
         transcript = page.get_by_test_id("dash-transcript")
         transcript.get_by_text("it took far too long to get an answer").wait_for(timeout=15000)
+        expect(page.get_by_test_id("dash-transcript-title")).to_be_in_viewport()
         followups = page.get_by_test_id("followup-item").filter(has_text="2/5")
         assert followups.count() >= 1
         screenshot(page, "dashboard-agent-drilldown")
+
+        # Where the bot fails, over the whole range: the question it could not answer, and
+        # why customers were handed over (everyone again, not only Dora's).
+        page.get_by_test_id("dash-agent").select_option("")
+        page.get_by_test_id("dash-show").click()
+        expect(page.get_by_test_id("dash-unanswered")).to_contain_text(unanswered, timeout=30000)
+        expect(page.get_by_test_id("dash-reasons")).to_contain_text("asked for a person")
+        expect(page.get_by_test_id("dash-waits")).not_to_contain_text("Nobody waited")
+        page.get_by_test_id("dash-unanswered").scroll_into_view_if_needed()
+        screenshot(page, "dashboard-where-the-bot-fails")
 
         # The complaint is open; the lead resolves it with a note.
         ticket = page.get_by_test_id("dash-late").get_by_role("listitem").filter(has_text=reference)
@@ -136,6 +150,16 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
         ticket.get_by_role("button", name="Resolve").click()
         ticket.wait_for(state="detached", timeout=15000)
         assert refused == []
+
+        # At 1280 px and on a phone nothing is cut off: the page never scrolls sideways.
+        for width, height in ((1280, 800), (375, 667)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.get_by_test_id("dash-show").click()
+            page.get_by_test_id("dash-unanswered").wait_for()
+            for part in ("dash-tiles", "dash-filters", "dash-fails", "dash-drill-title"):
+                box = page.get_by_test_id(part).bounding_box()
+                assert box is not None and box["x"] + box["width"] <= width + 1, (width, part)
+        screenshot(page, "dashboard-phone")
     finally:
         context.close()
 

@@ -93,6 +93,56 @@
     renderTiles(data.total);
     renderChart(data.periods);
     renderTable(data);
+    renderFails(data.total);
+    // The latest period (today) in view: a long range scrolls, the newest column shows.
+    var scroll = $("figures-scroll");
+    scroll.scrollLeft = scroll.scrollWidth;
+  }
+
+  // Bars: one row per entry, its length against the largest.
+  function bars(list, entries, empty) {
+    list.textContent = "";
+    if (!entries.length) { list.appendChild(el("li", "empty", empty)); return; }
+    var most = Math.max.apply(null, entries.map(function (e) { return e.value; }).concat([1]));
+    entries.forEach(function (entry) {
+      var row = el("li");
+      row.appendChild(el("span", "label", entry.label));
+      row.appendChild(el("span", "value", entry.shown));
+      var bar = el("span", "bar");
+      bar.style.width = Math.max(2, Math.round((entry.value / most) * 100)) + "%";
+      bar.setAttribute("aria-hidden", "true");
+      row.appendChild(bar);
+      list.appendChild(row);
+    });
+  }
+
+  function renderFails(total) {
+    var unanswered = total.top_unanswered;
+    bars($("unanswered"), (unanswered || []).map(function (q) {
+      return { label: "“" + q.text + "”", value: q.count, shown: q.count + "×" };
+    }), unanswered === null || unanswered === undefined ? "Not available." : "None: every question got an answer.");
+    bars($("weak-articles"), (total.weakest_articles || []).map(function (a) {
+      return { label: a.name, value: a.unhelpful, shown: describeWeak(a.unhelpful, a.answers, a.rate) };
+    }), "None.");
+    bars($("weak-intents"), (total.weakest_intents || []).map(function (w) {
+      return { label: w.name, value: w.failed, shown: describeWeak(w.failed, w.conversations, w.rate) };
+    }), "None.");
+    var reasons = total.handoff_reasons || {};
+    bars($("reasons"), Object.keys(reasons).map(function (reason) {
+      return { label: reason, value: reasons[reason], shown: String(reasons[reason]) };
+    }), "Nobody was handed over.");
+    bars($("waits"), (total.wait_distribution || []).filter(function (b) { return b.count; }).map(function (b) {
+      return { label: b.label, value: b.count, shown: String(b.count) };
+    }), "Nobody waited for an agent.");
+    var hours = [];
+    (total.by_hour || []).forEach(function (count, hour) {
+      if (count) hours.push({ label: (hour < 10 ? "0" : "") + hour + ":00", value: count, shown: String(count) });
+    });
+    bars($("hours"), hours, "No conversations.");
+  }
+
+  function describeWeak(failed, seen, rate) {
+    return failed + " of " + seen + (rate !== null && rate !== undefined ? " (" + show(rate, "pct") + ")" : "");
   }
 
   function renderTiles(total) {
@@ -177,6 +227,10 @@
     var query = params({ metric: metric, from: first, to: last });
     api("GET", "/api/dashboard/conversations?" + query).then(function (found) {
       $("drill-title").textContent = found.label + " (" + found.count + "), " + first + (first === last ? "" : " – " + last);
+      $("transcript-title").hidden = true;
+      $("transcript").textContent = "";
+      $("drill-title").scrollIntoView({ block: "start" });  // beside the figures, or below them
+      $("drill-title").focus({ preventScroll: true });
       $("drill-empty").hidden = found.count > 0;
       $("drill-empty").textContent = "None.";
       var list = $("drill");
@@ -208,9 +262,10 @@
       var list = $("transcript");
       list.textContent = "";
       found.transcript.forEach(function (entry) {
+        if (entry.kind === "action") return;  // the bot's internals: the console shows them on request
         if (entry.kind !== "message") {
           var text = entry.kind === "handoff" ? "handoff: " + entry.change.action + " (" + entry.change.reason + ")"
-            : entry.kind === "escalation" ? "escalation: " + entry.record.reason : entry.name;
+            : "escalation (" + entry.record.level + ", " + entry.record.priority + " priority): " + entry.record.reason;
           list.appendChild(el("li", "event" + (entry.kind === "escalation" ? " escalation" : ""), text));
           return;
         }
@@ -220,6 +275,8 @@
         if (entry.intent) item.appendChild(el("span", "tags", entry.intent + (entry.sentiment ? " · " + entry.sentiment : "")));
         list.appendChild(item);
       });
+      $("transcript-title").scrollIntoView({ block: "start" });  // the transcript, not the list above it
+      $("transcript-title").focus({ preventScroll: true });
     }).catch(showError);
   }
 
@@ -279,7 +336,7 @@
         var item = el("li", "item");
         item.setAttribute("data-testid", "followup-item");
         var line = el("div", "line");
-        line.appendChild(el("strong", null, f.reason));
+        line.appendChild(el("strong", null, (f.score ? "Scored " + f.score + "/5" : "Unhappy comment") + " · " + new Date(f.opened_at).toLocaleString()));
         line.appendChild(el("span", "badge", f.channel + " · " + f.stage + (f.agent ? ": " + f.agent : "")));
         item.appendChild(line);
         if (f.comment) item.appendChild(el("div", "reason", "“" + f.comment + "”"));
