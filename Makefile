@@ -51,9 +51,10 @@ test: install browser ## run the whole test suite (unit, integration, servers, r
 	$(BIN)/supportbot kb check >/dev/null 2>&1 || $(BIN)/supportbot kb build >/dev/null
 	pg="$$(scripts/ensure-postgres.sh)" && redis="$$(scripts/ensure-redis.sh)" && \
 		broker="$$(scripts/ensure-rabbitmq.sh)" && scripts/ensure-haproxy.sh && \
-		tools="$$(scripts/ensure-deploy-tools.sh)" && \
+		tools="$$(scripts/ensure-deploy-tools.sh)" && axe="$$(scripts/ensure-axe.sh)" && \
 		SUPPORTBOT_TEST_POSTGRES_URL="$$pg" SUPPORTBOT_TEST_REDIS_URL="$$redis" \
 		SUPPORTBOT_TEST_RABBITMQ_URL="$$broker" SUPPORTBOT_TEST_DEPLOY_TOOLS="$$tools" \
+		SUPPORTBOT_TEST_AXE="$$axe" \
 		SUPPORTBOT_TEST_SERVERS_REQUIRED=1 $(BIN)/python -m pytest
 
 browser: ## install Debian's Chromium for the browser tests (apt-get, if missing)

@@ -203,10 +203,13 @@
     var group = el("div", { class: "sb-buttons", role: "group" });
     buttons.forEach(function (button) {
       var node = el("button", { type: "button", class: "sb-choice", "data-testid": "sb-choice", text: button.title });
-      node.addEventListener("click", function () {
+      node.addEventListener("click", function (event) {
         Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) { b.disabled = true; });
         node.classList.add("sb-chosen");
         send(button.payload, button.title);
+        // Chosen with the keyboard (no pointer: detail 0): the disabled button would drop the
+        // focus to the page; it goes to the message box, where the customer goes on.
+        if (event.detail === 0) input.focus();
       });
       group.appendChild(node);
     });
