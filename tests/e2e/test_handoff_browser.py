@@ -88,7 +88,9 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
         page.get_by_test_id("sb-input").fill("")
         console.get_by_test_id("customer-typing").wait_for(state="hidden", timeout=15000)
 
-        # The customer sees the agent typing, by name; not the bot's dots after their message.
+        # The customer sees who they chat with, and the agent typing, by name; not the bot's
+        # dots after their message.
+        expect(page.get_by_test_id("sb-with")).to_have_text("Chatting with anna from our team")
         console.get_by_test_id("reply").press_sequentially("Let me", delay=50)
         expect(page.get_by_test_id("sb-typing")).to_contain_text("anna is typing", timeout=10000)
         expect(page.get_by_test_id("sb-typing")).to_be_hidden(timeout=10000)
@@ -115,6 +117,7 @@ def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, brow
         console.get_by_test_id("note").fill("Late order chased with the courier")
         console.get_by_test_id("close").click()
         page.get_by_text("anna has closed the chat.").wait_for(timeout=15000)
+        expect(page.get_by_test_id("sb-with")).to_be_hidden()  # back with the bot
         ask(page, "how do I return an item?")
         page.get_by_text("Did that answer your question?").wait_for(timeout=30000)
 

@@ -41,6 +41,7 @@
       inputLabel: "Your message",
       typing: "The assistant is typing…",
       agentTyping: "{agent} is typing…",
+      chattingWith: "Chatting with {agent} from our team",
       reconnecting: "Connection lost. Reconnecting… Your messages will be sent when it is back.",
       tooLong: "Messages can be up to " + cfg.maxLength + " characters long.",
       welcome: "Hi! Ask me about orders, delivery, returns, payments or your account. You can talk to a person at any time.",
@@ -130,6 +131,8 @@
     "aria-controls": "sb-panel", "data-testid": "sb-launcher",
   }, [bubbleIcon(), badge]);
 
+  // Who the customer is chatting with while a person from the team has the chat.
+  var withAgent = el("p", { class: "sb-with", hidden: "", "data-testid": "sb-with", "aria-live": "polite" });
   var personButton = el("button", { type: "button", class: "sb-person", "data-testid": "sb-person", text: t.person });
   var closeButton = el("button", { type: "button", class: "sb-close", "aria-label": t.close, "data-testid": "sb-close", text: "×" });
   var status = el("div", { class: "sb-status", role: "status", "aria-live": "polite", hidden: "", "data-testid": "sb-status" });
@@ -154,7 +157,10 @@
   var panel = el("section", {
     id: "sb-panel", class: "sb-panel", role: "dialog", "aria-label": cfg.title, hidden: "", "data-testid": "sb-panel",
   }, [
-    el("header", { class: "sb-header" }, [el("h2", { class: "sb-title", text: cfg.title }), personButton, closeButton]),
+    el("header", { class: "sb-header" }, [
+      el("div", { class: "sb-heading" }, [el("h2", { class: "sb-title", text: cfg.title }), withAgent]),
+      personButton, closeButton,
+    ]),
     status, log, typing, notice, form,
   ]);
   root.appendChild(panel);
@@ -173,12 +179,16 @@
   // The agent the customer is chatting with ("" or null: the bot answers). Told by the desk's
   // messages (``live_agent``) and remembered across reloads: while an agent has the chat the
   // bot's typing dots are not shown (it keeps quiet), the agent's own typing is.
-  var liveAgent = storage.get("agent") || null;
+  var liveAgent = null;
 
   function setLiveAgent(name) {
     liveAgent = name || null;
     storage.set("agent", liveAgent || "");
+    withAgent.textContent = liveAgent ? t.chattingWith.replace("{agent}", liveAgent) : "";
+    withAgent.hidden = !liveAgent;
+    personButton.hidden = !!liveAgent;  // a person is already here
   }
+  setLiveAgent(storage.get("agent"));
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
