@@ -43,6 +43,19 @@ def anna_takes_the_customer(running_bot, console, customer) -> None:
     customer.get_by_text("anna from our team has joined the chat.").wait_for(timeout=15000)
 
 
+def open_console(browser, width: int, height: int):
+    """A console window of its own: (context, page, the page's errors), counting anything its
+    Content-Security-Policy refused as an error."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    console = context.new_page()
+    errors: list[str] = []
+    console.on("pageerror", lambda error: errors.append(str(error)))
+    console.on(
+        "console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    return context, console, errors
+
+
 def agent_texts(page) -> list[str]:
     return page.get_by_test_id("sb-msg-agent").all_inner_texts()
 
@@ -50,15 +63,7 @@ def agent_texts(page) -> list[str]:
 def test_a_customer_reaches_an_agent_and_comes_back_to_the_bot(running_bot, browser, page, hours):
     hours("00:00-24:00")
     add_agent(running_bot, "anna")
-    console_context = browser.new_context(viewport={"width": 1280, "height": 800})
-    console = console_context.new_page()
-    console_errors: list[str] = []
-    console.on("pageerror", lambda error: console_errors.append(str(error)))
-    # Anything the console's Content-Security-Policy refused is reported as a console error.
-    console.on(
-        "console",
-        lambda m: console_errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
+    console_context, console, console_errors = open_console(browser, 1280, 800)
     try:
         sign_in(console, running_bot, "anna")
 
@@ -234,10 +239,7 @@ def test_an_angry_customer_arrives_first_with_why_they_came(running_bot, browser
     conversation is found again by the customer's own words."""
     hours("00:00-24:00")
     add_agent(running_bot, "anna")
-    console_context = browser.new_context(viewport={"width": 1366, "height": 850})
-    console = console_context.new_page()
-    console_errors: list[str] = []
-    console.on("pageerror", lambda error: console_errors.append(str(error)))
+    console_context, console, console_errors = open_console(browser, 1366, 850)
     try:
         sign_in(console, running_bot, "anna")
         open_widget(page, running_bot.web_url + "/")
