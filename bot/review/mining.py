@@ -61,7 +61,9 @@ NEGATIVE_FEEDBACK = frozenset({"deny", "not_helpful"})
 WANTS_PERSON = frozenset({"request_human", "leave_message"})
 #: ``handoff`` slot statuses during which the customer writes to people, not to the bot.
 FOR_PEOPLE = frozenset({"queued", "assigned", TAKING_MESSAGE})
-#: The most of the bot's reply and the next message kept with a candidate.
+#: The most of the bot's reply and the next message kept with a candidate (masked, then cut to
+#: ``REPLY_CHARACTERS`` where it is stored: a cut before masking could split an address).
+KEPT_CHARACTERS = 5000
 REPLY_CHARACTERS = 1000
 #: Event types mining reads from the tracker store.
 EVENT_TYPES = ("user", "bot", "slot")
@@ -168,10 +170,10 @@ class _ConversationReader:
         elif bot is not None:
             if self.last_question is not None and _is_menu(bot):
                 self.menu_after = self.last_question
-            if self.latest is not None:
+            if self.latest is not None and bot.agent is None:
                 reply = self.latest[0].bot_reply
                 text = bot.text if reply is None else f"{reply}\n{bot.text}"
-                self.latest[0].bot_reply = text[:REPLY_CHARACTERS]
+                self.latest[0].bot_reply = text[:KEPT_CHARACTERS]
         elif setting is not None:
             self._slot(row, *setting)
 
@@ -186,7 +188,7 @@ class _ConversationReader:
     def _customer(self, row: int, customer: CustomerMessage) -> None:
         intent, confidence = customer.best_intent, customer.best_confidence
         if self.latest is not None:
-            self.latest[0].next_message = customer.shown[:REPLY_CHARACTERS]
+            self.latest[0].next_message = customer.shown[:KEPT_CHARACTERS]
         if intent in WANTS_PERSON and self.person_at is None:
             self.person_at = row
         if self.menu_after is not None and not customer.clicked:

@@ -51,7 +51,7 @@ from bot.review.inbox import (
     ReviewItem,
     ReviewMessage,
 )
-from bot.review.mining import EVENT_TYPES, Candidate, Signal, mine
+from bot.review.mining import EVENT_TYPES, REPLY_CHARACTERS, Candidate, Signal, mine
 from bot.review.needs_work import (
     article_path,
     article_to_mark,
@@ -421,9 +421,9 @@ def _changes(
         if candidate.answered_article and not message.answered_article:
             values["answered_article"] = candidate.answered_article
         if candidate.bot_reply and not message.bot_reply:
-            values["bot_reply"] = mask(candidate.bot_reply)
+            values["bot_reply"] = _masked_reply(candidate.bot_reply, mask)
         if candidate.next_message and not message.next_message:
-            values["next_message"] = mask(candidate.next_message)
+            values["next_message"] = _masked_reply(candidate.next_message, mask)
         if values:
             changes.setdefault(item_id, []).append(_Change(candidate.key, message, values))
     return changes
@@ -444,9 +444,14 @@ def _message_row(
         "model_id": candidate.model_id,
         "asked_for_person": candidate.asked_for_person,
         "answered_article": candidate.answered_article,
-        "bot_reply": mask(candidate.bot_reply) if candidate.bot_reply else None,
-        "next_message": mask(candidate.next_message) if candidate.next_message else None,
+        "bot_reply": _masked_reply(candidate.bot_reply, mask),
+        "next_message": _masked_reply(candidate.next_message, mask),
     }
+
+
+def _masked_reply(text: str | None, mask: Callable[[str], str]) -> str | None:
+    """What the bot replied or the customer wrote next, masked whole and then shortened."""
+    return mask(text)[:REPLY_CHARACTERS] if text else None
 
 
 def _new_item_values(text: str, now: datetime) -> dict[str, Any]:

@@ -320,3 +320,16 @@ def test_each_candidate_keeps_the_bots_reply_and_what_came_next():
     )
     assert first.next_message == "/request_human"
     assert (last.bot_reply, last.next_message) == (None, None)  # nothing yet
+
+
+def test_an_agents_message_is_not_the_bots_reply():
+    agent = bot("Hi, I'm Anna from the team.")
+    agent["metadata"] = {"agent": "anna"}
+    events = rows(
+        "c1",
+        [user("can it go to my neighbour", "ask_shipping", 0.31, fallback=True), agent],
+    )
+
+    [found] = mine(events)
+
+    assert found.bot_reply is None
