@@ -25,6 +25,8 @@ EVENT_TYPES = ("user", "bot", "slot", "session_started", "restart")
 #: Signals of a question the bot did not answer (for ``top_unanswered``).
 UNANSWERED = {Signal.FALLBACK, Signal.NEGATIVE_FEEDBACK, Signal.REJECTED_CHOICES}
 TOP = 10
+#: The most distinct texts of one look-alike group the dashboard masks (``rank_unanswered``).
+MASKED_TEXTS_PER_GROUP = 20
 
 
 _DIGITS = re.compile(r"\d+")
@@ -143,28 +145,39 @@ def unanswered_questions(
 def rank_unanswered(
     texts: Sequence[str], redactor: Redactor, *, top: int = TOP, masking: int | None = None
 ) -> list[dict[str, Any]]:
-    """The most frequent of ``texts``, personal data masked, counted by their masked text.
+    """The most frequent of ``texts``, personal data masked, counted by their masked text
+    (each distinct text is masked once).
 
-    ``masking``: at most this many distinct texts are masked (the most frequent, counted with
-    digits and addresses set aside first), for a view that must answer at once (the
-    dashboard over weeks); None masks every one, as the daily report does."""
-    rough: Counter[str] = Counter()
-    first: dict[str, str] = {}
-    for text in texts:
-        key = _rough_key(text)
-        rough[key] += 1
-        first.setdefault(key, text)
+    ``masking``: for a view that must answer at once (the dashboard over weeks), only the
+    texts of the ``masking`` most frequent look-alike groups (the same but for case, spacing,
+    digits and e-mail addresses) are masked and counted, at most ``MASKED_TEXTS_PER_GROUP`` of
+    each: the other, rarer questions are left out. None masks and counts every text, as the
+    daily report does."""
+    distinct = Counter(" ".join(text.split()) for text in texts)
+    if masking is not None:
+        groups: dict[str, list[str]] = {}
+        for text, _count in distinct.most_common():
+            groups.setdefault(_rough_key(text), []).append(text)
+        weight = Counter(
+            {key: sum(distinct[t] for t in members) for key, members in groups.items()}
+        )
+        chosen = [
+            t
+            for key, _ in weight.most_common(masking)
+            for t in groups[key][:MASKED_TEXTS_PER_GROUP]
+        ]
+        distinct = Counter({text: distinct[text] for text in chosen})
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for key, count in rough.most_common(masking):
-        masked = redactor.redact(first[key])
-        kept = " ".join(masked.lower().split())
-        counts[kept] += count
-        shown.setdefault(kept, masked)
+    for text, count in distinct.items():
+        masked = redactor.redact(text)
+        key = masked.lower()
+        counts[key] += count
+        shown.setdefault(key, masked)
     return [{"text": shown[key], "count": count} for key, count in counts.most_common(top)]
 
 
 def _rough_key(text: str) -> str:
-    """Texts that differ only in case, spacing, digits or an e-mail address count as one
-    before masking (masking would make them one anyway)."""
+    """Texts that differ only in case, spacing, digits or an e-mail address look alike: their
+    group is worth masking first (``rank_unanswered``)."""
     return " ".join(_DIGITS.sub("0", _EMAIL.sub("@", text.lower())).split())

@@ -306,3 +306,28 @@ def test_the_running_service_writes_each_finished_day_once_and_catches_up(tmp_pa
     now[0] = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # the service was down for two days
     reports.write_due()
     assert made == [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27)]
+
+
+class OrderRedactor:
+    """Masks numbers of four or more digits, as order numbers (not sizes)."""
+
+    def redact(self, text):
+        import re
+
+        return re.sub(r"\d{4,}", "[ORDER]", text)
+
+
+@pytest.mark.parametrize("masking", [None, 5])
+def test_unanswered_questions_are_counted_by_their_masked_text(masking):
+    from bot.reporting.report import rank_unanswered
+
+    texts = ["where is order 12345", "Where is  order 67890", "where is order 555555"]
+    texts += ["size 38?", "size 44?", "size 38?"]
+
+    ranked = rank_unanswered(texts, OrderRedactor(), masking=masking)
+
+    assert ranked == [
+        {"text": "where is order [ORDER]", "count": 3},
+        {"text": "size 38?", "count": 2},
+        {"text": "size 44?", "count": 1},  # not merged with size 38: its digits are no order
+    ]
