@@ -63,7 +63,7 @@ class PermissionDeniedError(HandoffError):
 
 def live_agent(handoff: Handoff) -> str:
     """Who the customer is chatting with after a change ("": nobody, the bot answers)."""
-    return handoff.agent or "" if handoff.status is Status.ASSIGNED else ""
+    return (handoff.agent or "") if handoff.status is Status.ASSIGNED else ""
 
 
 def with_context(item: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:
@@ -193,8 +193,14 @@ class SupportDesk:
             with self._contexts_lock:
                 kept = self._contexts.get(conversation_id)
             if kept is None or kept[0] != row:
-                events = self.store.events(conversation_id, limit=CONTEXT_EVENTS) if row else []
-                kept = (row, handover_context(events))
+                try:
+                    events = self.store.events(conversation_id, limit=CONTEXT_EVENTS) if row else []
+                    kept = (row, handover_context(events))
+                except Exception:  # one odd conversation must not empty the agents' queue
+                    logger.exception(
+                        "conversation %s: no handover context", conversation_ref(conversation_id)
+                    )
+                    continue
             with self._contexts_lock:
                 self._contexts[conversation_id] = kept
                 self._contexts.move_to_end(conversation_id)
@@ -235,7 +241,7 @@ class SupportDesk:
         metadata = {
             "agent": agent.name,
             "handoff_id": handoff.id,
-            LIVE_AGENT: agent.name,
+            LIVE_AGENT: live_agent(handoff),  # its agent's, when a lead writes in too
             **await self._route(handoff),
         }
         await asyncio.to_thread(

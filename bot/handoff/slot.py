@@ -24,6 +24,14 @@ TAKING_MESSAGE = "taking_message"
 LIVE_AGENT = "live_agent"
 
 
+def live_agent_of(value: object) -> str:
+    """The agent a ``handoff`` slot value says the customer chats with ("" for none)."""
+    if slot_status(value) != "assigned" or not isinstance(value, dict):
+        return ""
+    agent = value.get("agent")
+    return agent if isinstance(agent, str) else ""
+
+
 def slot_value(handoff: Handoff, change: Transition | None = None) -> dict[str, Any]:
     """The slot for ``handoff`` after ``change`` (None: no change, e.g. a correction)."""
     return {

@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.conversations.events import bot_message, customer_message
 from bot.storage.engines import contains_pattern, engine_for
 
 
@@ -63,34 +62,29 @@ class ConversationStore:
 
     def conversations_saying(self, text: str, *, limit: int = 200) -> list[str]:
         """Conversations where a customer, the bot or an agent wrote something containing
-        ``text`` (any case for ASCII letters), the most recently active first.
-
-        The database narrows by the stored JSON (as Rasa writes it, non-ASCII letters escaped),
-        then each candidate's messages are read to keep only those whose text has it."""
+        ``text`` (any case; for SQLite, of ASCII letters only), the most recently active first.
+        Only what was written counts, not the rest of the stored event (intents, metadata)."""
         wanted = " ".join(text.split()).lower()
         if not wanted:
             return []
-        escaped = json.dumps(wanted)[1:-1]  # as it appears inside Rasa's JSON
-        pattern = contains_pattern(escaped)
+        written = (
+            "(data::json)->>'text'"
+            if self._engine.dialect.name == "postgresql"
+            else "json_extract(data, '$.text')"
+        )
         query = sa.text(
             "SELECT sender_id FROM events WHERE type_name IN ('user', 'bot') "
-            "AND lower(data) LIKE :pattern ESCAPE '!' "
+            f"AND lower({written}) LIKE :pattern ESCAPE '!' "
             "GROUP BY sender_id ORDER BY MAX(id) DESC LIMIT :limit"
         )
+        params = {"pattern": contains_pattern(wanted), "limit": limit}
         try:
             with self._engine.connect() as connection:
-                rows = connection.execute(query, {"pattern": pattern, "limit": limit})
-                candidates = [str(row[0]) for row in rows]
+                return [str(row[0]) for row in connection.execute(query, params)]
         except sa.exc.DBAPIError as exc:
             if no_events_table(exc):
                 return []
             raise
-        saying = {
-            conversation
-            for _row, conversation, event in self.scan(("user", "bot"), conversations=candidates)
-            if wanted in _words(event)
-        }
-        return [c for c in candidates if c in saying]
 
     def latest_rows(self, conversation_ids: list[str]) -> dict[str, int]:
         """Each given conversation's latest event row (conversations without events are left
@@ -197,10 +191,3 @@ def no_events_table(error: sa.exc.DBAPIError) -> bool:
     """Rasa has not created its tables yet (SQLite's and PostgreSQL's ways of saying so)."""
     text = str(error.orig)
     return "no such table" in text or ('relation "events" does not exist' in text)
-
-
-def _words(event: dict[str, Any]) -> str:
-    """A message's text as people saw it, spaces collapsed and lower case."""
-    customer, bot = customer_message(event), bot_message(event)
-    text = customer.shown if customer else bot.text if bot else ""
-    return " ".join(text.split()).lower()

@@ -3,7 +3,8 @@
 - ``/`` and ``/boots``: the demo shop, with the chat widget embedded as a customer site would.
 - ``/widget/...``: the widget's JavaScript, CSS and the vendored socket.io client.
 - ``/widget/history/{session_id}``: the conversation as the customer saw it (the widget
-  restores it after a reload or a lost connection). The random session id is the key.
+  restores it after a reload or a lost connection) and the agent they chat with now
+  (``live_agent``, "" for none). The random session id is the key.
 - ``/console``: the agent console (its data comes from the agent API); ``/console/review.html``
   the leads' review inbox (``/api/review``).
 - ``/api/...``: the agent API (``bot.web.agent_api``), when a support desk is given.
@@ -28,10 +29,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.conversations import transcript
+from bot.conversations.events import current_session, latest_slot
 from bot.customer_data import CustomerData
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.handoff.slot import HANDOFF_SLOT, LIVE_AGENT, live_agent_of
 from bot.reporting.dashboard import Dashboard
 from bot.reporting.schedule import ScheduledReports
 from bot.review.workflow import ReviewWorkflow
@@ -129,8 +132,13 @@ def create_app(
             return web.json_response({"error": "unknown conversation"}, status=404, headers=headers)
         events = await asyncio.get_running_loop().run_in_executor(None, store.events, session_id)
         items = transcript(events)[-HISTORY_LIMIT:]
+        handoff = latest_slot(current_session(events), HANDOFF_SLOT)
         return web.json_response(
-            {"session_id": session_id, "messages": [item.to_json() for item in items]},
+            {
+                "session_id": session_id,
+                "messages": [item.to_json() for item in items],
+                LIVE_AGENT: live_agent_of(handoff),
+            },
             headers=headers,
         )
 

@@ -3,10 +3,11 @@ record or changed anything is recorded (who, what, when, the answer's status), a
 the log at ``GET /api/audit?actor=NAME&before=ID&limit=N``.
 
 Recorded: every change (any method but GET, HEAD and OPTIONS; signing in is not a change by a
-known user), and the reads of one record: a handoff with its transcript, a complaint, a
-dashboard conversation, a review group, the articles suggested for a conversation, the review
-and audit logs, and each opening of the live feed (which streams customers' messages). Lists,
-searches, counts and the console's own files are not. Paths are kept as the access log writes
+known user, nor is telling a customer the agent is typing), and the reads of one record: a
+handoff with its transcript, a complaint, a dashboard conversation, a review group, the
+articles suggested for a conversation, the review and audit logs, and each opening of the live
+feed (which streams customers' messages). Lists, searches, counts and the console's own files
+are not. Paths are kept as the access log writes
 them (conversation ids as references), and never a query string.
 """
 
@@ -34,6 +35,8 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _ONE_RECORD = re.compile(
     r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+(/suggestions)?$"
 )
+#: "The agent is typing", sent every 2 s while they type: changes nothing, reads nothing.
+_TYPING = re.compile(r"^/api/handoffs/[^/]+/typing$")
 _WHOLE_LOGS = frozenset({"/api/live", "/api/audit", "/api/review/audit"})
 MAX_LIMIT = 500
 #: The largest id an entry can have (PostgreSQL's integer).
@@ -41,7 +44,7 @@ MAX_ID = 2**31 - 1
 
 
 def worth_recording(method: str, path: str) -> bool:
-    if not path.startswith("/api/") or path == "/api/login":
+    if not path.startswith("/api/") or path == "/api/login" or _TYPING.match(path):
         return False
     if method not in READS:
         return True

@@ -218,5 +218,6 @@ def test_closed_conversations_are_found_by_what_was_said_reference_agent_or_note
     assert found(f"m-{handoffs['c2'][-8:]}") == ["c2"]  # the reference given to the customer
     assert found("ben") == ["c2"] and found("re-issued") == ["c1"]
     assert found("parcel_id") == [] and found("ask_order_status") == []  # not internals
+    assert found("socketio") == [] and found("timestamp") == []  # nor the stored event's keys
     with pytest.raises(HandoffError):
         found("   ")

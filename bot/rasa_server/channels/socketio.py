@@ -194,7 +194,8 @@ class SupportSocketIOInput(SocketIOInput):
 
         @webhook.route("/agent_typing", methods=["POST"])
         async def agent_typing(request: Request) -> HTTPResponse:
-            if not hmac.compare_digest(str(request.args.get("token") or ""), api_token):
+            given = str(request.args.get("token") or "").encode()
+            if not api_token or not hmac.compare_digest(given, api_token.encode()):
                 return response.json({"error": "a valid token is needed"}, status=401)
             body = request.json if isinstance(request.json, dict) else {}
             session_id, agent = valid_session_id(body.get("session_id")), body.get("agent")

@@ -401,13 +401,18 @@
     var where = $("context-customer");
     where.textContent = customer.join(" · ");
     if (handoff.page) {
+      // The link says where it goes (the customer's page reported its own title: shown as
+      // text beside it, never as what a link claims to be).
       if (customer.length) where.appendChild(document.createTextNode(" · "));
       where.appendChild(document.createTextNode("Page: "));
-      var link = el("a", null, handoff.page.title || handoff.page.url);
+      var address = handoff.page.url;
+      try { var parsed = new URL(address); address = parsed.host + parsed.pathname; } catch (e) { /* shown whole */ }
+      var link = el("a", null, address);
       link.href = handoff.page.url;  // the API gives http(s) addresses only
       link.target = "_blank";
       link.rel = "noopener noreferrer";
       where.appendChild(link);
+      if (handoff.page.title) where.appendChild(document.createTextNode(" (“" + handoff.page.title + "”)"));
     }
     var others = $("other-handoffs");
     others.textContent = "";

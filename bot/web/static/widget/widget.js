@@ -265,6 +265,10 @@
         var messages = data.messages || [];
         var live = liveSinceSync || [];
         liveSinceSync = null;
+        // Who the customer chats with now (a close may have come while the page was away),
+        // then what the messages that arrived during the sync say of it.
+        if (typeof data.live_agent === "string") setLiveAgent(data.live_agent);
+        live.forEach(function (m) { if (typeof m.live_agent === "string") setLiveAgent(m.live_agent); });
         renderTranscript(messages);
         // Bot messages that arrived during the sync: shown again unless the stored history
         // already ends with them (the live channel sends one message per paragraph).
@@ -397,7 +401,7 @@
     });
     socket.on("agent_typing", function (notice) {
       var agent = notice && typeof notice.agent === "string" ? notice.agent.slice(0, 100) : "";
-      if (agent) { setLiveAgent(agent); showTyping(agent); }
+      if (agent) showTyping(agent);  // who has the chat is said by the desk's messages only
     });
     socket.on("bot_uttered", function (message) {
       typing.hidden = true;
