@@ -65,13 +65,19 @@ def test_the_console_dashboard_and_review_have_no_serious_violations(running_bot
     sign_in(console, running_bot, "ada")  # online: the customer can queue
     customer = checked(PHONE)
     open_widget(customer, running_bot.web_url + "/")
-    ask(customer, "let me talk to a human")
+    asked = "Ada's check here: I'd like a person please"  # earlier tests may have left others
+    ask(customer, asked)
     customer.get_by_text("in the queue").first.wait_for(timeout=30000)
 
-    # Keyboard only: the next waiting customer (Alt+N), Enter, Alt+C to claim, then reply.
-    console.get_by_test_id("waiting").get_by_test_id("handoff").first.wait_for(timeout=15000)
+    # Keyboard only: Alt+N opens the next waiting customer; Tab to ours, Enter opens it, Alt+C
+    # claims it and puts the cursor in the reply box; Enter sends.
+    waiting = console.get_by_test_id("waiting").get_by_test_id("handoff")
+    waiting.filter(has_text=asked).wait_for(timeout=15000)
     console.keyboard.press("Alt+N")
-    console.get_by_test_id("claim").wait_for(timeout=10000)
+    expect(console.get_by_test_id("conv-title")).to_be_visible(timeout=10000)
+    waiting.filter(has_text=asked).focus()
+    console.keyboard.press("Enter")
+    expect(console.get_by_test_id("context-summary")).to_contain_text(asked, timeout=10000)
     console.keyboard.press("Alt+C")
     expect(console.get_by_test_id("reply")).to_be_focused(timeout=10000)
     console.keyboard.type("Hello, I'm Ada.")
@@ -87,7 +93,7 @@ def test_the_console_dashboard_and_review_have_no_serious_violations(running_bot
     console.get_by_test_id("me").filter(has_text="ada").wait_for(timeout=15000)
     assert serious_violations(console) == []
     console.goto(running_bot.web_url + "/console")
-    console.get_by_test_id("assigned").get_by_test_id("handoff").first.click()
+    console.get_by_test_id("assigned").get_by_test_id("handoff").filter(has_text=asked).click()
     console.get_by_test_id("note").fill("said hello")
     console.get_by_test_id("close").click()
     customer.get_by_text("has closed the chat").wait_for(timeout=15000)
