@@ -166,8 +166,15 @@ class SupportDesk:
         history = await asyncio.to_thread(self.queue.history, handoff_id)
         others = await asyncio.to_thread(self.queue.of_conversation, handoff.conversation_id)
         events = await asyncio.to_thread(self.store.events, handoff.conversation_id)
+        try:
+            context: dict[str, Any] | None = handover_context(events)
+        except Exception:  # the transcript is what the agent needs most: shown without it
+            logger.exception(
+                "conversation %s: no handover context", conversation_ref(handoff.conversation_id)
+            )
+            context = None
         return {
-            **with_context(self.summary(handoff, position), handover_context(events)),
+            **with_context(self.summary(handoff, position), context),
             "history": [change.as_record() for change in history],
             "other_handoffs": [self.summary(h) for h in others if h.id != handoff.id],
             "transcript": console_transcript(events),

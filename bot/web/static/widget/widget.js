@@ -184,7 +184,7 @@
   function setLiveAgent(name) {
     liveAgent = name || null;
     storage.set("agent", liveAgent || "");
-    withAgent.textContent = liveAgent ? t.chattingWith.replace("{agent}", liveAgent) : "";
+    withAgent.textContent = liveAgent ? t.chattingWith.replace("{agent}", function () { return liveAgent; }) : "";
     withAgent.hidden = !liveAgent;
     personButton.hidden = !!liveAgent;  // a person is already here
   }
@@ -320,7 +320,7 @@
   // the agent's typing, name and all, for a few seconds after each notice.
   function showTyping(agent) {
     if (!agent && liveAgent) return;
-    typingLabel.textContent = agent ? t.agentTyping.replace("{agent}", agent) : t.typing;
+    typingLabel.textContent = agent ? t.agentTyping.replace("{agent}", function () { return agent; }) : t.typing;
     typingLabel.className = agent ? "sb-typing-who" : "sb-sr";
     typing.hidden = false;
     scrollDown();
