@@ -23,6 +23,7 @@ from bot.settings import PREFIX, Settings
 from bot.storage import migrate
 from bot.storage.accounts import SqlAccounts
 from bot.storage.activity import SqlCustomerActivity
+from bot.storage.attachments import SqlAttachments
 from bot.storage.audit import SqlAuditLog
 from bot.storage.complaints import SqlComplaints
 from bot.storage.engines import set_pool_size
@@ -135,6 +136,10 @@ class Services:
     def customer_activity(self) -> SqlCustomerActivity:
         """Typing and page-closed times of customers with the team."""
         return SqlCustomerActivity(self.database_url)
+
+    def attachments(self) -> SqlAttachments:
+        """Files sent in live chats (the support desk's database, shared by every server)."""
+        return SqlAttachments(self.database_url)
 
     def slack_event_log(self) -> SqlSlackEventLog:
         """Slack deliveries already handled (shared by every Rasa server)."""

@@ -12,6 +12,7 @@ from bot.desk.canned import CannedReplies
 from bot.desk.delivery import OutboxDelivery
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.desk.files import ChatFiles
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.handoffs import SqlHandoffQueue
@@ -50,6 +51,7 @@ def desk_parts(settings: Settings, tmp_path: Path) -> DeskParts:
         clock=clock,
         complaints=services.complaints,
         followups=services.followups,
+        files=ChatFiles(desk, services.attachments(), clock=clock),
     )
 
 

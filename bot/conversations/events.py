@@ -10,8 +10,9 @@ desk. So there is one rule for where a session starts, and one reading of each f
   for "this conversation" (the rule of Rasa's own ``applied_events``).
 * **Customer messages** (``user``): the text as written, or the title of the clicked button;
   the intent and its confidence; the best intent other than ``nlu_fallback``; the sentiment
-  our NLU attached; the channel and metadata.
-* **Bot messages** (``bot``): text, buttons, and the agent who wrote it (``metadata.agent``).
+  our NLU attached; the channel and metadata; a file sent with it (``bot.attachments``).
+* **Bot messages** (``bot``): text, buttons, the agent who wrote it (``metadata.agent``) and
+  the file they sent with it.
 * **Slots** (``slot``) and **actions** (``action``): name and value. ``ANSWER_SLOT`` is the slot
   an answer from the knowledge base sets to the article's id (actions/knowledge.py sets it;
   escalation, reports and review mining read it).
@@ -23,6 +24,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from bot.attachments import Attachment, attachment_of
 
 Event = dict[str, Any]
 
@@ -110,6 +113,11 @@ class CustomerMessage:
         return None if self.sentiment is None else self.sentiment.get("negative")
 
     @property
+    def attachment(self) -> Attachment | None:
+        """The file sent with the message (set by the channel that checked it)."""
+        return attachment_of(self.metadata)
+
+    @property
     def at(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp, UTC)
 
@@ -125,6 +133,11 @@ class BotMessage:
     @property
     def button_payloads(self) -> list[str]:
         return [b["payload"] for b in self.buttons]
+
+    @property
+    def attachment(self) -> Attachment | None:
+        """The file an agent sent with the message."""
+        return attachment_of(self.metadata)
 
 
 def customer_message(event: Event) -> CustomerMessage | None:

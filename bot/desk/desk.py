@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.accounts import Agent, Role
+from bot.attachments import Attachment
 from bot.business import BusinessFacts
 from bot.conversations.events import customer_message, slot
 from bot.desk.assist import ArticleSuggestions
@@ -236,20 +237,24 @@ class SupportDesk:
         await self._deliver(handoff.conversation_id)
         return handoff
 
-    async def say(self, handoff_id: str, agent: Agent, text: str) -> bool:
-        """Send the agent's message; True when the customer has it now (otherwise it is kept
-        and delivered as soon as Rasa is back)."""
+    async def say(
+        self, handoff_id: str, agent: Agent, text: str, *, attachment: Attachment | None = None
+    ) -> bool:
+        """Send the agent's message (with a file already kept, ``bot.desk.files``); True
+        when the customer has it now (otherwise it is kept and delivered as soon as Rasa is
+        back)."""
         text = text.strip()
         if not text:
             raise HandoffError("the message is empty")
         if len(text) > MAX_AGENT_MESSAGE:
             raise HandoffError(f"a message can be up to {MAX_AGENT_MESSAGE} characters")
-        handoff = await self._own(handoff_id, agent)
+        handoff = await self.owned(handoff_id, agent)
         metadata = {
             "agent": agent.name,
             "handoff_id": handoff.id,
             LIVE_AGENT: live_agent(handoff),  # its agent's, when a lead writes in too
             **await self._route(handoff),
+            **(attachment.metadata() if attachment is not None else {}),
         }
         await asyncio.to_thread(
             self.outbox.add,
@@ -272,7 +277,7 @@ class SupportDesk:
     async def typing(self, handoff_id: str, agent: Agent) -> bool:
         """Show the customer that the agent is typing (the website's chat only; nothing is
         stored). False when the customer cannot be told now."""
-        handoff = await self._own(handoff_id, agent)
+        handoff = await self.owned(handoff_id, agent)
         if handoff.channel != "socketio":
             return False
         try:
@@ -284,7 +289,7 @@ class SupportDesk:
     async def close(self, handoff_id: str, agent: Agent, note: str) -> Handoff:
         if not note.strip():
             raise HandoffError("closing needs a resolution note")
-        before = await self._own(handoff_id, agent)
+        before = await self.owned(handoff_id, agent)
         survey = await self._survey(before, agent.name)
         handoff = await asyncio.to_thread(
             self.queue.end,
@@ -299,7 +304,7 @@ class SupportDesk:
         return handoff
 
     async def release(self, handoff_id: str, agent: Agent) -> Handoff:
-        before = await self._own(handoff_id, agent)
+        before = await self.owned(handoff_id, agent)
         survey = await self._survey(before, agent.name)
         handoff = await asyncio.to_thread(
             self.queue.end,
@@ -314,7 +319,7 @@ class SupportDesk:
         return handoff
 
     async def transfer(self, handoff_id: str, agent: Agent, to_agent: str) -> Handoff:
-        await self._own(handoff_id, agent)
+        await self.owned(handoff_id, agent)
         handoff = await asyncio.to_thread(
             self.queue.transfer,
             handoff_id,
@@ -428,7 +433,9 @@ class SupportDesk:
         if presence is None or presence[0] is not Presence.ONLINE:
             await self.set_presence(agent, Presence.ONLINE)
 
-    async def _own(self, handoff_id: str, agent: Agent) -> Handoff:
+    async def owned(self, handoff_id: str, agent: Agent) -> Handoff:
+        """The handoff, if it is with an agent and ``agent`` may write in it (theirs, or a
+        lead's)."""
         handoff = await asyncio.to_thread(self.queue.get, handoff_id)
         if handoff.status is not Status.ASSIGNED:
             raise HandoffError(f"this conversation is {handoff.status.value}, not with an agent")

@@ -1,9 +1,9 @@
 """A conversation as an agent needs to see it: every message, and what happened around them.
 
 Built from the tracker's events: customer messages with the intent the bot understood and
-their sentiment; the bot's and agents' messages; the actions the bot tried; each escalation
-(level, reason, priority) and each change of the handoff (who, why, when). Texts are returned
-as text: the console shows them as text, never as markup.
+their sentiment; the bot's and agents' messages; any file sent with a message; the actions
+the bot tried; each escalation (level, reason, priority) and each change of the handoff (who,
+why, when). Texts are returned as text: the console shows them as text, never as markup.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.attachments import Attachment
 from bot.conversations import events
 from bot.conversations.events import Event
 from bot.escalation import ESCALATION_SLOT
@@ -34,6 +35,7 @@ def entry(event: Event) -> dict[str, Any] | None:
             "confidence": customer.confidence if customer.intent else None,
             "sentiment": customer.sentiment_label,
             "negative": customer.negative,
+            "file": _file(customer.attachment),
         }
     if bot is not None:
         return {
@@ -43,6 +45,7 @@ def entry(event: Event) -> dict[str, Any] | None:
             "text": bot.text,
             "at": at,
             "buttons": [b["title"] for b in bot.buttons],
+            "file": _file(bot.attachment),
         }
     name = events.action(event)
     if name is not None and name not in _QUIET_ACTIONS:
@@ -54,6 +57,11 @@ def entry(event: Event) -> dict[str, Any] | None:
     if handoff is not None and isinstance(handoff[1], dict) and handoff[1].get("change"):
         return {"kind": "handoff", "change": handoff[1]["change"], "at": at}
     return None
+
+
+def _file(attachment: Attachment | None) -> dict[str, Any] | None:
+    """A file sent with a message (the console reads it from the agent API)."""
+    return attachment.to_json() if attachment is not None else None
 
 
 def console_transcript(tracker_events: Iterable[Event]) -> list[dict[str, Any]]:

@@ -3,14 +3,16 @@ and the daily purge of conversations older than ``SUPPORTBOT_RETENTION_DAYS``).
 
 A conversation's data lives in Rasa's tracker store (table ``events``: every message and
 event) and in the support desk's database (handoffs and their history, the customer's
-activity, complaints, follow-ups, mined review messages, the desk's outbox). Rasa owns the
-tracker store and everything else only reads it, with this one exception: erasure deletes a
-conversation's rows there, as Rasa's own store would on a conversation being removed.
+activity, complaints, follow-ups, mined review messages, the desk's outbox, files sent in
+live chats). Rasa owns the tracker store and everything else only reads it, with this one
+exception: erasure deletes a conversation's rows there, as Rasa's own store would on a
+conversation being removed.
 Erasing is idempotent: run again, it finishes what an interrupted run left.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -25,6 +27,7 @@ from bot.handoff.lifecycle import Status
 from bot.satisfaction.followups import OPEN as FOLLOWUP_OPEN
 from bot.storage.engines import engine_for
 from bot.storage.schema import (
+    attachments,
     complaints,
     customer_activity,
     followups,
@@ -141,6 +144,7 @@ class SqlPrivacy:
                     review_messages, review_messages.c.conversation_id == conversation_id
                 ),
                 "outbox": rows(rasa_outbox, rasa_outbox.c.conversation_id == conversation_id),
+                "attachments": rows(attachments, attachments.c.conversation_id == conversation_id),
             }
 
     # -- erasure ---------------------------------------------------------------------------------
@@ -153,7 +157,8 @@ class SqlPrivacy:
             erased["handoff_events"] = _deleted(
                 connection, handoff_events, handoff_events.c.handoff_id.in_(ids)
             )
-            for table in (handoffs, customer_activity, complaints, followups, rasa_outbox):
+            tables = (handoffs, customer_activity, complaints, followups, rasa_outbox, attachments)
+            for table in tables:
                 erased[table.name] = _deleted(
                     connection, table, table.c.conversation_id == conversation_id
                 )
@@ -283,4 +288,6 @@ def _plain(row: Any) -> dict[str, Any]:
 def _json_value(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):  # a file sent in a live chat
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     return value

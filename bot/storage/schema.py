@@ -2,8 +2,9 @@
 
 The support desk's database (``SUPPORTBOT_DATABASE_URL``; ``var/desk.db`` by default) holds
 the handoff queue and its history, agents and their sessions, presence, customer activity,
-complaint tickets, follow-ups, the review inbox and the Slack delivery log. Rasa's tracker
-store (``SUPPORTBOT_TRACKER_URL``) is Rasa's own and is not described here.
+complaint tickets, follow-ups, the review inbox, files sent in live chats and the Slack
+delivery log. Rasa's tracker store (``SUPPORTBOT_TRACKER_URL``) is Rasa's own and is not
+described here.
 
 Only ``bot.storage`` reads or writes these tables; the schema of an existing database follows
 this file through the migrations in ``bot/storage/migrations`` (``supportbot db upgrade``).
@@ -230,6 +231,23 @@ slack_events = sa.Table(
     metadata,
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("handled_at", sa.Float, nullable=False, index=True),  # Unix seconds
+)
+
+# -- files in live chats ------------------------------------------------------------------------
+
+#: Files a customer and their agent sent each other (``bot.attachments``): kept here, not on
+#: a server's disk, so every web server of a cluster serves them; erased with the conversation.
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("sender", sa.String(255), nullable=False),  # "customer" or "agent:<name>"
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),  # read from the bytes
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
 )
 
 # -- the desk's writes into conversations -------------------------------------------------------

@@ -13,6 +13,7 @@ from bot.business import load_business_facts
 from bot.desk.assist import ArticleSuggestions
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
+from bot.desk.files import ChatFiles
 from bot.desk.duty import Duty
 from bot.desk.feed import DeskFeed
 from bot.desk.slack_notice import SlackAgentNotice
@@ -56,6 +57,7 @@ def desk_parts(services: Services) -> DeskParts:
     return DeskParts(
         accounts=accounts,
         desk=desk,
+        files=ChatFiles(desk, services.attachments(), clock=services.clock),
         feed=DeskFeed(
             desk,
             slack_notice=slack_notice(settings),

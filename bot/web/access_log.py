@@ -1,6 +1,6 @@
 """The web service's access log, without secrets: the query string (where ``/api/live`` gets its
 bearer token) is never written, and conversation ids in paths (a website conversation's id
-reads its history) are written as their ``conversation_ref``."""
+reads its history and its files) are written as their ``conversation_ref``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.privacy.log_ids import conversation_ref
 
-#: Paths whose last part is a conversation id.
-_CONVERSATION_PATH = re.compile(r"^(/widget/history/|/api/dashboard/conversations/)([^/]+)$")
+#: Paths with a conversation id (their last part, or the one before a website file's id).
+_CONVERSATION_PATH = re.compile(
+    r"^(/widget/history/|/widget/attachments/|/api/dashboard/conversations/)([^/]+)(/[^/]*)?$"
+)
 
 
 def loggable_path(path: str) -> str:
@@ -20,7 +22,7 @@ def loggable_path(path: str) -> str:
     match = _CONVERSATION_PATH.match(path)
     if match is None:
         return path
-    return match.group(1) + conversation_ref(match.group(2))
+    return match.group(1) + conversation_ref(match.group(2)) + (match.group(3) or "")
 
 
 class PrivateAccessLogger(AbstractAccessLogger):

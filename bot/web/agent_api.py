@@ -15,6 +15,9 @@ the session's ``X-CSRF-Token`` header. No valid session: **401**.
 * ``GET /api/handoffs/{id}/suggestions``: knowledge-base articles for the customer's latest
   question (``bot.desk.assist``); 503 with a hint when the index cannot be searched.
 * ``POST /api/handoffs/{id}/typing``: the agent is typing (the website's customer sees it).
+* ``POST /api/handoffs/{id}/attachments``: send the customer a file (multipart ``file``, and
+  an optional ``text`` to go with it); ``GET /api/handoffs/{id}/attachments/{file_id}``: a
+  file of the handoff's conversation, whoever sent it (``bot.desk.files``).
 * ``POST /api/handoffs/{id}/claim``, ``/messages {text}``, ``/close {note}``, ``/release``,
   ``/transfer {agent}``.
 * ``GET /api/agents``, ``POST /api/presence {presence}``, ``GET /api/me``, ``POST /api/logout``,
@@ -38,9 +41,11 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.accounts import Session
+from bot.attachments import AttachmentError, valid_id
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import PermissionDeniedError, SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.desk.files import ChatFiles
 from bot.errors import (
     AuthenticationError,
     HandoffError,
@@ -53,6 +58,7 @@ from bot.errors import (
 from bot.handoff.lifecycle import Status
 from bot.handoff.model import Presence
 from bot.storage.accounts import SqlAccounts
+from bot.web.files import file_response, read_upload, upload_status
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +106,7 @@ def add_agent_api(
     feed: DeskFeed,
     canned: CannedReplies,
     clock: Callable[[], datetime],
+    files: ChatFiles | None = None,
 ) -> None:
     async def authenticate(request: web.Request) -> Session | None:
         header = request.headers.get("Authorization", "")
@@ -283,6 +290,32 @@ def add_agent_api(
         # Not delivered yet (Rasa is down): kept, and delivered as soon as Rasa is back.
         return web.json_response({"sent": True, "delivered": delivered}, status=201)
 
+    async def send_file(request: web.Request) -> web.Response:
+        if files is None:
+            return _error(404, "files are not set up in this service")
+        try:
+            sent = await read_upload(request)
+            attachment, delivered = await files.from_agent(
+                request.match_info["id"],
+                session_of(request).agent,
+                name=sent.name,
+                data=sent.data,
+                text=sent.text,
+            )
+        except AttachmentError as exc:
+            return _error(upload_status(exc), exc.message)
+        body = {"sent": True, "delivered": delivered, "file": attachment.to_json()}
+        return web.json_response(body, status=201)
+
+    async def file(request: web.Request) -> web.Response:
+        file_id = valid_id(request.match_info["file_id"])
+        found = None
+        if files is not None and file_id is not None:
+            found = await files.for_team(request.match_info["id"], file_id)
+        if found is None:
+            return _error(404, "no such file in this conversation")
+        return file_response(*found)
+
     async def typing(request: web.Request) -> web.Response:
         told = await desk.typing(request.match_info["id"], session_of(request).agent)
         return web.json_response({"told": told}, status=202)
@@ -384,6 +417,8 @@ def add_agent_api(
     app.router.add_post("/api/handoffs/{id}/claim", claim)
     app.router.add_post("/api/handoffs/{id}/messages", message)
     app.router.add_post("/api/handoffs/{id}/typing", typing)
+    app.router.add_post("/api/handoffs/{id}/attachments", send_file)
+    app.router.add_get("/api/handoffs/{id}/attachments/{file_id}", file)
     app.router.add_post("/api/handoffs/{id}/close", close)
     app.router.add_post("/api/handoffs/{id}/release", release)
     app.router.add_post("/api/handoffs/{id}/transfer", transfer)

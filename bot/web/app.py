@@ -5,6 +5,9 @@
 - ``/widget/history/{session_id}``: the conversation as the customer saw it (the widget
   restores it after a reload or a lost connection) and the agent they chat with now
   (``live_agent``, "" for none). The random session id is the key.
+- ``/widget/attachments/{session_id}``: ``POST`` a file to the customer's agent (a multipart
+  ``file``; only while an agent has the conversation), and ``GET .../{file_id}`` one of the
+  conversation's files (``bot.desk.files``, ``bot.web.files``).
 - ``/console``: the agent console (its data comes from the agent API); ``/console/review.html``
   the leads' review inbox (``/api/review``).
 - ``/api/...``: the agent API (``bot.web.agent_api``), when a support desk is given.
@@ -28,12 +31,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.attachments import AttachmentError, valid_id
 from bot.conversations import transcript
 from bot.conversations.events import current_session, latest_slot
 from bot.customer_data import CustomerData
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
 from bot.desk.feed import DeskFeed
+from bot.desk.files import ChatFiles
 from bot.handoff.slot import HANDOFF_SLOT, LIVE_AGENT, live_agent_of
 from bot.reporting.dashboard import Dashboard
 from bot.reporting.schedule import ScheduledReports
@@ -49,6 +54,7 @@ from bot.web.agent_api import add_agent_api
 from bot.web.assets import load_assets, serve
 from bot.web.audit import add_audit_log_api, audit_middleware
 from bot.web.dashboard_api import add_dashboard_api
+from bot.web.files import file_response, read_upload, upload_status
 from bot.web.openapi import add_openapi
 from bot.web.pages import render_page, widget_snippet
 from bot.web.review_api import add_review_api
@@ -93,6 +99,7 @@ class DeskParts:
     zone: Callable[[], ZoneInfo] | None = None  # the business timezone (dates in the dashboard)
     customer_data: CustomerData | None = None  # the daily retention purge
     audit: SqlAuditLog | None = None  # who in the team read or changed what
+    files: ChatFiles | None = None  # files sent in live chats (widget and console)
 
 
 def create_app(
@@ -142,6 +149,32 @@ def create_app(
             headers=headers,
         )
 
+    files = desk.files if desk is not None else None
+    cross_site = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+
+    async def upload(request: web.Request) -> web.Response:
+        session_id = request.match_info["session_id"]
+        if files is None or not _SESSION_ID.match(session_id):
+            return web.json_response(
+                {"error": "unknown conversation"}, status=404, headers=cross_site
+            )
+        try:
+            sent = await read_upload(request)
+            attachment = await files.from_customer(session_id, sent.name, sent.data)
+        except AttachmentError as exc:
+            status = upload_status(exc)
+            return web.json_response({"error": exc.message}, status=status, headers=cross_site)
+        return web.json_response({"file": attachment.to_json()}, status=201, headers=cross_site)
+
+    async def download(request: web.Request) -> web.Response:
+        session_id, file_id = request.match_info["session_id"], request.match_info["file_id"]
+        found = None
+        if files is not None and _SESSION_ID.match(session_id) and valid_id(file_id):
+            found = await files.for_customer(session_id, file_id)
+        if found is None:
+            raise web.HTTPNotFound(text="no such file", headers={"Cache-Control": "no-store"})
+        return file_response(*found, shared_with_other_sites=True)
+
     async def console(request: web.Request) -> web.Response:
         name = request.match_info.get("name") or "console.html"
         found = assets.get("console/" + name)
@@ -171,6 +204,8 @@ def create_app(
     app.router.add_get("/", page)
     app.router.add_get("/boots", page)
     app.router.add_get("/widget/history/{session_id}", history)
+    app.router.add_post("/widget/attachments/{session_id}", upload)
+    app.router.add_get("/widget/attachments/{session_id}/{file_id}", download)
     app.router.add_get("/widget/vendor/{name}", vendor)
     app.router.add_get("/widget/{name}", asset)
     app.router.add_get("/health", health)
@@ -185,6 +220,7 @@ def create_app(
             feed=desk.feed,
             canned=desk.canned,
             clock=desk.clock,
+            files=desk.files,
         )
         add_openapi(app)
         if desk.review is not None:

@@ -5,10 +5,10 @@ the log at ``GET /api/audit?actor=NAME&before=ID&limit=N``.
 Recorded: every change (any method but GET, HEAD and OPTIONS; signing in is not a change by a
 known user, nor is telling a customer the agent is typing), and the reads of one record: a
 handoff with its transcript, a complaint, a dashboard conversation, a review group, the
-articles suggested for a conversation, the review and audit logs, and each opening of the live
-feed (which streams customers' messages). Lists, searches, counts and the console's own files
-are not. Paths are kept as the access log writes
-them (conversation ids as references), and never a query string.
+articles suggested for a conversation, a file sent in one, the review and audit logs, and each
+opening of the live feed (which streams customers' messages). Lists, searches, counts and the
+console's own files are not. Paths are kept as the access log writes them (conversation ids as
+references), and never a query string.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Reads of one record: ``/api/<area>/<kind>/<id>`` or ``/api/<kind>/<id>``.
 _ONE_RECORD = re.compile(
-    r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+(/suggestions)?$"
+    r"^/api/(handoffs|complaints|dashboard/conversations|review/items)/[^/]+"
+    r"(/suggestions|/attachments/[^/]+)?$"
 )
 #: "The agent is typing", sent every 2 s while they type: changes nothing, reads nothing.
 _TYPING = re.compile(r"^/api/handoffs/[^/]+/typing$")

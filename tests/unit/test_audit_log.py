@@ -84,6 +84,8 @@ def test_only_admins_read_the_audit_log_and_can_page_through_it(settings, parts)
         ("POST", "/api/login", False),  # nobody known yet
         ("GET", "/console/console.js", False),
         ("POST", "/widget/anything", False),
+        ("GET", "/api/handoffs/h1/attachments/f1", True),  # a customer's file, read
+        ("POST", "/api/handoffs/h1/attachments", True),
     ],
 )
 def test_what_is_worth_recording(method, path, recorded):

@@ -30,6 +30,13 @@ def test_paths_with_a_conversation_id_are_logged_with_its_reference() -> None:
         f"/api/dashboard/conversations/{conversation_ref(SESSION)}"
     )
     assert loggable_path("/api/handoffs/12/claim") == "/api/handoffs/12/claim"
+    file_id = "f" * 32  # a file's id is no secret without its conversation's
+    assert loggable_path(f"/widget/attachments/{SESSION}/{file_id}") == (
+        f"/widget/attachments/{conversation_ref(SESSION)}/{file_id}"
+    )
+    assert loggable_path(f"/widget/attachments/{SESSION}") == (
+        f"/widget/attachments/{conversation_ref(SESSION)}"
+    )
 
 
 def test_the_access_log_writes_neither_tokens_nor_conversation_ids(caplog) -> None:

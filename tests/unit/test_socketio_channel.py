@@ -8,11 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.attachments import checked
 from bot.handoff.lifecycle import Action
 from bot.rasa_server.channels.identity import MAX_METADATA_VALUE, clean_metadata, valid_session_id
 from bot.rasa_server.channels.message_ids import RecentIds
-from bot.rasa_server.channels.socketio import OpenPages, keep_pages_open, page_closed
+from bot.rasa_server.channels.socketio import (
+    OpenPages,
+    _sent_file,
+    keep_pages_open,
+    page_closed,
+)
 from bot.storage.activity import SqlCustomerActivity
+from bot.storage.attachments import SqlAttachments
 from bot.storage.handoffs import SqlHandoffQueue
 from tests.conftest import OPEN_TIME
 
@@ -182,6 +189,30 @@ def test_each_server_keeps_saying_which_conversations_it_has_a_page_of(database_
     assert activity.of(["c1"])["c1"].gone_for(closed_at) is None
 
 
+FILE_METADATA = {
+    "file": "e" * 32,
+    "file_name": "label.pdf",
+    "file_type": "application/pdf",
+    "file_size": 120,
+}
+FILE_JSON = {"id": "e" * 32, "name": "label.pdf", "type": "application/pdf", "size": 120}
+
+
+def test_a_message_keeps_only_a_file_of_its_own_conversation(desk_url):
+    files = SqlAttachments(desk_url)
+    pdf = b"%PDF-1.7 label"
+    mine = checked("label.pdf", pdf)
+    files.add("a" * 32, mine, pdf, sender="customer", now=datetime.now(UTC))
+
+    async def sent(session_id: str, given: object) -> object:
+        return await _sent_file(files, session_id, given)
+
+    assert asyncio.run(sent("a" * 32, {"file": mine.id, "file_name": "x.exe"})) == mine
+    assert asyncio.run(sent("b" * 32, {"file": mine.id})) is None  # another conversation's
+    assert asyncio.run(sent("a" * 32, {"file": "../../etc"})) is None
+    assert asyncio.run(sent("a" * 32, "no metadata")) is None
+
+
 class RecordingServer:
     """Stands in for python-socketio's server: keeps what would be emitted."""
 
@@ -201,6 +232,10 @@ class RecordingServer:
         (
             {"agent": "anna", "live_agent": "anna"},
             [{"text": "Hi there", "agent": "anna", "live_agent": "anna"}],
+        ),
+        (  # an agent's file: described in the one message it came with
+            {"agent": "anna", **FILE_METADATA},
+            [{"text": "Hi there", "agent": "anna", "file": FILE_JSON}],
         ),
     ],
 )

@@ -16,6 +16,8 @@ import json
 import re
 from typing import Any
 
+from bot.attachments import FILE_KEYS
+
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 SLACK_PREFIX = "slack-"
 #: The longest conversation id a REST caller may choose.
@@ -55,7 +57,8 @@ def rest_sender_problem(sender: object) -> str | None:
 
 
 def clean_metadata(value: object) -> dict[str, Any]:
-    """Keep only a small mapping of short plain values (str, number, bool, None)."""
+    """Keep only a small mapping of short plain values (str, number, bool, None), and never a
+    claim of a file sent (``bot.attachments``: only the server that checked a file sets it)."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -65,7 +68,7 @@ def clean_metadata(value: object) -> dict[str, Any]:
         return {}
     cleaned: dict[str, Any] = {}
     for key, item in list(value.items())[:MAX_METADATA_KEYS]:
-        if not isinstance(key, str) or len(key) > 100:
+        if not isinstance(key, str) or len(key) > 100 or key in FILE_KEYS:
             continue
         if isinstance(item, str):
             cleaned[key] = item[:MAX_METADATA_VALUE]

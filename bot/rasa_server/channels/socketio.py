@@ -22,6 +22,9 @@ What this channel adds:
   so a message for a customer (an agent's, a wait update) reaches their page whichever
   replica Rasa's HTTP API call landed on; and each replica starts its session ids with its
   name (``SUPPORTBOT_SERVER_NAME``), by which the load balancer keeps a page with it;
+* a message may carry a file the page sent to the web service first (``file`` in its
+  metadata: kept only when it is one of this conversation's, described as stored), and an
+  agent's file reaches the page in ``bot_uttered`` (``file``: id, name, type, size);
 * a desk message says who the customer is chatting with from then on (``live_agent`` in its
   metadata, passed on in ``bot_uttered``), and ``POST /webhooks/socketio/agent_typing``
   (with the Rasa API's token; the web service calls it) tells the customer's pages that their
@@ -53,6 +56,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.attachments import FILE, Attachment, attachment_of, valid_id
 from bot.handoff.slot import LIVE_AGENT
 from bot.privacy.log_ids import conversation_ref
 from bot.rasa_api import rasa_api_token
@@ -62,6 +66,7 @@ from bot.rasa_server.channels.message_ids import message_ids
 from bot.services import services_for
 from bot.settings import Settings
 from bot.storage.activity import SqlCustomerActivity
+from bot.storage.attachments import SqlAttachments
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +130,15 @@ class CountingSocketIOOutput(SocketIOOutput):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         agent, live = kwargs.get("agent"), kwargs.get(LIVE_AGENT)
-        extra: dict[str, str] = {LIVE_AGENT: live} if isinstance(live, str) else {}
+        extra: dict[str, Any] = {LIVE_AGENT: live} if isinstance(live, str) else {}
         if isinstance(agent, str) and agent:
             extra["agent"] = agent
+        attachment = attachment_of(kwargs)
+        if attachment is not None:  # an agent's file: one message, shown with it
+            await self._send_message(
+                recipient_id, {"text": text, **extra, FILE: attachment.to_json()}
+            )
+            return
         if not extra:
             await super().send_text_message(recipient_id, text, **kwargs)
             return
@@ -164,6 +175,7 @@ class SupportSocketIOInput(SocketIOInput):
         recent = message_ids(settings.redis_url)
         pages = OpenPages()
         activity = services_for(settings).customer_activity()
+        files = services_for(settings).attachments()
         # CORS for the polling transport is handled by Rasa's --cors (Sanic-CORS).
         shared = AsyncRedisManager(settings.redis_url) if settings.redis_url else None
         sio = AsyncServer(
@@ -265,11 +277,15 @@ class SupportSocketIOInput(SocketIOInput):
             if session_id is None or data.get("session_id") not in (None, session_id):
                 logger.warning("socket.io message outside the connection's session ignored")
                 return
-            metadata = clean_metadata(data.get(self.metadata_key))
+            given = data.get(self.metadata_key)
+            metadata = clean_metadata(given)
             client_id = metadata.get("client_message_id")
             if isinstance(client_id, str) and not await recent.first_time(session_id, client_id):
                 return  # a re-send of a message already answered
             text = data.get("message")
+            sent = await _sent_file(files, session_id, given)
+            if sent is not None:
+                metadata.update(sent.metadata())
             output = CountingSocketIOOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text if isinstance(text, str) else "",
@@ -283,6 +299,21 @@ class SupportSocketIOInput(SocketIOInput):
                 await recent.done(session_id, client_id)
 
         return webhook
+
+
+async def _sent_file(files: SqlAttachments, session_id: str, given: object) -> Attachment | None:
+    """The file the page says it sent with a message (uploaded to the web service first), if
+    it is one of this conversation's: as stored, whatever else the page claimed of it."""
+    file_id = valid_id(given.get(FILE) if isinstance(given, dict) else None)
+    if file_id is None:
+        return None
+    try:
+        return await asyncio.to_thread(files.describe, session_id, file_id)
+    except Exception:  # the message itself still counts; its agent sees no file
+        logger.exception(
+            "could not read the files of conversation %s", conversation_ref(session_id)
+        )
+        return None
 
 
 def _name_sessions(sio: AsyncServer, server: str) -> None:
