@@ -141,3 +141,10 @@ def attachment_of(metadata: object) -> Attachment | None:
     if not isinstance(name, str) or not isinstance(size, int) or isinstance(size, bool):
         return None
     return Attachment(str(file_id), name, str(kind), size)
+
+
+def only_a_file(text: str, metadata: object) -> bool:
+    """The message is a file sent on its own: its text only the file's name (as the widget
+    and the desk write it, "📎 name"). A name is not the sender's words."""
+    attachment = attachment_of(metadata)
+    return attachment is not None and text.strip() in (f"📎 {attachment.name}", attachment.name)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.attachments import Attachment, attachment_of
+from bot.attachments import Attachment, attachment_of, only_a_file
 
 Event = dict[str, Any]
 
@@ -116,6 +116,11 @@ class CustomerMessage:
     def attachment(self) -> Attachment | None:
         """The file sent with the message (set by the channel that checked it)."""
         return attachment_of(self.metadata)
+
+    @property
+    def only_a_file(self) -> bool:
+        """A file sent on its own (its text is only the file's name: not the customer's words)."""
+        return only_a_file(self.text, self.metadata)
 
     @property
     def at(self) -> datetime:

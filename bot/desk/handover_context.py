@@ -8,8 +8,8 @@ anyone opens it:
 * ``language`` and ``page``: what the website's chat widget reported with the latest message
   (the page's address is kept only when it is an http(s) address);
 * ``summary``: an extractive summary. ``customer_said``: up to ``KEY_MESSAGES`` of the
-  customer's own messages that say most (questions and problems, not "hi", "yes" or a clicked
-  button), oldest first; ``bot_tried``: the articles it answered with and how often it did not
+  customer's own messages that say most (questions and problems, not "hi", "yes", a clicked
+  button or a file sent on its own), oldest first; ``bot_tried``: the articles it answered with and how often it did not
   understand; ``failed``: what did not work (fallbacks, "that didn't help" after an article,
   the same question asked again); ``sentiment``: the trend of the customer's messages
   (``calm``, ``upset``, ``getting more upset``, ``calmer``, or ``unknown``) with the first and
@@ -55,7 +55,7 @@ def handover_context(events: Sequence[Event]) -> dict[str, Any]:
     """The context of the conversation's current session (see the module docstring)."""
     session = [dict(e) for e in current_session(events)]
     messages = [m for m in (customer_message(e) for e in session) if m is not None]
-    typed = [m for m in messages if not m.clicked]
+    typed = [m for m in messages if not m.clicked and not m.only_a_file]
     latest = messages[-1] if messages else None
     metadata = _latest_metadata(messages)
     return {

@@ -13,9 +13,9 @@ from bot.business import load_business_facts
 from bot.desk.assist import ArticleSuggestions
 from bot.desk.canned import CannedReplies
 from bot.desk.desk import SupportDesk
-from bot.desk.files import ChatFiles
 from bot.desk.duty import Duty
 from bot.desk.feed import DeskFeed
+from bot.desk.files import ChatFiles
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.errors import SupportBotError
 from bot.services import Services

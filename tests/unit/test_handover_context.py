@@ -97,6 +97,20 @@ def test_the_context_has_the_last_message_contact_language_and_page():
     assert context["page"] == {"url": PAGE["page_url"], "title": "Tarn jacket"}
 
 
+def test_a_file_sent_on_its_own_is_not_what_the_customer_said():
+    photo = {"file": "f" * 32, "file_name": "zip.png", "file_type": "image/png", "file_size": 9}
+    events = [
+        {"event": "session_started", "timestamp": 0},
+        said("the zip on my jacket broke", "ask_warranty", at=1),
+        said("📎 zip.png", "nlu_fallback", at=2, **photo),
+    ]
+
+    context = handover_context(events)
+
+    assert context["summary"]["customer_said"] == ["the zip on my jacket broke"]
+    assert context["last_message"]["text"] == "📎 zip.png"  # the queue shows a file came
+
+
 def test_only_the_current_session_counts_and_odd_pages_are_left_out():
     events = [
         said("my parcel never came, this is a scandal", "ask_order_status", UPSET, at=1),

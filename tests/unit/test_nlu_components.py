@@ -32,6 +32,26 @@ def test_cleaner_gives_models_clean_text_and_flags_what_it_saw():
     assert TEXT_FLAGS in message.as_dict(only_output_properties=True)
 
 
+FILE = {"file": "f" * 32, "file_name": "broken zip.png", "file_type": "image/png", "file_size": 9}
+
+
+@pytest.mark.parametrize(
+    ("text", "metadata", "seen"),
+    [
+        ("📎 broken zip.png", FILE, ""),  # a file's name is not what the customer said
+        ("📎 broken zip.png", {}, "📎 broken zip.png"),  # no file: words as any others
+        ("the zip broke, see photo", FILE, "the zip broke, see photo"),  # words with a file
+    ],
+)
+def test_cleaner_reads_no_words_in_a_file_sent_on_its_own(text, metadata, seen):
+    message = Message(data={"text": text, "metadata": metadata})
+
+    MessageCleaner({"max_chars": 1000}).process([message])
+
+    assert message.get("text") == seen
+    assert ("empty" in message.get(TEXT_FLAGS)) is (seen == "")
+
+
 def test_cleaner_leaves_button_payloads_alone():
     message = Message(data={"text": '/choose_option{"article_id": "a"}'})
 

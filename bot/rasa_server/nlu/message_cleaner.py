@@ -2,8 +2,9 @@
 
 Replaces the text the models see with a cleaned copy (``bot.text.inspect_message``:
 normalised Unicode, no control or invisible characters, long messages cut to their
-beginning) and records what it noticed as ``text_flags`` in the parse result. The original
-text is untouched in the conversation record: Rasa stores the message as the customer sent it.
+beginning; a file sent in a live chat reads as no words, whatever its name) and records what
+it noticed as ``text_flags`` in the parse result. The original text is untouched in the
+conversation record: Rasa stores the message as the customer sent it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.attachments import only_a_file
 from bot.text import MAX_MODEL_CHARS, inspect_message
 
 #: Key of the flags in Rasa's parse data (and so in every user event of the tracker).
@@ -60,6 +62,8 @@ class MessageCleaner(GraphComponent):
         text = message.get(TEXT) or ""
         if text.startswith("/"):
             return  # a button payload such as /affirm: handled by Rasa's RegexMessageHandler
+        if only_a_file(text, message.get("metadata")):
+            text = ""  # a file's name is not the customer's words: nothing for the models
         inspected = inspect_message(text, max_chars=self._max_chars)
         message.set(TEXT, inspected.cleaned)
         if add_to_output:

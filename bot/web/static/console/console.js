@@ -511,7 +511,9 @@
       var time = stamp(entry.at);
       if (time) who.appendChild(time);
       node.appendChild(who);
-      node.appendChild(entry.from === "customer" ? el("span", "text", entry.text) : rendered(entry.text));
+      var fileOnly = entry.file && String(entry.text).trim() === "📎 " + entry.file.name;
+      if (!fileOnly) node.appendChild(entry.from === "customer" ? el("span", "text", entry.text) : rendered(entry.text));
+      if (entry.file) node.appendChild(fileLink(entry.file));
       if (entry.from === "customer") {
         var tags = el("span", "tags");
         if (entry.intent) tags.appendChild(el("span", "detail", "intent " + entry.intent + " " + (entry.confidence || 0).toFixed(2) + " · "));
@@ -536,6 +538,28 @@
     }
     list.appendChild(node);
     if (following) toLatest();
+  }
+
+  // A file sent in the chat, read through the agent API with the console's session: an image
+  // is shown (it opens full size), a PDF is a download.
+  function fileLink(file) {
+    var url = "/api/handoffs/" + encodeURIComponent(state.openId) + "/attachments/" + encodeURIComponent(file.id);
+    var link = el("a", "file");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.setAttribute("data-testid", "file");
+    if (/^image\//.test(file.type)) {
+      var image = el("img");
+      image.src = url;
+      image.alt = file.name;
+      image.loading = "lazy";
+      link.appendChild(image);
+    } else {
+      link.download = file.name;
+      link.textContent = (file.type === "application/pdf" ? "PDF: " : "File: ") + file.name + " (" + Math.max(1, Math.round(file.size / 1024)) + " KB)";
+    }
+    return link;
   }
 
   // Details (intents, scores, the bot's actions) shown or not, remembered on this computer.
@@ -577,6 +601,30 @@
         restoreUnsent(id, text);
         showError(new Error("Not sent: " + error.message + ". The message is back in the reply box: press Send to try again."));
       });
+  });
+
+  // A file for the customer goes at once, on its own (what is typed stays in the box).
+  $("attach").addEventListener("click", function () { $("attach-file").click(); });
+  $("attach-file").addEventListener("change", function () {
+    var chosen = $("attach-file").files[0], id = state.openId;
+    $("attach-file").value = "";
+    if (!chosen || !id) return;
+    if (chosen.size > 5 * 1024 * 1024) { showError(new Error("Not sent: files can be up to 5 MB.")); return; }
+    showError(null);
+    $("attach-note").textContent = "Sending " + chosen.name + "…";
+    var body = new FormData();
+    body.append("file", chosen, chosen.name);
+    fetch("/api/handoffs/" + encodeURIComponent(id) + "/attachments", {
+      method: "POST", body: body, credentials: "same-origin", headers: { "X-CSRF-Token": state.csrf },
+    }).then(function (reply) {
+      return reply.json().catch(function () { return {}; }).then(function (data) {
+        if (!reply.ok) throw new Error(data.error || ("request failed (" + reply.status + ")"));
+        $("attach-note").textContent = data.delivered ? "" : "Kept: the customer gets it as soon as the chat server is back.";
+      });
+    }).catch(function (error) {
+      $("attach-note").textContent = "";
+      showError(new Error("File not sent: " + error.message));
+    });
   });
 
   function restoreUnsent(id, text) {

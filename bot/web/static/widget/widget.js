@@ -27,6 +27,7 @@
       storageKey: "supportbot",
       maxLength: 5000,
       historyUrl: base + "history/",
+      filesUrl: base + "attachments/",
     },
     window.SupportbotConfig || {}
   );
@@ -50,6 +51,11 @@
       team: "support team",
       log: "Conversation",
       newMessage: "New message",
+      attach: "Send a photo or PDF to {agent}",
+      sending: "Sending {name}…",
+      fileTooLarge: "That file is too large: you can send images and PDF documents up to 5 MB.",
+      fileFailed: "The file was not sent: {reason}",
+      openFile: "Open {name}",
     },
   };
   // The widget's own labels: English ships; a site may translate them with `texts: {...}`.
@@ -96,6 +102,29 @@
     });
   }
 
+  // ---- Files in a live chat: images shown, PDFs (and anything else) linked ----
+  var MAX_FILE_BYTES = 5 * 1024 * 1024;
+  var FILE_TYPES = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
+  function fileUrl(file) {
+    return cfg.filesUrl + encodeURIComponent(sessionId) + "/" + encodeURIComponent(file.id);
+  }
+  function kilobytes(size) { return Math.max(1, Math.round(size / 1024)) + " KB"; }
+  function renderFile(file) {
+    var name = String(file.name || "file");
+    var url = fileUrl(file);
+    if (/^image\//.test(file.type)) {
+      return el("a", { class: "sb-file", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": t.openFile.replace("{name}", function () { return name; }), "data-testid": "sb-file" }, [
+        el("img", { class: "sb-image", src: url, alt: name, loading: "lazy" }),
+      ]);
+    }
+    return el("a", { class: "sb-file sb-document", href: url, target: "_blank", rel: "noopener noreferrer", download: name, "data-testid": "sb-file" }, [
+      icon(DOCUMENT, 18, true),
+      el("span", { text: name + " (" + kilobytes(Number(file.size) || 0) + ")" }),
+    ]);
+  }
+  // A message whose text is only its file's name shows the file alone.
+  function onlyTheFile(text, file) { return !!file && String(text).trim() === "📎 " + file.name; }
+
   function renderText(container, text) {
     String(text).split("\n").forEach(function (line, index) {
       if (index > 0) container.appendChild(el("br"));
@@ -112,20 +141,34 @@
 
   var badge = el("span", { class: "sb-badge", hidden: "", "aria-label": t.newMessage });
   // A speech-bubble icon drawn as SVG (no icon font or emoji font needed).
-  function bubbleIcon() {
+  // Icons drawn as SVG (no icon font or emoji font needed): filled, or as a line (stroke).
+  function icon(d, size, stroke) {
     var ns = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(ns, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("width", "28");
-    svg.setAttribute("height", "28");
+    svg.setAttribute("width", String(size));
+    svg.setAttribute("height", String(size));
     svg.setAttribute("aria-hidden", "true");
     svg.setAttribute("focusable", "false");
     var path = document.createElementNS(ns, "path");
-    path.setAttribute("fill", "currentColor");
-    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    path.setAttribute("d", d);
+    if (stroke) {
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "2");
+      path.setAttribute("stroke-linecap", "round");
+      path.setAttribute("stroke-linejoin", "round");
+    } else {
+      path.setAttribute("fill", "currentColor");
+    }
     svg.appendChild(path);
     return svg;
   }
+  function bubbleIcon() {
+    return icon("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z", 28);
+  }
+  var PAPERCLIP = "M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9";
+  var DOCUMENT = "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5M9 13h6M9 17h6";
   var launcher = el("button", {
     type: "button", class: "sb-launcher", "aria-label": t.open, "aria-expanded": "false",
     "aria-controls": "sb-panel", "data-testid": "sb-launcher",
@@ -151,8 +194,11 @@
   });
   var notice = el("div", { class: "sb-notice", "aria-live": "polite", "data-testid": "sb-notice" });
   var sendButton = el("button", { type: "submit", class: "sb-send", "data-testid": "sb-send", text: t.send });
+  // Sending a file: offered only while a person from the team has the chat.
+  var filePicker = el("input", { type: "file", accept: FILE_TYPES, hidden: "", "data-testid": "sb-file-input" });
+  var attachButton = el("button", { type: "button", class: "sb-attach", hidden: "", "data-testid": "sb-attach" }, [icon(PAPERCLIP, 20, true)]);
   var form = el("form", { class: "sb-form" }, [
-    el("label", { for: "sb-input", class: "sb-sr", text: t.inputLabel }), input, sendButton,
+    el("label", { for: "sb-input", class: "sb-sr", text: t.inputLabel }), attachButton, filePicker, input, sendButton,
   ]);
   var panel = el("section", {
     id: "sb-panel", class: "sb-panel", role: "dialog", "aria-label": cfg.title, hidden: "", "data-testid": "sb-panel",
@@ -187,13 +233,16 @@
     withAgent.textContent = liveAgent ? t.chattingWith.replace("{agent}", function () { return liveAgent; }) : "";
     withAgent.hidden = !liveAgent;
     personButton.hidden = !!liveAgent;  // a person is already here
+    attachButton.hidden = !liveAgent;
+    if (liveAgent) attachButton.setAttribute("aria-label", t.attach.replace("{agent}", function () { return liveAgent; }));
   }
   setLiveAgent(storage.get("agent"));
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
   // sender: "customer", "bot" or "agent" (a person from the team; ``agent`` is their name).
-  function addMessage(sender, text, buttons, extraClass, agent) {
+  // file: {id, name, type, size}, sent with the message (shown under its text, or alone).
+  function addMessage(sender, text, buttons, extraClass, agent, file) {
     var bubble = el("div", { class: "sb-msg sb-from-" + sender + (extraClass ? " " + extraClass : ""), "data-testid": "sb-msg-" + sender });
     if (sender === "agent") {
       bubble.appendChild(el("div", { class: "sb-author", "data-testid": "sb-author", text: agent + " · " + t.team }));
@@ -201,7 +250,8 @@
       bubble.appendChild(el("span", { class: "sb-sr", text: sender === "customer" ? t.you : t.bot }));
     }
     var body = el("div", { class: "sb-text" });
-    renderText(body, text);
+    if (!onlyTheFile(text, file)) renderText(body, text);
+    if (file && file.id) body.appendChild(renderFile(file));
     bubble.appendChild(body);
     if (buttons && buttons.length) bubble.appendChild(renderButtons(buttons));
     log.appendChild(bubble);
@@ -233,7 +283,7 @@
       return { title: String(b.title || ""), payload: String(b.payload || "") };
     });
     var agent = typeof message.agent === "string" && message.agent ? message.agent : null;
-    addMessage(agent ? "agent" : "bot", message.text, buttons, null, agent);
+    addMessage(agent ? "agent" : "bot", message.text, buttons, null, agent, message.file);
     if (panel.hidden) badge.hidden = false;
   }
 
@@ -241,8 +291,8 @@
     log.textContent = "";
     addMessage("bot", t.welcome, [], "sb-welcome"); // part of the widget, not of the stored chat
     messages.forEach(function (item, index) {
-      if (item.from === "customer") { addMessage("customer", item.text); return; }
-      if (item.from === "agent") { addMessage("agent", item.text, [], null, item.agent); return; }
+      if (item.from === "customer") { addMessage("customer", item.text, [], null, null, item.file); return; }
+      if (item.from === "agent") { addMessage("agent", item.text, [], null, item.agent, item.file); return; }
       // Like the live channel: one bubble per paragraph, buttons under the last one.
       var parts = item.text.split("\n\n");
       var last = index === messages.length - 1;
@@ -300,17 +350,19 @@
     });
   }
 
-  function send(message, title) {
+  function send(message, title, file) {
     var text = String(message || "");
     if (!text.trim() && !title) return;
     if (text.length > cfg.maxLength) { notice.textContent = t.tooLong; return; }
     notice.textContent = "";
     var entry = {
       id: newId(),
-      node: addMessage("customer", title || text, [], "sb-pending"),
+      node: addMessage("customer", title || text, [], "sb-pending", null, file),
       data: null,
     };
-    entry.data = { message: text, session_id: sessionId, metadata: Object.assign(metadata(title), { client_message_id: entry.id }) };
+    var extra = { client_message_id: entry.id };
+    if (file) extra.file = file.id;  // the server describes it from what it stored
+    entry.data = { message: text, session_id: sessionId, metadata: Object.assign(metadata(title), extra) };
     outbox.push(entry);
     showTyping();
     if (socket && socket.connected && confirmed) transmit(entry);
@@ -351,6 +403,39 @@
   closeButton.addEventListener("click", close);
   panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
   personButton.addEventListener("click", function () { send("/request_human", t.person); });
+  attachButton.addEventListener("click", function () { filePicker.click(); });
+  filePicker.addEventListener("change", function () {
+    var chosen = filePicker.files && filePicker.files[0];
+    filePicker.value = "";  // the same file can be chosen again
+    if (chosen) sendFile(chosen);
+  });
+
+  // The file goes to the web service first (checked and kept for this conversation), then a
+  // message refers to it. A file that cannot be sent says why; the customer still has it.
+  function sendFile(chosen) {
+    if (chosen.size > MAX_FILE_BYTES) { notice.textContent = t.fileTooLarge; return; }
+    if (!sessionId) return;
+    notice.textContent = "";
+    var pending = addMessage("customer", t.sending.replace("{name}", function () { return chosen.name; }), [], "sb-pending");
+    var body = new FormData();
+    body.append("file", chosen, chosen.name);
+    fetch(cfg.filesUrl + encodeURIComponent(sessionId), { method: "POST", body: body })
+      .then(function (reply) {
+        return reply.json().catch(function () { return {}; }).then(function (data) {
+          if (!reply.ok || !data.file) throw new Error(data.error || String(reply.status));
+          return data.file;
+        });
+      })
+      .then(function (file) {
+        pending.remove();
+        send("📎 " + file.name, null, file);
+      })
+      .catch(function (error) {
+        pending.remove();
+        notice.textContent = t.fileFailed.replace("{reason}", function () { return error.message || "network error"; });
+      });
+    input.focus();
+  }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
