@@ -1,9 +1,12 @@
 """A local fake of Slack's Web API, and Slack's request signing, for tests.
 
 ``FakeSlack`` is a real HTTP server on 127.0.0.1 implementing the Web API methods the bot calls
-(``chat.postMessage``, ``auth.test``). The bot talks to it with the official ``slack_sdk``
-client; the fake records every posted message, so tests can assert what a customer would see.
-Unknown methods and bad tokens are answered the way Slack answers them.
+(``chat.postMessage``, ``auth.test``, and sharing a file: ``files.getUploadURLExternal``, the
+upload itself, ``files.completeUploadExternal``). The bot talks to it with the official
+``slack_sdk`` client; the fake records every posted message and shared file, so tests can
+assert what a customer would see. It also hosts files a customer shares (``host_file``), served
+only with the bot's token, as Slack's ``url_private_download`` is. Unknown methods and bad
+tokens are answered the way Slack answers them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,13 +52,25 @@ class Posted:
         raise KeyError(title)
 
 
+@dataclass
+class SharedFile:
+    channel: str
+    name: str
+    data: bytes
+    comment: str
+    thread_ts: str | None = None
+
+
 class FakeSlack:
     """Start with ``start()``; ``api_url`` is what the bot is configured with."""
 
     def __init__(self, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.posted: list[Posted] = []
+        self.shared: list[SharedFile] = []
         self.unexpected: list[str] = []
+        self._uploads: dict[str, tuple[str, bytes | None]] = {}  # file id: name, bytes
+        self._hosted: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -71,6 +87,8 @@ class FakeSlack:
             asyncio.set_event_loop(self._loop)
             app = web.Application()
             app.router.add_post("/api/{method}", self._method)
+            app.router.add_post("/upload/{file_id}", self._upload)
+            app.router.add_get("/files/{file_id}/{name}", self._download)
             self._runner = web.AppRunner(app)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -95,7 +113,7 @@ class FakeSlack:
         if request.content_type == "application/json":
             args = await request.json()
         else:
-            args = dict(await request.post())
+            args = {**request.query, **dict(await request.post())}
         if method == "auth.test":
             return web.json_response({"ok": True, "user_id": BOT_USER, "team_id": "T0001"})
         if method == "chat.postMessage":
@@ -113,9 +131,72 @@ class FakeSlack:
             return web.json_response(
                 {"ok": True, "channel": posted.channel, "ts": f"{time.time():.6f}"}
             )
+        if method == "files.getUploadURLExternal":
+            file_id = "F" + uuid.uuid4().hex[:10].upper()
+            with self._lock:
+                self._uploads[file_id] = (str(args.get("filename")), None)
+            url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return web.json_response({"ok": True, "upload_url": url, "file_id": file_id})
+        if method == "files.completeUploadExternal":
+            return self._complete(args)
         with self._lock:
             self.unexpected.append(method)
         return web.json_response({"ok": False, "error": "unknown_method"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        with self._lock:
+            if file_id not in self._uploads:
+                return web.Response(status=404)
+            self._uploads[file_id] = (self._uploads[file_id][0], data)
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _complete(self, args: dict[str, Any]) -> web.Response:
+        files = json.loads(str(args.get("files") or "[]"))
+        done = []
+        with self._lock:
+            for file in files:
+                name, data = self._uploads.pop(file["id"], ("", None))
+                if data is None:
+                    return web.json_response({"ok": False, "error": "file_not_found"})
+                self.shared.append(
+                    SharedFile(
+                        channel=str(args.get("channel_id")),
+                        name=name,
+                        data=data,
+                        comment=str(args.get("initial_comment") or ""),
+                        thread_ts=args.get("thread_ts") or None,
+                    )
+                )
+                done.append({"id": file["id"], "title": file.get("title")})
+        return web.json_response({"ok": True, "files": done})
+
+    def host_file(self, name: str, mimetype: str, data: bytes) -> dict[str, Any]:
+        """A file a customer shares: its Slack file object (as in a message's ``files``)."""
+        file_id = "F" + uuid.uuid4().hex[:10].upper()
+        with self._lock:
+            self._hosted[file_id] = data
+        return {
+            "id": file_id,
+            "name": name,
+            "mimetype": mimetype,
+            "size": len(data),
+            "url_private_download": f"http://127.0.0.1:{self.port}/files/{file_id}/{name}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
+        with self._lock:
+            data = self._hosted.get(request.match_info["file_id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    def files_to(self, channel: str) -> list[SharedFile]:
+        with self._lock:
+            return [f for f in self.shared if f.channel == channel]
 
     def messages_to(self, channel: str) -> list[Posted]:
         with self._lock:

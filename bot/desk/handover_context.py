@@ -9,11 +9,11 @@ anyone opens it:
   (the page's address is kept only when it is an http(s) address);
 * ``summary``: an extractive summary. ``customer_said``: up to ``KEY_MESSAGES`` of the
   customer's own messages that say most (questions and problems, not "hi", "yes", a clicked
-  button or a file sent on its own), oldest first; ``bot_tried``: the articles it answered with and how often it did not
-  understand; ``failed``: what did not work (fallbacks, "that didn't help" after an article,
-  the same question asked again); ``sentiment``: the trend of the customer's messages
-  (``calm``, ``upset``, ``getting more upset``, ``calmer``, or ``unknown``) with the first and
-  latest negativity; ``text``: all of it in one paragraph.
+  button or a file sent on its own), oldest first; ``bot_tried``: the articles it answered
+  with and how often it did not understand; ``failed``: what did not work (fallbacks, "that
+  didn't help" after an article, the same question asked again); ``sentiment``: the trend of
+  the customer's messages (``calm``, ``upset``, ``getting more upset``, ``calmer``, or
+  ``unknown``) with the first and latest negativity; ``text``: all of it in one paragraph.
 
 Nothing here is generated: every phrase the customer wrote is quoted from them, and the rest is
 counted from what the bot recorded.

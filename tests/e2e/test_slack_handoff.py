@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -111,3 +112,80 @@ def test_a_slack_customer_talks_to_an_agent_and_returns_to_the_bot(
     fake_slack.wait_for_text(channel, "anna has closed the chat.")
     customer_says("how do I return an item?")
     fake_slack.wait_for_text(channel, "Did that answer your question?")
+
+
+def test_files_go_both_ways_between_a_slack_customer_and_their_agent(
+    running_bot, fake_slack, hours
+):
+    hours("00:00-24:00")
+    add_agent(running_bot, "anna")
+    _, login = api(running_bot, "POST", "/api/login", {"username": "anna", "password": PASSWORD})
+    token = login["token"]
+    user, channel = ids()
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+
+    def shares(name: str, data: bytes, text: str = "") -> None:
+        body = json.loads(event_body(user, channel, text))
+        body["event"]["subtype"] = "file_share"
+        body["event"]["files"] = [fake_slack.host_file(name, "image/png", data)]
+        send_event(running_bot, json.dumps(body).encode())
+
+    # Before a person has the chat, a file is not taken: the customer is told why.
+    shares("zip.png", photo)
+    fake_slack.wait_for_text(channel, "they reach our team while you chat with a person")
+
+    send_event(running_bot, event_body(user, channel, "I want to talk to a person"))
+    fake_slack.wait_for_text(channel, "in the queue")
+    _, waiting = api(running_bot, "GET", "/api/handoffs?status=queued", token=token)
+    handoff = next(h["id"] for h in waiting if h["conversation_id"] == "slack-" + user)
+    api(running_bot, "POST", f"/api/handoffs/{handoff}/claim", {}, token=token)
+    fake_slack.wait_for_text(channel, "anna from our team has joined the chat.")
+
+    # The customer shares a photo with a comment, and a file that is not an image.
+    shares("zip.png", photo, "this is the broken zip")
+    shares("notes.html", b"<script>alert(1)</script>")
+    fake_slack.wait_for_text(channel, "notes.html was not passed on: this kind of file")
+    deadline = time.monotonic() + 30
+    files: list = []
+    while time.monotonic() < deadline and not files:
+        _, detail = api(running_bot, "GET", f"/api/handoffs/{handoff}", token=token)
+        files = [e for e in detail["transcript"] if e.get("file")]
+        time.sleep(0.5)
+    assert [(e["from"], e["text"], e["file"]["name"]) for e in files] == [
+        ("customer", "this is the broken zip", "zip.png")
+    ]
+    url = f"{running_bot.web_url}/api/handoffs/{handoff}/attachments/{files[0]['file']['id']}"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert (reply.headers["Content-Type"], reply.read()) == ("image/png", photo)
+
+    # anna sends a PDF: it is shared in the customer's direct message, with her words.
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    boundary = "supportbot-test"
+    form = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
+            "Here is your return label\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="label.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + pdf
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{running_bot.web_url}/api/handoffs/{handoff}/attachments",
+        data=form,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        assert reply.status == 201
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not fake_slack.files_to(channel):
+        time.sleep(0.3)
+    [shared] = fake_slack.files_to(channel)
+    assert (shared.name, shared.data) == ("label.pdf", pdf)
+    assert shared.comment == "*anna (support team):* Here is your return label"

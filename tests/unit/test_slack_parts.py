@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from bot.attachments import MAX_BYTES, AttachmentError
 from bot.desk.slack_notice import notice_text
 from bot.errors import ConfigurationError
 from bot.handoff.lifecycle import Status
 from bot.handoff.model import Handoff
+from bot.rasa_server.channels.slack_files import SlackFiles
 from bot.settings import Settings
 from bot.slack_format import BUTTON_TEXT_MAX, button_blocks, escape, to_mrkdwn
+from bot.storage.attachments import SqlAttachments
+from bot.storage.handoffs import SqlHandoffQueue
 from bot.storage.slack_events import RETENTION_SECONDS, SqlSlackEventLog
 from tests.conftest import OPEN_TIME
 
@@ -112,3 +118,36 @@ def test_the_agent_channel_is_read_from_the_environment(tmp_path):
 
     assert settings.slack is not None and settings.slack.agent_channel == "CTEAM"
     assert settings.console_url == "https://desk.example/console"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/files/zip.png",  # not Slack's: the bot's token never goes there
+        "http://files.slack.com/files-pri/T1/zip.png",  # Slack, but not over https
+        "file:///etc/passwd",
+        "https://169.254.169.254/latest/meta-data",
+        "",
+    ],
+)
+def test_a_slack_customers_file_is_downloaded_only_from_slack(desk_url, url):
+    files = SlackFiles(
+        SqlAttachments(desk_url),
+        SqlHandoffQueue(desk_url),
+        token="xoxb-secret",
+        api_url="https://slack.com/api/",
+    )
+    with pytest.raises(AttachmentError, match="could not be read from Slack"):
+        asyncio.run(files._download({"name": "zip.png", "url_private_download": url}))
+
+
+def test_a_slack_file_said_to_be_too_large_is_not_downloaded(desk_url):
+    files = SlackFiles(
+        SqlAttachments(desk_url),
+        SqlHandoffQueue(desk_url),
+        token="x",
+        api_url="https://slack.com/api/",
+    )
+    shared = {"size": MAX_BYTES + 1, "url_private_download": "https://files.slack.com/f/zip.png"}
+    with pytest.raises(AttachmentError, match="too large"):
+        asyncio.run(files._download(shared))

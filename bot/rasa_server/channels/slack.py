@@ -12,6 +12,8 @@ on, it answers in a thread under their message. What this adds to Rasa's channel
 * replies use Slack's mrkdwn, escaped, and any number of buttons (Rasa drops all buttons
   above five); the Web API base URL is configurable (tests use a local fake of Slack);
 * conversation ids start with ``slack-`` (``identity``), so no other channel can name one;
+* files: a customer's shared files reach their agent, and an agent's file is shared in the
+  customer's channel (``slack_files``);
 * every message gets the checks all channels share (``customer_turns``: one length limit,
   button payloads only as offered, never silent); a clicked button's label is kept with the
   message, so transcripts show what the customer chose.
@@ -33,9 +35,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.attachments import attachment_of
 from bot.conversations.events import BUTTON_TITLE
 from bot.rasa_server.channels.customer_turns import customer_turns
 from bot.rasa_server.channels.identity import slack_conversation_id, slack_recipient
+from bot.rasa_server.channels.slack_files import Received, SlackFiles
 from bot.services import services_for
 from bot.settings import Settings, SlackSettings
 from bot.slack_format import button_blocks, to_mrkdwn
@@ -54,9 +58,11 @@ class SupportSlackBot(SlackBot):
         thread_id: str | None = None,
         *,
         api_url: str,
+        files: SlackFiles | None = None,
     ) -> None:
         super().__init__(token, slack_channel, thread_id)
         self.client = AsyncWebClient(token=token, base_url=api_url)
+        self.files = files
         self.sent = 0
 
     async def _post_message(self, channel: str, **kwargs: Any) -> None:
@@ -77,6 +83,21 @@ class SupportSlackBot(SlackBot):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         recipient = self._destination(recipient_id, kwargs)
         agent = kwargs.get("agent")
+        attachment = attachment_of(kwargs)
+        if attachment is not None and self.files is not None:  # an agent's file
+            comment = to_mrkdwn(text.strip())
+            if isinstance(agent, str) and agent:
+                comment = f"*{to_mrkdwn(agent)} (support team):* {comment}"
+            if await self.files.upload(
+                self.client,
+                recipient_id,
+                attachment,
+                channel=recipient,
+                thread=self.thread_id,
+                comment=comment,
+            ):
+                self.sent += 1
+                return
         for number, part in enumerate(text.strip().split("\n\n")):
             body = to_mrkdwn(part)
             if isinstance(agent, str) and agent and number == 0:
@@ -107,8 +128,16 @@ class SupportSlackInput(SlackInput):
         self.settings = settings
         self.slack: SlackSettings | None = settings.slack
         self._background_tasks: set[asyncio.Task[Any]] = set()
+        self.files: SlackFiles | None = None
         if self.slack is None:
             return
+        services = services_for(settings)
+        self.files = SlackFiles(
+            services.attachments(),
+            services.handoff_queue,
+            token=self.slack.bot_token,
+            api_url=self.slack.api_url,
+        )
         super().__init__(
             slack_token=self.slack.bot_token,
             slack_channel=self.slack.channel,
@@ -133,6 +162,7 @@ class SupportSlackInput(SlackInput):
             channel or self.slack.channel,
             thread_id,
             api_url=self.slack.api_url,
+            files=self.files,
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -168,12 +198,14 @@ class SupportSlackInput(SlackInput):
         body = request.json or {}
         if body.get("type") == "url_verification":
             return response.json({"challenge": body.get("challenge")})
-        if not self._is_user_message(body):
+        given = body.get("event")
+        event: dict[str, Any] = given if isinstance(given, dict) else {}
+        files = event.get("files") if isinstance(event.get("files"), list) else []
+        if not self._is_user_message(body) and not (files and _from_a_person(event)):
             return response.text("not a customer message")
         metadata = self.get_metadata(request)
         if not self._is_supported_channel(body, metadata):
             return response.text("channel not supported")
-        event = body.get("event", {})
         # The same message can arrive as `message` and as `app_mention`: key on the message.
         key = f"message:{event.get('channel')}:{event.get('ts')}"
         if not handled.first_time(key):
@@ -182,7 +214,11 @@ class SupportSlackInput(SlackInput):
         conversation_id = self._get_conversation_id(
             sender, metadata.get("out_channel"), metadata.get("thread_id")
         )
-        text = self._sanitize_user_message(event.get("text", ""), metadata.get("users"))
+        text = self._sanitize_user_message(event.get("text") or "", metadata.get("users"))
+        if files and conversation_id:
+            return self._in_background(
+                self._with_files(handle, text, files, conversation_id, metadata)
+            )
         return self._dispatch(handle, text, conversation_id, metadata)
 
     async def _interaction(
@@ -221,24 +257,63 @@ class SupportSlackInput(SlackInput):
         metadata: dict[str, Any],
     ) -> HTTPResponse:
         """Answer in the background: Slack wants its 200 within three seconds."""
-        assert self.slack is not None
         if not conversation_id:  # no Slack user: Rasa would file it under "default"
             return response.text("not a customer message")
+        return self._in_background(handle(self._message(text, conversation_id, metadata)))
+
+    def _message(self, text: str, conversation_id: str, metadata: dict[str, Any]) -> UserMessage:
+        assert self.slack is not None
         channel = str(metadata.get("out_channel") or "")
         in_direct_message = channel.startswith("D")  # DM channel ids start with D
         threaded = self.slack.use_threads and not in_direct_message
         thread_id = metadata.get("thread_id") if threaded else None
-        message = UserMessage(
+        return UserMessage(
             text,
             self.get_output_channel(metadata.get("out_channel"), thread_id),
             conversation_id,
             input_channel=self.name(),
             metadata=metadata,
         )
-        task: asyncio.Task[Any] = asyncio.ensure_future(handle(message))
+
+    def _in_background(self, work: Awaitable[Any]) -> HTTPResponse:
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
         return response.text("")
+
+    async def _with_files(
+        self,
+        handle: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        files: list[Any],
+        conversation_id: str,
+        metadata: dict[str, Any],
+    ) -> None:
+        """A message that shares files: each file kept reaches the agent as a message of its
+        own (the first with the text); a file that was not says why to the customer."""
+        assert self.files is not None
+        try:
+            received = await self.files.receive(conversation_id, files)
+        except Exception:  # the database away: the words still go through
+            logger.exception("could not keep a Slack customer's files")
+            received = Received(
+                [], ["Your file could not be passed on just now: please try again."]
+            )
+        for number, attachment in enumerate(received.kept):
+            words = text if number == 0 and text.strip() else f"📎 {attachment.name}"
+            await handle(
+                self._message(words, conversation_id, {**metadata, **attachment.metadata()})
+            )
+        if not received.kept and text.strip():
+            await handle(self._message(text, conversation_id, metadata))
+        if received.problems:
+            output = self._message("", conversation_id, metadata).output_channel
+            await output.send_text_message(conversation_id, "\n\n".join(received.problems))
+
+
+def _from_a_person(event: dict[str, Any]) -> bool:
+    """A message a person sent (a file share has no text), not one of a bot's."""
+    return event.get("type") in ("message", "app_mention") and not event.get("bot_id")
 
 
 def already_handled() -> HTTPResponse:
