@@ -2,7 +2,8 @@
 and how a message refers to one.
 
 Only while a person from the team has the conversation: the customer sends a file to their
-agent, the agent sends one to the customer. What a file is, is read from its first bytes,
+agent, the agent sends one to the customer (a customer's message refers only to a file that
+customer sent). What a file is, is read from its first bytes,
 never from its name or the type its sender claimed: PNG, JPEG, GIF and WebP images and PDF
 documents, up to ``MAX_BYTES``. Anything else is refused with a message that says what is
 accepted. Files are kept in the support desk's database (``bot.storage.attachments``), so every
@@ -29,6 +30,8 @@ MAX_BYTES = 5 * 1024 * 1024
 #: The most files one conversation may hold (a page that uploads in a loop stops here).
 MAX_PER_CONVERSATION = 50
 MAX_NAME = 120
+#: Who sent a file: the customer, or ``agent:<name>``.
+CUSTOMER = "customer"
 #: The metadata key of a message's file (its id), and of the file in a ``bot_uttered``.
 FILE = "file"
 FILE_KEYS = frozenset({FILE, "file_name", "file_type", "file_size"})

@@ -68,7 +68,9 @@ def latest_question(events: Sequence[Event]) -> CustomerMessage | None:
     """The session's latest typed customer message that asks something."""
     for event in reversed(current_session(events)):
         message = customer_message(event)
-        if message is None or message.clicked or message.intent in _NOT_QUESTIONS:
+        if message is None or message.clicked or message.only_a_file:
+            continue
+        if message.intent in _NOT_QUESTIONS:
             continue
         if len(_WORD.findall(message.text)) >= 2:
             return message

@@ -1,8 +1,10 @@
 """``SqlAttachments``: the files a customer and their agent sent each other (``bot.attachments``).
 
-A file is read only together with the conversation it belongs to: whoever asks for one names
-the conversation too (the customer's page its session, the console its handoff), and a file
-of another conversation is simply not found.
+The team reads a file together with the conversation it belongs to (the console names it by a
+handoff of that conversation): a file of another conversation is simply not found. The
+customer's page reads it by its id alone (``by_id``): a random 128-bit id that only that
+conversation's messages carry, so a shared link to a photo shows that photo and nothing else
+of the conversation.
 """
 
 from __future__ import annotations
@@ -66,13 +68,27 @@ class SqlAttachments:
             return None
         return _attachment(row), bytes(row["data"])
 
-    def describe(self, conversation_id: str, attachment_id: str) -> Attachment | None:
-        """The file (not its bytes), if it belongs to the conversation."""
+    def by_id(self, attachment_id: str) -> tuple[Attachment, bytes] | None:
+        """The file and its bytes, by its id alone (the customer's page: see above)."""
+        query = sa.select(attachments).where(attachments.c.id == attachment_id)
+        with self._engine.connect() as db:
+            row = db.execute(query).mappings().first()
+        if row is None:
+            return None
+        return _attachment(row), bytes(row["data"])
+
+    def describe(
+        self, conversation_id: str, attachment_id: str, *, sender: str | None = None
+    ) -> Attachment | None:
+        """The file (not its bytes), if it belongs to the conversation (and was sent by
+        ``sender``, when given)."""
         columns = [attachments.c[name] for name in ("id", "name", "content_type", "size")]
         query = sa.select(*columns).where(
             attachments.c.id == attachment_id,
             attachments.c.conversation_id == conversation_id,
         )
+        if sender is not None:
+            query = query.where(attachments.c.sender == sender)
         with self._engine.connect() as db:
             row = db.execute(query).mappings().first()
         return None if row is None else _attachment(row)

@@ -1,6 +1,7 @@
 """The web service's access log, without secrets: the query string (where ``/api/live`` gets its
 bearer token) is never written, and conversation ids in paths (a website conversation's id
-reads its history and its files) are written as their ``conversation_ref``."""
+reads its history and sends files) and website files' ids (each opens its file) are written as
+their ``conversation_ref``."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from aiohttp.web import BaseRequest, StreamResponse
 
 from bot.privacy.log_ids import conversation_ref
 
-#: Paths with a conversation id (their last part, or the one before a website file's id).
+#: Paths whose last part is a conversation id, or a website file's id (which opens the file).
 _CONVERSATION_PATH = re.compile(
-    r"^(/widget/history/|/widget/attachments/|/api/dashboard/conversations/)([^/]+)(/[^/]*)?$"
+    r"^(/widget/history/|/widget/attachments/|/widget/files/|/api/dashboard/conversations/)"
+    r"([^/]+)$"
 )
 
 
@@ -22,7 +24,7 @@ def loggable_path(path: str) -> str:
     match = _CONVERSATION_PATH.match(path)
     if match is None:
         return path
-    return match.group(1) + conversation_ref(match.group(2)) + (match.group(3) or "")
+    return match.group(1) + conversation_ref(match.group(2))
 
 
 class PrivateAccessLogger(AbstractAccessLogger):

@@ -6,8 +6,9 @@
   restores it after a reload or a lost connection) and the agent they chat with now
   (``live_agent``, "" for none). The random session id is the key.
 - ``/widget/attachments/{session_id}``: ``POST`` a file to the customer's agent (a multipart
-  ``file``; only while an agent has the conversation), and ``GET .../{file_id}`` one of the
-  conversation's files (``bot.desk.files``, ``bot.web.files``).
+  ``file``; only while an agent has the conversation, checked before the upload is read);
+  ``/widget/files/{file_id}``: a file of the conversation, by its random id alone (a shared
+  link shows that file, never the conversation; ``bot.desk.files``, ``bot.web.files``).
 - ``/console``: the agent console (its data comes from the agent API); ``/console/review.html``
   the leads' review inbox (``/api/review``).
 - ``/api/...``: the agent API (``bot.web.agent_api``), when a support desk is given.
@@ -135,7 +136,7 @@ def create_app(
     async def history(request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
         headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
-        if not _SESSION_ID.match(session_id):
+        if not _SESSION_ID.fullmatch(session_id):
             return web.json_response({"error": "unknown conversation"}, status=404, headers=headers)
         events = await asyncio.get_running_loop().run_in_executor(None, store.events, session_id)
         items = transcript(events)[-HISTORY_LIMIT:]
@@ -154,11 +155,12 @@ def create_app(
 
     async def upload(request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
-        if files is None or not _SESSION_ID.match(session_id):
+        if files is None or not _SESSION_ID.fullmatch(session_id):
             return web.json_response(
                 {"error": "unknown conversation"}, status=404, headers=cross_site
             )
         try:
+            await files.may_receive(session_id)  # before anything is read
             sent = await read_upload(request)
             attachment = await files.from_customer(session_id, sent.name, sent.data)
         except AttachmentError as exc:
@@ -167,10 +169,10 @@ def create_app(
         return web.json_response({"file": attachment.to_json()}, status=201, headers=cross_site)
 
     async def download(request: web.Request) -> web.Response:
-        session_id, file_id = request.match_info["session_id"], request.match_info["file_id"]
+        file_id = valid_id(request.match_info["file_id"])
         found = None
-        if files is not None and _SESSION_ID.match(session_id) and valid_id(file_id):
-            found = await files.for_customer(session_id, file_id)
+        if files is not None and file_id is not None:
+            found = await files.for_customer(file_id)
         if found is None:
             raise web.HTTPNotFound(text="no such file", headers={"Cache-Control": "no-store"})
         return file_response(*found, shared_with_other_sites=True)
@@ -205,7 +207,7 @@ def create_app(
     app.router.add_get("/boots", page)
     app.router.add_get("/widget/history/{session_id}", history)
     app.router.add_post("/widget/attachments/{session_id}", upload)
-    app.router.add_get("/widget/attachments/{session_id}/{file_id}", download)
+    app.router.add_get("/widget/files/{file_id}", download)
     app.router.add_get("/widget/vendor/{name}", vendor)
     app.router.add_get("/widget/{name}", asset)
     app.router.add_get("/health", health)

@@ -1,10 +1,12 @@
 """Files over HTTP, for the widget's and the agent API's file routes: reading an upload (a
-``multipart/form-data`` form with a ``file`` field, read up to the size limit and no further)
-and answering with a stored file so that no browser runs it.
+``multipart/form-data`` form with a ``file`` field and an optional ``text``; a body longer than
+a file and its form is refused before it is read, and no part is read past its limit) and
+answering with a stored file so that no browser runs it.
 
 A stored file is served with the type read from its bytes, ``nosniff``, a sandboxing
 Content-Security-Policy (a PDF or image opened on its own can run nothing and reach nothing),
-``no-store``, and as a download unless it is an image.
+kept privately for ``KEEP_SECONDS`` (a console that redraws a conversation does not fetch its
+photos again; a file never changes), and as a download unless it is an image.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 
 from bot.attachments import (
     ACCEPTED,
@@ -26,6 +28,11 @@ from bot.attachments import (
 
 #: The longest text sent with a file (bytes; the desk limits it in characters).
 MAX_TEXT_BYTES = 20_000
+#: What a form may add to its file and text (boundaries, part headers).
+FORM_OVERHEAD = 16 * 1024
+MAX_BODY = MAX_BYTES + MAX_TEXT_BYTES + FORM_OVERHEAD
+#: How long a browser may keep a file it was served (seconds; privately: no shared cache).
+KEEP_SECONDS = 600
 _CHUNK = 64 * 1024
 FILE_POLICY = "default-src 'none'; sandbox"
 
@@ -42,23 +49,34 @@ async def read_upload(request: web.Request) -> Upload:
     there is none, or it is over the limit (reading stops there)."""
     if not request.content_type.startswith("multipart/"):
         raise AttachmentError("send the file as multipart/form-data in a field named 'file'")
+    length = request.content_length
+    if length is None:  # a chunked body could be any size
+        raise AttachmentError("send the upload with its Content-Length")
+    if length > MAX_BODY:
+        raise FileTooLargeError(f"the file is too large: you can send {ACCEPTED}")
     try:
-        reader = await request.multipart()
-    except (ValueError, AssertionError):
+        return await _read_form(await request.multipart())
+    except (ValueError, AssertionError, LookupError):  # a malformed form
         raise AttachmentError("the upload could not be read") from None
-    name, data, text = "", None, ""
+
+
+async def _read_form(reader: MultipartReader) -> Upload:
+    """One ``file`` and at most one ``text``, in either order; any other part is refused."""
+    name, data, text = "", None, None
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
-            continue
+            raise AttachmentError("send one file, and its text, as a flat form")
         if part.name == "file" and data is None:
             too_large = FileTooLargeError(f"the file is too large: you can send {ACCEPTED}")
             name, data = part.filename or "", await _read(part, MAX_BYTES, too_large)
-        elif part.name == "text":
+        elif part.name == "text" and text is None:
             raw = await _read(part, MAX_TEXT_BYTES, AttachmentError("the text is too long"))
             text = raw.decode("utf-8", errors="replace")
+        else:
+            raise AttachmentError("send one 'file' (and an optional 'text'), one at a time")
     if data is None:
         raise AttachmentError("send the file as multipart/form-data in a field named 'file'")
-    return Upload(name, data, text)
+    return Upload(name, data, text or "")
 
 
 async def _read(part: BodyPartReader, limit: int, too_large: AttachmentError) -> bytes:
@@ -91,7 +109,7 @@ def file_response(
     quoted = urllib.parse.quote(attachment.name, safe="")
     headers = {
         "Content-Disposition": f"{disposition}; filename*=UTF-8''{quoted}",
-        "Cache-Control": "private, no-store",
+        "Cache-Control": f"private, max-age={KEEP_SECONDS}",
         "Content-Security-Policy": FILE_POLICY,
         "X-Content-Type-Options": "nosniff",
         "Cross-Origin-Resource-Policy": "cross-origin"

@@ -148,8 +148,9 @@ def test_a_customer_sends_a_file_only_while_an_agent_has_the_chat(settings, part
         no_form = await client.post(url, data=PNG)
         unknown = await client.post("/widget/attachments/not-a-session", data=_form(PNG, "z.png"))
         file = (await sent.json())["file"]
-        mine = await client.get(f"{url}/{file['id']}")
-        theirs = await client.get(f"/widget/attachments/{OTHER}/{file['id']}")
+        mine = await client.get(f"/widget/files/{file['id']}")
+        made_up = await client.get(f"/widget/files/{'0' * 32}")
+        odd = await client.get("/widget/files/..%2F..%2Fetc")
         return (
             (waiting.status, await waiting.json()),
             (sent.status, sent.headers["Access-Control-Allow-Origin"], file),
@@ -157,10 +158,10 @@ def test_a_customer_sends_a_file_only_while_an_agent_has_the_chat(settings, part
             no_form.status,
             unknown.status,
             (mine.status, await mine.read(), dict(mine.headers)),
-            theirs.status,
+            (made_up.status, odd.status),
         )
 
-    waiting, sent, refused, no_form, unknown, mine, theirs = session(settings, parts, script)
+    waiting, sent, refused, no_form, unknown, mine, others = session(settings, parts, script)
     assert waiting == (
         409,
         {"error": "files can be sent while you chat with a person from our team"},
@@ -177,9 +178,9 @@ def test_a_customer_sends_a_file_only_while_an_agent_has_the_chat(settings, part
     assert headers["Content-Type"] == "image/png"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in headers["Content-Security-Policy"]
-    assert "no-store" in headers["Cache-Control"]
+    assert headers["Cache-Control"].startswith("private")  # never in a shared cache
     assert headers["Content-Disposition"].startswith("inline")
-    assert theirs == 404
+    assert others == (404, 404)
 
 
 def test_an_agent_sends_a_file_the_customer_gets_it_with_the_message(settings, parts):
@@ -199,7 +200,7 @@ def test_an_agent_sends_a_file_the_customer_gets_it_with_the_message(settings, p
         read = await client.get(f"{url}/{file['id']}", headers=ben)  # the team reads it
         client.session.cookie_jar.clear()  # signed out
         anonymous = await client.get(f"{url}/{file['id']}")
-        customer = await client.get(f"/widget/attachments/{CUSTOMER}/{file['id']}")
+        customer = await client.get(f"/widget/files/{file['id']}")
         return (
             not_theirs.status,
             (sent.status, await sent.json()),
@@ -261,3 +262,36 @@ def test_a_customer_file_is_kept_for_its_agent_only_while_assigned(settings, par
         return read.status, after.status
 
     assert session(settings, parts, script) == (200, 409)
+
+
+def test_an_upload_is_refused_before_it_is_read_when_it_cannot_be_taken(settings, parts):
+    handoff = waiting_customer(parts, CUSTOMER)
+
+    async def chunked():
+        yield PNG  # no Content-Length: it could be any size
+
+    async def script(client, login):
+        await client.post(f"/api/handoffs/{handoff}/claim", headers=await login("anna"))
+        url = f"/widget/attachments/{CUSTOMER}"
+        multipart = {"Content-Type": "multipart/form-data; boundary=b"}
+        body = b"--b\r\n" + b"x" * (MAX_BYTES * 2)  # its length alone refuses it
+        too_long = await client.post(url, data=body, headers=multipart)
+        no_length = await client.post(url, data=chunked(), headers=multipart)
+        form = _form(PNG, "zip.png")
+        form.add_field("file", PNG, filename="second.png")
+        two_files = await client.post(url, data=form)
+        other = _form(PNG, "zip.png")
+        other.add_field("note", "hi")
+        unknown_field = await client.post(url, data=other)
+        broken = await client.post(
+            url, data=b"--b\r\nContent-Disposition: form-data; name=file\r\n", headers=multipart
+        )
+        return [
+            (r.status, (await r.json())["error"][:30])
+            for r in (too_long, no_length, two_files, unknown_field, broken)
+        ]
+
+    too_long, no_length, two_files, unknown_field, broken = session(settings, parts, script)
+    assert too_long == (413, "the file is too large: you can")
+    assert no_length == (400, "send the upload with its Conte")
+    assert two_files[0] == unknown_field[0] == broken[0] == 400

@@ -30,10 +30,8 @@ def test_paths_with_a_conversation_id_are_logged_with_its_reference() -> None:
         f"/api/dashboard/conversations/{conversation_ref(SESSION)}"
     )
     assert loggable_path("/api/handoffs/12/claim") == "/api/handoffs/12/claim"
-    file_id = "f" * 32  # a file's id is no secret without its conversation's
-    assert loggable_path(f"/widget/attachments/{SESSION}/{file_id}") == (
-        f"/widget/attachments/{conversation_ref(SESSION)}/{file_id}"
-    )
+    file_id = "f" * 32  # a website file's id opens it: a secret too
+    assert loggable_path(f"/widget/files/{file_id}") == f"/widget/files/{conversation_ref(file_id)}"
     assert loggable_path(f"/widget/attachments/{SESSION}") == (
         f"/widget/attachments/{conversation_ref(SESSION)}"
     )

@@ -211,6 +211,9 @@ def test_a_message_keeps_only_a_file_of_its_own_conversation(desk_url):
     assert asyncio.run(sent("b" * 32, {"file": mine.id})) is None  # another conversation's
     assert asyncio.run(sent("a" * 32, {"file": "../../etc"})) is None
     assert asyncio.run(sent("a" * 32, "no metadata")) is None
+    agents = checked("label.pdf", pdf)  # the agent's file: not the customer's to send
+    files.add("a" * 32, agents, pdf, sender="agent:anna", now=datetime.now(UTC))
+    assert asyncio.run(sent("a" * 32, {"file": agents.id})) is None
 
 
 class RecordingServer:

@@ -2,12 +2,16 @@
 
 * **From the customer**: a Slack message may share files (``event.files``). While a person from
   the team has the conversation, each is downloaded from Slack with the bot's token (only from
-  Slack's own file host, or the configured API's host; at most ``MAX_BYTES``), checked by its
+  Slack's own file host over https, or the configured API's host; no redirects; at most
+  ``MAX_BYTES``), checked by its
   bytes and kept like a website customer's (``SqlAttachments``); the agent sees it in the
   console. Otherwise the customer is told why it was not passed on.
 * **From the agent**: a desk message with a file is uploaded to the customer's Slack channel
   (Slack's ``files.getUploadURLExternal`` / ``files.completeUploadExternal`` through
-  ``slack_sdk``'s ``files_upload_v2``), with the message as its comment.
+  ``slack_sdk``'s ``files_upload_v2``), with the message as its comment. If Slack refuses it,
+  the message goes alone, with the file's name. (An upload that timed out after Slack took it
+  would then arrive as the file and the message.) Erasing a conversation erases supportbot's
+  copy; what was shared in Slack stays in the workspace, as its messages do.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.attachments import ACCEPTED, MAX_BYTES, Attachment, AttachmentError, checked
+from bot.attachments import ACCEPTED, CUSTOMER, MAX_BYTES, Attachment, AttachmentError, checked
 from bot.handoff.lifecycle import Status
 from bot.storage.attachments import SqlAttachments
 from bot.storage.handoffs import SqlHandoffQueue
@@ -63,8 +67,9 @@ class SlackFiles:
         self.token = token
         self.clock = clock
         api = urllib.parse.urlsplit(api_url)
-        self._hosts = {SLACK_FILES_HOST, api.hostname or ""}
-        self._schemes = {"https", api.scheme}  # a local fake of Slack runs on http
+        # Slack's file host over https, and the configured API's own host (a local fake of
+        # Slack in the tests, on http): the bot's token goes nowhere else.
+        self._origins = {("https", SLACK_FILES_HOST), (api.scheme, api.hostname or "")}
 
     async def receive(self, conversation_id: str, files: list[Any]) -> Received:
         """Keep the files a customer shared (see the module docstring)."""
@@ -85,7 +90,7 @@ class SlackFiles:
                     conversation_id,
                     attachment,
                     data,
-                    sender="customer",
+                    sender=CUSTOMER,
                     now=self.clock(),
                 )
             except AttachmentError as exc:
@@ -100,7 +105,7 @@ class SlackFiles:
             raise AttachmentError(f"it is too large: you can send {ACCEPTED}")
         url = str(file.get("url_private_download") or file.get("url_private") or "")
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in self._schemes or parts.hostname not in self._hosts:
+        if (parts.scheme, parts.hostname or "") not in self._origins or not parts.hostname:
             logger.warning("a Slack file from an unexpected address was not downloaded")
             raise AttachmentError("it could not be read from Slack")
         headers = {"Authorization": f"Bearer {self.token}"}

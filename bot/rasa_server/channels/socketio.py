@@ -23,7 +23,7 @@ What this channel adds:
   replica Rasa's HTTP API call landed on; and each replica starts its session ids with its
   name (``SUPPORTBOT_SERVER_NAME``), by which the load balancer keeps a page with it;
 * a message may carry a file the page sent to the web service first (``file`` in its
-  metadata: kept only when it is one of this conversation's, described as stored), and an
+  metadata: kept only when this conversation's customer sent it, described as stored), and an
   agent's file reaches the page in ``bot_uttered`` (``file``: id, name, type, size);
 * a desk message says who the customer is chatting with from then on (``live_agent`` in its
   metadata, passed on in ``bot_uttered``), and ``POST /webhooks/socketio/agent_typing``
@@ -56,7 +56,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.attachments import FILE, Attachment, attachment_of, valid_id
+from bot.attachments import CUSTOMER, FILE, Attachment, attachment_of, valid_id
 from bot.handoff.slot import LIVE_AGENT
 from bot.privacy.log_ids import conversation_ref
 from bot.rasa_api import rasa_api_token
@@ -303,12 +303,12 @@ class SupportSocketIOInput(SocketIOInput):
 
 async def _sent_file(files: SqlAttachments, session_id: str, given: object) -> Attachment | None:
     """The file the page says it sent with a message (uploaded to the web service first), if
-    it is one of this conversation's: as stored, whatever else the page claimed of it."""
+    the customer of this conversation sent it: as stored, whatever else the page claimed."""
     file_id = valid_id(given.get(FILE) if isinstance(given, dict) else None)
     if file_id is None:
         return None
     try:
-        return await asyncio.to_thread(files.describe, session_id, file_id)
+        return await asyncio.to_thread(files.describe, session_id, file_id, sender=CUSTOMER)
     except Exception:  # the message itself still counts; its agent sees no file
         logger.exception(
             "could not read the files of conversation %s", conversation_ref(session_id)

@@ -27,7 +27,8 @@
       storageKey: "supportbot",
       maxLength: 5000,
       historyUrl: base + "history/",
-      filesUrl: base + "attachments/",
+      uploadUrl: base + "attachments/",
+      filesUrl: base + "files/",
     },
     window.SupportbotConfig || {}
   );
@@ -105,9 +106,8 @@
   // ---- Files in a live chat: images shown, PDFs (and anything else) linked ----
   var MAX_FILE_BYTES = 5 * 1024 * 1024;
   var FILE_TYPES = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
-  function fileUrl(file) {
-    return cfg.filesUrl + encodeURIComponent(sessionId) + "/" + encodeURIComponent(file.id);
-  }
+  // A file by its own random id: a link to it shows that file only, never the conversation.
+  function fileUrl(file) { return cfg.filesUrl + encodeURIComponent(file.id); }
   function kilobytes(size) { return Math.max(1, Math.round(size / 1024)) + " KB"; }
   function renderFile(file) {
     var name = String(file.name || "file");
@@ -419,7 +419,7 @@
     var pending = addMessage("customer", t.sending.replace("{name}", function () { return chosen.name; }), [], "sb-pending");
     var body = new FormData();
     body.append("file", chosen, chosen.name);
-    fetch(cfg.filesUrl + encodeURIComponent(sessionId), { method: "POST", body: body })
+    fetch(cfg.uploadUrl + encodeURIComponent(sessionId), { method: "POST", body: body })
       .then(function (reply) {
         return reply.json().catch(function () { return {}; }).then(function (data) {
           if (!reply.ok || !data.file) throw new Error(data.error || String(reply.status));
