@@ -24,6 +24,7 @@ from bot.dialogue.fallback import (
 )
 from bot.handoff.contact import human_contact_reply
 from bot.knowledge import Decision
+from bot.language import LANGUAGE, identified_of
 from bot.text import TextFlag
 
 
@@ -64,7 +65,8 @@ class ActionHandleLowConfidence(KnowledgeAction):
         elif step is Step.ASK_FOR_WORDS:
             utter(dispatcher, ask_for_words_reply(flags))
         elif step is Step.ONLY_ENGLISH:
-            utter(dispatcher, only_english_reply())
+            language = identified_of(message.get(LANGUAGE))
+            utter(dispatcher, only_english_reply(language.code if language else None))
         else:
             facts = self.services.business_facts()
             utter(

@@ -28,6 +28,7 @@ class TextFlag(enum.StrEnum):
     CONTROL_CHARACTERS = "control_characters"  # invisible or control characters were removed
     MIXED_SCRIPTS = "mixed_scripts"  # letters from more than one writing system
     NOT_LATIN = "not_latin"  # most letters are not Latin: probably not English
+    OTHER_LANGUAGE = "other_language"  # confidently another language (bot.language)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ anyone opens it:
 
 * ``last_message``: the customer's latest message (as they saw it sent) and when;
 * ``contact``: an email address or phone number the customer wrote, if any;
-* ``language`` and ``page``: what the website's chat widget reported with the latest message
-  (the page's address is kept only when it is an http(s) address);
+* ``language``: the language of the customer's latest message clear enough to tell
+  (``bot.language``), else the one the website's chat widget reported; ``page``: the page the
+  widget reported with the latest message (its address kept only when it is http(s));
 * ``summary``: an extractive summary. ``customer_said``: up to ``KEY_MESSAGES`` of the
   customer's own messages that say most (questions and problems, not "hi", "yes", a clicked
   button or a file sent on its own), oldest first; ``bot_tried``: the articles it answered
@@ -37,6 +38,7 @@ from bot.conversations.events import (
 from bot.conversations.repeats import asks_again
 from bot.escalation.history import Turn, turns_from_events
 from bot.handoff.contact import find_contact
+from bot.language import LANGUAGE, confident, identified_of
 
 #: How many of the customer's messages the summary quotes.
 KEY_MESSAGES = 3
@@ -61,7 +63,7 @@ def handover_context(events: Sequence[Event]) -> dict[str, Any]:
     return {
         "last_message": {"text": latest.shown, "at": latest.at.isoformat()} if latest else None,
         "contact": next((c for c in (find_contact(m.text) for m in reversed(typed)) if c), None),
-        "language": _short(metadata.get("language"), 16),
+        "language": _written_in(typed) or _short(metadata.get("language"), 16),
         "page": _page(metadata),
         "summary": summarise(session, typed),
     }
@@ -180,6 +182,16 @@ def _latest_metadata(messages: Sequence[CustomerMessage]) -> dict[str, Any]:
         if message.metadata.get("page_url") or message.metadata.get("language"):
             return message.metadata
     return {}
+
+
+def _written_in(typed: Sequence[CustomerMessage]) -> str | None:
+    """The language of the customer's latest message that says it clearly (``bot.language``):
+    what they write in, over what the website's widget was set to."""
+    for message in reversed(typed):
+        code = confident(identified_of(message.parse.get(LANGUAGE)), message.text)
+        if code is not None:
+            return code
+    return None
 
 
 def _page(metadata: dict[str, Any]) -> dict[str, str] | None:

@@ -7,7 +7,9 @@
 4. When the customer was already not understood just before, stop asking: say so honestly
    and give the ways to reach a person.
 
-Messages with no words, or not in English, get a reply that says what the bot can read.
+Messages with no words, or not in English (another script, or another language by
+``bot.language``), get a reply that says what the bot can read: for another language, in that
+language where the shop has the words.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def plan(
         if unclear_count >= UNCLEAR_MESSAGES_BEFORE_PERSON + 1:
             return Step.OFFER_PERSON
         return Step.ASK_FOR_WORDS
-    if TextFlag.NOT_LATIN in flags:
+    if TextFlag.NOT_LATIN in flags or TextFlag.OTHER_LANGUAGE in flags:
         return Step.ONLY_ENGLISH
     if knowledge_base_can_answer:
         return Step.ANSWER_FROM_KNOWLEDGE_BASE
@@ -110,11 +112,51 @@ def ask_for_words_reply(flags: frozenset[TextFlag]) -> Reply:
     return Reply(text=text, buttons=(TALK_TO_A_PERSON,))
 
 
-def only_english_reply() -> Reply:
+ONLY_ENGLISH = (
+    "Sorry, I can only understand English for now. "
+    "If you prefer another language, a person from our team may be able to help."
+)
+#: The same, in the languages the demo shop's customers write most (written for the project),
+#: with the "Talk to a person" button's title; any other language gets the English.
+ONLY_ENGLISH_IN = {
+    "it": (
+        "Mi dispiace, per ora capisco solo l'inglese. Se preferisci un'altra lingua, "
+        "una persona del nostro team potrebbe aiutarti.",
+        "Parla con una persona",
+    ),
+    "lt": (
+        "Atsiprašau, kol kas suprantu tik anglų kalbą. Jei norite bendrauti kita kalba, "
+        "galbūt jums galės padėti mūsų komandos darbuotojas.",
+        "Kalbėti su žmogumi",
+    ),
+    "de": (
+        "Entschuldigung, ich verstehe bisher nur Englisch. Wenn Sie eine andere Sprache "
+        "bevorzugen, kann Ihnen vielleicht jemand aus unserem Team helfen.",
+        "Mit einem Menschen sprechen",
+    ),
+    "fr": (
+        "Désolé, je ne comprends que l'anglais pour le moment. Si vous préférez une autre "
+        "langue, une personne de notre équipe pourra peut-être vous aider.",
+        "Parler à une personne",
+    ),
+    "es": (
+        "Lo siento, por ahora solo entiendo inglés. Si prefieres otro idioma, quizá una "
+        "persona de nuestro equipo pueda ayudarte.",
+        "Hablar con una persona",
+    ),
+}
+
+
+def only_english_reply(language: str | None = None) -> Reply:
+    """The bot cannot read the customer's language: said in it where we can (then in
+    English, for anyone reading along), with the way to a person."""
+    translated = ONLY_ENGLISH_IN.get(language or "")
+    if translated is None:
+        return Reply(text=ONLY_ENGLISH, buttons=(TALK_TO_A_PERSON,))
+    text, person = translated
     return Reply(
-        text="Sorry, I can only understand English for now. "
-        "If you prefer another language, a person from our team may be able to help.",
-        buttons=(TALK_TO_A_PERSON,),
+        text=f"{text}\n\n{ONLY_ENGLISH}",
+        buttons=(Button(person, TALK_TO_A_PERSON.payload),),
     )
 
 

