@@ -20,7 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import TALK_TO_A_PERSON, Reply
-from bot.conversations.events import current_session, customer_message
+from bot.conversations.events import current_session, customer_message, written_in
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, recent_turns
 from bot.escalation.replies import offer_reply
@@ -149,6 +149,12 @@ def user_intents(tracker: Tracker) -> Sequence[str | None]:
     """The intents of the customer's messages in this session, oldest first."""
     messages = (customer_message(e) for e in current_session(tracker.events))
     return [m.intent for m in messages if m is not None]
+
+
+def session_language(tracker: Tracker) -> str | None:
+    """The language the customer writes in, from this session's messages clear enough to
+    tell (``bot.language``); None when none was."""
+    return written_in(m for m in map(customer_message, current_session(tracker.events)) if m)
 
 
 def previous_user_message(tracker: Tracker) -> dict[str, Any] | None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Events, SupportAction, text_flags, user_intents, utter
+from actions.base import (
+    Events,
+    SupportAction,
+    session_language,
+    text_flags,
+    user_intents,
+    utter,
+)
 from actions.knowledge import KnowledgeAction
 from bot.chat import Reply
 from bot.dialogue.fallback import (
@@ -24,8 +31,11 @@ from bot.dialogue.fallback import (
 )
 from bot.handoff.contact import human_contact_reply
 from bot.knowledge import Decision
-from bot.language import LANGUAGE, identified_of
+from bot.language import ENGLISH, LANGUAGE, identified_of
 from bot.text import TextFlag
+
+#: The rungs that would ask an English question again (or hand over in English).
+_ASKING_AGAIN = frozenset({Step.CLARIFY_TOPIC, Step.ASK_TO_REPHRASE, Step.OFFER_PERSON})
 
 
 class ActionHandleLowConfidence(KnowledgeAction):
@@ -58,7 +68,12 @@ class ActionHandleLowConfidence(KnowledgeAction):
             if TextFlag.TRUNCATED in flags:  # however it was understood, say what was read
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
             return self.reply_with_result(dispatcher, result)
-        if step is Step.CLARIFY_TOPIC:
+        settled = session_language(tracker)
+        if step in _ASKING_AGAIN and settled not in (None, ENGLISH):
+            # Not understood, after the customer wrote clearly in another language ("grazie
+            # mille" after an Italian question): the same honest answer, in their language.
+            utter(dispatcher, only_english_reply(settled))
+        elif step is Step.CLARIFY_TOPIC:
             utter(dispatcher, clarify_topic_reply(plausible_topics(ranking)))
         elif step is Step.ASK_TO_REPHRASE:
             utter(dispatcher, ask_to_rephrase_reply())

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.attachments import Attachment, attachment_of, only_a_file
+from bot.language import LANGUAGE, confident, identified_of
 
 Event = dict[str, Any]
 
@@ -118,6 +119,11 @@ class CustomerMessage:
         return attachment_of(self.metadata)
 
     @property
+    def written_in(self) -> str | None:
+        """The message's language, when it is clear enough to go by (``bot.language``)."""
+        return confident(identified_of(self.parse.get(LANGUAGE)), self.text)
+
+    @property
     def only_a_file(self) -> bool:
         """A file sent on its own (its text is only the file's name: not the customer's words)."""
         return only_a_file(self.text, self.metadata)
@@ -143,6 +149,15 @@ class BotMessage:
     def attachment(self) -> Attachment | None:
         """The file an agent sent with the message."""
         return attachment_of(self.metadata)
+
+
+def written_in(messages: Iterable[CustomerMessage]) -> str | None:
+    """The language of the latest of these messages clear enough to tell (a short "grazie"
+    after an Italian question does not change it)."""
+    for message in reversed(list(messages)):
+        if message.written_in is not None:
+            return message.written_in
+    return None
 
 
 def customer_message(event: Event) -> CustomerMessage | None:

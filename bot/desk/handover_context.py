@@ -34,11 +34,11 @@ from bot.conversations.events import (
     current_session,
     customer_message,
     slot,
+    written_in,
 )
 from bot.conversations.repeats import asks_again
 from bot.escalation.history import Turn, turns_from_events
 from bot.handoff.contact import find_contact
-from bot.language import LANGUAGE, confident, identified_of
 
 #: How many of the customer's messages the summary quotes.
 KEY_MESSAGES = 3
@@ -63,7 +63,7 @@ def handover_context(events: Sequence[Event]) -> dict[str, Any]:
     return {
         "last_message": {"text": latest.shown, "at": latest.at.isoformat()} if latest else None,
         "contact": next((c for c in (find_contact(m.text) for m in reversed(typed)) if c), None),
-        "language": _written_in(typed) or _short(metadata.get("language"), 16),
+        "language": written_in(typed) or _short(metadata.get("language"), 16),
         "page": _page(metadata),
         "summary": summarise(session, typed),
     }
@@ -182,16 +182,6 @@ def _latest_metadata(messages: Sequence[CustomerMessage]) -> dict[str, Any]:
         if message.metadata.get("page_url") or message.metadata.get("language"):
             return message.metadata
     return {}
-
-
-def _written_in(typed: Sequence[CustomerMessage]) -> str | None:
-    """The language of the customer's latest message that says it clearly (``bot.language``):
-    what they write in, over what the website's widget was set to."""
-    for message in reversed(typed):
-        code = confident(identified_of(message.parse.get(LANGUAGE)), message.text)
-        if code is not None:
-            return code
-    return None
 
 
 def _page(metadata: dict[str, Any]) -> dict[str, str] | None:

@@ -35,6 +35,7 @@ def tracker(
     slots: dict[str, Any] | None = None,
     earlier: list[tuple[str, str]] | None = None,
     escalation: dict[str, Any] | None = None,
+    language: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text``; ``earlier`` are (text, intent) before it.
 
@@ -49,6 +50,8 @@ def tracker(
         "entities": entities or [],
         "text_flags": flags or [],
     }
+    if language is not None:
+        message["language"] = language
     events: list[dict[str, Any]] = [{"event": "session_started"}]
     for earlier_text, earlier_intent in earlier or []:
         events.append(
@@ -254,6 +257,39 @@ def test_a_message_in_another_language_says_the_bot_reads_english(services):
     )
 
     assert "only understand English" in messages[0]["text"]
+
+
+def test_a_question_in_italian_gets_the_honest_reply_in_italian(services):
+    messages, _ = run(
+        ActionHandleLowConfidence(services),
+        tracker(
+            "Come posso restituire un articolo?",
+            "nlu_fallback",
+            flags=["other_language"],
+            language={"code": "it", "score": 0.95},
+        ),
+    )
+
+    assert messages[0]["text"].startswith("Mi dispiace, per ora capisco solo l'inglese.")
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Parla con una persona"]
+
+
+@pytest.mark.parametrize(
+    ("earlier_language", "in_lithuanian"), [({"code": "lt", "score": 0.95}, True), (None, False)]
+)
+def test_an_unclear_short_message_keeps_the_language_the_customer_wrote_in(
+    services, earlier_language, in_lithuanian
+):
+    # A clear Lithuanian question earlier in the session, then two words the model is unsure
+    # of: the honest answer stays Lithuanian (without the earlier question: the usual ladder).
+    earlier = tracker("Kaip grąžinti prekę?", "nlu_fallback", language=earlier_language)
+    latest = tracker("ačiū labai", "nlu_fallback", language={"code": "lt", "score": 0.4})
+    events = [*earlier.events, {"event": "action", "name": "x"}, *latest.events[1:]]
+    both = Tracker("c", {}, latest.latest_message, events, False, None, {}, "action_listen")
+
+    messages, _ = run(ActionHandleLowConfidence(services), both)
+
+    assert messages[0]["text"].startswith("Atsiprašau, kol kas suprantu tik") is in_lithuanian
 
 
 @pytest.mark.parametrize(
