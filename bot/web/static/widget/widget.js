@@ -140,7 +140,6 @@
   root.style.setProperty("--sb-primary", cfg.primaryColor);
 
   var badge = el("span", { class: "sb-badge", hidden: "", "aria-label": t.newMessage });
-  // A speech-bubble icon drawn as SVG (no icon font or emoji font needed).
   // Icons drawn as SVG (no icon font or emoji font needed): filled, or as a line (stroke).
   function icon(d, size, stroke) {
     var ns = "http://www.w3.org/2000/svg";
