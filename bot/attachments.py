@@ -82,6 +82,12 @@ class Attachment:
     size: int
 
     @property
+    def as_text(self) -> str:
+        """The text of a message that is only this file ("📎 name"): what a client that cannot
+        show files, or a transcript, shows (the widget writes the same)."""
+        return f"📎 {self.name}"
+
+    @property
     def is_image(self) -> bool:
         return self.type.startswith("image/")
 
@@ -150,4 +156,4 @@ def only_a_file(text: str, metadata: object) -> bool:
     """The message is a file sent on its own: its text only the file's name (as the widget
     and the desk write it, "📎 name"). A name is not the sender's words."""
     attachment = attachment_of(metadata)
-    return attachment is not None and text.strip() in (f"📎 {attachment.name}", attachment.name)
+    return attachment is not None and text.strip() in (attachment.as_text, attachment.name)

@@ -155,8 +155,8 @@ def written_in(messages: Iterable[CustomerMessage]) -> str | None:
     """The language of the latest of these messages clear enough to tell (a short "grazie"
     after an Italian question does not change it)."""
     for message in reversed(list(messages)):
-        if message.written_in is not None:
-            return message.written_in
+        if (language := message.written_in) is not None:
+            return language
     return None
 
 

@@ -26,7 +26,7 @@ from bot.storage.attachments import SqlAttachments
 def file_message(attachment: Attachment, text: str = "") -> str:
     """The text of a message carrying a file: what was written with it, else the file's name
     (what a client that cannot show files, or a transcript, shows)."""
-    return text.strip() or f"📎 {attachment.name}"
+    return text.strip() or attachment.as_text
 
 
 class ChatFiles:

@@ -300,7 +300,7 @@ class SupportSlackInput(SlackInput):
                 [], ["Your file could not be passed on just now: please try again."]
             )
         for number, attachment in enumerate(received.kept):
-            words = text if number == 0 and text.strip() else f"📎 {attachment.name}"
+            words = text if number == 0 and text.strip() else attachment.as_text
             await handle(
                 self._message(words, conversation_id, {**metadata, **attachment.metadata()})
             )
