@@ -10,7 +10,9 @@ process or server wrote to the conversation since (the id of its latest stored e
 number of its events are unchanged: another Rasa server of a cluster, an erasure), it covers
 one session (Rasa's store reads back only the latest), and the domain is the same. Otherwise,
 or for a conversation not seen lately, it reads the database as Rasa's store does. Rasa's lock
-store already makes each conversation's messages run one at a time, across servers.
+store already makes each conversation's messages run one at a time, across servers. Saving a
+kept tracker stores its new events without counting the stored ones again (it knows how many
+there are), and every count is the database's own (``count_of``).
 
 With an event broker, Rasa's ``TrackerStore.stream_events`` reads the whole stored
 conversation back (every event, deserialised and replayed) at each save, only to find which
@@ -24,19 +26,33 @@ as Rasa's store does.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.storage.tracker import count_of
+
 
 class StreamingSQLTrackerStore(SQLTrackerStore):
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """Rasa's: the tracker's events not stored yet."""
+        stored = self._stored_count(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
+        """How many of the tracker's events the database holds (those of its latest session,
+        as Rasa's store counts them), counted without reading them."""
+        return count_of(self._event_query(session, tracker.sender_id, False))
+
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Nothing here: ``save`` publishes what it stored."""
 
@@ -80,6 +96,7 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._saving: dict[str, int] = {}  # conversation: its events stored, when known
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         kept = self._kept.pop(sender_id, None)
@@ -89,18 +106,30 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
         return await super().retrieve(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        self._kept.pop(tracker.sender_id, None)
-        await super().save(tracker)
+        known = _stored_events(self._kept.pop(tracker.sender_id, None), tracker, self.domain)
+        if known is not None:
+            self._saving[tracker.sender_id] = known
+        try:
+            await super().save(tracker)
+        finally:
+            self._saving.pop(tracker.sender_id, None)
         # Kept only if reading the database would give exactly its events: not for a
         # conversation of several sessions (Rasa reads back only the latest) or a replaced
         # history.
         with self.session_scope() as session:  # one connection: SQLite opens one per session
-            read_back = self._event_query(session, tracker.sender_id, False).count()
+            if known is not None:  # its stored events and the new ones, all of one session
+                read_back = len(tracker.events)
+            else:
+                read_back = count_of(self._event_query(session, tracker.sender_id, False))
             stored = self._stored(session, tracker.sender_id)
         if read_back == len(tracker.events):
             self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), stored, self.domain)
             while len(self._kept) > KEPT_CONVERSATIONS:
                 self._kept.popitem(last=False)
+
+    def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
+        known = self._saving.get(tracker.sender_id)
+        return known if known is not None else super()._stored_count(session, tracker)
 
     def _still_current(self, kept: _Kept) -> bool:
         """Nothing added to it since it was saved, nobody else wrote, the same domain."""
@@ -113,4 +142,21 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
         """The database's latest event id and number of events for the conversation."""
         query = session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id)
         last = query.order_by(self.SQLEvent.id.desc()).first()
-        return (int(last[0]) if last is not None else None, int(query.count()))
+        return (int(last[0]) if last is not None else None, count_of(query))
+
+
+def _stored_events(
+    kept: _Kept | None, tracker: DialogueStateTracker, domain: Domain | None
+) -> int | None:
+    """How many of the tracker's events the database holds, without asking it: known when the
+    tracker being saved is the one kept (so checked when it was served: nobody else wrote
+    since, and Rasa's lock store lets no one write while it is handled), and no new session
+    began in it since (Rasa's store then counts only the new session's events)."""
+    if kept is None or kept.tracker is not tracker or kept.domain is not domain:
+        return None
+    if len(tracker.events) < kept.events or tracker.events.maxlen is not None:
+        return None
+    added = itertools.islice(tracker.events, kept.events, None)
+    if any(isinstance(event, SessionStarted) for event in added):
+        return None
+    return kept.events

@@ -191,3 +191,11 @@ def no_events_table(error: sa.exc.DBAPIError) -> bool:
     """Rasa has not created its tables yet (SQLite's and PostgreSQL's ways of saying so)."""
     text = str(error.orig)
     return "no such table" in text or ('relation "events" does not exist' in text)
+
+
+def count_of(query: Any) -> int:
+    """The number of rows of an ORM query, counted by the database alone. SQLAlchemy's
+    ``Query.count()`` counts a subquery that selects every column, so SQLite reads each
+    event's whole JSON to count them: at turn 500 of one conversation the two counts of a
+    save were 9% of the Rasa server's time."""
+    return int(query.with_entities(sa.func.count()).order_by(None).scalar() or 0)

@@ -213,3 +213,69 @@ def test_the_latest_session_of_a_long_conversation_is_kept_once_read(tmp_path):
 
     assert again is tracker
     assert _texts(again) == [None, "second visit"]
+
+
+def test_a_kept_conversation_is_saved_without_counting_and_stores_as_rasa(tmp_path, monkeypatch):
+    """Saving the tracker it served, the store knows how many events are stored: the rows are
+    still exactly Rasa's, message after message."""
+    ours = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "ours.db"))
+    rasa = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    tracker = _conversation("k8")
+    asyncio.run(ours.save(tracker))
+    asyncio.run(rasa.save(tracker))
+    counted = []
+    monkeypatch.setattr(
+        StreamingSQLTrackerStore,
+        "_stored_count",
+        lambda self, session, tracker: counted.append(tracker.sender_id) or 0,
+    )
+    for turn in range(3):
+        served = asyncio.run(ours.retrieve("k8"))
+        assert served is tracker
+        tracker.update(UserUttered(f"question {turn}"))
+        tracker.update(BotUttered(f"answer {turn}"))
+        asyncio.run(ours.save(tracker))
+        asyncio.run(SQLTrackerStore.save(rasa, tracker))
+
+    assert counted == []  # never asked the database how many it holds
+    columns = "sender_id, type_name, intent_name, action_name, data"
+    with sqlite3.connect(tmp_path / "ours.db") as a, sqlite3.connect(tmp_path / "rasa.db") as b:
+        query = f"SELECT {columns} FROM events ORDER BY id"
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+
+
+def test_a_new_session_in_a_kept_conversation_is_counted(tmp_path):
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = DialogueStateTracker("k9", slots=[])
+    tracker.update(SessionStarted(timestamp=1.0))
+    tracker.update(UserUttered("first visit", timestamp=2.0))
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.retrieve("k9")) is tracker
+    tracker.update(SessionStarted(timestamp=3.0))
+    tracker.update(UserUttered("second visit", timestamp=4.0))
+    asyncio.run(store.save(tracker))
+
+    again = asyncio.run(store.retrieve("k9"))
+
+    assert again is not tracker  # two sessions: read back as Rasa does
+    assert _texts(again) == [None, "second visit"]
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 4
+
+
+def test_counts_are_the_databases_own(tmp_path):
+    store = CachingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = DialogueStateTracker("k10", slots=[])
+    for event in (
+        SessionStarted(timestamp=1.0),
+        UserUttered("first visit", timestamp=2.0),
+        SessionStarted(timestamp=3.0),
+        UserUttered("second visit", timestamp=4.0),
+        BotUttered("welcome back", timestamp=5.0),
+    ):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    with store.session_scope() as session:
+        for all_sessions in (True, False):
+            query = store._event_query(session, "k10", all_sessions)
+            assert tracker_store.count_of(query) == query.count() == (5 if all_sessions else 3)
