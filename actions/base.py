@@ -11,6 +11,7 @@ reach a person, never a stack trace; the log gets the conversation id and the er
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -155,6 +156,18 @@ def session_language(tracker: Tracker) -> str | None:
     """The language the customer writes in, from this session's messages clear enough to
     tell (``bot.language``); None when none was."""
     return written_in(m for m in map(customer_message, current_session(tracker.events)) if m)
+
+
+def customer_language(tracker: Tracker) -> str | None:
+    """The language to find a colleague who speaks it: the one the customer writes in, else
+    the one the website's chat widget was opened in (its ``language`` option, "it-IT" → "it");
+    None when neither is known."""
+    written = session_language(tracker)
+    if written:
+        return written
+    metadata = tracker.latest_message.get("metadata") or {}
+    page = str(metadata.get("language") or "").split("-")[0].strip().lower()
+    return page if re.fullmatch(r"[a-z]{2,3}", page) else None
 
 
 def previous_user_message(tracker: Tracker) -> dict[str, Any] | None:

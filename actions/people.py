@@ -21,7 +21,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Events, SupportAction, customer_channel, recorded_escalation, utter
+from actions.base import (
+    Events,
+    SupportAction,
+    customer_channel,
+    customer_language,
+    recorded_escalation,
+    utter,
+)
 from bot.business import BusinessFacts
 from bot.chat import Reply
 from bot.complaints.intake import open_complaint
@@ -54,7 +61,8 @@ class HandoffAction(SupportAction):
         """The waiting customer's position and expected wait."""
         queue = self.services.handoff_queue
         position = queue.position(handoff.id) or 1
-        return position, queue.estimated_wait(handoff.id)
+        hold = self.services.business_facts().live_chat.language_hold
+        return position, queue.estimated_wait(handoff.id, hold=hold)
 
 
 class ActionHandoff(HandoffAction):
@@ -99,6 +107,7 @@ class ActionHandoff(HandoffAction):
             priority=decision.priority.value,
             actor="customer" if decision.trigger in CUSTOMER_ASKED else "bot",
             now=now,
+            language=customer_language(tracker),
         )
         position, wait = self.where(handoff)
         queued = replies.queued_reply(position, wait, facts)
@@ -230,6 +239,7 @@ class ActionTakeMessage(HandoffAction):
             contact=contact,
             message=message[:MAX_MESSAGE],
             now=now,
+            language=customer_language(tracker),
         )
         reference = replies.reference_for(handoff.id)
         logger.info(

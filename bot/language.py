@@ -26,6 +26,14 @@ logger = logging.getLogger(__name__)
 LANGUAGE = "language"
 ENGLISH = "en"
 SUPPORTED = frozenset({ENGLISH})
+#: The languages customers write in most, by their English names (others are shown by code;
+#: the agent console has the same list).
+NAMES = {
+    "en": "English", "it": "Italian", "lt": "Lithuanian", "de": "German", "fr": "French",
+    "es": "Spanish", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "lv": "Latvian",
+    "et": "Estonian", "ru": "Russian", "uk": "Ukrainian", "sv": "Swedish", "da": "Danish",
+    "fi": "Finnish", "no": "Norwegian", "cs": "Czech",
+}  # fmt: skip
 #: A message is taken as another language only with this many words ...
 MIN_WORDS = 3
 #: ... and the model this sure of that language (chosen on bench/data/language_id/dev.csv).
@@ -46,6 +54,11 @@ class Identified:
 class LanguageIdentifier(Protocol):
     def identify(self, text: str) -> Identified | None:
         """The text's most likely language (None: no text, or no model)."""
+
+
+def language_name(code: str) -> str:
+    """ "Italian" for "it"; a language without a name here, its code."""
+    return NAMES.get(code, code)
 
 
 def other_language(identified: Identified | None, text: str) -> str | None:

@@ -59,7 +59,9 @@ def queue_of(parts: DeskParts) -> SqlHandoffQueue:
     return parts.desk.queue
 
 
-def waiting_customer(parts: DeskParts, conversation: str, priority: str = "normal") -> str:
+def waiting_customer(
+    parts: DeskParts, conversation: str, priority: str = "normal", language: str | None = None
+) -> str:
     handoff = queue_of(parts).request(
         conversation,
         channel="socketio",
@@ -67,6 +69,7 @@ def waiting_customer(parts: DeskParts, conversation: str, priority: str = "norma
         priority=priority,
         actor="customer",
         now=OPEN_TIME,
+        language=language,
     )
     return handoff.id
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +49,14 @@ class LiveChatPolicy:
     agent_capacity: int = 3  # conversations an agent takes at once unless set per agent
     abandon_after_seconds: int = 120  # a customer whose chat page stays closed this long left
     auto_assign: bool = False  # give waiting customers to the least-loaded online agent
+    # ... who speaks their language: held this long for a busy colleague who does, then anyone
+    same_language_wait_seconds: int = 120
+
+    @property
+    def language_hold(self) -> timedelta | None:
+        """How long automatic assignment holds a customer for a busy colleague who speaks
+        their language (None: agents claim by hand, nobody is held)."""
+        return timedelta(seconds=self.same_language_wait_seconds) if self.auto_assign else None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""``supportbot agent add|list|password|disable|enable|remove``: console users (agents, leads,
-admins)."""
+"""``supportbot agent add|list|password|languages|disable|enable|remove``: console users
+(agents, leads, admins)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import getpass
 from bot.accounts import Role
 from bot.cli.output import info
 from bot.errors import SupportBotError
+from bot.handoff.routing import DEFAULT_LANGUAGES, language_codes
 from bot.services import Services
 
 
@@ -31,12 +32,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument(
         "--role", choices=[r.value for r in Role], default=Role.AGENT.value, help="default: agent"
     )
+    add.add_argument(
+        "--languages",
+        help='the languages they chat in, as codes: "en,it" (default: en); customers writing '
+        "them come to them first",
+    )
     add.set_defaults(handler=_add)
     password = commands.add_parser("password", help="set a user's password (signs them out)")
     password.add_argument("--name", required=True)
     password.add_argument("--password", help="the new password (default: asked for)")
     password.set_defaults(handler=_password)
-    listing = commands.add_parser("list", help="the console users and their roles")
+    languages = commands.add_parser(
+        "languages",
+        help="set the languages a user chats in (they can also set them in the console)",
+        description="The languages a console user chats in, as ISO 639 codes: customers who "
+        "write in one of them are given to them before colleagues who do not speak it.",
+    )
+    languages.add_argument("--name", required=True)
+    languages.add_argument("languages", help='codes separated by commas, like "en,it,lt"')
+    languages.set_defaults(handler=_languages)
+    listing = commands.add_parser(
+        "list", help="the console users: name, role, languages (and disabled)"
+    )
     listing.set_defaults(handler=_list)
     disable = commands.add_parser(
         "disable",
@@ -70,9 +87,22 @@ def _ask(given: str | None) -> str:
 
 def _add(args: argparse.Namespace, services: Services) -> int:
     accounts = services.accounts()
+    if args.languages is not None:
+        try:  # refused before the user is created
+            language_codes(args.languages)
+        except ValueError as error:
+            raise SupportBotError(str(error)) from None
     agent = accounts.add(args.name, _ask(args.password), args.role, now=services.clock())
+    if args.languages is not None:
+        accounts.set_languages(agent.name, args.languages)
     console = services.settings.console_url
     info(f"created {agent.role.value} {agent.name!r}; they sign in at {console}")
+    return 0
+
+
+def _languages(args: argparse.Namespace, services: Services) -> int:
+    codes = services.accounts().set_languages(args.name, args.languages)
+    info(f"{args.name!r} chats in {', '.join(codes)}")
     return 0
 
 
@@ -83,8 +113,13 @@ def _password(args: argparse.Namespace, services: Services) -> int:
 
 
 def _list(args: argparse.Namespace, services: Services) -> int:
-    for agent in services.accounts().all():
-        print(f"{agent.name}\t{agent.role.value}" + ("\tdisabled" if agent.disabled else ""))
+    accounts = services.accounts()
+    languages = accounts.languages()
+    for agent in accounts.all():
+        spoken = ",".join(languages.get(agent.name, DEFAULT_LANGUAGES))
+        print(
+            f"{agent.name}\t{agent.role.value}\t{spoken}" + ("\tdisabled" if agent.disabled else "")
+        )
     return 0
 
 

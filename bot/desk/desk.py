@@ -69,10 +69,16 @@ def live_agent(handoff: Handoff) -> str:
 
 def with_context(item: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:
     """A listed handoff with its conversation's context (``bot.desk.handover_context``): the
-    contact the customer left with the handoff comes first, then one they wrote."""
+    contact the customer left with the handoff comes first, then one they wrote; the language
+    the queue routes by first, then the one the conversation shows."""
     if context is None:
         return item
-    return {**item, **context, "contact": item.get("contact") or context.get("contact")}
+    return {
+        **item,
+        **context,
+        "contact": item.get("contact") or context.get("contact"),
+        "language": item.get("language") or context.get("language"),
+    }
 
 
 class SupportDesk:
@@ -123,6 +129,7 @@ class SupportDesk:
             "note": handoff.note,
             "contact": handoff.contact,
             "message": handoff.message,
+            "language": handoff.language,
             "reference": replies.reference_for(handoff.id),
         }
 
@@ -338,19 +345,21 @@ class SupportDesk:
         )
         # Where they now stand is known only after the change: a message of its own.
         position = await asyncio.to_thread(self.queue.position, handoff_id) or 1
-        wait = await asyncio.to_thread(self.queue.estimated_wait, handoff_id)
+        wait = await asyncio.to_thread(self._estimated_wait, handoff_id)
         await self._add_message(handoff, replies.requeued_text(position, wait))
         await self._deliver(handoff.conversation_id)
         return handoff
 
     async def assign_waiting(self, *, most: int = 50) -> list[Handoff]:
         """Give waiting customers, head of the queue first, to the least-loaded online agents
-        with room (``live_chat.auto_assign``); each customer is told who joined."""
+        with room who speak their language (``live_chat.auto_assign``, and
+        ``same_language_wait_seconds``); each customer is told who joined."""
         assigned: list[Handoff] = []
+        hold = self.facts().live_chat.language_hold or timedelta(0)
         for _ in range(most):
             try:
                 handoff = await asyncio.to_thread(
-                    self.queue.assign_next, now=self.clock(), tell=self._telling_joined
+                    self.queue.assign_next, now=self.clock(), tell=self._telling_joined, hold=hold
                 )
             except HandoffTransitionError:  # another process took that customer first
                 continue
@@ -376,7 +385,7 @@ class SupportDesk:
 
     async def update_waiting(self, handoff: Handoff, position: int) -> None:
         """Tell a waiting customer where they stand (periodically, and when they move up)."""
-        wait = await asyncio.to_thread(self.queue.estimated_wait, handoff.id)
+        wait = await asyncio.to_thread(self._estimated_wait, handoff.id)
         reply = replies.update_reply(position, wait, self.facts())
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         await self._add_message(handoff, reply.text, buttons=buttons)
@@ -427,6 +436,10 @@ class SupportDesk:
         return found
 
     # -- internals ------------------------------------------------------------------------
+
+    def _estimated_wait(self, handoff_id: str) -> timedelta | None:
+        hold = self.facts().live_chat.language_hold
+        return self.queue.estimated_wait(handoff_id, hold=hold)
 
     async def _ensure_online(self, agent: str) -> None:
         presence = (await asyncio.to_thread(self.queue.presence)).get(agent)

@@ -30,6 +30,7 @@ from bot.accounts import (
     valid_name,
 )
 from bot.errors import AuthenticationError, SignInLimitError, SupportBotError
+from bot.handoff.routing import language_codes, stored_languages
 from bot.storage.engines import engine_for, stored_utc
 from bot.storage.schema import agent_sessions as sessions
 from bot.storage.schema import agents, sign_in_failures
@@ -135,6 +136,27 @@ class SqlAccounts:
         with self._engine.connect() as db:
             rows = db.execute(agents.select().order_by(agents.c.name)).mappings()
             return [Agent(r["name"], Role(r["role"]), r["disabled_at"] is not None) for r in rows]
+
+    def languages(self) -> dict[str, tuple[str, ...]]:
+        """Every user's languages (``bot.handoff.routing``: English when they have not said)."""
+        with self._engine.connect() as db:
+            rows = db.execute(sa.select(agents.c.name, agents.c.languages))
+            return {str(name): stored_languages(codes) for name, codes in rows}
+
+    def set_languages(self, name: str, languages: object) -> tuple[str, ...]:
+        """The languages ``name`` chats in (ISO 639 codes, e.g. ``["en", "it"]`` or "en, it"):
+        the queue gives them customers who write in those first."""
+        try:
+            codes = language_codes(languages)
+        except ValueError as error:
+            raise SupportBotError(str(error)) from None
+        with self._engine.begin() as db:
+            updated = db.execute(
+                agents.update().where(agents.c.name == name).values(languages=",".join(codes))
+            )
+            if updated.rowcount != 1:
+                raise SupportBotError(f"there is no user called {name}")
+        return codes
 
     def set_disabled(self, name: str, disabled: bool, *, now: datetime) -> Agent:
         """Disable a user (their sessions end at once; they cannot sign in, their history

@@ -8,14 +8,18 @@ change is also written to ``handoff_events`` (who, why, when: ``bot.handoff.life
 
 Order: priority first (high before normal), then the time the customer started waiting
 (a requeued customer keeps their original time, so an agent dropping out never sends them to
-the back). Assignment: an agent claims, or ``assign_next`` gives the head of the queue to the
-online agent with the fewest conversations, within each agent's capacity. Presence: each
-agent's chosen status (online / away / offline) and a heartbeat (``seen``), so agents who
-went quiet can be found (``unheard_since``) by whichever process looks.
+the back). Assignment: an agent claims, or ``assign_next`` gives the first customer it can to
+the online agent with the fewest conversations who speaks their language, within each agent's
+capacity (``bot.handoff.routing``: held a while for a busy colleague who speaks it, then
+anyone). Presence: each agent's chosen status (online / away / offline) and a heartbeat
+(``seen``), so agents who went quiet can be found (``unheard_since``) by whichever process
+looks. Waits are estimated per language: a customer who waits for colleagues who speak their
+language counts their places only.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -27,11 +31,15 @@ import sqlalchemy as sa
 from bot.errors import HandoffError, HandoffNotFoundError, HandoffTransitionError
 from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.model import PRIORITY_RANK, Handoff, Presence
+from bot.handoff.routing import OnlineAgent, choose_agent, speaks, stored_languages
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
 from bot.storage.engines import contains_pattern, during, engine_for, stored_utc
 from bot.storage.outbox import enqueue
-from bot.storage.schema import agent_heartbeats, agent_presence, handoff_events, handoffs
+from bot.storage.schema import agent_heartbeats, agent_presence, agents, handoff_events, handoffs
 
+#: How many waiting customers ``assign_next`` looks at, in the queue's order, for one it can
+#: give to an agent now.
+WAITING_LOOKED_AT = 200
 #: What a change tells the conversation: Rasa events, from the handoff after the change.
 Tell = Callable[[Handoff, Transition], list[dict[str, Any]]]
 
@@ -53,13 +61,17 @@ class SqlHandoffQueue:
         priority: str,
         actor: str,
         now: datetime,
+        language: str | None = None,
     ) -> Handoff:
-        """Queue the conversation; if it already waits or talks to an agent, that handoff."""
+        """Queue the conversation; if it already waits or talks to an agent, that handoff.
+        ``language``: the one the customer writes in, when clear (routing and waits use it)."""
         with self._engine.begin() as db:
             open_one = self._open_for(db, conversation_id)
             if open_one is not None:
                 return open_one
-            return self._insert(db, conversation_id, channel, reason, priority, actor, _utc(now))
+            return self._insert(
+                db, conversation_id, channel, reason, priority, actor, _utc(now), language
+            )
 
     def leave_message(
         self,
@@ -71,6 +83,7 @@ class SqlHandoffQueue:
         contact: str,
         message: str,
         now: datetime,
+        language: str | None = None,
     ) -> Handoff:
         """Nobody can take the conversation: the customer's message (and contact) for the team.
 
@@ -80,7 +93,7 @@ class SqlHandoffQueue:
         now = _utc(now)
         with self._engine.begin() as db:
             handoff = self._open_for(db, conversation_id) or self._insert(
-                db, conversation_id, channel, reason, priority, "customer", now
+                db, conversation_id, channel, reason, priority, "customer", now, language
             )
             self._change(
                 db,
@@ -296,14 +309,31 @@ class SqlHandoffQueue:
             rows = list(db.execute(query))
         return [stored_utc(end) - stored_utc(start) for start, end in reversed(rows)]
 
-    def estimated_wait(self, handoff_id: str) -> timedelta | None:
-        """The waiting customer's likely wait (None: not waiting, or nobody online)."""
+    def estimated_wait(self, handoff_id: str, *, hold: timedelta | None = None) -> timedelta | None:
+        """The waiting customer's likely wait (None: not waiting, or nobody online). A customer
+        whose language some online colleagues speak waits for those: the customers ahead who
+        write it, and the colleagues' share of the others. ``hold`` (automatic assignment):
+        after it anyone takes them, so they wait no longer than everyone's queue, or the hold."""
         with self._engine.connect() as db:
             position = self._position(db, handoff_id)
             if position is None:
                 return None
-            staffing = self._staffing(db)
-        return estimate_wait(position, staffing, self.recent_handling_times())
+            language = db.execute(
+                sa.select(handoffs.c.language).where(handoffs.c.id == handoff_id)
+            ).scalar()
+            online = self._online(db)
+            speakers = [agent for agent in online if speaks(agent.languages, language)]
+            if language is None or not speakers or len(speakers) == len(online):
+                return estimate_wait(position, _staffing_of(online), self.recent_handling_times())
+            same = self._position(db, handoff_id, language=language) or 1
+        recent = self.recent_handling_times()
+        share = sum(a.capacity for a in speakers) / sum(a.capacity for a in online)
+        ahead = same + math.ceil((position - same) * share)
+        by_speakers = estimate_wait(ahead, _staffing_of(speakers), recent)
+        everyone = estimate_wait(position, _staffing_of(online), recent)
+        if hold is None or by_speakers is None or everyone is None:
+            return by_speakers
+        return min(by_speakers, max(everyone, hold))
 
     # -- changes --------------------------------------------------------------------------
 
@@ -316,25 +346,28 @@ class SqlHandoffQueue:
             actor = f"agent:{agent}"
             return self._assign(db, handoff_id, agent, Action.CLAIM, actor, now, tell)
 
-    def assign_next(self, *, now: datetime, tell: Tell | None = None) -> Handoff | None:
-        """Give the head of the queue to the least-loaded online agent with room, if any."""
+    def assign_next(
+        self, *, now: datetime, tell: Tell | None = None, hold: timedelta = timedelta(0)
+    ) -> Handoff | None:
+        """Give the first waiting customer who can be served now to the least-loaded online
+        agent with room who speaks their language; ``hold``: how long a customer waits for a
+        busy colleague who speaks it before anyone takes them (``bot.handoff.routing``)."""
         with self._engine.begin() as db:
-            head = (
-                db.execute(
-                    handoffs.select()
-                    .where(handoffs.c.status == Status.QUEUED.value)
-                    .order_by(handoffs.c.priority_rank, handoffs.c.waiting_since, handoffs.c.id)
-                    .limit(1)
-                )
-                .mappings()
-                .first()
-            )
-            if head is None:
+            online = self._online(db)
+            if not any(agent.has_room for agent in online):
                 return None
-            agent = self._least_loaded(db)
-            if agent is None:
-                return None
-            return self._assign(db, head["id"], agent, Action.ASSIGN, "system", now, tell)
+            waiting = db.execute(
+                sa.select(handoffs.c.id, handoffs.c.language, handoffs.c.waiting_since)
+                .where(handoffs.c.status == Status.QUEUED.value)
+                .order_by(handoffs.c.priority_rank, handoffs.c.waiting_since, handoffs.c.id)
+                .limit(WAITING_LOOKED_AT)
+            ).all()
+            for handoff_id, language, waiting_since in waiting:
+                waited = _utc(now) - stored_utc(waiting_since)
+                agent = choose_agent(language, online, waited=waited, hold=hold)
+                if agent is not None:
+                    return self._assign(db, handoff_id, agent, Action.ASSIGN, "system", now, tell)
+            return None
 
     def transfer(
         self,
@@ -462,6 +495,7 @@ class SqlHandoffQueue:
         priority: str,
         actor: str,
         now: datetime,
+        language: str | None = None,
     ) -> Handoff:
         if priority not in PRIORITY_RANK:
             raise HandoffError(f"priority must be one of {', '.join(PRIORITY_RANK)}")
@@ -478,6 +512,7 @@ class SqlHandoffQueue:
                 reason=reason,
                 requested_at=now,
                 waiting_since=now,
+                language=_language(language),
             )
         )
         self._log(db, record)
@@ -534,21 +569,17 @@ class SqlHandoffQueue:
         if self._load(db, agent) >= row["capacity"]:
             raise HandoffError(f"agent {agent} already has {row['capacity']} conversations")
 
-    def _least_loaded(self, db: sa.Connection) -> str | None:
+    def _online(self, db: sa.Connection) -> list[OnlineAgent]:
+        """Every online agent: capacity, conversations now, and languages."""
+        query = sa.select(
+            agent_presence.c.agent, agent_presence.c.capacity, agents.c.languages
+        ).select_from(agent_presence.outerjoin(agents, agents.c.name == agent_presence.c.agent))
+        query = query.where(agent_presence.c.presence == Presence.ONLINE.value)
         loads = self._loads(db)
-        with_room = [
-            (loads.get(agent, 0), agent)
-            for agent, capacity in self._online(db)
-            if loads.get(agent, 0) < capacity
+        return [
+            OnlineAgent(str(name), int(capacity), loads.get(str(name), 0), stored_languages(codes))
+            for name, capacity, codes in db.execute(query)
         ]
-        return min(with_room)[1] if with_room else None
-
-    def _online(self, db: sa.Connection) -> list[tuple[str, int]]:
-        """(agent, capacity) of every online agent."""
-        query = sa.select(agent_presence.c.agent, agent_presence.c.capacity).where(
-            agent_presence.c.presence == Presence.ONLINE.value
-        )
-        return [(str(agent), int(capacity)) for agent, capacity in db.execute(query)]
 
     def _loads(self, db: sa.Connection) -> dict[str, int]:
         """How many conversations each agent has now (one query for all of them)."""
@@ -560,29 +591,22 @@ class SqlHandoffQueue:
         return {str(agent): int(count) for agent, count in db.execute(query)}
 
     def _staffing(self, db: sa.Connection) -> Staffing:
-        online, loads = self._online(db), self._loads(db)
-        return Staffing(
-            agents_online=len(online),
-            capacity=sum(capacity for _, capacity in online),
-            load=sum(loads.get(agent, 0) for agent, _ in online),
-        )
+        return _staffing_of(self._online(db))
 
-    def _position(self, db: sa.Connection, handoff_id: str) -> int | None:
-        """Counted in the database: the waiting customers ahead in the queue's order."""
+    def _position(
+        self, db: sa.Connection, handoff_id: str, *, language: str | None = None
+    ) -> int | None:
+        """Counted in the database: the waiting customers ahead in the queue's order (with
+        ``language``: only those writing it)."""
         me = handoffs.alias("me")
         order = (handoffs.c.priority_rank, handoffs.c.waiting_since, handoffs.c.id)
         mine = (me.c.priority_rank, me.c.waiting_since, me.c.id)
+        ahead = [handoffs.c.status == Status.QUEUED.value, sa.tuple_(*order) < sa.tuple_(*mine)]
+        if language is not None:
+            ahead.append(handoffs.c.language == language)
         query = (
             sa.select(sa.func.count(handoffs.c.id))
-            .select_from(
-                me.outerjoin(
-                    handoffs,
-                    sa.and_(
-                        handoffs.c.status == Status.QUEUED.value,
-                        sa.tuple_(*order) < sa.tuple_(*mine),
-                    ),
-                )
-            )
+            .select_from(me.outerjoin(handoffs, sa.and_(*ahead)))
             .where(me.c.id == handoff_id, me.c.status == Status.QUEUED.value)
             .group_by(me.c.id)
         )
@@ -594,6 +618,20 @@ def _new_id() -> str:
     """32 hex characters that sort by creation time (the queue's tie-breaker: FIFO even for
     requests in the same clock tick), then random."""
     return f"{time.time_ns():016x}{secrets.token_hex(8)}"
+
+
+def _staffing_of(online: list[OnlineAgent]) -> Staffing:
+    return Staffing(
+        agents_online=len(online),
+        capacity=sum(agent.capacity for agent in online),
+        load=sum(agent.load for agent in online),
+    )
+
+
+def _language(code: str | None) -> str | None:
+    """A customer's language as stored: a short code, or nothing."""
+    code = (code or "").strip().lower()
+    return code if 2 <= len(code) <= 16 else None
 
 
 def _utc(moment: datetime) -> datetime:
@@ -631,4 +669,5 @@ def _handoff(row: Any) -> Handoff:
         note=row["note"],
         contact=row["contact"],
         message=row["message"],
+        language=row["language"],
     )

@@ -41,6 +41,7 @@ handoffs = sa.Table(
     # A message left for the team (nobody available): how to reach the customer, and what.
     sa.Column("contact", sa.Text),
     sa.Column("message", sa.Text),
+    sa.Column("language", sa.String(16)),  # the customer's, when clear (migration 0010)
 )
 #: Every status change of a handoff: who, why, when (``bot.handoff.lifecycle``).
 handoff_events = sa.Table(
@@ -91,6 +92,7 @@ agents = sa.Table(
     sa.Column("disabled_at", Moment, nullable=True),  # disabled: cannot sign in (migration 0005)
     # Must choose their own password before anything else (the first admin; migration 0005).
     sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("languages", sa.String(100)),  # "en,it"; empty: English (migration 0010)
 )
 agent_sessions = sa.Table(
     "agent_sessions",

@@ -20,8 +20,9 @@ the session's ``X-CSRF-Token`` header. No valid session: **401**.
   file of the handoff's conversation, whoever sent it (``bot.desk.files``).
 * ``POST /api/handoffs/{id}/claim``, ``/messages {text}``, ``/close {note}``, ``/release``,
   ``/transfer {agent}``.
-* ``GET /api/agents``, ``POST /api/presence {presence}``, ``GET /api/me``, ``POST /api/logout``,
-  ``GET /api/canned``; ``GET /api/live`` is the console's WebSocket feed.
+* ``GET /api/agents``, ``POST /api/presence {presence}``, ``POST /api/languages {languages}``
+  (the ones you chat in: customers writing them come to you first), ``GET /api/me``,
+  ``POST /api/logout``, ``GET /api/canned``; ``GET /api/live`` is the console's WebSocket feed.
 
 An agent stays present while their console is open or their client calls the API at least
 once a minute; after a minute unheard they go offline and their conversations go back to the
@@ -57,6 +58,7 @@ from bot.errors import (
 )
 from bot.handoff.lifecycle import Status
 from bot.handoff.model import Presence
+from bot.handoff.routing import DEFAULT_LANGUAGES
 from bot.storage.accounts import SqlAccounts
 from bot.web.files import file_response, read_upload, upload_status
 
@@ -219,12 +221,14 @@ def add_agent_api(
 
     async def me(request: web.Request) -> web.Response:
         session = session_of(request)
+        languages = await asyncio.to_thread(accounts.languages)
         return web.json_response(
             {
                 "agent": session.agent.name,
                 "role": session.agent.role.value,
                 "csrf_token": session.csrf_token,
                 "must_change_password": session.must_change_password,
+                "languages": list(languages.get(session.agent.name, DEFAULT_LANGUAGES)),
             }
         )
 
@@ -344,6 +348,7 @@ def add_agent_api(
     async def agents(request: web.Request) -> web.Response:
         users = await asyncio.to_thread(accounts.all)
         presence = await asyncio.to_thread(desk.queue.presence)
+        languages = await asyncio.to_thread(accounts.languages)
         result = []
         for user in users:
             state, capacity = presence.get(user.name, (Presence.OFFLINE, 0))
@@ -355,6 +360,7 @@ def add_agent_api(
                     "presence": state.value,
                     "capacity": capacity,
                     "load": load,
+                    "languages": list(languages.get(user.name, DEFAULT_LANGUAGES)),
                 }
             )
         return web.json_response(result)
@@ -367,6 +373,16 @@ def add_agent_api(
             return _error(400, "presence must be online, away or offline")
         await desk.set_presence(session_of(request).agent.name, state)
         return web.json_response({"presence": state.value})
+
+    async def set_languages(request: web.Request) -> web.Response:
+        wanted = (await json_body(request)).get("languages")
+        try:
+            codes = await asyncio.to_thread(
+                accounts.set_languages, session_of(request).agent.name, wanted
+            )
+        except SupportBotError as exc:
+            return _error(400, exc.message)
+        return web.json_response({"languages": list(codes)})
 
     async def canned_replies(request: web.Request) -> web.Response:
         return web.json_response(canned.current())
@@ -424,5 +440,6 @@ def add_agent_api(
     app.router.add_post("/api/handoffs/{id}/transfer", transfer)
     app.router.add_get("/api/agents", agents)
     app.router.add_post("/api/presence", presence)
+    app.router.add_post("/api/languages", set_languages)
     app.router.add_get("/api/canned", canned_replies)
     app.router.add_get("/api/live", live)

@@ -691,3 +691,51 @@ def test_the_customer_hears_who_is_typing_and_who_has_the_chat(settings, parts):
         ("Hi", "anna"),
         ("anna has closed the ", ""),  # back with the bot: its typing dots again
     ]
+
+
+def test_agents_say_which_languages_they_chat_in_and_the_queue_shows_each_customers(
+    settings, parts
+):
+    italian = waiting_customer(parts, "c-it", language="it")
+
+    async def script(client, login):
+        headers = await login("anna")
+        before = await (await client.get("/api/me", headers=headers)).json()
+        saved = await client.post("/api/languages", headers=headers, json={"languages": "EN, it"})
+        wrong = await client.post("/api/languages", headers=headers, json={"languages": ["xx1"]})
+        missing = await client.post("/api/languages", headers=headers, json={})
+        me = await (await client.get("/api/me", headers=headers)).json()
+        team = await (await client.get("/api/agents", headers=headers)).json()
+        waiting = await (await client.get("/api/handoffs", headers=headers)).json()
+        return (
+            before["languages"], saved.status, await saved.json(), wrong.status,
+            (await wrong.json())["error"], missing.status, me["languages"],
+            {agent["name"]: agent["languages"] for agent in team}, waiting,
+        )  # fmt: skip
+
+    before, status, saved, wrong, error, missing, mine, team, waiting = session(
+        settings, parts, script
+    )
+
+    assert before == ["en"]  # not said yet: English, the bot's own
+    assert (status, saved) == (200, {"languages": ["en", "it"]})
+    assert (wrong, missing) == (400, 400)
+    assert "not a language code" in error
+    assert mine == ["en", "it"]
+    assert team["anna"] == ["en", "it"] and team["ben"] == ["en"]
+    assert [(h["id"], h["language"]) for h in waiting] == [(italian, "it")]
+
+
+def test_auto_assign_gives_a_customer_to_a_colleague_who_speaks_their_language(settings, parts):
+    facts = yaml.safe_load(settings.business_facts_file.read_text())
+    facts["live_chat"]["auto_assign"] = True
+    settings.business_facts_file.write_text(yaml.safe_dump(facts))
+    queue = queue_of(parts)
+    parts.accounts.set_languages("ben", "lt,en")
+    lithuanian = waiting_customer(parts, "c-lt", language="lt")
+    queue.set_presence("anna", Presence.ONLINE, capacity=1, now=OPEN_TIME)
+    queue.set_presence("ben", Presence.ONLINE, capacity=1, now=OPEN_TIME)
+
+    asyncio.run(DeskFeed(parts.desk).tick())
+
+    assert queue.get(lithuanian).agent == "ben"  # anna was as free, but speaks no Lithuanian

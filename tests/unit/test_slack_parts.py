@@ -106,6 +106,24 @@ def test_the_agent_channel_notice_escapes_the_reason_and_flags_upset_customers()
     assert text.endswith("<https://desk.example/console|Open the agent console> to claim it.")
 
 
+def test_the_agent_channel_notice_says_the_customers_language():
+    handoff = Handoff(
+        id="h2",
+        conversation_id="c2",
+        channel="slack",
+        status=Status.QUEUED,
+        priority="normal",
+        reason="asked for a person",
+        requested_at=OPEN_TIME,
+        waiting_since=OPEN_TIME,
+        language="it",
+    )
+
+    assert notice_text(handoff, 1, "https://desk.example/console").startswith(
+        "*A customer is waiting* (Slack, writes Italian, #1 in the queue): asked for a person"
+    )
+
+
 def test_the_agent_channel_is_read_from_the_environment(tmp_path):
     env = {
         "SUPPORTBOT_HOME": str(tmp_path),

@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {}, drafts: {}, searching: false, shown: {} };
+  var state = { me: null, csrf: "", openId: null, open: null, agents: [], socket: null, missed: false, notify: false, customers: {}, drafts: {}, languages: ["en"], searching: false, shown: {} };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -97,6 +97,8 @@
     }
     $("own-password").hidden = true;
     $("me").textContent = me.agent + " (" + me.role + ")";
+    state.languages = me.languages || ["en"];
+    $("languages").value = state.languages.join(", ");
     $("review-link").hidden = me.role !== "lead" && me.role !== "admin";
     $("dashboard-link").hidden = $("review-link").hidden;
     $("signin").hidden = true;
@@ -201,6 +203,26 @@
     api("POST", "/api/presence", { presence: $("presence").value }).catch(showError);
   });
 
+  $("languages").addEventListener("change", function () {
+    api("POST", "/api/languages", { languages: $("languages").value }).then(function (saved) {
+      state.languages = saved.languages;
+      $("languages").value = saved.languages.join(", ");
+      showError(null);
+      refreshLists();
+    }).catch(function (error) {
+      $("languages").value = (state.languages || ["en"]).join(", ");
+      showError(error);
+    });
+  });
+
+  // The languages customers write in most, by name (others show their code).
+  var LANGUAGE_NAMES = {
+    en: "English", it: "Italian", lt: "Lithuanian", de: "German", fr: "French", es: "Spanish",
+    pt: "Portuguese", nl: "Dutch", pl: "Polish", lv: "Latvian", et: "Estonian", ru: "Russian",
+    uk: "Ukrainian", sv: "Swedish", da: "Danish", fi: "Finnish", no: "Norwegian", cs: "Czech"
+  };
+  function languageName(code) { return LANGUAGE_NAMES[code] || code; }
+
   // ---- Lists ----
   function since(iso) {
     var seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -218,6 +240,13 @@
     if (handoff.position) line.appendChild(el("strong", null, "#" + handoff.position));
     line.appendChild(el("span", "badge" + (handoff.priority === "high" ? " high" : ""), handoff.priority));
     line.appendChild(el("span", "badge", handoff.channel));
+    if (handoff.language) {
+      var mine = (state.languages || ["en"]).indexOf(handoff.language) !== -1;
+      var language = el("span", "badge language" + (mine ? "" : " foreign"), languageName(handoff.language));
+      language.title = mine ? "You chat in this language" : "Not one of the languages you chat in";
+      language.setAttribute("data-testid", "language");
+      line.appendChild(language);
+    }
     var trend = handoff.summary && handoff.summary.sentiment && handoff.summary.sentiment.trend;
     if (trend === "upset" || trend === "getting more upset") line.appendChild(el("span", "badge high", trend));
     line.appendChild(el("span", "waited", extra));
@@ -228,7 +257,7 @@
       preview.setAttribute("data-testid", "preview");
       node.appendChild(preview);
     }
-    var about = [handoff.contact, handoff.language, handoff.page && (handoff.page.title || handoff.page.url)]
+    var about = [handoff.contact, handoff.page && (handoff.page.title || handoff.page.url)]
       .filter(Boolean).join(" · ");
     if (about) node.appendChild(el("div", "about", about));
     node.addEventListener("click", function () { openConversation(handoff.id); });
@@ -397,7 +426,7 @@
     }
     var customer = [];
     if (handoff.contact) customer.push("Contact: " + handoff.contact);
-    if (handoff.language) customer.push("Language: " + handoff.language);
+    if (handoff.language) customer.push("Language: " + languageName(handoff.language));
     var where = $("context-customer");
     where.textContent = customer.join(" · ");
     if (handoff.page) {
