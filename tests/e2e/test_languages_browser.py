@@ -10,12 +10,15 @@ import pytest
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.desk import PASSWORD, add_agent, api
+from tests.e2e.test_handoff_browser import open_console, sign_in
 from tests.e2e.test_widget_browser import ask, bot_texts, open_widget
 
 pytestmark = pytest.mark.rasa
 
 
-def test_an_italian_question_gets_an_honest_italian_reply_and_a_person(running_bot, page, hours):
+def test_an_italian_question_gets_an_honest_italian_reply_and_a_person(
+    running_bot, page, browser, hours
+):
     hours("00:00-24:00")
     add_agent(running_bot, "anna")
     _, login = api(running_bot, "POST", "/api/login", {"username": "anna", "password": PASSWORD})
@@ -37,3 +40,26 @@ def test_an_italian_question_gets_an_honest_italian_reply_and_a_person(running_b
         mine = [h for h in waiting if h["conversation_id"] == session]
         time.sleep(0.5)
     assert [h["language"] for h in mine] == ["it"]  # the page said "en"
+
+    # In the console the customer's language shows by name, marked as not one of anna's until
+    # she says she chats in Italian (saved for her: the API gives it back).
+    context, console, errors = open_console(browser, 1280, 800)
+    try:
+        sign_in(console, running_bot, "anna")
+        item = console.get_by_test_id("waiting").locator(f'[data-id="{mine[0]["id"]}"]')
+        badge = item.get_by_test_id("language")
+        badge.wait_for(timeout=15000)
+        assert badge.inner_text() == "Italian"
+        assert "foreign" in (badge.get_attribute("class") or "")
+        console.get_by_test_id("languages").fill("en, IT")
+        console.get_by_test_id("languages").press("Enter")
+        console.wait_for_function(
+            "() => document.querySelector('[data-testid=languages]').value === 'en, it'"
+        )
+        item.locator(".badge.language:not(.foreign)").wait_for(timeout=15000)
+        screenshot(console, "console-customer-language")
+        _, me = api(running_bot, "GET", "/api/me", token=login["token"])
+        assert me["languages"] == ["en", "it"]
+        assert errors == []
+    finally:
+        context.close()
