@@ -47,11 +47,14 @@ def test_an_angry_customer_is_offered_a_person_at_once(running_bot):
         "Three weeks and still no parcel, and nobody answers my emails. This is a disgrace!!",
     )
 
-    assert offers_a_person(replies)
     [record] = escalations(running_bot, sender)
     assert record["turn"] == 1
     assert record["level"] in {"offer", "handover"}
     assert "negative" in record["reason"]
+    # Offered a person, or (as angry as the sentiment model reads it, with an agent online from
+    # an earlier test) handed over at once: queued, or told how to reach the team.
+    queued = any("in the queue" in r.get("text", "") for r in replies)
+    assert offers_a_person(replies) or (record["level"] == "handover" and queued)
     rasa_log = (running_bot.data_dir / "logs" / "rasa.log").read_text(errors="replace")
     # Logged by a hash of its id (the id itself reads the conversation's history).
     assert f"conversation {conversation_ref(sender)}: {record['level']}" in rasa_log
