@@ -149,8 +149,29 @@ def figures(
         "weakest_intents": _weakest(today, lambda c: c.topics),
         "weakest_articles": _weakest_articles(today),
         "by_channel": dict(Counter(c.channel or "unknown" for c in today).most_common()),
+        "by_language": _by_language(today),
         "by_hour": _by_hour(today, zone),
     }
+
+
+def _by_language(today: Sequence[Conversation]) -> dict[str, dict[str, Any]]:
+    """Per language the customers wrote in ("unknown": never clear enough to tell), most
+    conversations first: how many, how many the bot dealt with alone, how many needed a
+    person, and the satisfaction answers."""
+    groups: dict[str, list[Conversation]] = {}
+    for conversation in today:
+        groups.setdefault(conversation.language or "unknown", []).append(conversation)
+    result = {}
+    for language, group in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        scores = [c.csat_score for c in group if c.csat_score is not None]
+        result[language] = {
+            "conversations": len(group),
+            "contained_rate": _rate(sum(c.contained for c in group), len(group)),
+            "handoff_rate": _rate(sum(c.handed_off for c in group), len(group)),
+            "csat_responses": len(scores),
+            "csat_avg": _round(statistics.fmean(scores), 2) if scores else None,
+        }
+    return result
 
 
 def _distribution(waits: Sequence[float]) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ import html
 import io
 from typing import Any
 
+from bot.language import language_name
+
 #: (field, label, how to show it) for the figures table, in order.
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("conversations", "Conversations", "int"),
@@ -64,6 +66,12 @@ def render(report: dict[str, Any], *, company: str) -> str:
         "</td></tr>"
         for w in report.get("weakest_articles") or []
     )
+    languages = "".join(
+        f"<tr><td>{e(language_name(str(name)))}</td><td>{int(v['conversations'])}</td>"
+        f"<td>{e(_show(v['contained_rate'], 'pct'))}</td><td>{e(_show(v['handoff_rate'], 'pct'))}"
+        f"</td><td>{e(_show(v['csat_avg'], 'num'))}</td></tr>"
+        for name, v in (report.get("by_language") or {}).items()
+    )
     charts = [
         _chart_img(
             "Conversations by hour",
@@ -90,6 +98,9 @@ img {{ max-width: 100%; }}
 it, never zero. Definitions: the README, "Daily report".</p>
 <table>{rows}</table>
 {"".join(charts)}
+<h2>By the language customers wrote in</h2>
+<table><tr><th>language</th><th>conversations</th><th>the bot alone</th><th>needed a person</th>
+<th>satisfaction (average)</th></tr>{languages or NONE5}</table>
 <h2>Satisfaction answers by stage and by agent</h2>
 <table><tr><th>stage / agent</th><th>answers</th><th>average</th></tr>{csat_rows or NONE3}</table>
 <h2>Complaints past a deadline</h2>
@@ -108,6 +119,7 @@ it, never zero. Definitions: the README, "Daily report".</p>
 NONE = '<tr><td colspan="2">none</td></tr>'
 NONE3 = '<tr><td colspan="3">none</td></tr>'
 NONE4 = '<tr><td colspan="4">none</td></tr>'
+NONE5 = '<tr><td colspan="5">none</td></tr>'
 
 
 def _show(value: Any, kind: str) -> str:

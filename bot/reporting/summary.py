@@ -52,6 +52,7 @@ class Conversation:
     started_at: datetime  # the first customer message
     channel: str
     customer_messages: int = 0
+    language: str | None = None  # of the latest message clear enough to tell (bot.language)
     asked_for_person: bool = False
     handoff_reason: str | None = None  # why a person was brought in (the first handoff)
     message_left: bool = False
@@ -141,6 +142,7 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
             if found is None:
                 found = Conversation(sender, message.at, message.channel)
             found.customer_messages += 1
+            found.language = message.written_in or found.language
             found.intents.append(intent)
             if intent in PERSON_INTENTS:
                 found.asked_for_person = True

@@ -331,3 +331,45 @@ def test_unanswered_questions_are_counted_by_their_masked_text(masking):
         {"text": "size 38?", "count": 2},
         {"text": "size 44?", "count": 1},  # not merged with size 38: its digits are no order
     ]
+
+
+def test_figures_are_split_by_the_language_customers_wrote_in():
+    def said(intent, text, language, minute=0):
+        event = user(intent, minute=minute, text=text)
+        event["parse_data"]["language"] = {"code": language, "score": 0.98}
+        return event
+
+    day = rows(
+        english=[said("ask_returns", "how do I return my jacket", "en")],
+        italian=[
+            said("nlu_fallback", "come posso restituire un articolo", "it"),
+            said("request_human", "ok", "it", minute=1),  # too short to tell: still Italian
+            slot("handoff", {"status": "queued", "reason": "asked for a person"}, minute=1),
+        ],
+        rated=[
+            said("ask_returns", "kaip grąžinti prekę parduotuvei", "lt"),
+            slot("csat", {"status": "answered", "score": 4}, minute=2),
+        ],
+        unclear=[user("greet", text="hi")],
+    )
+
+    result = figures(DAY, LONDON, list(conversations(day)), [])
+
+    assert result["by_language"] == {
+        "en": {
+            "conversations": 1, "contained_rate": 1.0, "handoff_rate": 0.0,
+            "csat_responses": 0, "csat_avg": None,
+        },
+        "it": {
+            "conversations": 1, "contained_rate": 0.0, "handoff_rate": 1.0,
+            "csat_responses": 0, "csat_avg": None,
+        },
+        "lt": {
+            "conversations": 1, "contained_rate": 1.0, "handoff_rate": 0.0,
+            "csat_responses": 1, "csat_avg": 4.0,
+        },
+        "unknown": {
+            "conversations": 1, "contained_rate": 1.0, "handoff_rate": 0.0,
+            "csat_responses": 0, "csat_avg": None,
+        },
+    }  # fmt: skip

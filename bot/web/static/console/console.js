@@ -215,13 +215,7 @@
     });
   });
 
-  // The languages customers write in most, by name (others show their code).
-  var LANGUAGE_NAMES = {
-    en: "English", it: "Italian", lt: "Lithuanian", de: "German", fr: "French", es: "Spanish",
-    pt: "Portuguese", nl: "Dutch", pl: "Polish", lv: "Latvian", et: "Estonian", ru: "Russian",
-    uk: "Ukrainian", sv: "Swedish", da: "Danish", fi: "Finnish", no: "Norwegian", cs: "Czech"
-  };
-  function languageName(code) { return LANGUAGE_NAMES[code] || code; }
+  var languageName = window.SupportConsole.languageName;
 
   // ---- Lists ----
   function since(iso) {

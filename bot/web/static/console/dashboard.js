@@ -139,6 +139,16 @@
       if (count) hours.push({ label: (hour < 10 ? "0" : "") + hour + ":00", value: count, shown: String(count) });
     });
     bars($("hours"), hours, "No conversations.");
+    var languages = total.by_language || {};
+    bars($("languages"), Object.keys(languages).map(function (code) {
+      var figures = languages[code];
+      return {
+        label: code === "unknown" ? "not clear" : SupportConsole.languageName(code),
+        value: figures.conversations,
+        shown: figures.conversations + " · " + show(figures.contained_rate, "pct") + " · " +
+          show(figures.handoff_rate, "pct") + " · " + show(figures.csat_avg, "num")
+      };
+    }), "No conversations.");
   }
 
   function describeWeak(failed, seen, rate) {
