@@ -140,6 +140,8 @@ def test_the_dashboard_shows_how_satisfied_customers_were(running_bot, browser, 
         expect(page.get_by_test_id("dash-unanswered")).to_contain_text(unanswered, timeout=30000)
         expect(page.get_by_test_id("dash-reasons")).to_contain_text("asked for a person")
         expect(page.get_by_test_id("dash-waits")).not_to_contain_text("Nobody waited")
+        # By language: "I want to talk to a person" and the survey comment are clearly English.
+        expect(page.get_by_test_id("dash-languages")).to_contain_text("English")
         page.get_by_test_id("dash-unanswered").scroll_into_view_if_needed()
         screenshot(page, "dashboard-where-the-bot-fails")
 
