@@ -14,6 +14,7 @@ import getpass
 import json
 
 from bot.cli.output import emit_json, info
+from bot.language import language_name
 from bot.review.inbox import ARTICLE_NEEDS_WORK, ReviewItem
 from bot.review.training_data import TrainingDataError
 from bot.review.workflow import Decision
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.add_argument("--status", choices=("open", "decided", "ignored", "all"), default="open")
     listing.add_argument("--limit", type=int, default=30)
     listing.add_argument("--json", action="store_true", help="one JSON object")
+    listing.add_argument(
+        "--language", help='only the groups in this language ("it"; "en" includes the unclear)'
+    )
     listing.set_defaults(handler=_list)
 
     show = commands.add_parser("show", help="one group: its messages and the suggestions")
@@ -126,7 +130,11 @@ def _mine(args: argparse.Namespace, services: Services) -> int:
 
 def _list(args: argparse.Namespace, services: Services) -> int:
     inbox = services.review_workflow().inbox
-    items = inbox.items(status=None if args.status == "all" else args.status, limit=args.limit)
+    items = inbox.items(
+        status=None if args.status == "all" else args.status,
+        limit=args.limit,
+        language=args.language or None,
+    )
     if args.json:
         emit_json({"items": [item.to_json() for item in items]})
         return 0
@@ -140,12 +148,13 @@ def _list(args: argparse.Namespace, services: Services) -> int:
 def _summary(item: ReviewItem) -> str:
     guess = item.predicted_intent or "-"
     person = f", {item.asked_for_person} then asked for a person" if item.asked_for_person else ""
+    language = f"  in {language_name(item.language)}" if item.language else ""
     wrong = "".join(
         f"\n      answered wrongly with {article} ({count}x)"
         for article, count in sorted(item.wrong_answers.items())
     )
     return (
-        f"#{item.id:<4} impact {item.score:5.2f}  {item.size} message(s){person}  "
+        f"#{item.id:<4} impact {item.score:5.2f}  {item.size} message(s){person}{language}  "
         f"guess {guess}  proposal {item.suggestion.get('proposal', '-')}\n      {item.text}"
         f"{wrong}"
     )

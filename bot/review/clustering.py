@@ -7,18 +7,29 @@ matched against the leaders found so far (one FAISS search), then the rest of th
 grouped among itself (one matrix product), so 100k messages take seconds, not hours.
 Existing groups (the inbox's open items) can be passed in as the first leaders, so a new
 mining run adds to them instead of reshuffling what a lead is looking at.
+
+A group holds messages of one language (``cluster_by_language``): an Italian question is not
+the same question as an English one however near their vectors (the encoder is English), and
+a lead reviews each language on its own. A message whose language was not clear joins the
+English groups (``GROUPED_WITH_UNCLEAR``): short unclear messages are mostly English ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
+
+from bot.language import ENGLISH
 
 Vectors = npt.NDArray[np.float32]
 
 #: Cosine similarity at which two customer messages count as the same question.
 SAME_QUESTION = 0.8
 BLOCK = 1024
+#: The language whose groups take the messages whose language was not clear.
+GROUPED_WITH_UNCLEAR = ENGLISH
 
 
 def cluster(
@@ -63,4 +74,35 @@ def cluster(
             groups[start + pending[position]] = index.ntotal + len(new_leaders)
             new_leaders.append(position)
         index.add(np.ascontiguousarray(rest[new_leaders]))
+    return groups
+
+
+def cluster_by_language(
+    vectors: Vectors,
+    languages: Sequence[str | None],
+    *,
+    leaders: Vectors,
+    leader_languages: Sequence[str | None],
+    threshold: float = SAME_QUESTION,
+) -> list[int]:
+    """``cluster``, each message joining only groups of its own language: the given leaders
+    are groups ``0 .. len(leaders)-1``, new groups are numbered after them in the order they
+    are formed."""
+    key = [language or GROUPED_WITH_UNCLEAR for language in languages]
+    leader_key = [language or GROUPED_WITH_UNCLEAR for language in leader_languages]
+    groups = [-1] * len(vectors)
+    next_group = len(leader_key)
+    for language in dict.fromkeys(key):
+        mine = [i for i, k in enumerate(key) if k == language]
+        own = [i for i, k in enumerate(leader_key) if k == language]
+        found = cluster(vectors[mine], leaders=leaders[own] if own else None, threshold=threshold)
+        new: dict[int, int] = {}
+        for position, group in zip(mine, found, strict=True):
+            if group < len(own):
+                groups[position] = own[group]
+            else:
+                if group not in new:
+                    new[group] = next_group
+                    next_group += 1
+                groups[position] = new[group]
     return groups

@@ -50,6 +50,7 @@ class ReviewMessage:
     answered_article: str | None = None  # the bot answered it outright with this article
     bot_reply: str | None = None  # what the bot replied (masked)
     next_message: str | None = None  # what the customer wrote next (masked)
+    language: str | None = None  # written in, else its conversation's (bot.language)
 
     @property
     def answered_wrongly(self) -> bool:
@@ -76,6 +77,8 @@ class ReviewItem:
     messages: list[ReviewMessage] = field(default_factory=list)
     #: Article id -> how many of the group's messages the bot answered wrongly with it.
     wrong_answers: dict[str, int] = field(default_factory=dict)
+    #: The language of its messages (a group holds one language); None: not clear.
+    language: str | None = None
 
     @property
     def wrongly_answered_with(self) -> str | None:
@@ -96,6 +99,7 @@ class ReviewItem:
             "last_seen": self.last_seen.isoformat(),
             "signals": self.signals,
             "predicted_intent": self.predicted_intent,
+            "language": self.language,
             "confidence": None if self.confidence is None else round(self.confidence, 3),
             "suggestion": self.suggestion,
             "decision": self.decision,
@@ -116,6 +120,7 @@ class ReviewItem:
                     "answered_article": m.answered_article,
                     "bot_reply": m.bot_reply,
                     "next_message": m.next_message,
+                    "language": m.language,
                 }
                 for m in self.messages
             ],

@@ -90,6 +90,7 @@ class Candidate:
     confidence: float
     model_id: str | None  # the model that read it (Rasa records it with every event)
     signals: set[Signal] = field(default_factory=set)
+    language: str | None = None  # written in, else the conversation's so far (bot.language)
     asked_for_person: bool = False  # later in the conversation
     answered_article: str | None = None  # the bot answered it outright with this article
     bot_reply: str | None = None  # what the bot replied (its messages before the next turn)
@@ -162,6 +163,7 @@ class _ConversationReader:
         self.outright: _Answer | None = None  # the latest turn, answered outright
         self.person_at: int | None = None  # the first row at which the customer wanted a person
         self.for_people = False  # the customer is writing to the team now (``FOR_PEOPLE``)
+        self.language: str | None = None  # of the latest message clear enough to tell
 
     def read(self, row: int, event: dict[str, Any]) -> None:
         customer, bot, setting = customer_message(event), bot_message(event), slot(event)
@@ -187,6 +189,7 @@ class _ConversationReader:
 
     def _customer(self, row: int, customer: CustomerMessage) -> None:
         intent, confidence = customer.best_intent, customer.best_confidence
+        self.language = customer.written_in or self.language
         if self.latest is not None:
             self.latest[0].next_message = customer.shown[:KEPT_CHARACTERS]
         if intent in WANTS_PERSON and self.person_at is None:
@@ -210,6 +213,7 @@ class _ConversationReader:
             intent=intent,
             confidence=confidence,
             model_id=customer.metadata.get("model_id"),
+            language=self.language,
         )
         if customer.intent == FALLBACK_INTENT:
             message.signals.add(Signal.FALLBACK)

@@ -42,7 +42,7 @@ import numpy as np
 
 from bot.conversations.repeats import REPEAT_SIMILARITY
 from bot.embeddings import Embedder
-from bot.review.clustering import cluster
+from bot.review.clustering import cluster_by_language
 from bot.review.inbox import (
     ARTICLE_NEEDS_WORK,
     DECIDED,
@@ -210,14 +210,21 @@ class ReviewWorkflow:
                 self.inbox.set_last_row(connection, scanned_to)
             return 0, 0, 0
         leaders = self.inbox.open_leaders()
-        closed = [item_id for item_id in changes if item_id not in dict(leaders)]
+        closed = [item_id for item_id in changes if item_id not in {i for i, _, _ in leaders}]
         late = [c for item_id in closed for c in changes[item_id] if c.newly_wrong]
         masked = [self.redactor.redact(c.text) for c in candidates] if candidates else []
         texts = masked + [c.message.text for c in late]  # stored messages are masked already
+        languages = [c.language for c in candidates] + [c.message.language for c in late]
         vectors = self._embed_unique(texts)
-        leader_vectors = self._embed_unique([text for _, text in leaders])
+        leader_vectors = self._embed_unique([text for _, text, _ in leaders])
         members: dict[int, list[int]] = {}
-        for position, group in enumerate(cluster(vectors, leaders=leader_vectors)):
+        grouped = cluster_by_language(
+            vectors,
+            languages,
+            leaders=leader_vectors,
+            leader_languages=[language for _, _, language in leaders],
+        )
+        for position, group in enumerate(grouped):
             members.setdefault(group, []).append(position)
         # Each touched open group's representative text and its embedding.
         touched = {
@@ -235,7 +242,8 @@ class ReviewWorkflow:
                 else:
                     first = positions[0]
                     item_id = self.inbox.create_item(
-                        connection, _new_item_values(texts[first], self.clock())
+                        connection,
+                        _new_item_values(texts[first], languages[first], self.clock()),
                     )
                     touched[item_id] = (texts[first], vectors[first])
                     new_items += 1
@@ -439,6 +447,7 @@ def _message_row(
         "sent_at": candidate.sent_at,
         "text": masked,
         "intent": candidate.intent,
+        "language": candidate.language,
         "confidence": candidate.confidence,
         "signals": json.dumps(sorted(candidate.signals)),
         "model_id": candidate.model_id,
@@ -454,10 +463,11 @@ def _masked_reply(text: str | None, mask: Callable[[str], str]) -> str | None:
     return mask(text)[:REPLY_CHARACTERS] if text else None
 
 
-def _new_item_values(text: str, now: datetime) -> dict[str, Any]:
+def _new_item_values(text: str, language: str | None, now: datetime) -> dict[str, Any]:
     """A new group's row before its figures are computed (in the same transaction)."""
     return {
         "text": text,
+        "language": language,
         "size": 0,
         "conversations": 0,
         "asked_for_person": 0,

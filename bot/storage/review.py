@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.review.clustering import GROUPED_WITH_UNCLEAR
 from bot.review.inbox import (
     ARTICLE_NEEDS_WORK,
     OPEN,
@@ -78,11 +79,20 @@ class SqlReviewInbox:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def items(self, *, status: str | None = OPEN, limit: int = 100) -> list[ReviewItem]:
-        """Groups by impact (highest first), without their messages."""
+    def items(
+        self, *, status: str | None = OPEN, limit: int = 100, language: str | None = None
+    ) -> list[ReviewItem]:
+        """Groups by impact (highest first), without their messages; with ``language``, only
+        the groups in it (English ones include those whose language was not clear)."""
         query = sa.select(review_items).order_by(review_items.c.score.desc()).limit(limit)
         if status is not None:
             query = query.where(review_items.c.status == status)
+        if language == GROUPED_WITH_UNCLEAR:
+            query = query.where(
+                sa.or_(review_items.c.language == language, review_items.c.language.is_(None))
+            )
+        elif language is not None:
+            query = query.where(review_items.c.language == language)
         with self._engine.connect() as connection:
             found = [_item(row) for row in connection.execute(query)]
             wrong = _wrong_answers(connection, review_messages.c.item_id, [i.id for i in found])
@@ -108,15 +118,16 @@ class SqlReviewInbox:
         item.wrong_answers = dict(wrong.get(item_id, {}))
         return item
 
-    def open_leaders(self) -> list[tuple[int, str]]:
-        """(id, representative text) of every open group, for new messages to join."""
+    def open_leaders(self) -> list[tuple[int, str, str | None]]:
+        """(id, representative text, language) of every open group, for new messages to
+        join."""
         with self._engine.connect() as connection:
             rows = connection.execute(
-                sa.select(review_items.c.id, review_items.c.text)
+                sa.select(review_items.c.id, review_items.c.text, review_items.c.language)
                 .where(review_items.c.status == OPEN)
                 .order_by(review_items.c.id)
             )
-            return [(int(r[0]), str(r[1])) for r in rows]
+            return [(int(r[0]), str(r[1]), r[2]) for r in rows]
 
     def messages_of(self, connection: sa.Connection, item_id: int) -> list[ReviewMessage]:
         rows = connection.execute(
@@ -222,6 +233,7 @@ def _item(row: Any) -> ReviewItem:
         decision=json.loads(row.decision) if row.decision else None,
         decided_by=row.decided_by,
         decided_at=stored_utc(row.decided_at) if row.decided_at else None,
+        language=row.language,
     )
 
 
@@ -239,6 +251,7 @@ def _message(row: Any) -> ReviewMessage:
         answered_article=row.answered_article,
         bot_reply=row.bot_reply,
         next_message=row.next_message,
+        language=row.language,
     )
 
 

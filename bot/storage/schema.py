@@ -180,6 +180,7 @@ review_items = sa.Table(
     sa.Column("last_seen", Moment, nullable=False),
     sa.Column("signals", sa.Text, nullable=False),  # JSON {signal: count}
     sa.Column("predicted_intent", sa.String(64)),
+    sa.Column("language", sa.String(16)),  # of its messages; empty: not clear (migration 0010)
     sa.Column("confidence", sa.Float),
     sa.Column("suggestion", sa.Text, nullable=False),  # JSON, see Suggestion
     sa.Column("decision", sa.Text),  # JSON, see Decision
@@ -197,6 +198,7 @@ review_messages = sa.Table(
     sa.Column("sent_at", Moment, nullable=False),
     sa.Column("text", sa.Text, nullable=False),  # masked
     sa.Column("intent", sa.String(64)),
+    sa.Column("language", sa.String(16)),  # written in, else its conversation's (migration 0010)
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("signals", sa.Text, nullable=False),  # JSON list
     sa.Column("model_id", sa.String(64)),

@@ -4,7 +4,8 @@ Same sign-in as the agent API (bearer token or the console's cookie + CSRF heade
 without the lead role gets **403**. The console's review page (``/console/review.html``) uses
 it; the command line (``supportbot review``) does the same on the same database.
 
-* ``GET /api/review/items?status=open|decided|ignored|all`` → ``{"items": [...]}``, highest
+* ``GET /api/review/items?status=open|decided|ignored|all[&language=it]`` → ``{"items": [...]}``
+  (each group holds one language: ``language``), highest
   impact first (masked text, size, signals, the model's guess, the suggestion, the articles
   the bot answered the group wrongly with: ``wrong_answers``).
 * ``GET /api/review/items/{id}`` → one group with its masked messages (each with the article
@@ -28,6 +29,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -102,8 +104,16 @@ def add_review_api(
         status = request.query.get("status", "open")
         if status not in STATUSES:
             return web.json_response({"error": f"status: one of {', '.join(STATUSES)}"}, status=400)
+        language = request.query.get("language") or None
+        if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
+            return web.json_response(
+                {"error": 'language: a language code, like "en" or "it"'}, status=400
+            )
         found = await asyncio.to_thread(
-            built().inbox.items, status=None if status == "all" else status, limit=200
+            built().inbox.items,
+            status=None if status == "all" else status,
+            limit=200,
+            language=language,
         )
         return web.json_response({"items": [item.to_json() for item in found]})
 

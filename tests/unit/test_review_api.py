@@ -139,3 +139,23 @@ def test_a_lead_sees_wrong_answers_and_marks_the_article_as_needing_work(
     )
     assert audit[0]["action"] == "article_needs_work"
     assert forbidden.status == 403
+
+
+def test_a_lead_lists_the_groups_of_one_language(settings, parts, workflow):  # noqa: F811
+    parts = dataclasses.replace(parts, review=lambda: workflow)
+
+    async def script(client, login):
+        lead = await login("lea")
+        await client.post("/api/review/mine", headers=lead)
+        listed = {}
+        for language in ("", "en", "it"):
+            reply = await client.get(f"/api/review/items?language={language}", headers=lead)
+            listed[language] = [item["language"] for item in (await reply.json())["items"]]
+        wrong = await client.get("/api/review/items?language=<b>", headers=lead)
+        return listed, wrong.status, await wrong.json()
+
+    listed, status, error = session(settings, parts, script)
+    # The fixture's messages carry no language reading: their groups count as English.
+    assert listed[""] == listed["en"] == [None, None]
+    assert listed["it"] == []
+    assert status == 400 and "language code" in error["error"]

@@ -520,3 +520,32 @@ def test_an_article_reviewed_on_the_day_it_was_marked_or_later_is_reviewed_since
         last_reviewed=last_reviewed,
     )
     assert marked.reviewed_since_marked is reviewed_since
+
+
+def test_messages_in_another_language_make_their_own_group_and_can_be_listed_alone(
+    tmp_path, home, database_url
+):
+    def italian(text: str) -> dict:
+        event = unsure(text)
+        event["parse_data"]["language"] = {"code": "it", "score": 0.98}
+        return event
+
+    write_tracker(
+        tmp_path / "tracker.db",
+        {
+            "c1": [unsure("can my parcel go to a neighbour please")],
+            # The same words with an Italian reading: another language, another group.
+            "c2": [italian("can my parcel go to a neighbour please")],
+            "c3": [italian("can my parcel go to a neighbour please")],
+        },
+    )
+    workflow = workflow_over(tmp_path, home, database_url)
+
+    workflow.mine()
+
+    items = workflow.inbox.items()
+    assert sorted((item.language or "", item.size) for item in items) == [("", 1), ("it", 2)]
+    assert [i.language for i in workflow.inbox.items(language="it")] == ["it"]
+    assert [i.language for i in workflow.inbox.items(language="en")] == [None]
+    italian_group = workflow.inbox.item(workflow.inbox.items(language="it")[0].id)
+    assert {m.language for m in italian_group.messages} == {"it"}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bot.embeddings.shared import TEXT_EMBEDDING, encode_vector
-from bot.review.clustering import cluster
+from bot.review.clustering import cluster, cluster_by_language
 from bot.review.mining import Signal, mine
 
 T0 = 1_795_000_000.0
@@ -333,3 +333,40 @@ def test_an_agents_message_is_not_the_bots_reply():
     [found] = mine(events)
 
     assert found.bot_reply is None
+
+
+def test_groups_hold_one_language_and_unclear_messages_join_the_english_ones():
+    same = unit(1, 0, 0)
+    vectors = np.stack([same, same, same, same, unit(0, 1, 0)])
+    languages = ["it", "en", None, "it", "lt"]
+    leaders = np.stack([same, same])  # an open English group, then an Italian one
+
+    groups = cluster_by_language(
+        vectors, languages, leaders=leaders, leader_languages=[None, "it"], threshold=0.9
+    )
+
+    # The same vector in Italian joins the Italian group; in English or unclear, the group
+    # whose language was not clear (taken as English); Lithuanian starts its own.
+    assert groups == [1, 0, 0, 1, 2]
+
+
+def test_a_candidate_keeps_its_language_or_its_conversations():
+    def written(text, language):
+        event = user(text, "greet", 0.2, fallback=True)
+        event["parse_data"]["language"] = {"code": language, "score": 0.97}
+        return event
+
+    events = rows(
+        "c1",
+        [
+            written("come posso restituire un articolo", "it"),
+            written("boh", "it"),  # too short to tell: the conversation's
+        ],
+    )
+    events += [(9, "c2", user("qwxz", "greet", 0.2, fallback=True))]
+
+    assert [(c.conversation_id, c.language) for c in mine(events)] == [
+        ("c1", "it"),
+        ("c1", "it"),
+        ("c2", None),
+    ]

@@ -56,7 +56,9 @@
   // ---- The list ----
   function refresh() {
     showError(null);
-    api("GET", "/api/review/items?status=" + encodeURIComponent($("status").value))
+    var language = $("language").value;
+    api("GET", "/api/review/items?status=" + encodeURIComponent($("status").value) +
+      (language ? "&language=" + encodeURIComponent(language) : ""))
       .then(renderItems).catch(showError);
     api("GET", "/api/review/audit").then(renderAudit).catch(showError);
     api("GET", "/api/review/articles").then(renderArticles).catch(showError);
@@ -80,6 +82,11 @@
       li.appendChild(maskedText("div", item.text));
       var line = el("div", "line");
       line.appendChild(el("span", "badge", item.size + (item.size === 1 ? " message" : " messages")));
+      if (item.language) {
+        var language = el("span", "badge", C.languageName(item.language));
+        language.setAttribute("data-testid", "review-item-language");
+        line.appendChild(language);
+      }
       line.appendChild(el("span", "reason", "impact " + item.score.toFixed(2)));
       Object.keys(item.signals).forEach(function (signal) {
         line.appendChild(el("span", "badge", SIGNALS[signal] || signal));
@@ -247,6 +254,7 @@
   });
 
   $("status").addEventListener("change", refresh);
+  $("language").addEventListener("change", refresh);
 
   C.forLeads("review inbox", start);
 })();
