@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handoff.model import Handoff
-from bot.language import language_name
+from bot.language import ENGLISH, language_name
 from bot.satisfaction.followups import FollowUp
 from bot.slack_format import escape
 
@@ -30,7 +30,9 @@ def notice_text(handoff: Handoff, position: int | None, console_url: str) -> str
     urgent = handoff.priority == "high"
     head = ":rotating_light: An upset customer is waiting" if urgent else "A customer is waiting"
     where = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
-    language = f", writes {escape(language_name(handoff.language))}" if handoff.language else ""
+    # Said when it is not English (the bot's and, by default, every agent's language).
+    other = handoff.language and handoff.language != ENGLISH
+    language = f", writes {escape(language_name(handoff.language or ''))}" if other else ""
     place = f", #{position} in the queue" if position else ""
     return (
         f"*{head}* ({escape(where)}{language}{place}): {escape(handoff.reason)}\n"

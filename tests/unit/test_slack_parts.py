@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -121,6 +122,11 @@ def test_the_agent_channel_notice_says_the_customers_language():
 
     assert notice_text(handoff, 1, "https://desk.example/console").startswith(
         "*A customer is waiting* (Slack, writes Italian, #1 in the queue): asked for a person"
+    )
+    # English, the team's own language, goes without saying.
+    english = dataclasses.replace(handoff, language="en")
+    assert notice_text(english, 1, "https://desk.example/console").startswith(
+        "*A customer is waiting* (Slack, #1 in the queue): asked for a person"
     )
 
 
