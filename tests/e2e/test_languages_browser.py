@@ -27,8 +27,10 @@ def test_an_italian_question_gets_an_honest_italian_reply_and_a_person(
     ask(page, "Come posso restituire un articolo?")
     reply = page.get_by_test_id("sb-msg-bot").filter(has_text="capisco solo l'inglese")
     reply.first.wait_for(timeout=30000)
+    # Rasa's socket.io output sends each paragraph as a message of its own: the English follows.
+    english = page.get_by_test_id("sb-msg-bot").filter(has_text="I can only understand English")
+    english.first.wait_for(timeout=10000)
     assert not any("outside what I can help with" in t for t in bot_texts(page))
-    assert "I can only understand English for now" in " ".join(bot_texts(page))
     screenshot(page, "widget-other-language")
 
     page.get_by_test_id("sb-choice").filter(has_text="Parla con una persona").click()
