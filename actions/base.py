@@ -11,7 +11,6 @@ reach a person, never a stack trace; the log gets the conversation id and the er
 from __future__ import annotations
 
 import logging
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +24,7 @@ from bot.conversations.events import current_session, customer_message, written_
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, recent_turns
 from bot.escalation.replies import offer_reply
+from bot.language import language_code
 from bot.privacy.log_ids import conversation_ref
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.services import Services, default_services
@@ -166,8 +166,7 @@ def customer_language(tracker: Tracker) -> str | None:
     if written:
         return written
     metadata = tracker.latest_message.get("metadata") or {}
-    page = str(metadata.get("language") or "").split("-")[0].strip().lower()
-    return page if re.fullmatch(r"[a-z]{2,3}", page) else None
+    return language_code(metadata.get("language"))
 
 
 def previous_user_message(tracker: Tracker) -> dict[str, Any] | None:

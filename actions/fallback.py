@@ -21,6 +21,7 @@ from bot.dialogue.fallback import (
     Step,
     ask_for_words_reply,
     ask_to_rephrase_reply,
+    asked_for_language_reply,
     clarify_topic_reply,
     not_helpful_reply,
     not_understood_reply,
@@ -69,7 +70,13 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
             return self.reply_with_result(dispatcher, result)
         settled = session_language(tracker)
-        if step in _ASKING_AGAIN and settled not in (None, ENGLISH):
+        if step is Step.ONLY_ENGLISH and settled == ENGLISH:
+            # The customer asked for English: whatever this looked like, they are answered in
+            # English (it is the only way this message can be in another language now).
+            step = Step.ASK_TO_REPHRASE
+        if step is Step.ASKED_FOR_LANGUAGE:
+            utter(dispatcher, asked_for_language_reply(settled or ENGLISH))
+        elif step in _ASKING_AGAIN and settled not in (None, ENGLISH):
             # Not understood, after the customer wrote clearly in another language ("grazie
             # mille" after an Italian question): the same honest answer, in their language.
             utter(dispatcher, only_english_reply(settled))

@@ -9,7 +9,9 @@ anything; ``dev.csv`` chose the identifier and its thresholds and is reported be
   least 3 words and a score of at least 0.7), and
 * how many English messages it would wrongly take for another language, on the English rows
   and on HWU64's English validation split (1,076 assistant queries, ``../shared``);
-* the time per message.
+* the time per message;
+* how many messages that do not ask for a language ``asked_for`` would take as asking for one
+  ("English, please"), on HWU64's English queries and on all the rows above (none of them asks).
 
 Run: ``.venv/bin/python -m bench.language_id`` → ``bench/results/language_id.json``.
 """
@@ -24,7 +26,14 @@ from typing import Any
 
 from bench.common import PROJECT, write_result
 from bench.hwu64 import split
-from bot.language import ENGLISH, MIN_SCORE, MIN_WORDS, FastTextLanguageIdentifier, other_language
+from bot.language import (
+    ENGLISH,
+    MIN_SCORE,
+    MIN_WORDS,
+    FastTextLanguageIdentifier,
+    asked_for,
+    other_language,
+)
 
 DATA = PROJECT / "bench" / "data" / "language_id"
 SHORT_WORDS = 6
@@ -62,6 +71,12 @@ def measure(identifier: FastTextLanguageIdentifier, data: list[tuple[str, str]])
     }
 
 
+def mistaken_requests(data: list[tuple[str, str]]) -> dict[str, Any]:
+    """Messages none of which asks for a language, that ``asked_for`` takes as asking."""
+    taken = [(text, code) for text, _ in data if (code := asked_for(text)) is not None]
+    return {"messages": len(data), "taken": len(taken), "examples": taken[:10]}
+
+
 def main() -> None:
     identifier = FastTextLanguageIdentifier()
     identifier.identify("warm up")
@@ -81,6 +96,7 @@ def main() -> None:
             "identified_as_english": hwu_result["accuracy"]["all"],
         },
         "ms_per_message": round(per_message_ms, 4),
+        "taken_for_asking_for_a_language": mistaken_requests([*hwu, *test, *dev]),
     }
     print(result)
     write_result("language_id", result)

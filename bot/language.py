@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,6 +36,8 @@ NAMES = {
     "et": "Estonian", "ru": "Russian", "uk": "Ukrainian", "sv": "Swedish", "da": "Danish",
     "fi": "Finnish", "no": "Norwegian", "cs": "Czech",
 }  # fmt: skip
+#: A language code as this product keeps it: ISO 639-1 (two letters), else 639-3 (three).
+_CODE = re.compile(r"[a-z]{2,3}")
 #: A message is taken as another language only with this many words ...
 MIN_WORDS = 3
 #: ... and the model this sure of that language (chosen on bench/data/language_id/dev.csv).
@@ -42,18 +46,31 @@ MIN_SCORE = 0.7
 
 @dataclass(frozen=True)
 class Identified:
-    """A message's most likely language (ISO 639-1 where it has one) and how sure it is."""
+    """A message's most likely language (ISO 639-1 where it has one) and how sure it is;
+    ``asked``: the customer asked for this language ("English, please"), whatever they wrote in."""
 
     code: str
     score: float
+    asked: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "score": round(self.score, 3)}
+        found: dict[str, Any] = {"code": self.code, "score": round(self.score, 3)}
+        return {**found, "asked": True} if self.asked else found
 
 
 class LanguageIdentifier(Protocol):
     def identify(self, text: str) -> Identified | None:
         """The text's most likely language (None: no text, or no model)."""
+
+
+def language_code(value: object) -> str | None:
+    """A language code as kept everywhere in the product: "it" from "it", " IT " or a locale
+    like "it-IT" / "it_IT"; None for anything that is not one (the one check of a code that
+    comes from outside: the widget, the API, the command line)."""
+    if not isinstance(value, str):
+        return None
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return code if _CODE.fullmatch(code) else None
 
 
 def language_name(code: str) -> str:
@@ -71,6 +88,8 @@ def other_language(identified: Identified | None, text: str) -> str | None:
 def confident(identified: Identified | None, text: str) -> str | None:
     """The message's language when the identification is sure enough to go by (any
     language, English included; the thresholds of ``other_language``)."""
+    if identified is not None and identified.asked:
+        return identified.code
     if identified is None or identified.score < MIN_SCORE or len(text.split()) < MIN_WORDS:
         return None
     return identified.code
@@ -83,7 +102,54 @@ def identified_of(value: object) -> Identified | None:
     code, score = value.get("code"), value.get("score")
     if not isinstance(code, str) or not isinstance(score, int | float):
         return None
-    return Identified(code, float(score))
+    return Identified(code, float(score), asked=value.get("asked") is True)
+
+
+#: How customers name a language, in English and in the languages customers write most, without
+#: accents ("angliškai" is matched as "angliskai"): what ``asked_for`` listens for.
+_NAMED = {
+    "en": "english inglese ingles anglais englisch angliskai anglu engels",
+    "it": "italian italiano italiana italien italienisch italiskai italu",
+    "lt": "lithuanian lituano lituana lituanien litauisch lietuviskai lietuviu",
+    "de": "german tedesco deutsch allemand aleman vokiskai vokieciu",
+    "fr": "french francese francais franzosisch frances prancuziskai prancuzu",
+    "es": "spanish spagnolo espanol espagnol spanisch ispaniskai ispanu",
+}
+_NAMES = {word: code for code, words in _NAMED.items() for word in words.split()}
+#: Words that make a longer message a request for a language ("can you speak English?",
+#: "rispondi in italiano", "ar galite kalbėti lietuviškai?"), by their beginnings ...
+_ASKING = (
+    "speak", "talk", "writ", "chat", "continu", "switch", "answer", "repl", "respond", "languag",
+    "parl", "scriv", "rispond", "lingua", "kalb", "rasyk", "rasyt", "atsak", "sprech", "sprich",
+    "schreib", "sprach", "langue", "habl", "escrib", "idioma",
+)  # fmt: skip
+#: Words that may stand beside a language's name and still ask only for it ("in English",
+#: "italiano per favore", "lietuviškai prašau").
+_BESIDE_A_NAME = frozenset({
+    "in", "en", "auf", "po", "em", "only", "solo", "tik", "nur", "seulement", "solamente",
+    "please", "pls", "plz", "per", "por", "favore", "favor", "prasau", "bitte", "svp", "s", "il",
+    "vous", "plait", "thanks", "thank", "you", "grazie", "aciu", "danke", "merci", "gracias",
+})  # fmt: skip
+#: A request for a language is short: longer messages are about something else.
+_MOST_WORDS_ASKING = 8
+
+
+def asked_for(text: str) -> str | None:
+    """The language a message asks the conversation to go on in ("English, please", "in
+    inglese?", "ar galite kalbėti lietuviškai"), or None. One language named, in a short
+    message that is only the name ("English?", "in English") or has a word of asking; "Italian
+    shoes" and "I bought an English dictionary" ask for nothing."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    words = re.findall(r"[^\W\d_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+    if not words or len(words) > _MOST_WORDS_ASKING:
+        return None
+    named = {_NAMES[word] for word in words if word in _NAMES}
+    if len(named) != 1:
+        return None
+    alone = all(word in _NAMES or word in _BESIDE_A_NAME for word in words)
+    if alone or any(word.startswith(_ASKING) for word in words):
+        return named.pop()
+    return None
 
 
 class FastTextLanguageIdentifier:

@@ -29,6 +29,7 @@ class TextFlag(enum.StrEnum):
     MIXED_SCRIPTS = "mixed_scripts"  # letters from more than one writing system
     NOT_LATIN = "not_latin"  # most letters are not Latin: probably not English
     OTHER_LANGUAGE = "other_language"  # confidently another language (bot.language)
+    ASKED_FOR_LANGUAGE = "asked_for_language"  # "English, please" (bot.language.asked_for)
 
 
 @dataclass(frozen=True)

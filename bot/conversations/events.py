@@ -124,6 +124,12 @@ class CustomerMessage:
         return confident(identified_of(self.parse.get(LANGUAGE)), self.text)
 
     @property
+    def asked_for(self) -> str | None:
+        """The language the message asked the conversation to go on in ("English, please")."""
+        identified = identified_of(self.parse.get(LANGUAGE))
+        return identified.code if identified is not None and identified.asked else None
+
+    @property
     def only_a_file(self) -> bool:
         """A file sent on its own (its text is only the file's name: not the customer's words)."""
         return only_a_file(self.text, self.metadata)
@@ -152,9 +158,14 @@ class BotMessage:
 
 
 def written_in(messages: Iterable[CustomerMessage]) -> str | None:
-    """The language of the latest of these messages clear enough to tell (a short "grazie"
-    after an Italian question does not change it)."""
-    for message in reversed(list(messages)):
+    """The conversation's language: the one the customer last asked for ("English, please"),
+    else that of the latest of these messages clear enough to tell (a short "grazie" after an
+    Italian question does not change it)."""
+    listed = list(messages)
+    for message in reversed(listed):
+        if message.asked_for is not None:
+            return message.asked_for
+    for message in reversed(listed):
         if (language := message.written_in) is not None:
             return language
     return None

@@ -9,7 +9,8 @@
 
 Messages with no words, or not in English (another script, or another language by
 ``bot.language``), get a reply that says what the bot can read: for another language, in that
-language where the shop has the words.
+language where the shop has the words. A customer who asks for a language ("English, please")
+is told in it what the bot can do in it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.dialogue.topics import TOPICS
+from bot.language import ENGLISH
 from bot.text import TextFlag
 
 #: Topics below this NLU confidence are not worth offering as "Did you mean ...?".
@@ -37,6 +39,7 @@ class Step(enum.StrEnum):
     ASK_TO_REPHRASE = "ask_to_rephrase"
     ASK_FOR_WORDS = "ask_for_words"
     ONLY_ENGLISH = "only_english"
+    ASKED_FOR_LANGUAGE = "asked_for_language"
     OFFER_PERSON = "offer_person"
 
 
@@ -74,6 +77,8 @@ def plan(
 
     ``unclear_count`` includes the current message.
     """
+    if TextFlag.ASKED_FOR_LANGUAGE in flags:
+        return Step.ASKED_FOR_LANGUAGE
     if TextFlag.EMPTY in flags or TextFlag.NO_WORDS in flags:
         if unclear_count >= UNCLEAR_MESSAGES_BEFORE_PERSON + 1:
             return Step.OFFER_PERSON
@@ -158,6 +163,17 @@ def only_english_reply(language: str | None = None) -> Reply:
         text=f"{text}\n\n{ONLY_ENGLISH}",
         buttons=(Button(person, TALK_TO_A_PERSON.payload),),
     )
+
+
+IN_ENGLISH = "Of course, let's go on in English. What can I help you with?"
+
+
+def asked_for_language_reply(language: str) -> Reply:
+    """The customer asked for a language: yes in English, the bot's own; in another, the
+    honest "only English", in it where the shop has the words, with the way to a person."""
+    if language == ENGLISH:
+        return Reply(text=IN_ENGLISH)
+    return only_english_reply(language)
 
 
 def ask_to_rephrase_reply() -> Reply:

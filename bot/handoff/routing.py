@@ -19,13 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.language import ENGLISH
+from bot.language import ENGLISH, language_code
 
 #: The languages of an agent who has not said: the bot's own.
 DEFAULT_LANGUAGES: tuple[str, ...] = (ENGLISH,)
 #: The most languages one agent lists.
 MOST_LANGUAGES = 12
-_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class OnlineAgent:
 
 
 def language_codes(value: object) -> tuple[str, ...]:
-    """An agent's languages from ``"en, it"`` or ``["en", "IT"]``: ISO 639 codes, lower case,
+    """An agent's languages from ``"en, it"`` or ``["en", "IT-it"]``: ISO 639 codes, lower case,
     each once, in the order given. ValueError (saying what is wrong) for anything else."""
     if isinstance(value, str):
         items: list[object] = [part for part in re.split(r"[,\s]+", value) if part]
@@ -51,8 +50,8 @@ def language_codes(value: object) -> tuple[str, ...]:
         raise ValueError('languages are a list of language codes, like ["en", "it"]')
     codes: list[str] = []
     for item in items:
-        code = str(item).strip().lower() if isinstance(item, str) else ""
-        if not _CODE.fullmatch(code):
+        code = language_code(item)
+        if code is None:
             raise ValueError(
                 f"{str(item)[:20]!r} is not a language code: use two or three letters, "
                 'like "en", "it" or "lt"'

@@ -33,6 +33,7 @@ from bot.handoff.lifecycle import Action, Status, Transition, transition
 from bot.handoff.model import PRIORITY_RANK, Handoff, Presence
 from bot.handoff.routing import OnlineAgent, choose_agent, speaks, stored_languages
 from bot.handoff.wait import RECENT_CONVERSATIONS, Staffing, estimate_wait
+from bot.language import language_code
 from bot.storage.engines import contains_pattern, during, engine_for, stored_utc
 from bot.storage.outbox import enqueue
 from bot.storage.schema import agent_heartbeats, agent_presence, agents, handoff_events, handoffs
@@ -512,7 +513,7 @@ class SqlHandoffQueue:
                 reason=reason,
                 requested_at=now,
                 waiting_since=now,
-                language=_language(language),
+                language=language_code(language),
             )
         )
         self._log(db, record)
@@ -626,12 +627,6 @@ def _staffing_of(online: list[OnlineAgent]) -> Staffing:
         capacity=sum(agent.capacity for agent in online),
         load=sum(agent.load for agent in online),
     )
-
-
-def _language(code: str | None) -> str | None:
-    """A customer's language as stored: a short code, or nothing."""
-    code = (code or "").strip().lower()
-    return code if 2 <= len(code) <= 16 else None
 
 
 def _utc(moment: datetime) -> datetime:

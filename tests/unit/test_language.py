@@ -7,8 +7,22 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.chat import TALK_TO_A_PERSON
 from bot.desk.handover_context import handover_context
-from bot.dialogue.fallback import ONLY_ENGLISH, Step, only_english_reply, plan
-from bot.language import FastTextLanguageIdentifier, Identified, other_language
+from bot.dialogue.fallback import (
+    IN_ENGLISH,
+    ONLY_ENGLISH,
+    Step,
+    asked_for_language_reply,
+    only_english_reply,
+    plan,
+)
+from bot.language import (
+    FastTextLanguageIdentifier,
+    Identified,
+    asked_for,
+    identified_of,
+    language_code,
+    other_language,
+)
 from bot.rasa_server.nlu.language_identifier import LanguageIdentifier
 from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.rasa_server.nlu.unusable_message_classifier import UnusableMessageClassifier
@@ -103,3 +117,84 @@ def test_the_queue_shows_the_language_the_customer_writes_in():
     ]
     assert handover_context(events)["language"] == "lt"
     assert handover_context(events[:1] + events[2:])["language"] == "en"  # the widget's
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("it", "it"),
+        (" IT ", "it"),
+        ("it-IT", "it"),
+        ("pt_BR", "pt"),
+        ("fil", "fil"),
+        ("", None),
+        ("english", None),
+        ("e1", None),
+        (None, None),
+        (["en"], None),
+    ],
+)
+def test_one_check_of_a_language_code(value, code):
+    assert language_code(value) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("English, please", "en"),
+        ("english pls", "en"),
+        ("In English?", "en"),
+        ("Do you speak English?", "en"),
+        ("can you answer in english", "en"),
+        ("in inglese per favore", "en"),
+        ("Angliškai prašau", "en"),
+        ("angliskai", "en"),
+        ("Parli italiano?", "it"),
+        ("Rispondi in italiano per favore", "it"),
+        ("Ar galite kalbėti lietuviškai?", "lt"),
+        ("Sprechen Sie Deutsch?", "de"),
+        ("parlez-vous français ?", "fr"),
+        # About something else: a product, a book, a question with a language in it.
+        ("Italian shoes", None),
+        ("Italian leather shoes please", None),
+        ("I bought an English dictionary", None),
+        ("Can you send the manual in English?", None),
+        ("my english is bad sorry", None),
+        ("My English is bad, can we speak Italian?", None),  # two languages: not sure which
+        ("Come posso restituire un articolo?", None),
+        ("please please please please please please please please tell me in english", None),
+        ("", None),
+    ],
+)
+def test_a_customer_asking_for_a_language_is_heard(text, code):
+    assert asked_for(text) == code
+
+
+def test_asking_for_a_language_is_recorded_and_answered_not_guessed_at():
+    message = parsed("Angliškai, prašau")
+
+    assert message.get("language") == {"code": "en", "score": 1.0, "asked": True}
+    assert identified_of(message.get("language")) == Identified("en", 1.0, asked=True)
+    assert message.get(TEXT_FLAGS) == [TextFlag.ASKED_FOR_LANGUAGE.value]  # not "other"
+    assert message.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
+
+    flags = frozenset({TextFlag.ASKED_FOR_LANGUAGE})
+    assert plan(flags=flags, knowledge_base_can_answer=True, topics=[], unclear_count=3) is (
+        Step.ASKED_FOR_LANGUAGE
+    )
+    assert asked_for_language_reply("en").text == IN_ENGLISH
+    assert asked_for_language_reply("it") == only_english_reply("it")
+
+
+def test_the_language_asked_for_holds_over_what_later_messages_look_like():
+    def said(text: str, language: dict) -> dict:
+        return {"event": "user", "text": text, "parse_data": {"language": language}}
+
+    events = [
+        {"event": "session_started", "timestamp": 0},
+        said("Come posso restituire un articolo?", {"code": "it", "score": 0.95}),
+        said("english please", {"code": "en", "score": 1.0, "asked": True}),
+        said("Il mio ordine non è arrivato", {"code": "it", "score": 0.9}),
+    ]
+    assert handover_context(events)["language"] == "en"
+    assert handover_context(events[:2])["language"] == "it"

@@ -6,6 +6,11 @@ understand (``other_language`` in ``text_flags``): the sentiment model (English-
 not read it, the intent becomes ``nlu_fallback`` (``UnusableMessageClassifier``), and the
 fallback ladder says, in that language where it can, that the bot reads English only and
 offers a person. Button payloads are not identified.
+
+A message that asks for a language ("English, please", "parli italiano?") is recorded as
+written in that language whatever it looks like (``asked``), and flagged
+``asked_for_language``: the fallback ladder answers it, and the conversation goes on in that
+language from then on (``bot.conversations.events.written_in``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import LANGUAGE, FastTextLanguageIdentifier, other_language
+from bot.language import (
+    LANGUAGE,
+    FastTextLanguageIdentifier,
+    Identified,
+    asked_for,
+    other_language,
+)
 from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.text import TextFlag
 
@@ -54,12 +65,21 @@ class LanguageIdentifier(GraphComponent):
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith("/"):
                 continue
-            identified = self._identifier.identify(text)
+            asked = asked_for(text)
+            identified = (
+                Identified(asked, 1.0, asked=True) if asked else self._identifier.identify(text)
+            )
             if identified is None:
                 continue
             message.set(LANGUAGE, identified.to_json(), add_to_output=True)
-            if other_language(identified, text) is not None:
-                flags = set(message.get(TEXT_FLAGS) or [])
-                flags.add(TextFlag.OTHER_LANGUAGE.value)
-                message.set(TEXT_FLAGS, sorted(flags), add_to_output=True)
+            if asked:
+                _flag(message, TextFlag.ASKED_FOR_LANGUAGE)
+            elif other_language(identified, text) is not None:
+                _flag(message, TextFlag.OTHER_LANGUAGE)
         return messages
+
+
+def _flag(message: Message, flag: TextFlag) -> None:
+    flags = set(message.get(TEXT_FLAGS) or [])
+    flags.add(flag.value)
+    message.set(TEXT_FLAGS, sorted(flags), add_to_output=True)

@@ -5,7 +5,8 @@ nothing to read, yet they would still name some intent. This component overrides
 common emoji are read as what people mean by them (👍 yes, 🙏 thanks, 👎 no, 👋 hello), and
 anything else without words becomes ``nlu_fallback``, so the bot asks for words instead of
 guessing. So does a message in a language the bot does not read (``other_language``, from
-``LanguageIdentifier``): an English classifier's guess at Italian is no answer.
+``LanguageIdentifier``): an English classifier's guess at Italian is no answer; and one asking
+for a language (``asked_for_language``), which the fallback ladder answers.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class UnusableMessageClassifier(GraphComponent):
             flags = set(message.get(TEXT_FLAGS) or [])
             if flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
                 name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
-            elif TextFlag.OTHER_LANGUAGE.value in flags:
+            elif flags & {TextFlag.OTHER_LANGUAGE.value, TextFlag.ASKED_FOR_LANGUAGE.value}:
                 name = FALLBACK_INTENT
             else:
                 continue
