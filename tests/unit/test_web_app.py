@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDict
 
+from bot.language import NAMES
 from bot.storage.tracker import ConversationStore
 from bot.web.app import create_app
 from bot.web.pages import widget_snippet
@@ -83,6 +84,15 @@ def test_the_socketio_client_is_served_locally(app):
     status, _, body = call(app, "GET", "/widget/vendor/socket.io.min.js")
 
     assert status == 200 and b"Socket.IO v4" in body
+
+
+def test_the_console_gets_the_language_names_from_the_server(app):
+    status, headers, body = call(app, "GET", "/console/language-names.js")
+
+    assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
+    prefix = "window.SupportLanguageNames = "
+    line = next(x for x in body.decode().splitlines() if x.startswith(prefix))
+    assert json.loads(line.removeprefix(prefix).rstrip(";")) == NAMES
 
 
 def test_history_returns_the_transcript_for_a_session(app):

@@ -59,13 +59,9 @@
     }).catch(function () { showSignIn(null); });
   }
 
-  // The languages customers write in most, by name (others show their code; the server's
-  // list, for Slack and the report, is bot.language.NAMES).
-  var LANGUAGE_NAMES = {
-    en: "English", it: "Italian", lt: "Lithuanian", de: "German", fr: "French", es: "Spanish",
-    pt: "Portuguese", nl: "Dutch", pl: "Polish", lv: "Latvian", et: "Estonian", ru: "Russian",
-    uk: "Ukrainian", sv: "Swedish", da: "Danish", fi: "Finnish", no: "Norwegian", cs: "Czech"
-  };
+  // Languages by name (others show their code): the server's list, bot.language.NAMES, served
+  // as /console/language-names.js before this file.
+  var LANGUAGE_NAMES = window.SupportLanguageNames || {};
   function languageName(code) { return LANGUAGE_NAMES[code] || code; }
 
   window.SupportConsole = {
