@@ -23,6 +23,7 @@ from bot.dialogue.fallback import (
     ask_to_rephrase_reply,
     asked_for_language_reply,
     clarify_topic_reply,
+    english_article_note,
     not_helpful_reply,
     not_understood_reply,
     only_english_reply,
@@ -69,26 +70,33 @@ class ActionHandleLowConfidence(KnowledgeAction):
             if TextFlag.TRUNCATED in flags:  # however it was understood, say what was read
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
             return self.reply_with_result(dispatcher, result)
-        settled = session_language(tracker)
+        settled, language = session_language(tracker), None
         if step is Step.ONLY_ENGLISH and settled == ENGLISH:
             # The customer asked for English: whatever this looked like, they are answered in
             # English (it is the only way this message can be in another language now).
             step = Step.ASK_TO_REPHRASE
-        if step is Step.ASKED_FOR_LANGUAGE:
-            utter(dispatcher, asked_for_language_reply(settled or ENGLISH))
+        if step is Step.ONLY_ENGLISH:
+            identified = identified_of(message.get(LANGUAGE))
+            language = identified.code if identified else None
         elif step in _ASKING_AGAIN and settled not in (None, ENGLISH):
             # Not understood, after the customer wrote clearly in another language ("grazie
-            # mille" after an Italian question): the same honest answer, in their language.
-            utter(dispatcher, only_english_reply(settled))
+            # mille" after an Italian question): answered as a question in that language.
+            step, language = Step.ONLY_ENGLISH, settled
+        if step is Step.ONLY_ENGLISH and usable:
+            answered = self.answer_across_languages(dispatcher, text, language)
+            if answered is not None:
+                return answered
+        if step is Step.ASKED_FOR_LANGUAGE:
+            utter(dispatcher, asked_for_language_reply(settled or ENGLISH))
+        elif step is Step.ONLY_ENGLISH:
+            # In their language where the shop has the words, with a person.
+            utter(dispatcher, only_english_reply(language))
         elif step is Step.CLARIFY_TOPIC:
             utter(dispatcher, clarify_topic_reply(plausible_topics(ranking)))
         elif step is Step.ASK_TO_REPHRASE:
             utter(dispatcher, ask_to_rephrase_reply())
         elif step is Step.ASK_FOR_WORDS:
             utter(dispatcher, ask_for_words_reply(flags))
-        elif step is Step.ONLY_ENGLISH:
-            language = identified_of(message.get(LANGUAGE))
-            utter(dispatcher, only_english_reply(language.code if language else None))
         else:
             facts = self.services.business_facts()
             utter(
@@ -97,6 +105,24 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 human_contact_reply(facts, self.services.clock()),
             )
         return []
+
+    def answer_across_languages(
+        self, dispatcher: CollectingDispatcher, text: str, language: str | None
+    ) -> Events | None:
+        """A question in another language that an article clearly answers: its translation
+        in that language, else the English article after a note in their language that it is
+        in English (None: not answered; the honest "only English" follows)."""
+        note = english_article_note(language)
+        if note is None or language is None or not self.services.crosslingual.reads(language):
+            return None
+        searcher = self.services.searcher
+        match = self.services.crosslingual.search(text, language, searcher)
+        if match is None:
+            return None
+        translated = searcher.translations.get(language, {}).get(match.article.id)
+        if translated is None:
+            utter(dispatcher, note)
+        return self.reply_with_answer(dispatcher, translated or match.article)
 
 
 class ActionHandleNotHelpful(SupportAction):

@@ -22,7 +22,12 @@ from bot.dialogue.choices import chosen_position
 from bot.dialogue.fallback import FALLBACK_INTENT, LONG_MESSAGE_NOTE
 from bot.dialogue.topics import TOPICS, Topic
 from bot.knowledge import Article, Decision, Match, SearchResult
-from bot.knowledge.replies import HELPED_QUESTION, answer_reply, choose_article_reply, decline_reply
+from bot.knowledge.replies import (
+    answer_reply,
+    choose_article_reply,
+    decline_reply,
+    helped_question,
+)
 from bot.text import TextFlag
 
 #: How many of a topic's articles a menu shows.
@@ -33,7 +38,7 @@ class KnowledgeAction(SupportAction):
     """Shared by actions that reply with knowledge-base results."""
 
     def reply_with_answer(self, dispatcher: CollectingDispatcher, article: Article) -> Events:
-        utter(dispatcher, answer_reply(article), HELPED_QUESTION)
+        utter(dispatcher, answer_reply(article), helped_question(article.language))
         return [
             SlotSet(ANSWER_SLOT, article.id),
             SlotSet("offered_articles", None),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bot.business import BusinessFacts, load_business_facts
 from bot.embeddings import Embedder, SentenceTransformerEmbedder, resolve_model_path
 from bot.knowledge import Manifest, ReloadingSearcher, Searcher, check_fresh, read_manifest
+from bot.knowledge.crosslingual import CrossLingualSearcher
 from bot.rasa_api import HttpRasaApi, RasaApi
 from bot.settings import PREFIX, Settings
 from bot.storage import migrate
@@ -65,12 +66,14 @@ class Services:
         embedder: Embedder | None = None,
         searcher: Searcher | None = None,
         handoff_queue: SqlHandoffQueue | None = None,
+        crosslingual: CrossLingualSearcher | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self._embedder = embedder
         self._searcher = searcher
         self._handoff_queue = handoff_queue
+        self._crosslingual = crosslingual
         self._followups: SqlFollowUps | None = None
         self._complaints: SqlComplaints | None = None
         self._database_ready = False
@@ -85,6 +88,14 @@ class Services:
                 threads=self.settings.torch_threads,
             )
         return self._embedder
+
+    @property
+    def crosslingual(self) -> CrossLingualSearcher:
+        """Questions in other languages matched against the articles (its encoder loads on
+        the first such question)."""
+        if self._crosslingual is None:
+            self._crosslingual = CrossLingualSearcher()
+        return self._crosslingual
 
     @property
     def searcher(self) -> Searcher:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeSearcher, build_index, load_index
+from bot.knowledge.crosslingual import UniversalSentenceEncoder
 from bot.settings import Settings
 from tests.databases import empty_tables, fresh_postgres, migrated_sqlite
 from tests.fakes import FixedClock, HashEmbedder
@@ -63,6 +64,12 @@ def demo_searcher(tmp_path: Path, kb_copy: Path, hash_embedder: HashEmbedder) ->
     index_dir = tmp_path / "hash_index"
     build_index(kb_copy, index_dir, embedder=hash_embedder)
     return KnowledgeSearcher(load_index(index_dir), hash_embedder)
+
+
+@pytest.fixture(scope="session")
+def multilingual_encoder() -> UniversalSentenceEncoder:
+    """The real multilingual encoder (shipped in its package; loaded once, about a second)."""
+    return UniversalSentenceEncoder()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.catalogue import phrases
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.dialogue.topics import TOPICS
 from bot.language import ENGLISH
@@ -121,47 +122,29 @@ ONLY_ENGLISH = (
     "Sorry, I can only understand English for now. "
     "If you prefer another language, a person from our team may be able to help."
 )
-#: The same, in the languages the demo shop's customers write most (written for the project),
-#: with the "Talk to a person" button's title; any other language gets the English.
-ONLY_ENGLISH_IN = {
-    "it": (
-        "Mi dispiace, per ora capisco solo l'inglese. Se preferisci un'altra lingua, "
-        "una persona del nostro team potrebbe aiutarti.",
-        "Parla con una persona",
-    ),
-    "lt": (
-        "Atsiprašau, kol kas suprantu tik anglų kalbą. Jei norite bendrauti kita kalba, "
-        "galbūt jums galės padėti mūsų komandos darbuotojas.",
-        "Kalbėti su žmogumi",
-    ),
-    "de": (
-        "Entschuldigung, ich verstehe bisher nur Englisch. Wenn Sie eine andere Sprache "
-        "bevorzugen, kann Ihnen vielleicht jemand aus unserem Team helfen.",
-        "Mit einem Menschen sprechen",
-    ),
-    "fr": (
-        "Désolé, je ne comprends que l'anglais pour le moment. Si vous préférez une autre "
-        "langue, une personne de notre équipe pourra peut-être vous aider.",
-        "Parler à une personne",
-    ),
-    "es": (
-        "Lo siento, por ahora solo entiendo inglés. Si prefieres otro idioma, quizá una "
-        "persona de nuestro equipo pueda ayudarte.",
-        "Hablar con una persona",
-    ),
-}
 
 
 def only_english_reply(language: str | None = None) -> Reply:
     """The bot cannot read the customer's language: said in it where we can (then in
     English, for anyone reading along), with the way to a person."""
-    translated = ONLY_ENGLISH_IN.get(language or "")
-    if translated is None:
+    said = phrases(language)
+    if said is None:
         return Reply(text=ONLY_ENGLISH, buttons=(TALK_TO_A_PERSON,))
-    text, person = translated
     return Reply(
-        text=f"{text}\n\n{ONLY_ENGLISH}",
-        buttons=(Button(person, TALK_TO_A_PERSON.payload),),
+        text=f"{said.only_english}\n\n{ONLY_ENGLISH}",
+        buttons=(Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload),),
+    )
+
+
+def english_article_note(language: str | None) -> Reply | None:
+    """Said before an English article that answers a question in another language: that it
+    is in English, and the way to a person, in their language (None: no words for it)."""
+    said = phrases(language)
+    if said is None or said.english_article is None:
+        return None
+    return Reply(
+        text=said.english_article,
+        buttons=(Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload),),
     )
 
 

@@ -14,7 +14,8 @@ Two sources are understood:
       ---
       The answer, in Markdown. It may use business facts: {{ return_window_days }} days.
 
-  The file name (without ``.md``) is the article's id. ``README.md`` files are skipped.
+  The file name (without ``.md``) is the article's id. ``README.md`` files are skipped, and
+  so are translations, ``<id>.<language>.md`` (``bot.knowledge.translations``).
 
 * a CSV file with the columns ``id,question,answer`` (optionally ``category``, ``link``,
   ``last_reviewed``) and several rows per id for question variants: the first row's question
@@ -38,6 +39,10 @@ from bot.errors import KnowledgeBaseError
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.DOTALL)
 _ALLOWED_FIELDS = {"question", "variants", "category", "link", "last_reviewed"}
+#: A translation's file name without ``.md``: the article's id, then its language's code.
+TRANSLATION_STEM = re.compile(r"^(?P<id>[a-z0-9][a-z0-9_-]*)\.(?P<language>[a-z]{2,3})$")
+#: The language articles are written in; translations name theirs.
+ARTICLE_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class Article:
     link: str | None = None
     last_reviewed: date | None = None
     source: str = ""
+    #: The language it is written in: English, or a translation's (same id as the original).
+    language: str = ARTICLE_LANGUAGE
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -68,6 +75,7 @@ class Article:
             "link": self.link,
             "last_reviewed": self.last_reviewed.isoformat() if self.last_reviewed else None,
             "source": self.source,
+            **({} if self.language == ARTICLE_LANGUAGE else {"language": self.language}),
         }
 
     @classmethod
@@ -82,6 +90,7 @@ class Article:
             link=data.get("link"),
             last_reviewed=date.fromisoformat(reviewed) if reviewed else None,
             source=data.get("source", ""),
+            language=data.get("language", ARTICLE_LANGUAGE),
         )
 
 
@@ -114,7 +123,7 @@ def load_articles(source: Path) -> list[Article]:
 def parse_article(text: str, *, article_id: str, source: str) -> Article:
     """Parse one Markdown article with YAML front matter (raises with every problem found)."""
     problems: list[str] = []
-    article = _parse_markdown(text, article_id=article_id, source=source, problems=problems)
+    article = parse_markdown(text, article_id=article_id, source=source, problems=problems)
     if problems or article is None:
         raise KnowledgeBaseError("; ".join(problems) or f"{source}: invalid article")
     return article
@@ -124,7 +133,7 @@ def _load_folder(folder: Path) -> tuple[list[Article], list[str]]:
     articles: list[Article] = []
     problems: list[str] = []
     for path in sorted(folder.rglob("*.md")):
-        if path.name.lower() == "readme.md":
+        if path.name.lower() == "readme.md" or TRANSLATION_STEM.match(path.stem):
             continue
         rel = path.relative_to(folder).as_posix()
         try:
@@ -132,15 +141,16 @@ def _load_folder(folder: Path) -> tuple[list[Article], list[str]]:
         except UnicodeDecodeError:
             problems.append(f"{rel}: not UTF-8 text")
             continue
-        article = _parse_markdown(text, article_id=path.stem, source=rel, problems=problems)
+        article = parse_markdown(text, article_id=path.stem, source=rel, problems=problems)
         if article is not None:
             articles.append(article)
     return articles, problems
 
 
-def _parse_markdown(
+def parse_markdown(
     text: str, *, article_id: str, source: str, problems: list[str]
 ) -> Article | None:
+    """One Markdown article, or None with what is wrong added to ``problems``."""
     match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
     if not match:
         problems.append(f"{source}: must start with front matter between '---' lines")

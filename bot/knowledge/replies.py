@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.catalogue import HELPED, MORE, phrases
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.knowledge.articles import Article
 from bot.knowledge.search import Match
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 
-HELPED_QUESTION = Reply(
-    text="Did that answer your question?",
-    buttons=(
-        Button("Yes, thanks", intent_payload("affirm")),
-        Button("No", intent_payload("not_helpful")),
-    ),
-)
+
+def helped_question(language: str | None = None) -> Reply:
+    """After an answer: did it help? In the article's language where the bot has the words."""
+    said = phrases(language)
+    question, yes, no = said.helped if said is not None else HELPED
+    return Reply(
+        text=question,
+        buttons=(Button(yes, intent_payload("affirm")), Button(no, intent_payload("not_helpful"))),
+    )
 
 
 def chat_text(markdown: str) -> str:
@@ -48,7 +51,8 @@ def chat_text(markdown: str) -> str:
 def answer_reply(article: Article) -> Reply:
     text = chat_text(article.answer)
     if article.link:
-        text += f"\n\nMore: {article.link}"
+        said = phrases(article.language)
+        text += f"\n\n{said.more if said is not None else MORE} {article.link}"
     return Reply(text=text)
 
 

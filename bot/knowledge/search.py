@@ -177,6 +177,16 @@ class Searcher(Protocol):
 
     def article(self, article_id: str) -> Article | None: ...
 
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        """Every article of the index searched now, by id."""
+        ...
+
+    @property
+    def translations(self) -> Mapping[str, Mapping[str, Article]]:
+        """Their translations: ``{language: {article id: translation}}``."""
+        ...
+
 
 class KnowledgeSearcher:
     """Searches one loaded ``KnowledgeIndex`` with an ``Embedder``."""
@@ -299,6 +309,14 @@ class KnowledgeSearcher:
     def article(self, article_id: str) -> Article | None:
         return self.index.articles.get(article_id)
 
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        return self.index.articles
+
+    @property
+    def translations(self) -> Mapping[str, Mapping[str, Article]]:
+        return self.index.translations
+
 
 def query_parts(text: str, *, split_clauses: bool = True) -> list[str]:
     """The parts a message is searched by: itself, or for a long one its first sentences.
@@ -396,3 +414,11 @@ class ReloadingSearcher:
 
     def article(self, article_id: str) -> Article | None:
         return self.current().article(article_id)
+
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        return self.current().articles
+
+    @property
+    def translations(self) -> Mapping[str, Mapping[str, Article]]:
+        return self.current().translations

@@ -19,7 +19,8 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from bot.knowledge.article_classifier import ArticleClassifier
 from bot.knowledge.articles import Article, load_articles
 from bot.knowledge.lexical import LexicalIndex
 from bot.knowledge.search_config import SearchConfig, load_search_config
+from bot.knowledge.translations import by_language, load_translations
 from bot.knowledge.tuned_encoder import TunedEncoder, training_key
 from bot.knowledge.vector_index import IndexKind, VectorIndex
 
@@ -101,6 +103,8 @@ class Manifest:
     classifier_file: str
     #: The tuned encoder's layers (``tuned_encoder``); None when the index uses the base model.
     encoder_file: str | None
+    #: The articles' translations (``translations``); None when there are none.
+    translations_file: str | None = None
 
     @property
     def data_files(self) -> tuple[str, ...]:
@@ -112,7 +116,8 @@ class Manifest:
             self.lexicon_file,
             self.classifier_file,
         )
-        return files if self.encoder_file is None else (*files, self.encoder_file)
+        optional = (self.encoder_file, self.translations_file)
+        return (*files, *(name for name in optional if name is not None))
 
     def search_config(self) -> SearchConfig:
         return SearchConfig(
@@ -144,6 +149,8 @@ class KnowledgeIndex:
     search_config: SearchConfig
     #: The tuned encoder's metadata and tensors, None when queries use the base model.
     encoder_state: tuple[dict[str, str], dict[str, Any]] | None = None
+    #: The articles' translations: ``{language: {article id: translation}}``.
+    translations: Mapping[str, Mapping[str, Article]] = field(default_factory=dict)
 
     def query_embedder(self, embedder: Embedder) -> Embedder:
         """What embeds queries for this index: ``embedder``, or its tuned encoder on top of it."""
@@ -233,6 +240,7 @@ def build_index(
     # rebuilt), instead of being recorded as built from content the index does not contain.
     fingerprint = kb_fingerprint(source)
     articles = read_source(source)
+    translations = read_translations(source)
     folder = source if source.is_dir() else None
     if search_config is None:
         search_config = (
@@ -248,16 +256,26 @@ def build_index(
         source=str(source),
         started=started,
         encoder_cache=encoder_cache,
+        translations=translations,
     )
 
 
 def read_source(source: Path) -> list[Article]:
     """The articles of a folder or CSV, answers rendered from the folder's business facts."""
-    articles = load_articles(source)
-    facts = None
+    return render_articles(load_articles(source), _facts(source))
+
+
+def read_translations(source: Path) -> list[Article]:
+    """The translations of a folder's articles (``translations``), rendered the same way."""
+    if not source.is_dir():
+        return []
+    return render_articles(load_translations(source, load_articles(source)), _facts(source))
+
+
+def _facts(source: Path) -> BusinessFacts | None:
     if source.is_dir() and (source / BUSINESS_FILE).is_file():
-        facts = load_business_facts(source / BUSINESS_FILE)
-    return render_articles(articles, facts)
+        return load_business_facts(source / BUSINESS_FILE)
+    return None
 
 
 def write_index(
@@ -271,8 +289,10 @@ def write_index(
     source: str,
     started: float | None = None,
     encoder_cache: Path | None = None,
+    translations: Sequence[Article] = (),
 ) -> Manifest:
-    """Embed ``articles`` and write their index into ``out_dir``; return its manifest."""
+    """Embed ``articles`` and write their index into ``out_dir``, with their ``translations``
+    as they are (searched by ``crosslingual``); return its manifest."""
     started = time.perf_counter() if started is None else started
     encoder = None
     if search_config.tune_encoder:
@@ -318,6 +338,9 @@ def write_index(
         "classifier_file": f"classifier-{tag}.npz",
     }
     encoder_file = encoder_file_name(encoder.key) if encoder is not None else None
+    translations_file = f"translations-{tag}.json" if translations else None
+    if translations_file is not None:
+        _write_json(out_dir / translations_file, [a.to_json() for a in translations])
     index.save(out_dir / names["index_file"])
     _write_json(out_dir / names["entries_file"], [asdict(e) for e in entries])
     _write_json(out_dir / names["articles_file"], [a.to_json() for a in articles])
@@ -348,6 +371,7 @@ def write_index(
         build_seconds=round(time.perf_counter() - started, 3),
         **names,
         encoder_file=encoder_file,
+        translations_file=translations_file,
     )
     try:
         previous = _read_manifest_or_none(out_dir)
@@ -411,6 +435,10 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
     encoder_state = None
     if manifest.encoder_file is not None:
         encoder_state = TunedEncoder.read(index_dir / manifest.encoder_file)
+    translations = {}
+    if manifest.translations_file is not None:
+        translated = _read_json(index_dir / manifest.translations_file)
+        translations = by_language(Article.from_json(a) for a in translated)
     order = tuple(a.id for a in article_list)
     if (
         vectors.size != len(entries)
@@ -434,6 +462,7 @@ def _load_files(index_dir: Path, manifest: Manifest) -> KnowledgeIndex:
         classifier=classifier,
         search_config=manifest.search_config(),
         encoder_state=encoder_state,
+        translations=translations,
     )
 
 

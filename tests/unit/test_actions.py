@@ -20,6 +20,8 @@ from actions.people import ActionHandoff, ActionOfferPerson
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
 from bot.handoff.model import Presence
+from bot.knowledge.crosslingual import CrossLingualSearcher
+from bot.knowledge.replies import helped_question
 from bot.services import Services
 from tests.conftest import OPEN_TIME
 
@@ -75,8 +77,14 @@ def run(action: SupportAction, tracker: Tracker) -> tuple[list[dict[str, Any]], 
 
 
 @pytest.fixture
-def services(settings, demo_searcher, hash_embedder, open_clock) -> Services:
-    return Services(settings, clock=open_clock, embedder=hash_embedder, searcher=demo_searcher)
+def services(settings, demo_searcher, hash_embedder, open_clock, multilingual_encoder) -> Services:
+    return Services(
+        settings,
+        clock=open_clock,
+        embedder=hash_embedder,
+        searcher=demo_searcher,
+        crosslingual=CrossLingualSearcher(multilingual_encoder),
+    )
 
 
 def slot(events: list[dict], name: str) -> Any:
@@ -259,11 +267,13 @@ def test_a_message_in_another_language_says_the_bot_reads_english(services):
     assert "only understand English" in messages[0]["text"]
 
 
-def test_a_question_in_italian_gets_the_honest_reply_in_italian(services):
+def test_a_question_in_italian_that_no_article_answers_gets_the_honest_reply_in_italian(
+    services,
+):
     messages, _ = run(
         ActionHandleLowConfidence(services),
         tracker(
-            "Come posso restituire un articolo?",
+            "Che tempo farà domani a Milano?",
             "nlu_fallback",
             flags=["other_language"],
             language={"code": "it", "score": 0.95},
@@ -272,6 +282,41 @@ def test_a_question_in_italian_gets_the_honest_reply_in_italian(services):
 
     assert messages[0]["text"].startswith("Mi dispiace, per ora capisco solo l'inglese.")
     assert [b["title"] for b in messages[0]["buttons"]] == ["Parla con una persona"]
+
+
+def test_a_question_in_italian_that_an_article_answers_gets_it_with_a_note_in_italian(services):
+    messages, events = run(
+        ActionHandleLowConfidence(services),
+        tracker(
+            "Ho dimenticato la password, come faccio ad entrare?",
+            "nlu_fallback",
+            flags=["other_language"],
+            language={"code": "it", "score": 0.95},
+        ),
+    )
+
+    note, answer, helped = messages
+    assert note["text"].startswith("Ecco la risposta del nostro centro assistenza")
+    assert [b["title"] for b in note["buttons"]] == ["Parla con una persona"]
+    assert slot(events, "last_article") == "account-password-reset"
+    assert "password" in answer["text"].lower()
+    assert helped["text"] == helped_question().text  # the English article: asked in English
+
+
+def test_lithuanian_is_not_matched_against_the_articles(services):
+    # The multilingual encoder was not trained on Lithuanian: its scores there mean nothing.
+    messages, events = run(
+        ActionHandleLowConfidence(services),
+        tracker(
+            "Kaip grąžinti prekę?",
+            "nlu_fallback",
+            flags=["other_language"],
+            language={"code": "lt", "score": 0.95},
+        ),
+    )
+
+    assert [m["text"][:30] for m in messages] == ["Atsiprašau, kol kas suprantu t"]
+    assert events == []
 
 
 def _session(*messages: Tracker) -> Tracker:
@@ -481,6 +526,10 @@ class BrokenSearcher:
         raise IndexMissingError("no index", hint="run supportbot kb build")
 
     def article(self, article_id):
+        raise RuntimeError("disk on fire")
+
+    @property
+    def articles(self):
         raise RuntimeError("disk on fire")
 
 

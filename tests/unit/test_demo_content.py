@@ -12,6 +12,7 @@ from bot.business import load_business_facts
 from bot.dialogue.topics import TOPICS
 from bot.knowledge import load_articles
 from bot.knowledge.store import render_articles
+from bot.knowledge.translations import load_translations
 from tests.conftest import PROJECT
 
 KB = PROJECT / "knowledge_base"
@@ -92,3 +93,26 @@ def test_the_test_queries_are_big_enough_and_never_used_for_calibration():
     assert len(rows) >= 400
     assert sum(not r["expected_id"] for r in rows) >= 80
     assert not texts("kb_queries_test.csv") & texts("kb_queries_calibration.csv")
+
+
+def test_the_other_languages_questions_are_held_apart(articles, nlu_examples):
+    """The Italian and Lithuanian held-out sets: apart from the articles (translations too)
+    and from the tuning set, labelled with articles and intents that exist, and big enough."""
+    data = PROJECT / "bench" / "data"
+    translations = load_translations(
+        PROJECT / "knowledge_base", load_articles(PROJECT / "knowledge_base")
+    )
+    phrasings = {p.lower() for a in [*articles, *translations] for p in a.phrasings}
+    ids = {a.id for a in articles}
+
+    def rows(name: str) -> list[dict[str, str]]:
+        with (data / name).open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    tuning = {r["text"].lower() for r in rows("multilingual_tuning.csv")}
+    for name in ("kb_queries_it.csv", "kb_queries_lt.csv"):
+        held_out = rows(name)
+        assert len([r for r in held_out if r["expected_id"]]) >= 100
+        assert not [r["text"] for r in held_out if r["text"].lower() in phrasings | tuning]
+        assert {r["expected_id"] for r in held_out if r["expected_id"]} <= ids
+        assert {r["intent"] for r in held_out} <= set(nlu_examples)
