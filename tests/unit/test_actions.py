@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import SORRY, SupportAction, customer_language
+from actions.base import SORRY, SupportAction
 from actions.fallback import (
     ActionHandleLowConfidence,
     ActionHandleNotHelpful,
@@ -17,6 +17,7 @@ from actions.fallback import (
 from actions.greeting import ActionGreet
 from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowledgeBase
 from actions.people import ActionHandoff, ActionOfferPerson
+from bot.dialogue.fallback import ONLY_ENGLISH
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
 from bot.handoff.model import Presence
@@ -284,7 +285,7 @@ def test_a_question_in_italian_that_no_article_answers_gets_the_honest_reply_in_
     assert [b["title"] for b in messages[0]["buttons"]] == ["Parla con una persona"]
 
 
-def test_a_question_in_italian_that_an_article_answers_gets_it_with_a_note_in_italian(services):
+def test_a_question_in_italian_is_answered_with_the_italian_article(services):
     messages, events = run(
         ActionHandleLowConfidence(services),
         tracker(
@@ -295,16 +296,15 @@ def test_a_question_in_italian_that_an_article_answers_gets_it_with_a_note_in_it
         ),
     )
 
-    note, answer, helped = messages
-    assert note["text"].startswith("Ecco la risposta del nostro centro assistenza")
-    assert [b["title"] for b in note["buttons"]] == ["Parla con una persona"]
+    answer, helped = messages
+    italian = services.searcher.translations["it"]["account-password-reset"]
+    assert answer["text"].endswith(f"Per saperne di più: {italian.link}")
     assert slot(events, "last_article") == "account-password-reset"
-    assert "password" in answer["text"].lower()
-    assert helped["text"] == helped_question().text  # the English article: asked in English
+    assert helped["text"] == "Ho risposto alla tua domanda?"
+    assert [b["title"] for b in helped["buttons"]] == ["Sì, grazie", "No"]
 
 
-def test_lithuanian_is_not_matched_against_the_articles(services):
-    # The multilingual encoder was not trained on Lithuanian: its scores there mean nothing.
+def test_a_question_in_lithuanian_is_answered_with_the_lithuanian_article(services):
     messages, events = run(
         ActionHandleLowConfidence(services),
         tracker(
@@ -315,75 +315,43 @@ def test_lithuanian_is_not_matched_against_the_articles(services):
         ),
     )
 
-    assert [m["text"][:30] for m in messages] == ["Atsiprašau, kol kas suprantu t"]
+    assert messages[0]["text"].startswith("1. Eikite į **Mano paskyra")
+    assert slot(events, "last_article") == "returns-how-to"
+    assert messages[1]["text"] == "Ar atsakiau į jūsų klausimą?"
+
+
+def test_an_article_without_a_translation_comes_in_english_with_a_note(services):
+    messages, events = run(
+        ActionHandleLowConfidence(services),
+        tracker(
+            "Kann ich meine Bestellung noch stornieren?",
+            "nlu_fallback",
+            flags=["other_language"],
+            language={"code": "de", "score": 0.95},
+        ),
+    )
+
+    note, answer, helped = messages
+    assert note["text"].startswith("Hier ist die Antwort aus unserem Hilfe-Center")
+    assert [b["title"] for b in note["buttons"]] == ["Mit einem Menschen sprechen"]
+    assert slot(events, "last_article") == "orders-cancel"
+    assert "More: " in answer["text"]
+    assert helped["text"] == helped_question().text
+
+
+def test_a_language_nothing_here_reads_gets_the_honest_reply(services):
+    messages, events = run(
+        ActionHandleLowConfidence(services),
+        tracker(
+            "Kā es varu atgriezt preci?",
+            "nlu_fallback",
+            flags=["other_language"],
+            language={"code": "lv", "score": 0.95},
+        ),
+    )
+
+    assert [m["text"][:40] for m in messages] == [ONLY_ENGLISH[:40]]
     assert events == []
-
-
-def _session(*messages: Tracker) -> Tracker:
-    """One session of the customer's messages (each a ``tracker``'s latest), in order."""
-    events: list[dict[str, Any]] = [{"event": "session_started"}]
-    for message in messages:
-        events += [*message.events[1:], {"event": "action", "name": "x"}]
-    latest = messages[-1].latest_message
-    return Tracker("c", {}, latest, events[:-1], False, None, {}, "action_listen")
-
-
-@pytest.mark.parametrize(
-    ("earlier_language", "in_lithuanian"), [({"code": "lt", "score": 0.95}, True), (None, False)]
-)
-def test_an_unclear_short_message_keeps_the_language_the_customer_wrote_in(
-    services, earlier_language, in_lithuanian
-):
-    # A clear Lithuanian question earlier in the session, then two words the model is unsure
-    # of: the honest answer stays Lithuanian (without the earlier question: the usual ladder).
-    earlier = tracker("Kaip grąžinti prekę?", "nlu_fallback", language=earlier_language)
-    latest = tracker("ačiū labai", "nlu_fallback", language={"code": "lt", "score": 0.4})
-
-    messages, _ = run(ActionHandleLowConfidence(services), _session(earlier, latest))
-
-    assert messages[0]["text"].startswith("Atsiprašau, kol kas suprantu tik") is in_lithuanian
-
-
-def test_english_please_is_answered_and_holds_for_the_conversation(services):
-    italian = tracker(
-        "Come posso restituire un articolo?",
-        "nlu_fallback",
-        flags=["other_language"],
-        language={"code": "it", "score": 0.95},
-    )
-    asked = tracker(
-        "English, please",
-        "nlu_fallback",
-        flags=["asked_for_language"],
-        language={"code": "en", "score": 1.0, "asked": True},
-    )
-    messages, _ = run(ActionHandleLowConfidence(services), _session(italian, asked))
-    assert messages[0]["text"] == "Of course, let's go on in English. What can I help you with?"
-    assert customer_language(_session(italian, asked)) == "en"  # a colleague who speaks it
-
-    # Later words that look Italian get the English ladder, not "only English" in Italian.
-    again = tracker(
-        "Il mio ordine ordine non è arrivato",
-        "nlu_fallback",
-        flags=["other_language"],
-        language={"code": "it", "score": 0.9},
-    )
-    messages, _ = run(ActionHandleLowConfidence(services), _session(italian, asked, again))
-    assert messages[0]["text"].startswith("Sorry, I didn't understand that.")
-
-
-def test_asking_for_a_language_the_bot_does_not_read_gets_the_honest_reply_in_it(services):
-    asked = tracker(
-        "Ar galite kalbėti lietuviškai?",
-        "nlu_fallback",
-        flags=["asked_for_language"],
-        language={"code": "lt", "score": 1.0, "asked": True},
-    )
-    messages, _ = run(ActionHandleLowConfidence(services), asked)
-
-    assert messages[0]["text"].startswith("Atsiprašau, kol kas suprantu tik anglų kalbą.")
-    assert [b["title"] for b in messages[0]["buttons"]] == ["Kalbėti su žmogumi"]
-    assert customer_language(asked) == "lt"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,14 @@ Vai su **Il mio account → Ordini** e scegli **Restituisci articoli**. Ti rimbo
 """
 
 
+@pytest.fixture
+def kb_copy(kb_copy: Path) -> Path:
+    """The demo knowledge base without its own translations."""
+    for translation in kb_copy.rglob("*.*.md"):
+        translation.unlink()
+    return kb_copy
+
+
 def write(folder: Path, name: str, text: str) -> None:
     path = folder / "returns" / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,40 @@
+"""Wording: how many character sequences two texts share, for languages no encoder here reads.
+
+TF-IDF over character 2-4-grams within words, on lower-cased text without accents (customers
+often type "grazinti" for "grąžinti"). It needs no model and knows no language: it matches a
+question to the phrasings written in the same language (an article's translation), where
+sharing stems and endings means sharing meaning. ``bot.knowledge.crosslingual`` uses it for
+questions in languages with translations.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+GRAMS = (2, 4)
+
+
+def folded(text: str) -> str:
+    """Lower case, without accents: "Grąžinti" → "grazinti"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class CharacterGrams:
+    """Texts by their character n-grams; cosines of questions with them."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=GRAMS, preprocessor=folded, sublinear_tf=True
+        )
+        self._texts = self._vectorizer.fit_transform(texts)
+
+    def cosines(self, questions: Sequence[str]) -> npt.NDArray[np.float32]:
+        """One row per question, one column per text (TF-IDF rows are L2-normalised)."""
+        found = self._vectorizer.transform(questions) @ self._texts.T
+        return np.asarray(found.toarray(), dtype=np.float32)
