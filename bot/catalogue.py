@@ -26,7 +26,14 @@ class Phrases:
     more: str = MORE
     #: After an answer: did it help? With the two buttons' titles.
     helped: tuple[str, str, str] = HELPED
+    #: The weekdays' names, Monday first, as the support hours are written in an article.
+    weekdays: tuple[str, ...] | None = None
 
+
+LITHUANIAN_WEEKDAYS = (
+    "pirmadienis", "antradienis", "trečiadienis", "ketvirtadienis", "penktadienis",
+    "šeštadienis", "sekmadienis",
+)  # fmt: skip
 
 IN_THEIR_LANGUAGE = {
     "it": Phrases(
@@ -37,6 +44,7 @@ IN_THEIR_LANGUAGE = {
         "preferisci, una persona del nostro team potrebbe aiutarti.",
         "Per saperne di più:",
         ("Ho risposto alla tua domanda?", "Sì, grazie", "No"),
+        ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
     ),
     "lt": Phrases(
         "Atsiprašau, kol kas suprantu tik anglų kalbą. Jei norite bendrauti kita kalba, "
@@ -44,6 +52,7 @@ IN_THEIR_LANGUAGE = {
         "Kalbėti su žmogumi",
         more="Daugiau:",
         helped=("Ar atsakiau į jūsų klausimą?", "Taip, ačiū", "Ne"),
+        weekdays=LITHUANIAN_WEEKDAYS,
     ),
     "de": Phrases(
         "Entschuldigung, ich verstehe bisher nur Englisch. Wenn Sie eine andere Sprache "
@@ -72,3 +81,9 @@ IN_THEIR_LANGUAGE = {
 def phrases(language: str | None) -> Phrases | None:
     """The phrases in ``language``, or None where there are none (English included)."""
     return IN_THEIR_LANGUAGE.get(language or "")
+
+
+def weekday_names(language: str | None) -> tuple[str, ...] | None:
+    """Monday to Sunday in ``language`` (None: not known here, English included)."""
+    said = phrases(language)
+    return said.weekdays if said is not None else None

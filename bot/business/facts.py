@@ -8,7 +8,8 @@ so a changed return window or phone number changes every answer that mentions it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.business.hours import WEEKDAYS, BusinessHours, OpeningHours
+from bot.catalogue import weekday_names
 from bot.errors import BusinessFactsError
+from bot.language import language_code
 
+#: The placeholders every business-facts file gives (besides its ``policies``).
+ENGLISH_PLACEHOLDERS = (
+    "company_name", "website", "help_centre", "support_hours", "support_email",
+    "support_phone", "email_reply_within", "complaint_first_response_hours",
+    "complaint_resolution_days",
+)  # fmt: skip
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
@@ -74,9 +83,23 @@ class BusinessFacts:
     order_number_pattern: str | None = None  # the shop's order numbers, masked in reviews
     #: Conversations idle this many days are erased everywhere, daily (None: kept).
     retention_days: int | None = None
+    #: The facts in other languages, for articles translated into them: ``{language: {name:
+    #: value}}``, a name being a placeholder's or ``timezone_label``.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-    def placeholders(self) -> dict[str, str]:
-        """Values available to articles as ``{{ name }}``."""
+    def placeholders(self, language: str | None = None) -> dict[str, str]:
+        """Values available to articles as ``{{ name }}``; in ``language`` where the file
+        gives them in it (the support hours with that language's weekday names)."""
+        values = self._english_placeholders()
+        said = self.translations.get(language or "", {})
+        days = weekday_names(language)
+        if days is not None or "timezone_label" in said:
+            label = said.get("timezone_label")
+            values["support_hours"] = self.hours.describe_week(days, timezone_label=label)
+        values.update({k: v for k, v in said.items() if k != "timezone_label"})
+        return values
+
+    def _english_placeholders(self) -> dict[str, str]:
         values = {
             "company_name": self.company_name,
             "website": self.website,
@@ -91,9 +114,10 @@ class BusinessFacts:
         values.update(self.policies)
         return values
 
-    def render(self, template: str, *, where: str = "text") -> str:
-        """Replace ``{{ name }}`` placeholders; unknown names are an error naming ``where``."""
-        values = self.placeholders()
+    def render(self, template: str, *, where: str = "text", language: str | None = None) -> str:
+        """Replace ``{{ name }}`` placeholders (in ``language`` where the file gives them in
+        it); unknown names are an error naming ``where``."""
+        values = self.placeholders(language)
         unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(template)} - values.keys())
         if unknown:
             raise BusinessFactsError(
@@ -196,7 +220,33 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
         retention_days=_positive_int(privacy, "privacy.retention_days")
         if privacy.get("retention_days") is not None
         else None,
+        translations=_translations(raw.get("translations"), policies),
     )
+
+
+def _translations(value: object, policies: Mapping[str, object]) -> dict[str, dict[str, str]]:
+    """The ``translations`` section: each language's values for placeholders it names."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BusinessFactsError("'translations' must map languages to name: value")
+    known = set(ENGLISH_PLACEHOLDERS) | {str(k) for k in policies} | {"timezone_label"}
+    found: dict[str, dict[str, str]] = {}
+    for language, values in value.items():
+        code = language_code(language)
+        if code is None or not isinstance(values, dict):
+            raise BusinessFactsError(
+                f"translations: {language!r} must be a language code (like it) mapping "
+                "placeholder names to values"
+            )
+        unknown = sorted(str(k) for k in values if str(k) not in known)
+        if unknown:
+            raise BusinessFactsError(
+                f"translations.{code}: unknown name(s) {', '.join(unknown)}",
+                hint=f"use placeholders' names or timezone_label: {', '.join(sorted(known))}",
+            )
+        found[code] = {str(k): str(v).strip() for k, v in values.items()}
+    return found
 
 
 def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Used to tell customers honestly whether a person is available now and, if not, w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -120,8 +121,12 @@ class BusinessHours:
                 return datetime.combine(day, opening.closes, tzinfo=self.zone)
         return None
 
-    def describe_week(self) -> str:
-        """The weekly schedule in words, e.g. 'Monday–Friday 9:00–17:00 (UK time)'."""
+    def describe_week(
+        self, days: Sequence[str] | None = None, timezone_label: str | None = None
+    ) -> str:
+        """The weekly schedule in words, e.g. 'Monday–Friday 9:00–17:00 (UK time)'; ``days``:
+        the weekdays' names in another language, Monday first (and the timezone's label)."""
+        names = days or [day.capitalize() for day in WEEKDAYS]
         groups: list[tuple[int, int, OpeningHours]] = []
         for index, hours in enumerate(self.weekly):
             if hours is None:
@@ -134,11 +139,9 @@ class BusinessHours:
             return "no regular hours"
         parts = []
         for first, last, hours in groups:
-            days = WEEKDAYS[first].capitalize()
-            if last > first:
-                days += "–" + WEEKDAYS[last].capitalize()
-            parts.append(f"{days} {hours.describe()}")
-        return ", ".join(parts) + f" ({self.timezone_label})"
+            span = names[first] if last == first else f"{names[first]}–{names[last]}"
+            parts.append(f"{span} {hours.describe()}")
+        return ", ".join(parts) + f" ({timezone_label or self.timezone_label})"
 
     def _local(self, at: datetime) -> datetime:
         if at.tzinfo is None:

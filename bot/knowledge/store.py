@@ -208,7 +208,7 @@ def render_articles(articles: list[Article], facts: BusinessFacts | None) -> lis
             rendered.append(article)
             continue
         try:
-            answer = facts.render(article.answer, where=article.source)
+            answer = facts.render(article.answer, where=article.source, language=article.language)
         except BusinessFactsError as exc:
             problems.append(exc.message)
             continue

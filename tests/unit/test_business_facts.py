@@ -97,6 +97,8 @@ def _write(tmp_path: Path, data: dict) -> Path:
         (lambda d: d["live_chat"].update(auto_assign="yes"), "true or false"),
         (lambda d: d["live_chat"].update(abandon_after_seconds=0), "at least 1"),
         (lambda d: d["support"].pop("email"), "support.email is required"),
+        (lambda d: d["translations"]["it"].update(refund_dayz="5"), "unknown name.*refund_dayz"),
+        (lambda d: d["translations"].update(italiano={}), "must be a language code"),
     ],
 )
 def test_invalid_business_facts_are_rejected_with_the_reason(tmp_path, change, message):
@@ -137,3 +139,17 @@ def test_a_retention_period_must_be_whole_days(tmp_path, value):
 
     with pytest.raises(BusinessFactsError, match=r"privacy\.retention_days"):
         load_business_facts(_write(tmp_path, data))
+
+
+def test_a_translated_article_gets_the_facts_in_its_language(facts):
+    template = "{{ support_hours }}; {{ refund_days }}; {{ support_email }}"
+
+    assert facts.render(template, language="it") == (
+        "lunedì–venerdì 9:00–17:00, sabato 10:00–14:00 (ora del Regno Unito); "
+        "5 giorni lavorativi; help@fernhill.example"  # not translated: as it is
+    )
+    assert facts.render(template, language="lt").startswith("pirmadienis–penktadienis 9:00")
+    # English, and a language the file has no values for, get the file's own values.
+    english = "Monday–Friday 9:00–17:00, Saturday 10:00–14:00 (UK time); 5 working days"
+    assert facts.render(template).startswith(english)
+    assert facts.render(template, language="de").startswith(english)
