@@ -72,7 +72,7 @@ MEANING, BOTH, WORDING = "meaning", "meaning and wording", "wording"
 RULES = {
     MEANING: Rule(threshold=0.891, margin=0.0),
     BOTH: Rule(threshold=1.391, margin=0.2, wording_weight=1.0),
-    WORDING: Rule(threshold=0.623, margin=0.12),
+    WORDING: Rule(threshold=0.632, margin=0.12),
 }
 
 
