@@ -122,7 +122,7 @@ def ask_satisfaction(dispatcher: CollectingDispatcher, tracker: Tracker, *, at: 
     (or there was nothing but small talk). Returns the event recording that it was asked."""
     if not worth_asking(tracker.events):
         return []
-    utter(dispatcher, survey_reply())
+    utter(dispatcher, survey_reply(session_language(tracker)))
     return [SlotSet(CSAT_SLOT, asked_record(by="bot", at=at))]
 
 

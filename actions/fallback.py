@@ -132,7 +132,7 @@ class ActionHandleNotHelpful(SupportAction):
     action_name = "action_handle_not_helpful"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        utter(dispatcher, not_helpful_reply())
+        utter(dispatcher, not_helpful_reply(session_language(tracker)))
         return []
 
 

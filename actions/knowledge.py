@@ -13,9 +13,11 @@ from actions.base import (
     SupportAction,
     ask_satisfaction,
     previous_user_message,
+    session_language,
     text_flags,
     utter,
 )
+from bot.catalogue import phrases
 from bot.chat import Reply
 from bot.conversations.events import ANSWER_SLOT
 from bot.dialogue.choices import chosen_position
@@ -80,7 +82,11 @@ class ActionAcknowledgeFeedback(SupportAction):
         if not tracker.get_slot("awaiting_feedback"):
             dispatcher.utter_message(response="utter_how_can_i_help")
             return [SlotSet("awaiting_feedback", False)]
-        dispatcher.utter_message(response="utter_glad_it_helped")
+        said = phrases(session_language(tracker))
+        if said is not None and said.glad_it_helped is not None:
+            utter(dispatcher, Reply(said.glad_it_helped))
+        else:
+            dispatcher.utter_message(response="utter_glad_it_helped")
         asked = ask_satisfaction(dispatcher, tracker, at=self.services.clock().timestamp())
         return [SlotSet("awaiting_feedback", False), *asked]
 

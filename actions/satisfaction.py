@@ -18,7 +18,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Events, SupportAction, ask_satisfaction, customer_channel, utter
+from actions.base import (
+    Events,
+    SupportAction,
+    ask_satisfaction,
+    customer_channel,
+    session_language,
+    utter,
+)
 from bot.conversations.events import current_session
 from bot.privacy.log_ids import conversation_ref
 from bot.reporting.summary import summarise
@@ -65,7 +72,7 @@ class ActionRateConversation(SupportAction):
         if score is None or state.status != ASKED:
             # "can I rate you?", or a score nobody asked for (typed, or a button's payload sent
             # by hand): the question, with its buttons, so each score answers one question.
-            utter(dispatcher, survey_reply())
+            utter(dispatcher, survey_reply(session_language(tracker)))
             return [SlotSet(CSAT_SLOT, asked_record(by="bot", at=now.timestamp()))]
         previous = state.record
         summary = summarise(tracker.sender_id, list(current_session(tracker.events)))
@@ -81,7 +88,8 @@ class ActionRateConversation(SupportAction):
         if item is not None:
             record["follow_up"] = item.id
         logger.info("conversation %s rated %d/5", conversation_ref(tracker.sender_id), score)
-        utter(dispatcher, thanks_reply(score, follow_up=item is not None))
+        language = session_language(tracker)
+        utter(dispatcher, thanks_reply(score, follow_up=item is not None, language=language))
         return [SlotSet(CSAT_SLOT, record)]
 
 

@@ -2,9 +2,10 @@
 
 The bot's conversation is English; these are the phrases it says to a customer who writes
 another language (written for the project): that it reads English only, the "Talk to a person"
-button, the note before an English article that answers their question, and the words around
-an article translated into their language (``bot.knowledge.translations``). A language without
-an entry gets the English; a phrase left out (None) is not said in that language.
+button, the note before an English article that answers their question, the words around an
+article translated into their language (``bot.knowledge.translations``), and what follows it:
+"glad it helped", "sorry it didn't", the satisfaction question and its thanks. A language
+without an entry gets the English; a phrase left out (None) is said in English.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ class Phrases:
     helped: tuple[str, str, str] = HELPED
     #: The weekdays' names, Monday first, as the support hours are written in an article.
     weekdays: tuple[str, ...] | None = None
+    #: After an answer: "yes, thanks", and "no" (followed by the person button).
+    glad_it_helped: str | None = None
+    not_helpful: str | None = None
+    #: The satisfaction question, with the labels of 1 and 5 ...
+    survey: tuple[str, str, str] | None = None
+    #: ... and what follows a score: satisfied; low, passed to the team; low.
+    thanks: tuple[str, str, str] | None = None
 
 
 LITHUANIAN_WEEKDAYS = (
@@ -45,6 +53,23 @@ IN_THEIR_LANGUAGE = {
         "Per saperne di più:",
         ("Ho risposto alla tua domanda?", "Sì, grazie", "No"),
         ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+        "Perfetto, sono contento di esserti stato d'aiuto! Posso fare qualcos'altro per te?",
+        "Mi dispiace che non ti sia stato utile. Puoi chiedere di nuovo con altre parole, "
+        "oppure parlare con una persona del nostro team.",
+        (
+            "Un'ultima domanda prima di salutarci: quanto sei soddisfatto dell'aiuto ricevuto "
+            "oggi? 1 è scarso, 5 è ottimo. (Puoi saltarla e continuare a scrivere.)",
+            "1 – scarso",
+            "5 – ottimo",
+        ),
+        (
+            "Grazie! Se vuoi aggiungere qualcosa, scrivilo qui, oppure fai un'altra domanda.",
+            "Mi dispiace di non esserti stato d'aiuto, e grazie per avercelo detto. Ho passato "
+            "questa conversazione al nostro team, così una persona vedrà cosa è andato storto. "
+            "Se vuoi raccontarci di più, scrivilo qui.",
+            "Grazie per avercelo detto. Cosa avremmo potuto fare meglio? Se vuoi, scrivilo qui: "
+            "arriva direttamente al nostro team.",
+        ),
     ),
     "lt": Phrases(
         "Atsiprašau, kol kas suprantu tik anglų kalbą. Jei norite bendrauti kita kalba, "
@@ -53,6 +78,23 @@ IN_THEIR_LANGUAGE = {
         more="Daugiau:",
         helped=("Ar atsakiau į jūsų klausimą?", "Taip, ačiū", "Ne"),
         weekdays=LITHUANIAN_WEEKDAYS,
+        glad_it_helped="Puiku, džiaugiuosi, kad padėjau! Ar galiu dar kuo nors padėti?",
+        not_helpful="Atsiprašau, kad tai nepadėjo. Galite paklausti kitais žodžiais arba "
+        "pasikalbėti su mūsų komandos darbuotoju.",
+        survey=(
+            "Dar vienas trumpas klausimas prieš atsisveikinant: kaip vertinate šiandien gautą "
+            "pagalbą? 1 – prastai, 5 – puikiai. (Galite praleisti ir toliau rašyti.)",
+            "1 – prastai",
+            "5 – puikiai",
+        ),
+        thanks=(
+            "Ačiū! Jei norite ką nors pridurti, parašykite čia arba užduokite kitą klausimą.",
+            "Atsiprašau, kad jus nuvylėme, ir ačiū, kad pasakėte. Perdaviau šį pokalbį mūsų "
+            "komandai, kad darbuotojas peržiūrėtų, kas nepavyko. Jei norite papasakoti "
+            "daugiau, parašykite čia.",
+            "Ačiū, kad pasakėte. Ką galėjome padaryti geriau? Jei norite, parašykite čia – tai "
+            "pateks tiesiai mūsų komandai.",
+        ),
     ),
     "de": Phrases(
         "Entschuldigung, ich verstehe bisher nur Englisch. Wenn Sie eine andere Sprache "

@@ -176,7 +176,12 @@ def not_understood_reply() -> Reply:
     )
 
 
-def not_helpful_reply() -> Reply:
+def not_helpful_reply(language: str | None = None) -> Reply:
+    """The answer did not help: in ``language`` where the bot has the words."""
+    said = phrases(language)
+    if said is not None and said.not_helpful is not None:
+        person = Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload)
+        return Reply(text=said.not_helpful, buttons=(person,))
     return Reply(
         text="Sorry that didn't help. You can ask again in other words, "
         "or talk to a person from our team.",

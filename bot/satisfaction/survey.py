@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.catalogue import phrases
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.conversations.events import current_session, customer_message, slot
 
@@ -53,19 +54,34 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", RATE_INTE
 _TYPED_SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5|!|\.)?\s*$", re.IGNORECASE)
 
 
-def survey_reply() -> Reply:
-    """The question, with one button per score."""
+def survey_reply(language: str | None = None) -> Reply:
+    """The question, with one button per score (in ``language`` where the bot has it)."""
+    said = phrases(language)
+    question, labels = QUESTION, _LABELS
+    if said is not None and said.survey is not None:
+        question, poor, great = said.survey
+        labels = {**_LABELS, 1: poor, 5: great}
     return Reply(
-        QUESTION,
+        question,
         tuple(
-            Button(_LABELS[score], intent_payload(RATE_INTENT, **{SCORE_ENTITY: str(score)}))
+            Button(labels[score], intent_payload(RATE_INTENT, **{SCORE_ENTITY: str(score)}))
             for score in SCORES
         ),
     )
 
 
-def thanks_reply(score: int, *, follow_up: bool) -> Reply:
-    """What the customer hears after a score (and the invitation to a comment)."""
+def thanks_reply(score: int, *, follow_up: bool, language: str | None = None) -> Reply:
+    """What the customer hears after a score (and the invitation to a comment), in
+    ``language`` where the bot has it."""
+    said = phrases(language)
+    if said is not None and said.thanks is not None:
+        satisfied, passed_on, low = said.thanks
+        if score >= SATISFIED:
+            return Reply(satisfied)
+        if follow_up:
+            person = Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload)
+            return Reply(passed_on, (person,))
+        return Reply(low)
     if score >= SATISFIED:
         return Reply(
             "Thank you! If there's anything you'd like to add, just type it here, "

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import SORRY, SupportAction
+from actions.base import SORRY, SupportAction, customer_language
 from actions.fallback import (
     ActionHandleLowConfidence,
     ActionHandleNotHelpful,
@@ -339,6 +339,18 @@ def test_an_article_without_a_translation_comes_in_english_with_a_note(services)
     assert helped["text"] == helped_question().text
 
 
+def test_no_it_did_not_help_is_said_in_the_conversations_language(services):
+    earlier = tracker(
+        "Kaip grąžinti prekę?", "nlu_fallback", language={"code": "lt", "score": 0.95}
+    )
+    latest = tracker("/not_helpful", "not_helpful")
+
+    messages, _ = run(ActionHandleNotHelpful(services), _session(earlier, latest))
+
+    assert messages[0]["text"].startswith("Atsiprašau, kad tai nepadėjo.")
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Kalbėti su žmogumi"]
+
+
 def test_a_language_nothing_here_reads_gets_the_honest_reply(services):
     messages, events = run(
         ActionHandleLowConfidence(services),
@@ -352,6 +364,73 @@ def test_a_language_nothing_here_reads_gets_the_honest_reply(services):
 
     assert [m["text"][:40] for m in messages] == [ONLY_ENGLISH[:40]]
     assert events == []
+
+
+def _session(*messages: Tracker) -> Tracker:
+    """One session of the customer's messages (each a ``tracker``'s latest), in order."""
+    events: list[dict[str, Any]] = [{"event": "session_started"}]
+    for message in messages:
+        events += [*message.events[1:], {"event": "action", "name": "x"}]
+    latest = messages[-1].latest_message
+    return Tracker("c", {}, latest, events[:-1], False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize(
+    ("earlier_language", "in_lithuanian"), [({"code": "lt", "score": 0.95}, True), (None, False)]
+)
+def test_an_unclear_short_message_keeps_the_language_the_customer_wrote_in(
+    services, earlier_language, in_lithuanian
+):
+    # A clear Lithuanian question earlier in the session, then two words the model is unsure
+    # of: the honest answer stays Lithuanian (without the earlier question: the usual ladder).
+    earlier = tracker("Kaip grąžinti prekę?", "nlu_fallback", language=earlier_language)
+    latest = tracker("ačiū labai", "nlu_fallback", language={"code": "lt", "score": 0.4})
+
+    messages, _ = run(ActionHandleLowConfidence(services), _session(earlier, latest))
+
+    assert messages[0]["text"].startswith("Atsiprašau, kol kas suprantu tik") is in_lithuanian
+
+
+def test_english_please_is_answered_and_holds_for_the_conversation(services):
+    italian = tracker(
+        "Come posso restituire un articolo?",
+        "nlu_fallback",
+        flags=["other_language"],
+        language={"code": "it", "score": 0.95},
+    )
+    asked = tracker(
+        "English, please",
+        "nlu_fallback",
+        flags=["asked_for_language"],
+        language={"code": "en", "score": 1.0, "asked": True},
+    )
+    messages, _ = run(ActionHandleLowConfidence(services), _session(italian, asked))
+    assert messages[0]["text"] == "Of course, let's go on in English. What can I help you with?"
+    assert customer_language(_session(italian, asked)) == "en"  # a colleague who speaks it
+
+    # Later words that look Italian get the English ladder, not "only English" in Italian.
+    again = tracker(
+        "Il mio ordine ordine non è arrivato",
+        "nlu_fallback",
+        flags=["other_language"],
+        language={"code": "it", "score": 0.9},
+    )
+    messages, _ = run(ActionHandleLowConfidence(services), _session(italian, asked, again))
+    assert messages[0]["text"].startswith("Sorry, I didn't understand that.")
+
+
+def test_asking_for_a_language_the_bot_does_not_read_gets_the_honest_reply_in_it(services):
+    asked = tracker(
+        "Ar galite kalbėti lietuviškai?",
+        "nlu_fallback",
+        flags=["asked_for_language"],
+        language={"code": "lt", "score": 1.0, "asked": True},
+    )
+    messages, _ = run(ActionHandleLowConfidence(services), asked)
+
+    assert messages[0]["text"].startswith("Atsiprašau, kol kas suprantu tik anglų kalbą.")
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Kalbėti su žmogumi"]
+    assert customer_language(asked) == "lt"
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,34 @@ def test_an_answer_that_helped_asks_but_a_yes_without_an_answer_does_not(service
     assert texts(messages) == ["utter_how_can_i_help"]
 
 
+def italian(intent: str, text: str = "Come posso restituire un articolo?") -> dict[str, Any]:
+    """An Italian question, recognised as such (the conversation is in Italian from then on)."""
+    event = user(intent, text)
+    event["parse_data"]["language"] = {"code": "it", "score": 0.97}
+    return event
+
+
+def test_after_an_italian_answer_the_bot_goes_on_in_italian(services):
+    helped = with_events(
+        tracker("/affirm", "affirm", slots={"awaiting_feedback": True}), italian("nlu_fallback")
+    )
+    messages, _ = run(ActionAcknowledgeFeedback(services), helped)
+    assert texts(messages)[0].startswith("Perfetto, sono contento di esserti stato d'aiuto!")
+    assert messages[1]["text"].startswith("Un'ultima domanda prima di salutarci")
+    assert [b["title"] for b in messages[1]["buttons"]] == [
+        "1 – scarso",
+        "2",
+        "3",
+        "4",
+        "5 – ottimo",
+    ]
+
+    low = with_events(tracker("1", "choose_option"), italian("nlu_fallback"), csat("asked"))
+    messages, _ = run(ActionRateConversation(services), low)
+    assert messages[0]["text"].startswith("Mi dispiace di non esserti stato d'aiuto")
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Parla con una persona"]
+
+
 # -- reading and recording an answer ---------------------------------------------------------------
 
 
