@@ -20,7 +20,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import TALK_TO_A_PERSON, Reply
-from bot.conversations.events import current_session, customer_message, written_in
+from bot.conversations.events import asked_for, current_session, customer_message, written_in
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, recent_turns
 from bot.escalation.replies import offer_reply
@@ -156,6 +156,11 @@ def session_language(tracker: Tracker) -> str | None:
     """The language the customer writes in, from this session's messages clear enough to
     tell (``bot.language``); None when none was."""
     return written_in(m for m in map(customer_message, current_session(tracker.events)) if m)
+
+
+def asked_language(tracker: Tracker) -> str | None:
+    """The language the customer last asked for in this session ("English, please")."""
+    return asked_for(m for m in map(customer_message, current_session(tracker.events)) if m)
 
 
 def customer_language(tracker: Tracker) -> str | None:

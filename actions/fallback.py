@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import (
     Events,
     SupportAction,
+    asked_language,
     session_language,
     text_flags,
     user_intents,
@@ -71,9 +72,9 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
             return self.reply_with_result(dispatcher, result)
         settled, language = session_language(tracker), None
-        if step is Step.ONLY_ENGLISH and settled == ENGLISH:
+        if step is Step.ONLY_ENGLISH and asked_language(tracker) == ENGLISH:
             # The customer asked for English: whatever this looked like, they are answered in
-            # English (it is the only way this message can be in another language now).
+            # English.
             step = Step.ASK_TO_REPHRASE
         if step is Step.ONLY_ENGLISH:
             identified = identified_of(message.get(LANGUAGE))
@@ -113,17 +114,18 @@ class ActionHandleLowConfidence(KnowledgeAction):
         in that language, else the English article after a note in their language that it is
         in English (None: not answered; the honest "only English" follows)."""
         searcher = self.services.searcher
-        match = self.services.crosslingual.search(text, language, searcher)
-        if match is None or language is None:
-            return None
-        translated = searcher.translations.get(language, {}).get(match.article.id)
-        if translated is not None:
-            return self.reply_with_answer(dispatcher, translated)
         note = english_article_note(language)
+        if language is None or (note is None and language not in searcher.translations):
+            return None  # nothing it could be answered with: no search (no encoder loaded)
+        match = self.services.crosslingual.search(text, language, searcher)
+        if match is None:
+            return None
+        if match.translation is not None:
+            return self.reply_with_answer(dispatcher, match.translation)
         if note is None:  # no words to say the article is English: not answered
             return None
         utter(dispatcher, note)
-        return self.reply_with_answer(dispatcher, match.article)
+        return self.reply_with_answer(dispatcher, match.article, language=language)
 
 
 class ActionHandleNotHelpful(SupportAction):

@@ -39,8 +39,12 @@ TOPIC_MENU_SIZE = 4
 class KnowledgeAction(SupportAction):
     """Shared by actions that reply with knowledge-base results."""
 
-    def reply_with_answer(self, dispatcher: CollectingDispatcher, article: Article) -> Events:
-        utter(dispatcher, answer_reply(article), helped_question(article.language))
+    def reply_with_answer(
+        self, dispatcher: CollectingDispatcher, article: Article, *, language: str | None = None
+    ) -> Events:
+        """The article, then "did that answer your question?" in ``language`` (by default the
+        article's own)."""
+        utter(dispatcher, answer_reply(article), helped_question(language or article.language))
         return [
             SlotSet(ANSWER_SLOT, article.id),
             SlotSet("offered_articles", None),

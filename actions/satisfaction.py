@@ -113,7 +113,8 @@ class ActionTakeSurveyComment(SupportAction):
         if item is not None:
             record["follow_up"] = item.id
         logger.info("conversation %s commented on its rating", conversation_ref(tracker.sender_id))
-        utter(dispatcher, comment_reply(follow_up=item is not None))
+        language = session_language(tracker)
+        utter(dispatcher, comment_reply(follow_up=item is not None, language=language))
         return [SlotSet(CSAT_SLOT, record)]
 
 

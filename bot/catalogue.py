@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.chat import TALK_TO_A_PERSON, Button
+
 #: The English, said when a language has no phrases of its own.
 MORE = "More:"
 HELPED = ("Did that answer your question?", "Yes, thanks", "No")
@@ -34,8 +36,10 @@ class Phrases:
     not_helpful: str | None = None
     #: The satisfaction question, with the labels of 1 and 5 ...
     survey: tuple[str, str, str] | None = None
-    #: ... and what follows a score: satisfied; low, passed to the team; low.
+    #: ... and what follows a score: satisfied; low, passed to the team; low ...
     thanks: tuple[str, str, str] | None = None
+    #: ... and a comment after it: passed on with a follow-up for the team; passed on.
+    comment: tuple[str, str] | None = None
 
 
 LITHUANIAN_WEEKDAYS = (
@@ -70,11 +74,18 @@ IN_THEIR_LANGUAGE = {
             "Grazie per avercelo detto. Cosa avremmo potuto fare meglio? Se vuoi, scrivilo qui: "
             "arriva direttamente al nostro team.",
         ),
+        (
+            "Grazie. L'ho passato al nostro team e una persona esaminerà questa conversazione. "
+            "Posso aiutarti con qualcos'altro?",
+            "Grazie, l'ho passato al nostro team. Posso aiutarti con qualcos'altro?",
+        ),
     ),
     "lt": Phrases(
         "Atsiprašau, kol kas suprantu tik anglų kalbą. Jei norite bendrauti kita kalba, "
         "galbūt jums galės padėti mūsų komandos darbuotojas.",
         "Kalbėti su žmogumi",
+        "Štai atsakymas iš mūsų pagalbos centro, kol kas tik anglų kalba. Jei norite, galbūt "
+        "jums galės padėti mūsų komandos darbuotojas.",
         more="Daugiau:",
         helped=("Ar atsakiau į jūsų klausimą?", "Taip, ačiū", "Ne"),
         weekdays=LITHUANIAN_WEEKDAYS,
@@ -94,6 +105,11 @@ IN_THEIR_LANGUAGE = {
             "daugiau, parašykite čia.",
             "Ačiū, kad pasakėte. Ką galėjome padaryti geriau? Jei norite, parašykite čia – tai "
             "pateks tiesiai mūsų komandai.",
+        ),
+        comment=(
+            "Ačiū. Perdaviau tai mūsų komandai, ir darbuotojas peržiūrės šį pokalbį. Ar galiu "
+            "dar kuo nors padėti?",
+            "Ačiū, perdaviau tai mūsų komandai. Ar galiu dar kuo nors padėti?",
         ),
     ),
     "de": Phrases(
@@ -123,6 +139,16 @@ IN_THEIR_LANGUAGE = {
 def phrases(language: str | None) -> Phrases | None:
     """The phrases in ``language``, or None where there are none (English included)."""
     return IN_THEIR_LANGUAGE.get(language or "")
+
+
+def person_button(language: str | None) -> Button:
+    """The "Talk to a person" button, its title in ``language`` where the bot has it."""
+    said = phrases(language)
+    return (
+        TALK_TO_A_PERSON
+        if said is None
+        else Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload)
+    )
 
 
 def weekday_names(language: str | None) -> tuple[str, ...] | None:

@@ -8,8 +8,10 @@ least ``MIN_WORDS`` words and the model gives that language at least ``MIN_SCORE
 unclear message never sends an English speaker an "only English" reply
 (``bench/language_id.py`` measures both sides).
 
-The bot understands English (``SUPPORTED``); in another language it says so, in that language
-where it can (``bot.dialogue.fallback``), and offers a person.
+The bot converses in English (``SUPPORTED``). A question in another language is answered from
+the articles where they clearly answer it (``bot.knowledge.crosslingual``), else the bot says,
+in that language where it can, that it reads English only, and offers a person
+(``bot.dialogue.fallback``). A customer may ask for a language (``asked_for``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import importlib.resources
 import logging
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bot.text import folded
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ LANGUAGE = "language"
 ENGLISH = "en"
 SUPPORTED = frozenset({ENGLISH})
 #: The languages customers write in most, by their English names (others are shown by code;
-#: the agent console has the same list).
+#: the agent console gets this list as /console/language-names.js).
 NAMES = {
     "en": "English", "it": "Italian", "lt": "Lithuanian", "de": "German", "fr": "French",
     "es": "Spanish", "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "lv": "Latvian",
@@ -116,13 +119,20 @@ _NAMED = {
     "es": "spanish spagnolo espanol espagnol spanisch ispaniskai ispanu",
 }
 _NAMES = {word: code for code, words in _NAMED.items() for word in words.split()}
-#: Words that make a longer message a request for a language ("can you speak English?",
-#: "rispondi in italiano", "ar galite kalbėti lietuviškai?"), by their beginnings ...
-_ASKING = (
-    "speak", "talk", "writ", "chat", "continu", "switch", "answer", "repl", "respond", "languag",
-    "parl", "scriv", "rispond", "lingua", "kalb", "rasyk", "rasyt", "atsak", "sprech", "sprich",
-    "schreib", "sprach", "langue", "habl", "escrib", "idioma",
-)  # fmt: skip
+#: Whole words that make a longer message a request for a language ("can you speak English?",
+#: "rispondi in italiano", "ar galite kalbėti lietuviškai?"), without accents. Whole words:
+#: "speakers", "replacement" or "written" ask for nothing.
+_ASKING = frozenset({
+    "speak", "speaks", "speaking", "talk", "talking", "write", "chat", "switch", "answer",
+    "reply", "respond", "language",
+    "parla", "parli", "parlare", "parlate", "parliamo", "scrivi", "scrivere", "scrivete",
+    "rispondi", "rispondere", "rispondete", "lingua",
+    "kalbate", "kalbi", "kalba", "kalbeti", "kalbekite", "kalbek", "kalbame", "rasyk",
+    "rasykite", "rasyti", "atsakyk", "atsakykite", "atsakyti",
+    "sprechen", "sprichst", "spricht", "schreiben", "schreib", "antworten", "sprache",
+    "parler", "parlez", "parles", "ecrire", "ecrivez", "repondez", "repondre", "langue",
+    "hablar", "hablas", "habla", "hable", "hablame", "escribe", "escribir", "responde", "idioma",
+})  # fmt: skip
 #: Words that may stand beside a language's name and still ask only for it ("in English",
 #: "italiano per favore", "lietuviškai prašau").
 _BESIDE_A_NAME = frozenset({
@@ -139,15 +149,14 @@ def asked_for(text: str) -> str | None:
     inglese?", "ar galite kalbėti lietuviškai"), or None. One language named, in a short
     message that is only the name ("English?", "in English") or has a word of asking; "Italian
     shoes" and "I bought an English dictionary" ask for nothing."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    words = re.findall(r"[^\W\d_]+", "".join(c for c in folded if not unicodedata.combining(c)))
+    words = re.findall(r"[^\W\d_]+", folded(text))
     if not words or len(words) > _MOST_WORDS_ASKING:
         return None
     named = {_NAMES[word] for word in words if word in _NAMES}
     if len(named) != 1:
         return None
     alone = all(word in _NAMES or word in _BESIDE_A_NAME for word in words)
-    if alone or any(word.startswith(_ASKING) for word in words):
+    if alone or any(word in _ASKING for word in words):
         return named.pop()
     return None
 

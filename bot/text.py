@@ -142,3 +142,10 @@ def parse_flags(values: object) -> frozenset[TextFlag]:
     if not isinstance(values, list | tuple | set | frozenset):
         return frozenset()
     return frozenset(known[v] for v in values if isinstance(v, str) and v in known)
+
+
+def folded(text: str) -> str:
+    """Lower case, without accents: "Grąžinti" → "grazinti" (for matching what customers type
+    with and without them)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -118,7 +118,7 @@ class BusinessFacts:
         """Replace ``{{ name }}`` placeholders (in ``language`` where the file gives them in
         it); unknown names are an error naming ``where``."""
         values = self.placeholders(language)
-        unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(template)} - values.keys())
+        unknown = sorted(placeholder_names(template) - values.keys())
         if unknown:
             raise BusinessFactsError(
                 f"{where}: unknown placeholder(s) {', '.join('{{ ' + u + ' }}' for u in unknown)}",
@@ -134,6 +134,11 @@ class BusinessFacts:
             "Our support team is not working right now; "
             f"they are back {self.hours.describe_next_opening(now)}."
         )
+
+
+def placeholder_names(template: str) -> set[str]:
+    """The names of the ``{{ name }}`` placeholders in ``template``."""
+    return {m.group(1) for m in _PLACEHOLDER.finditer(template)}
 
 
 def load_business_facts(path: Path) -> BusinessFacts:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.attachments import Attachment, attachment_of, only_a_file
-from bot.language import LANGUAGE, confident, identified_of
+from bot.language import ENGLISH, LANGUAGE, confident, identified_of
 
 Event = dict[str, Any]
 
@@ -158,17 +158,22 @@ class BotMessage:
 
 
 def written_in(messages: Iterable[CustomerMessage]) -> str | None:
-    """The conversation's language: the one the customer last asked for ("English, please"),
-    else that of the latest of these messages clear enough to tell (a short "grazie" after an
-    Italian question does not change it)."""
-    listed = list(messages)
-    for message in reversed(listed):
+    """The conversation's language: that of the latest of these messages clear enough to tell
+    (a short "grazie" after an Italian question does not change it), or the one the customer
+    asked for ("parli italiano?") if they asked since. English asked for holds whatever later
+    messages look like: the customer said they write English."""
+    seen: str | None = None
+    for message in reversed(list(messages)):
         if message.asked_for is not None:
-            return message.asked_for
-    for message in reversed(listed):
-        if (language := message.written_in) is not None:
-            return language
-    return None
+            return message.asked_for if seen is None or message.asked_for == ENGLISH else seen
+        if seen is None:
+            seen = message.written_in
+    return seen
+
+
+def asked_for(messages: Iterable[CustomerMessage]) -> str | None:
+    """The language the customer last asked for in these messages ("English, please")."""
+    return next((m.asked_for for m in reversed(list(messages)) if m.asked_for), None)
 
 
 def customer_message(event: Event) -> CustomerMessage | None:

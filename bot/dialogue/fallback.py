@@ -19,7 +19,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.catalogue import phrases
+from bot.catalogue import person_button, phrases
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.dialogue.topics import TOPICS
 from bot.language import ENGLISH
@@ -132,7 +132,7 @@ def only_english_reply(language: str | None = None) -> Reply:
         return Reply(text=ONLY_ENGLISH, buttons=(TALK_TO_A_PERSON,))
     return Reply(
         text=f"{said.only_english}\n\n{ONLY_ENGLISH}",
-        buttons=(Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload),),
+        buttons=(person_button(language),),
     )
 
 
@@ -144,7 +144,7 @@ def english_article_note(language: str | None) -> Reply | None:
         return None
     return Reply(
         text=said.english_article,
-        buttons=(Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload),),
+        buttons=(person_button(language),),
     )
 
 
@@ -180,8 +180,7 @@ def not_helpful_reply(language: str | None = None) -> Reply:
     """The answer did not help: in ``language`` where the bot has the words."""
     said = phrases(language)
     if said is not None and said.not_helpful is not None:
-        person = Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload)
-        return Reply(text=said.not_helpful, buttons=(person,))
+        return Reply(text=said.not_helpful, buttons=(person_button(language),))
     return Reply(
         text="Sorry that didn't help. You can ask again in other words, "
         "or talk to a person from our team.",

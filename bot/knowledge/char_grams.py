@@ -9,20 +9,15 @@ questions in languages with translations.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.text import folded
+
 GRAMS = (2, 4)
-
-
-def folded(text: str) -> str:
-    """Lower case, without accents: "Grąžinti" → "grazinti"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class CharacterGrams:

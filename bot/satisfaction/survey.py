@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalogue import phrases
+from bot.catalogue import person_button, phrases
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.conversations.events import current_session, customer_message, slot
 
@@ -79,8 +79,7 @@ def thanks_reply(score: int, *, follow_up: bool, language: str | None = None) ->
         if score >= SATISFIED:
             return Reply(satisfied)
         if follow_up:
-            person = Button(said.talk_to_a_person, TALK_TO_A_PERSON.payload)
-            return Reply(passed_on, (person,))
+            return Reply(passed_on, (person_button(language),))
         return Reply(low)
     if score >= SATISFIED:
         return Reply(
@@ -100,7 +99,12 @@ def thanks_reply(score: int, *, follow_up: bool, language: str | None = None) ->
     )
 
 
-def comment_reply(*, follow_up: bool) -> Reply:
+def comment_reply(*, follow_up: bool, language: str | None = None) -> Reply:
+    """After the comment that followed a score, in ``language`` where the bot has it."""
+    said = phrases(language)
+    if said is not None and said.comment is not None:
+        passed_on, thanks = said.comment
+        return Reply(passed_on, (person_button(language),)) if follow_up else Reply(thanks)
     if follow_up:
         return Reply(
             "Thank you. I've passed that to our team, and a person will look at this "

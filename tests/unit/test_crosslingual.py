@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.knowledge.articles import Article
-from bot.knowledge.crosslingual import BOTH, MEANING, WORDING, CrossLingualSearcher
+from bot.knowledge.crosslingual import BOTH, MEANING, RULES, WORDING, CrossLingualSearcher
 
 
 @pytest.fixture
@@ -63,17 +63,21 @@ def test_each_language_is_read_by_the_signals_it_has(searcher, demo_searcher):
     assert searcher.can_search("lt", demo_searcher) and not searcher.can_search("lv", demo_searcher)
 
 
-def test_the_ranking_covers_every_article_best_first(searcher, demo_searcher):
-    ranked = searcher.rank("Posso pagare a rate?", "it", demo_searcher)
+def test_every_article_is_scored_and_the_translation_comes_with_the_match(searcher, demo_searcher):
+    found = searcher.signals(["Posso pagare a rate?"], "it", demo_searcher)
+    scores = found.scores(RULES[BOTH])[0]
 
-    assert {m.article.id for m in ranked} == set(demo_searcher.articles)
-    scores = [m.score for m in ranked]
-    assert scores == sorted(scores, reverse=True)
-    assert ranked[0].article.id == "payments-instalments"
+    assert set(found.article_ids) == set(demo_searcher.articles)
+    assert found.article_ids[scores.argmax()] == "payments-instalments"
+    match = searcher.search("Posso pagare a rate?", "it", demo_searcher)
+    assert match is not None and match.translation is not None
+    assert (match.translation.id, match.translation.language) == ("payments-instalments", "it")
+    german = searcher.search("Kann ich meine Bestellung noch stornieren?", "de", demo_searcher)
+    assert german is not None and german.translation is None  # no German translations
 
 
 def test_the_articles_vectors_are_made_again_for_a_rebuilt_index(searcher, demo_searcher):
-    english = {k: v for k, v in demo_searcher.articles.items() if v.language == "en"}
+    english = dict(demo_searcher.articles)
     first = searcher.signals(["Posso pagare a rate?"], "it", Source(english))
     fewer = {k: v for k, v in english.items() if k != "payments-instalments"}
     second = searcher.signals(["Posso pagare a rate?"], "it", Source(fewer))

@@ -57,11 +57,11 @@ def test_the_shipped_model_identifies_clear_messages(text, code):
     assert identified is not None and identified.code == code and identified.score > 0.7
 
 
-def parsed(text: str) -> Message:
+def parsed(text: str, intent: str = "out_of_scope") -> Message:
     message = Message(data={"text": text, TEXT_FLAGS: []})
     LanguageIdentifier().process([message])
-    message.set("intent", {"name": "out_of_scope", "confidence": 0.91})
-    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.91}])
+    message.set("intent", {"name": intent, "confidence": 0.91})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.91}])
     UnusableMessageClassifier().process([message])
     return message
 
@@ -162,6 +162,11 @@ def test_one_check_of_a_language_code(value, code):
         ("my english is bad sorry", None),
         ("My English is bad, can we speak Italian?", None),  # two languages: not sure which
         ("Come posso restituire un articolo?", None),
+        # Words that only begin like asking: not a request.
+        ("replacement for Italian boots", None),
+        ("German speakers on sale?", None),
+        ("the Italian size chart is written wrong", None),
+        ("Continue to checkout with French address", None),
         ("please please please please please please please please tell me in english", None),
         ("", None),
     ],
@@ -198,3 +203,21 @@ def test_the_language_asked_for_holds_over_what_later_messages_look_like():
     ]
     assert handover_context(events)["language"] == "en"
     assert handover_context(events[:2])["language"] == "it"
+
+
+def test_asking_for_a_person_who_speaks_a_language_keeps_the_request():
+    message = parsed("Can I talk to a person in Italian?", intent="request_human")
+
+    assert message.get("intent") == {"name": "request_human", "confidence": 0.91}
+    assert message.get("language") == {"code": "it", "score": 1.0, "asked": True}
+
+
+def test_a_language_asked_for_gives_way_to_what_is_written_after_unless_it_is_english():
+    def said(text: str, language: dict) -> dict:
+        return {"event": "user", "text": text, "parse_data": {"language": language}}
+
+    start = {"event": "session_started", "timestamp": 0}
+    italian = said("parli italiano?", {"code": "it", "score": 1.0, "asked": True})
+    english = said("ok I will write in English then", {"code": "en", "score": 0.95})
+    assert handover_context([start, italian])["language"] == "it"
+    assert handover_context([start, italian, english])["language"] == "en"

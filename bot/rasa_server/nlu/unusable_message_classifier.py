@@ -6,7 +6,8 @@ common emoji are read as what people mean by them (👍 yes, 🙏 thanks, 👎 n
 anything else without words becomes ``nlu_fallback``, so the bot asks for words instead of
 guessing. So does a message in a language the bot does not read (``other_language``, from
 ``LanguageIdentifier``): an English classifier's guess at Italian is no answer; and one asking
-for a language (``asked_for_language``), which the fallback ladder answers.
+for a language (``asked_for_language``), which the fallback ladder answers, unless it asks for
+a person who speaks it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.text import TextFlag
 
 FALLBACK_INTENT = "nlu_fallback"
+#: Intents a request for a language does not replace: the customer wants a person who speaks
+#: it ("can I talk to someone in Italian?"); the handoff goes to one (``bot.handoff.routing``).
+ASKS_FOR_A_PERSON = frozenset({"request_human", "complaint"})
 
 #: Emoji-only messages with a clear everyday meaning. Skin-tone and variation selectors are
 #: stripped before lookup. Anything not listed here is treated as "no words".
@@ -83,7 +87,12 @@ class UnusableMessageClassifier(GraphComponent):
             flags = set(message.get(TEXT_FLAGS) or [])
             if flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
                 name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
-            elif flags & {TextFlag.OTHER_LANGUAGE.value, TextFlag.ASKED_FOR_LANGUAGE.value}:
+            elif TextFlag.OTHER_LANGUAGE.value in flags:
+                name = FALLBACK_INTENT
+            elif TextFlag.ASKED_FOR_LANGUAGE.value in flags:
+                intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+                if intent in ASKS_FOR_A_PERSON:  # "a person who speaks Italian": keep it
+                    continue
                 name = FALLBACK_INTENT
             else:
                 continue
