@@ -71,6 +71,21 @@ def tracker(
     return Tracker("conversation-1", slots or {}, message, events, False, None, {}, "action_listen")
 
 
+def written_in(language: str, text: str) -> Tracker:
+    """A tracker whose latest message is ``text``, confidently in ``language`` (not English)."""
+    return tracker(
+        text,
+        "nlu_fallback",
+        flags=["other_language"],
+        language={"code": language, "score": 0.95},
+    )
+
+
+def ladder(services: Services, language: str, text: str) -> tuple[list[dict], list[dict]]:
+    """The fallback ladder's reply to ``text``, a message confidently in ``language``."""
+    return run(ActionHandleLowConfidence(services), written_in(language, text))
+
+
 def run(action: SupportAction, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict]]:
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker, {})
@@ -271,30 +286,14 @@ def test_a_message_in_another_language_says_the_bot_reads_english(services):
 def test_a_question_in_italian_that_no_article_answers_gets_the_honest_reply_in_italian(
     services,
 ):
-    messages, _ = run(
-        ActionHandleLowConfidence(services),
-        tracker(
-            "Che tempo farà domani a Milano?",
-            "nlu_fallback",
-            flags=["other_language"],
-            language={"code": "it", "score": 0.95},
-        ),
-    )
+    messages, _ = ladder(services, "it", "Che tempo farà domani a Milano?")
 
     assert messages[0]["text"].startswith("Mi dispiace, per ora capisco solo l'inglese.")
     assert [b["title"] for b in messages[0]["buttons"]] == ["Parla con una persona"]
 
 
 def test_a_question_in_italian_is_answered_with_the_italian_article(services):
-    messages, events = run(
-        ActionHandleLowConfidence(services),
-        tracker(
-            "Ho dimenticato la password, come faccio ad entrare?",
-            "nlu_fallback",
-            flags=["other_language"],
-            language={"code": "it", "score": 0.95},
-        ),
-    )
+    messages, events = ladder(services, "it", "Ho dimenticato la password, come faccio ad entrare?")
 
     answer, helped = messages
     italian = services.searcher.translations["it"]["account-password-reset"]
@@ -305,15 +304,7 @@ def test_a_question_in_italian_is_answered_with_the_italian_article(services):
 
 
 def test_a_question_in_lithuanian_is_answered_with_the_lithuanian_article(services):
-    messages, events = run(
-        ActionHandleLowConfidence(services),
-        tracker(
-            "Kaip grąžinti prekę?",
-            "nlu_fallback",
-            flags=["other_language"],
-            language={"code": "lt", "score": 0.95},
-        ),
-    )
+    messages, events = ladder(services, "lt", "Kaip grąžinti prekę?")
 
     assert messages[0]["text"].startswith("1. Eikite į **Mano paskyra")
     assert slot(events, "last_article") == "returns-how-to"
@@ -321,15 +312,7 @@ def test_a_question_in_lithuanian_is_answered_with_the_lithuanian_article(servic
 
 
 def test_an_article_without_a_translation_comes_in_english_with_a_note(services):
-    messages, events = run(
-        ActionHandleLowConfidence(services),
-        tracker(
-            "Kann ich meine Bestellung noch stornieren?",
-            "nlu_fallback",
-            flags=["other_language"],
-            language={"code": "de", "score": 0.95},
-        ),
-    )
+    messages, events = ladder(services, "de", "Kann ich meine Bestellung noch stornieren?")
 
     note, answer, helped = messages
     assert note["text"].startswith("Hier ist die Antwort aus unserem Hilfe-Center")
@@ -352,15 +335,7 @@ def test_no_it_did_not_help_is_said_in_the_conversations_language(services):
 
 
 def test_a_language_nothing_here_reads_gets_the_honest_reply(services):
-    messages, events = run(
-        ActionHandleLowConfidence(services),
-        tracker(
-            "Kā es varu atgriezt preci?",
-            "nlu_fallback",
-            flags=["other_language"],
-            language={"code": "lv", "score": 0.95},
-        ),
-    )
+    messages, events = ladder(services, "lv", "Kā es varu atgriezt preci?")
 
     assert [m["text"][:40] for m in messages] == [ONLY_ENGLISH[:40]]
     assert events == []
@@ -392,12 +367,7 @@ def test_an_unclear_short_message_keeps_the_language_the_customer_wrote_in(
 
 
 def test_english_please_is_answered_and_holds_for_the_conversation(services):
-    italian = tracker(
-        "Come posso restituire un articolo?",
-        "nlu_fallback",
-        flags=["other_language"],
-        language={"code": "it", "score": 0.95},
-    )
+    italian = written_in("it", "Come posso restituire un articolo?")
     asked = tracker(
         "English, please",
         "nlu_fallback",
