@@ -23,9 +23,10 @@ with a person (``bot.dialogue.fallback``). The rules were chosen on
 ``bench/data/multilingual_tuning.csv`` (``bench/multilingual.py``, which reports the held-out
 figures): the most questions answered right with at most 2% answered wrongly.
 
-The encoder is loaded on the first question that needs it (about a second; 120 MB), and the
-articles' vectors are computed once for each index the searcher serves (under a second for the
-demo's 80 articles and their translations).
+The encoder is loaded on the first question read by meaning (about a second; 120 MB; a
+language matched by wording only never loads it), and the articles' vectors are computed once
+for each index the searcher serves (under a second for the demo's 80 articles and their
+translations).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class _Texts:
         return found
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Index:
     """What the searcher built for one index: its articles and translations as they were
     (one snapshot for a whole search, whatever reloads meanwhile), and their texts."""
@@ -171,8 +172,11 @@ class _Index:
     articles: Mapping[str, Article]
     translations: Mapping[str, Mapping[str, Article]]
     article_ids: tuple[str, ...]
-    meaning: tuple[_Texts, Matrix]  # the texts and their vectors
+    meaning: tuple[_Texts, list[str]]  # the texts the encoder reads ...
     wording: Mapping[str, tuple[_Texts, CharacterGrams]]  # by language
+    #: ... and their vectors, made on the first question read by meaning (a wording-only
+    #: language never loads the encoder).
+    meaning_vectors: Matrix | None = None
 
 
 class CrossLingualSearcher:
@@ -225,13 +229,19 @@ class CrossLingualSearcher:
         count = len(index.article_ids)
         meaning = wording = None
         if self.reads(language):
-            texts_, vectors = index.meaning
+            texts_, vectors = self._meaning(index)
             cosines = self._encoder.encode(texts) @ vectors.T
             meaning = texts_.scores(cosines, count, ANSWER_WEIGHT)
         if language in index.wording:
             texts_, grams = index.wording[language]
             wording = texts_.scores(grams.cosines(texts), count, WORDING_ANSWER_WEIGHT)
         return Signals(meaning, wording, index.article_ids)
+
+    def _meaning(self, index: _Index) -> tuple[_Texts, Matrix]:
+        with self._lock:
+            if index.meaning_vectors is None:
+                index.meaning_vectors = self._encoder.encode(index.meaning[1])
+            return index.meaning[0], index.meaning_vectors
 
     def _index_of(self, source: ArticleSource) -> _Index:
         articles, translations = source.articles, source.translations
@@ -258,8 +268,7 @@ class CrossLingualSearcher:
             for i, key in enumerate(ids)
             if key in translated
         ]
-        texts, meaning = _texts(read)
-        vectors = self._encoder.encode(meaning)
+        meaning = _texts(read)
         wording = {}
         for language, translated in sorted(translations.items()):
             versions = [(i, translated[key]) for i, key in enumerate(ids) if key in translated]
@@ -271,7 +280,7 @@ class CrossLingualSearcher:
             len(read),
             ", ".join(sorted(wording)) or "no language",
         )
-        return _Index(articles, translations, ids, (texts, vectors), wording)
+        return _Index(articles, translations, ids, meaning, wording)
 
 
 def _texts(versions: Sequence[tuple[int, Article]]) -> tuple[_Texts, list[str]]:

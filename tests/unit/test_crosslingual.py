@@ -110,3 +110,31 @@ def test_a_translation_is_matched_in_its_own_words(searcher, demo_searcher):
     assert without.meaning is not None and with_it.meaning is not None
     assert with_it.meaning[0, column] > without.meaning[0, column]
     assert with_it.wording is not None and with_it.wording[0].argmax() == column
+
+
+class CountingEncoder:
+    """The real encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder, self.texts = encoder, 0
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        return self.encoder.encode(texts)
+
+
+def test_a_language_matched_by_wording_only_never_loads_the_encoder(
+    multilingual_encoder, demo_searcher
+):
+    counting = CountingEncoder(multilingual_encoder)
+    searcher = CrossLingualSearcher(counting)
+
+    match = searcher.search("pamirsau slaptazodi, kaip prisijungti", "lt", demo_searcher)
+    assert match is not None and match.translation is not None
+    assert counting.texts == 0
+
+    assert searcher.search("Posso pagare a rate?", "it", demo_searcher) is not None
+    made = counting.texts  # the articles' texts, once, and the question
+    assert made > len(demo_searcher.articles)
+    searcher.search("Ho dimenticato la password, come faccio ad entrare?", "it", demo_searcher)
+    assert counting.texts == made + 1  # the vectors are kept: only the question
