@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,6 @@ from bot.catalogue import weekday_names
 from bot.errors import BusinessFactsError
 from bot.language import language_code
 
-#: The placeholders every business-facts file gives (besides its ``policies``).
-ENGLISH_PLACEHOLDERS = (
-    "company_name", "website", "help_centre", "support_hours", "support_email",
-    "support_phone", "email_reply_within", "complaint_first_response_hours",
-    "complaint_resolution_days",
-)  # fmt: skip
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
@@ -200,7 +194,7 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
                     f"support.holidays: {item!r} is not a date (YYYY-MM-DD)"
                 ) from None
 
-    return BusinessFacts(
+    facts = BusinessFacts(
         company_name=_text(company, "company.name"),
         website=_text(company, "company.website"),
         help_centre=_text(company, "company.help_centre"),
@@ -225,17 +219,18 @@ def _parse(raw: dict[str, Any]) -> BusinessFacts:
         retention_days=_positive_int(privacy, "privacy.retention_days")
         if privacy.get("retention_days") is not None
         else None,
-        translations=_translations(raw.get("translations"), policies),
     )
+    # Translations may name any of the file's placeholders (and the timezone's label).
+    return replace(facts, translations=_translations(raw.get("translations"), facts.placeholders()))
 
 
-def _translations(value: object, policies: Mapping[str, object]) -> dict[str, dict[str, str]]:
+def _translations(value: object, placeholders: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """The ``translations`` section: each language's values for placeholders it names."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise BusinessFactsError("'translations' must map languages to name: value")
-    known = set(ENGLISH_PLACEHOLDERS) | {str(k) for k in policies} | {"timezone_label"}
+    known = set(placeholders) | {"timezone_label"}
     found: dict[str, dict[str, str]] = {}
     for language, values in value.items():
         code = language_code(language)
