@@ -50,7 +50,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.chat_page import ChatPage
-from bench.common import PROJECT, consecutive_ports, percentile, rss_mb, write_result
+from bench.common import PROJECT, percentile, rss_mb, write_result
+from bot.runtime.ports import consecutive_ports
 
 QUESTIONS = [
     "how do I return an item?",

@@ -32,7 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.common import PROJECT, free_port, percentile, running_product, write_result
+from bench.common import PROJECT, percentile, running_product, write_result
+from bot.runtime.ports import free_port
 
 MESSAGES = [
     "how do I return an item?",

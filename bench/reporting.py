@@ -39,9 +39,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bench.common import PROJECT, free_port, write_result
+from bench.common import PROJECT, write_result
 from bot.privacy.redactor import Redactor
 from bot.reporting.report import daily_report
+from bot.runtime.ports import free_port
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage import migrate

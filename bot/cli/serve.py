@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 
 from bot.cli.output import emit_json, info
 from bot.errors import ConfigurationError, ServiceError
 from bot.runtime import supervisor
+from bot.runtime.ports import free_port
 from bot.runtime.processes import is_healthy
 from bot.runtime.servers import (
     KINDS,
@@ -149,13 +149,7 @@ def _shell(args: argparse.Namespace, services: Services) -> int:
         "--model", str(model),
         "--endpoints", "endpoints.yml",
         "--interface", settings.host,
-        "--port", str(_free_port()),
+        "--port", str(free_port()),
     ]  # fmt: skip
     os.chdir(settings.home)
     os.execve(command[0], command, rasa_environment(settings, settings.child_environment()))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

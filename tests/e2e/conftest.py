@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.common import consecutive_ports
+from bot.runtime.ports import consecutive_ports
 from tests.conftest import PROJECT
 from tests.e2e.desk import PASSWORD, add_agent, api, set_hours
 from tests.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack

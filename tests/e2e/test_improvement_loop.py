@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.runtime.ports import free_port
 from bot.runtime.training import model_file, training_fingerprint
 from bot.settings import Settings
 from tests.conftest import PROJECT
 from tests.e2e.conftest import screenshot
 from tests.e2e.desk import PASSWORD
-from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.rasa
 

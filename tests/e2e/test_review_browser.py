@@ -23,6 +23,7 @@ from bot.knowledge.articles import load_articles
 from bot.privacy.redactor import Redactor
 from bot.review.training_data import IntentFile, ProjectIntents
 from bot.review.workflow import ReviewWorkflow
+from bot.runtime.ports import free_port
 from bot.storage import migrate
 from bot.storage.accounts import SqlAccounts
 from bot.storage.engines import dispose
@@ -32,7 +33,6 @@ from tests.conftest import PROJECT
 from tests.e2e.conftest import screenshot
 from tests.e2e.desk import PASSWORD
 from tests.fakes import HashEmbedder
-from tests.integration.conftest import free_port
 from tests.unit.test_review_labelling import answered_with, said, unsure, write_tracker
 
 ARTICLE = "returns-sale-items"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -26,12 +25,6 @@ def minilm() -> SentenceTransformerEmbedder:
     embedder = SentenceTransformerEmbedder(resolve_model_path(None))
     embedder.warm_up()
     return embedder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def supportbot(

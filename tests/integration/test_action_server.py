@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from bot.knowledge import build_index
+from bot.runtime.ports import free_port
 from tests.conftest import PROJECT
-from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.model
 #: What Rasa sends with each call (endpoints.yml); the action server refuses calls without it.

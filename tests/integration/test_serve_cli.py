@@ -8,9 +8,10 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 
+from bot.runtime.ports import free_port
 from bot.storage.leases import SqlLeases
 from tests.conftest import PROJECT
-from tests.integration.conftest import BIN, free_port, supportbot
+from tests.integration.conftest import BIN, supportbot
 
 
 def test_serve_web_migrates_its_database_and_answers(tmp_path):
