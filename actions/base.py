@@ -102,7 +102,8 @@ class SupportAction(Action, ABC):
                 message.get("text") or ""
             ):
                 return  # the reply already offers a person
-        utter(dispatcher, offer_reply(facts, self.services.clock(), decision))
+        language = customer_language(tracker)
+        utter(dispatcher, offer_reply(facts, self.services.clock(), decision, language))
 
     def _sorry_text(self) -> str:
         try:
@@ -122,7 +123,7 @@ def ask_satisfaction(dispatcher: CollectingDispatcher, tracker: Tracker, *, at: 
     (or there was nothing but small talk). Returns the event recording that it was asked."""
     if not worth_asking(tracker.events):
         return []
-    utter(dispatcher, survey_reply(session_language(tracker)))
+    utter(dispatcher, survey_reply(customer_language(tracker)))
     return [SlotSet(CSAT_SLOT, asked_record(by="bot", at=at))]
 
 
@@ -164,9 +165,9 @@ def asked_language(tracker: Tracker) -> str | None:
 
 
 def customer_language(tracker: Tracker) -> str | None:
-    """The language to find a colleague who speaks it: the one the customer writes in, else
-    the one the website's chat widget was opened in (its ``language`` option, "it-IT" → "it");
-    None when neither is known."""
+    """The language to serve the customer in (the bot's replies, a colleague who speaks it):
+    the one they write in or asked for, else the one the website's chat widget was opened in
+    (its ``language`` option, "it-IT" → "it"); None when neither is known."""
     written = session_language(tracker)
     if written:
         return written

@@ -9,12 +9,14 @@ from actions.base import (
     Events,
     SupportAction,
     asked_language,
+    customer_language,
     session_language,
     text_flags,
     user_intents,
     utter,
 )
 from actions.knowledge import KnowledgeAction
+from bot.catalogue import translated
 from bot.chat import Reply
 from bot.dialogue.fallback import (
     LONG_MESSAGE_NOTE,
@@ -114,17 +116,17 @@ class ActionHandleLowConfidence(KnowledgeAction):
         in that language, else the English article after a note in their language that it is
         in English (None: not answered; the honest "only English" follows)."""
         searcher = self.services.searcher
-        note = english_article_note(language)
-        if language is None or (note is None and language not in searcher.translations):
+        noted = translated("english_article", language)
+        if language is None or (not noted and language not in searcher.translations):
             return None  # nothing it could be answered with: no search (no encoder loaded)
         match = self.services.crosslingual.search(text, language, searcher)
         if match is None:
             return None
         if match.translation is not None:
             return self.reply_with_answer(dispatcher, match.translation)
-        if note is None:  # no words to say the article is English: not answered
+        if not noted:  # no words to say the article is English: not answered
             return None
-        utter(dispatcher, note)
+        utter(dispatcher, english_article_note(language))
         return self.reply_with_answer(dispatcher, match.article, language=language)
 
 
@@ -134,7 +136,7 @@ class ActionHandleNotHelpful(SupportAction):
     action_name = "action_handle_not_helpful"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        utter(dispatcher, not_helpful_reply(session_language(tracker)))
+        utter(dispatcher, not_helpful_reply(customer_language(tracker)))
         return []
 
 

@@ -12,12 +12,12 @@ from actions.base import (
     Events,
     SupportAction,
     ask_satisfaction,
+    customer_language,
     previous_user_message,
-    session_language,
     text_flags,
     utter,
 )
-from bot.catalogue import phrases
+from bot.catalogue import say, translated
 from bot.chat import Reply
 from bot.conversations.events import ANSWER_SLOT
 from bot.dialogue.choices import chosen_position
@@ -86,9 +86,9 @@ class ActionAcknowledgeFeedback(SupportAction):
         if not tracker.get_slot("awaiting_feedback"):
             dispatcher.utter_message(response="utter_how_can_i_help")
             return [SlotSet("awaiting_feedback", False)]
-        said = phrases(session_language(tracker))
-        if said is not None and said.glad_it_helped is not None:
-            utter(dispatcher, Reply(said.glad_it_helped))
+        language = customer_language(tracker)
+        if translated("answer.glad_it_helped", language):
+            utter(dispatcher, Reply(say("answer.glad_it_helped", language)))
         else:
             dispatcher.utter_message(response="utter_glad_it_helped")
         asked = ask_satisfaction(dispatcher, tracker, at=self.services.clock().timestamp())

@@ -91,9 +91,10 @@ class ActionHandoff(HandoffAction):
         now = self.services.clock()
         queue = self.services.handoff_queue
         complaint = self._complaint(tracker, decision, facts, now)
-        opening = complaint[0] if complaint else handover_opening(decision)
+        language = customer_language(tracker)
+        opening = complaint[0] if complaint else handover_opening(decision, language)
         if not facts.hours.is_open(now) or queue.staffing().agents_online == 0:
-            unavailable = replies.unavailable_reply(facts, now)
+            unavailable = replies.unavailable_reply(facts, now, language)
             if complaint:  # how the team can reach them, and the reference to quote
                 text = f"{opening} {complaint_next_step(facts, now, complaint[1])}"
             else:
@@ -110,7 +111,7 @@ class ActionHandoff(HandoffAction):
             language=customer_language(tracker),
         )
         position, wait = self.where(handoff)
-        queued = replies.queued_reply(position, wait, facts)
+        queued = replies.queued_reply(position, wait, facts, language)
         utter(dispatcher, Reply(f"{opening} {queued.text}".strip(), queued.buttons))
         history = queue.history(handoff.id)
         events.append(SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1] if history else None)))
@@ -156,12 +157,13 @@ class ActionHandoffWaiting(HandoffAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         handoff = self.open_handoff(tracker)
         if handoff is None:  # it ended meanwhile (e.g. the agent closed it just now)
-            utter(dispatcher, Reply("You're chatting with the bot again. What can I help with?"))
+            utter(dispatcher, replies.ended_meanwhile_reply(customer_language(tracker)))
             return [SlotSet(HANDOFF_SLOT, None)]
         if handoff.status is Status.ASSIGNED:  # claimed meanwhile: the agent answers
             return [SlotSet(HANDOFF_SLOT, slot_value(handoff))]
         position, wait = self.where(handoff)
-        utter(dispatcher, replies.waiting_reply(position, wait, self.services.business_facts()))
+        facts, language = self.services.business_facts(), customer_language(tracker)
+        utter(dispatcher, replies.waiting_reply(position, wait, facts, language))
         return []
 
 
@@ -172,11 +174,11 @@ class ActionCancelHandoff(HandoffAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         if slot_status(tracker.get_slot(HANDOFF_SLOT)) == TAKING_MESSAGE:
-            utter(dispatcher, replies.message_dropped_reply())
+            utter(dispatcher, replies.message_dropped_reply(customer_language(tracker)))
             return [SlotSet(HANDOFF_SLOT, None)]
         handoff = self.open_handoff(tracker)
         if handoff is None or handoff.status is not Status.QUEUED:
-            utter(dispatcher, Reply("OK. I'm here: what can I help with?"))
+            utter(dispatcher, replies.nothing_to_cancel_reply(customer_language(tracker)))
             return []
         ended = self.services.handoff_queue.end(
             handoff.id,
@@ -186,7 +188,7 @@ class ActionCancelHandoff(HandoffAction):
             now=self.services.clock(),
         )
         logger.info("conversation %s left the queue", conversation_ref(tracker.sender_id))
-        utter(dispatcher, replies.cancelled_reply())
+        utter(dispatcher, replies.cancelled_reply(customer_language(tracker)))
         history = self.services.handoff_queue.history(ended.id)
         return [SlotSet(HANDOFF_SLOT, slot_value(ended, history[-1]))]
 
@@ -201,7 +203,8 @@ class ActionLeaveMessage(HandoffAction):
         if handoff is not None and handoff.status is Status.ASSIGNED:
             return []  # a person is already chatting with them
         needs_contact = customer_channel(tracker) != "slack"
-        utter(dispatcher, replies.ask_for_message(needs_contact=needs_contact))
+        language = customer_language(tracker)
+        utter(dispatcher, replies.ask_for_message(needs_contact=needs_contact, language=language))
         return [SlotSet(HANDOFF_SLOT, taking_message(handoff.id if handoff else None))]
 
 
@@ -217,16 +220,20 @@ class ActionTakeMessage(HandoffAction):
         message = f"{draft}\n{text}".strip() if draft else text
         channel = customer_channel(tracker)
         contact = find_contact(message)
+        language = customer_language(tracker)
         if contact is None and channel == "slack":
             contact = f"Slack user {tracker.sender_id}"
         if not message:
-            utter(dispatcher, replies.ask_for_message(needs_contact=channel != "slack"))
+            utter(
+                dispatcher,
+                replies.ask_for_message(needs_contact=channel != "slack", language=language),
+            )
             return []
         if contact is None:
             if draft:  # asked once already: the team can still answer in this chat's transcript
                 contact = "no contact details given (see the conversation)"
             else:
-                utter(dispatcher, replies.ask_for_contact())
+                utter(dispatcher, replies.ask_for_contact(language))
                 return [SlotSet(HANDOFF_SLOT, taking_message(slot.get("id"), message))]
         _turns, decision = recorded_escalation(tracker)
         facts = self.services.business_facts()
@@ -245,7 +252,7 @@ class ActionTakeMessage(HandoffAction):
         logger.info(
             "conversation %s left message %s", conversation_ref(tracker.sender_id), reference
         )
-        utter(dispatcher, replies.message_left_reply(facts, now, reference, contact))
+        utter(dispatcher, replies.message_left_reply(facts, now, reference, contact, language))
         history = self.services.handoff_queue.history(handoff.id)
         return [SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1]))]
 
@@ -261,5 +268,6 @@ class ActionOfferPerson(SupportAction):
         if decision is None:
             decision = Decision(Level.OFFER, reason="offer requested", trigger="")
         facts = self.services.business_facts()
-        utter(dispatcher, offer_reply(facts, self.services.clock(), decision))
+        now = self.services.clock()
+        utter(dispatcher, offer_reply(facts, now, decision, customer_language(tracker)))
         return []

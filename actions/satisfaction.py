@@ -23,7 +23,7 @@ from actions.base import (
     SupportAction,
     ask_satisfaction,
     customer_channel,
-    session_language,
+    customer_language,
     utter,
 )
 from bot.conversations.events import current_session
@@ -72,7 +72,7 @@ class ActionRateConversation(SupportAction):
         if score is None or state.status != ASKED:
             # "can I rate you?", or a score nobody asked for (typed, or a button's payload sent
             # by hand): the question, with its buttons, so each score answers one question.
-            utter(dispatcher, survey_reply(session_language(tracker)))
+            utter(dispatcher, survey_reply(customer_language(tracker)))
             return [SlotSet(CSAT_SLOT, asked_record(by="bot", at=now.timestamp()))]
         previous = state.record
         summary = summarise(tracker.sender_id, list(current_session(tracker.events)))
@@ -88,7 +88,7 @@ class ActionRateConversation(SupportAction):
         if item is not None:
             record["follow_up"] = item.id
         logger.info("conversation %s rated %d/5", conversation_ref(tracker.sender_id), score)
-        language = session_language(tracker)
+        language = customer_language(tracker)
         utter(dispatcher, thanks_reply(score, follow_up=item is not None, language=language))
         return [SlotSet(CSAT_SLOT, record)]
 
@@ -113,7 +113,7 @@ class ActionTakeSurveyComment(SupportAction):
         if item is not None:
             record["follow_up"] = item.id
         logger.info("conversation %s commented on its rating", conversation_ref(tracker.sender_id))
-        language = session_language(tracker)
+        language = customer_language(tracker)
         utter(dispatcher, comment_reply(follow_up=item is not None, language=language))
         return [SlotSet(CSAT_SLOT, record)]
 

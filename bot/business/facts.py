@@ -86,10 +86,7 @@ class BusinessFacts:
         gives them in it (the support hours with that language's weekday names)."""
         values = self._english_placeholders()
         said = self.translations.get(language or "", {})
-        days = weekday_names(language)
-        if days is not None or "timezone_label" in said:
-            label = said.get("timezone_label")
-            values["support_hours"] = self.hours.describe_week(days, timezone_label=label)
+        values["support_hours"] = self.week(language)
         values.update({k: v for k, v in said.items() if k != "timezone_label"})
         return values
 
@@ -119,6 +116,25 @@ class BusinessFacts:
                 hint=f"use one of: {', '.join(sorted(values))}",
             )
         return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+    def timezone_label(self, language: str | None = None) -> str:
+        """The team's timezone as a customer writing ``language`` reads it ("UK time")."""
+        said = self.translations.get(language or "", {})
+        return said.get("timezone_label") or self.hours.timezone_label
+
+    def week(self, language: str | None = None) -> str:
+        """The support hours in words, in ``language`` where the file and catalogue have it."""
+        return self.hours.describe_week(weekday_names(language), self.timezone_label(language))
+
+    def next_opening(self, now: datetime, language: str | None = None) -> str:
+        """When the team is next at work, seen from ``now`` ("tomorrow at 9:00 (UK time)")."""
+        label = self.timezone_label(language)
+        return self.hours.describe_next_opening(now, language=language, timezone_label=label)
+
+    def moment(self, when: datetime, now: datetime, language: str | None = None) -> str:
+        """``when`` seen from ``now`` ("today at 15:00 (UK time)"), in ``language``."""
+        label = self.timezone_label(language)
+        return self.hours.describe_moment(when, now=now, language=language, timezone_label=label)
 
     def team_availability(self, now: datetime) -> str:
         """One honest sentence about whether people are working now, and if not, when."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.catalogue import say, words
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 #: How far ahead ``next_opening`` looks before concluding the team never opens.
@@ -65,26 +67,40 @@ class BusinessHours:
                 return opening
         return None
 
-    def describe_next_opening(self, at: datetime) -> str:
-        """'today at 9:00', 'tomorrow at 9:00', 'on Monday at 9:00' or 'on 2 January at 9:00'."""
+    def describe_next_opening(
+        self, at: datetime, *, language: str | None = None, timezone_label: str | None = None
+    ) -> str:
+        """'today at 9:00', 'tomorrow at 9:00', 'on Monday at 9:00' or 'on 2 January at 9:00'
+        (in ``language``, with the timezone's label in it, where the catalogue has it)."""
         opening = self.next_opening(at)
         if opening is None:
-            return "as soon as we reopen"
-        return self.describe_moment(opening, now=at)
+            return say("moment.reopening", language)
+        return self.describe_moment(
+            opening, now=at, language=language, timezone_label=timezone_label
+        )
 
-    def describe_moment(self, moment: datetime, *, now: datetime) -> str:
+    def describe_moment(
+        self,
+        moment: datetime,
+        *,
+        now: datetime,
+        language: str | None = None,
+        timezone_label: str | None = None,
+    ) -> str:
         """``moment`` as seen from ``now``: 'today at 15:00 (UK time)', 'tomorrow at 9:00 ...',
-        'on Monday at 9:00 ...' or 'on 2 January at 9:00 ...'."""
+        'on Monday at 9:00 ...' or 'on 2 January at 9:00 ...' (or in ``language``)."""
         local = self._local(moment)
         days = (local.date() - self._local(now).date()).days
-        clock = _clock(local.time())
+        said = {"clock": _clock(local.time()), "zone": timezone_label or self.timezone_label}
         if days == 0:
-            return f"today at {clock} ({self.timezone_label})"
+            return say("moment.today", language, **said)
         if days == 1:
-            return f"tomorrow at {clock} ({self.timezone_label})"
+            return say("moment.tomorrow", language, **said)
         if 1 < days < 7:
-            return f"on {WEEKDAYS[local.weekday()].capitalize()} at {clock} ({self.timezone_label})"
-        return f"on {local.day} {local.strftime('%B')} at {clock} ({self.timezone_label})"
+            weekday = words("moment.weekdays", language)[local.weekday()]
+            return say("moment.weekday", language, weekday=weekday, **said)
+        month = words("moment.months", language)[local.month - 1]
+        return say("moment.date", language, day=local.day, month=month, **said)
 
     def after_working_hours(self, start: datetime, hours: float) -> datetime | None:
         """The moment ``hours`` of the team's working time have passed after ``start``

@@ -239,7 +239,7 @@ class SupportDesk:
             handoff_id,
             agent.name,
             now=self.clock(),
-            tell=self._telling(replies.joined_text(agent.name)),
+            tell=self._telling(lambda language: replies.joined_text(agent.name, language)),
         )
         await self._deliver(handoff.conversation_id)
         return handoff
@@ -305,7 +305,12 @@ class SupportDesk:
             actor=f"agent:{agent.name}",
             reason=note.strip(),
             now=self.clock(),
-            tell=self._telling(replies.back_to_bot_text(agent.name, closed=True), survey),
+            tell=self._telling(
+                lambda language: replies.back_to_bot_text(
+                    agent.name, closed=True, language=language
+                ),
+                survey,
+            ),
         )
         await self._deliver(handoff.conversation_id)
         return handoff
@@ -320,7 +325,12 @@ class SupportDesk:
             actor=f"agent:{agent.name}",
             reason="handed back to the bot",
             now=self.clock(),
-            tell=self._telling(replies.back_to_bot_text(agent.name, closed=False), survey),
+            tell=self._telling(
+                lambda language: replies.back_to_bot_text(
+                    agent.name, closed=False, language=language
+                ),
+                survey,
+            ),
         )
         await self._deliver(handoff.conversation_id)
         return handoff
@@ -333,7 +343,7 @@ class SupportDesk:
             to_agent=to_agent,
             actor=f"agent:{agent.name}",
             now=self.clock(),
-            tell=self._telling(replies.transferred_text(to_agent)),
+            tell=self._telling(lambda language: replies.transferred_text(to_agent, language)),
         )
         await self._deliver(handoff.conversation_id)
         return handoff
@@ -346,7 +356,7 @@ class SupportDesk:
         # Where they now stand is known only after the change: a message of its own.
         position = await asyncio.to_thread(self.queue.position, handoff_id) or 1
         wait = await asyncio.to_thread(self._estimated_wait, handoff_id)
-        await self._add_message(handoff, replies.requeued_text(position, wait))
+        await self._add_message(handoff, replies.requeued_text(position, wait, handoff.language))
         await self._deliver(handoff.conversation_id)
         return handoff
 
@@ -378,7 +388,7 @@ class SupportDesk:
             actor="customer",
             reason=reason,
             now=self.clock(),
-            tell=self._telling(replies.abandoned_text()),
+            tell=self._telling(replies.abandoned_text),
         )
         await self._deliver(handoff.conversation_id)
         return handoff
@@ -386,7 +396,7 @@ class SupportDesk:
     async def update_waiting(self, handoff: Handoff, position: int) -> None:
         """Tell a waiting customer where they stand (periodically, and when they move up)."""
         wait = await asyncio.to_thread(self._estimated_wait, handoff.id)
-        reply = replies.update_reply(position, wait, self.facts())
+        reply = replies.update_reply(position, wait, self.facts(), handoff.language)
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         await self._add_message(handoff, reply.text, buttons=buttons)
         await self._deliver(handoff.conversation_id)
@@ -456,23 +466,29 @@ class SupportDesk:
             raise PermissionDeniedError(f"this conversation is with {handoff.agent}")
         return handoff
 
-    def _telling(self, text: str | None = None, extra: Sequence[dict[str, Any]] = ()) -> Tell:
+    def _telling(
+        self,
+        text: Callable[[str | None], str] | None = None,
+        extra: Sequence[dict[str, Any]] = (),
+    ) -> Tell:
         """What a change tells the conversation (run inside the change's transaction): the
-        ``handoff`` slot after it, ``text`` for the customer, then ``extra`` events."""
+        ``handoff`` slot after it, ``text`` for the customer in their language (from the
+        handoff), then ``extra`` events."""
 
         def tell(after: Handoff, change: Transition) -> list[dict[str, Any]]:
             events = [slot_event(HANDOFF_SLOT, slot_value(after, change))]
             if text is not None:
                 route = self._route_now(after)
                 metadata = {"handoff_id": after.id, LIVE_AGENT: live_agent(after), **route}
-                events.append(bot_event(text, metadata=metadata))
+                events.append(bot_event(text(after.language), metadata=metadata))
             return [*events, *extra]
 
         return tell
 
     def _telling_joined(self, after: Handoff, change: Transition) -> list[dict[str, Any]]:
         """For an automatic assignment: who joined is known only inside the change."""
-        return self._telling(replies.joined_text(after.agent or "Someone"))(after, change)
+        agent = after.agent or "Someone"
+        return self._telling(lambda language: replies.joined_text(agent, language))(after, change)
 
     async def _add_message(
         self, handoff: Handoff, text: str, *, buttons: list[dict[str, str]] | None = None
@@ -496,7 +512,7 @@ class SupportDesk:
         if not worth_asking(events):
             return []
         route = await self._route(handoff)
-        reply = survey_reply()
+        reply = survey_reply(handoff.language)
         buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
         return [
             slot_event(CSAT_SLOT, asked_record(by=f"agent:{agent}", at=self.clock().timestamp())),

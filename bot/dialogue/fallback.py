@@ -19,7 +19,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.catalogue import person_button, phrases
+from bot.catalogue import person_button, say, translated
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.dialogue.topics import TOPICS
 from bot.language import ENGLISH
@@ -118,34 +118,24 @@ def ask_for_words_reply(flags: frozenset[TextFlag]) -> Reply:
     return Reply(text=text, buttons=(TALK_TO_A_PERSON,))
 
 
-ONLY_ENGLISH = (
-    "Sorry, I can only understand English for now. "
-    "If you prefer another language, a person from our team may be able to help."
-)
+ONLY_ENGLISH = say("only_english")
 
 
 def only_english_reply(language: str | None = None) -> Reply:
     """The bot cannot read the customer's language: said in it where we can (then in
     English, for anyone reading along), with the way to a person."""
-    said = phrases(language)
-    if said is None:
+    if not translated("only_english", language):
         return Reply(text=ONLY_ENGLISH, buttons=(TALK_TO_A_PERSON,))
     return Reply(
-        text=f"{said.only_english}\n\n{ONLY_ENGLISH}",
+        text=f"{say('only_english', language)}\n\n{ONLY_ENGLISH}",
         buttons=(person_button(language),),
     )
 
 
-def english_article_note(language: str | None) -> Reply | None:
+def english_article_note(language: str | None) -> Reply:
     """Said before an English article that answers a question in another language: that it
-    is in English, and the way to a person, in their language (None: no words for it)."""
-    said = phrases(language)
-    if said is None or said.english_article is None:
-        return None
-    return Reply(
-        text=said.english_article,
-        buttons=(person_button(language),),
-    )
+    is in English, and the way to a person, in their language where the bot has the words."""
+    return Reply(text=say("english_article", language), buttons=(person_button(language),))
 
 
 IN_ENGLISH = "Of course, let's go on in English. What can I help you with?"
@@ -178,14 +168,7 @@ def not_understood_reply() -> Reply:
 
 def not_helpful_reply(language: str | None = None) -> Reply:
     """The answer did not help: in ``language`` where the bot has the words."""
-    said = phrases(language)
-    if said is not None and said.not_helpful is not None:
-        return Reply(text=said.not_helpful, buttons=(person_button(language),))
-    return Reply(
-        text="Sorry that didn't help. You can ask again in other words, "
-        "or talk to a person from our team.",
-        buttons=(TALK_TO_A_PERSON,),
-    )
+    return Reply(text=say("answer.not_helpful", language), buttons=(person_button(language),))
 
 
 CUT_MESSAGE_NOTE = (

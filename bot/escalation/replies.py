@@ -10,40 +10,35 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.business import BusinessFacts
-from bot.chat import TALK_TO_A_PERSON, Reply
+from bot.catalogue import person_button, say
+from bot.chat import Reply
 from bot.escalation.decision import Decision
 
-_OPENINGS = {
-    "failures": "Sorry I haven't managed to sort this out for you.",
-    "negative_streak": "I'm sorry this has been so frustrating.",
-    "negativity_rising": "I'm sorry this is getting frustrating.",
-    "negative_message": "I'm sorry about the trouble.",
-    "profanity": "I'm sorry about the trouble.",
-}
-_HANDOVER_OPENINGS = {
-    "asked_for_person": "Of course.",
-    "strong_anger": "I'm sorry about this. Let's get you to a person.",
-    "negative_streak": "I'm sorry I haven't been more help. Let's get you to a person.",
-    "repeated_failures": "I'm not getting this right, so let's get you to a person.",
-}
+#: Triggers with an opening of their own (others: "I'm sorry about the trouble.").
+_OFFER_OPENINGS = ("failures", "negative_streak", "negativity_rising")
+_HANDOVER_OPENINGS = ("asked_for_person", "strong_anger", "negative_streak", "repeated_failures")
 
 
-def offer_reply(facts: BusinessFacts, now: datetime, decision: Decision) -> Reply:
-    """An offer of a person the customer can take or ignore."""
-    opening = _OPENINGS.get(decision.trigger, "I'm sorry about the trouble.")
+def offer_reply(
+    facts: BusinessFacts, now: datetime, decision: Decision, language: str | None = None
+) -> Reply:
+    """An offer of a person the customer can take or ignore (in ``language`` where the
+    catalogue has it)."""
+    trigger = decision.trigger if decision.trigger in _OFFER_OPENINGS else "trouble"
+    opening = say(f"escalation.offer.{trigger}", language)
     if facts.hours.is_open(now):
-        step = "A person from our team can take this over: they're working now."
+        step = say("escalation.offer.team_working", language)
     else:
-        step = (
-            f"Our team isn't working right now (they're back "
-            f"{facts.hours.describe_next_opening(now)}), but I can tell you how to reach them."
-        )
+        opening_time = facts.next_opening(now, language)
+        step = say("escalation.offer.team_off", language, opening=opening_time)
     return Reply(
-        text=f"{opening} {step} Or just keep typing and I'll keep trying.",
-        buttons=(TALK_TO_A_PERSON,),
+        text=say("escalation.offer.offer", language, opening=opening, step=step),
+        buttons=(person_button(language),),
     )
 
 
-def handover_opening(decision: Decision) -> str:
+def handover_opening(decision: Decision, language: str | None = None) -> str:
     """The sentence before the ways to reach a person ("" when none is needed)."""
-    return _HANDOVER_OPENINGS.get(decision.trigger, "")
+    if decision.trigger not in _HANDOVER_OPENINGS:
+        return ""
+    return say(f"escalation.handover.{decision.trigger}", language)

@@ -10,24 +10,41 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.business import BusinessFacts
+from bot.catalogue import say
 from bot.chat import Button, Reply, intent_payload
 from bot.handoff.wait import describe_wait
 
-LEAVE_A_MESSAGE = Button("Leave a message", intent_payload("leave_message"))
-BACK_TO_THE_BOT = Button("Back to the bot", intent_payload("cancel_handoff"))
-KEEP_CHATTING = Button("Keep chatting with the bot", intent_payload("cancel_handoff"))
+LEAVE_A_MESSAGE = Button(say("handoff.leave_message"), intent_payload("leave_message"))
+BACK_TO_THE_BOT = Button(say("handoff.back_to_the_bot"), intent_payload("cancel_handoff"))
+KEEP_CHATTING = Button(say("handoff.keep_chatting"), intent_payload("cancel_handoff"))
 
 
-def describe_position(position: int) -> str:
-    return "next in the queue" if position == 1 else f"number {position} in the queue"
+def _button(button: Button, key: str, language: str | None) -> Button:
+    return Button(say(key, language), button.payload)
 
 
-def _wait_sentence(wait: timedelta | None) -> str:
+def describe_position(position: int, language: str | None = None) -> str:
+    if position == 1:
+        return say("handoff.next_in_queue", language)
+    return say("handoff.number_in_queue", language, position=position)
+
+
+def _wait_sentence(wait: timedelta | None, language: str | None) -> str:
     if wait is None:
-        return "I can't estimate the wait right now."
+        return say("handoff.wait_unknown", language)
     if wait <= timedelta(0):
-        return "A team member has room for you, so it should be a minute or two."
-    return f"The wait is {describe_wait(wait)}."
+        return say("handoff.wait_now", language)
+    return say("handoff.wait", language, wait=describe_wait(wait, language))
+
+
+def _standing(key: str, position: int, wait: timedelta | None, language: str | None) -> str:
+    """Message ``key`` with where the customer stands in the queue and the honest wait."""
+    return say(
+        key,
+        language,
+        position=describe_position(position, language),
+        wait=_wait_sentence(wait, language),
+    )
 
 
 def too_long(wait: timedelta | None, facts: BusinessFacts) -> bool:
@@ -36,128 +53,149 @@ def too_long(wait: timedelta | None, facts: BusinessFacts) -> bool:
     return wait is None or wait > promised
 
 
-def queued_reply(position: int, wait: timedelta | None, facts: BusinessFacts) -> Reply:
+def _waiting_buttons(
+    wait: timedelta | None, facts: BusinessFacts, language: str | None
+) -> tuple[Button, ...]:
+    back = _button(BACK_TO_THE_BOT, "handoff.back_to_the_bot", language)
+    if too_long(wait, facts):
+        return (_button(LEAVE_A_MESSAGE, "handoff.leave_message", language), back)
+    return (back,)
+
+
+def queued_reply(
+    position: int, wait: timedelta | None, facts: BusinessFacts, language: str | None = None
+) -> Reply:
     """Just queued: position, honest wait, and what happens to messages written meanwhile."""
-    text = (
-        f"I've asked for a person from our team: you're {describe_position(position)}. "
-        f"{_wait_sentence(wait)} Anything you write while you wait is passed on to them."
-    )
+    text = _standing("handoff.queued", position, wait, language)
     if too_long(wait, facts):
-        return Reply(text + " " + _longer_than_promised(facts), (LEAVE_A_MESSAGE, BACK_TO_THE_BOT))
-    return Reply(text, (BACK_TO_THE_BOT,))
+        text += " " + _longer_than_promised(facts, language)
+    return Reply(text, _waiting_buttons(wait, facts, language))
 
 
-def waiting_reply(position: int, wait: timedelta | None, facts: BusinessFacts) -> Reply:
+def waiting_reply(
+    position: int, wait: timedelta | None, facts: BusinessFacts, language: str | None = None
+) -> Reply:
     """The customer wrote while waiting: it is kept for the agent; where they stand now."""
-    text = (
-        f"Thanks, the team will see that. You're {describe_position(position)}. "
-        f"{_wait_sentence(wait)}"
-    )
-    buttons = (LEAVE_A_MESSAGE, BACK_TO_THE_BOT) if too_long(wait, facts) else (BACK_TO_THE_BOT,)
-    return Reply(text, buttons)
+    text = _standing("handoff.waiting", position, wait, language)
+    return Reply(text, _waiting_buttons(wait, facts, language))
 
 
-def update_reply(position: int, wait: timedelta | None, facts: BusinessFacts) -> Reply:
+def update_reply(
+    position: int, wait: timedelta | None, facts: BusinessFacts, language: str | None = None
+) -> Reply:
     """A periodic or position-change update while waiting."""
-    text = (
-        f"Still waiting for the team: you're {describe_position(position)}. {_wait_sentence(wait)}"
-    )
+    text = _standing("handoff.update", position, wait, language)
     if too_long(wait, facts):
-        return Reply(text + " " + _longer_than_promised(facts), (LEAVE_A_MESSAGE, BACK_TO_THE_BOT))
-    return Reply(text, (BACK_TO_THE_BOT,))
+        text += " " + _longer_than_promised(facts, language)
+    return Reply(text, _waiting_buttons(wait, facts, language))
 
 
-def _longer_than_promised(facts: BusinessFacts) -> str:
-    return (
-        f"That's longer than the {facts.live_chat.promised_wait_minutes} minutes we aim for, "
-        f"sorry. You can leave a message instead and we'll reply within "
-        f"{facts.contact.email_reply_within}, or keep waiting."
+def _longer_than_promised(facts: BusinessFacts, language: str | None) -> str:
+    return say(
+        "handoff.longer_than_promised",
+        language,
+        minutes=facts.live_chat.promised_wait_minutes,
+        reply_within=_reply_within(facts, language),
     )
 
 
-def unavailable_reply(facts: BusinessFacts, now: datetime) -> Reply:
+def _reply_within(facts: BusinessFacts, language: str | None) -> str:
+    return facts.placeholders(language)["email_reply_within"]
+
+
+def unavailable_reply(facts: BusinessFacts, now: datetime, language: str | None = None) -> Reply:
     """Nobody can take the chat: the team is off, or nobody is online. No false promise."""
-    contact = facts.contact
+    phone = facts.contact.phone
     if facts.hours.is_open(now):
-        situation = (
-            "Nobody from our team is free to chat right now, sorry. You can call them on "
-            f"{contact.phone} ({facts.hours.describe_week()})."
-        )
+        situation = say("handoff.nobody_free", language, phone=phone, hours=facts.week(language))
     else:
-        situation = (
-            f"Our team isn't working right now; they're back "
-            f"{facts.hours.describe_next_opening(now)} (phone {contact.phone})."
-        )
+        opening = facts.next_opening(now, language)
+        situation = say("handoff.team_off", language, opening=opening, phone=phone)
     return Reply(
-        f"{situation} Or leave a message here and we'll reply within "
-        f"{contact.email_reply_within}, or keep chatting with me.",
-        (LEAVE_A_MESSAGE, KEEP_CHATTING),
+        say(
+            "handoff.unavailable",
+            language,
+            situation=situation,
+            reply_within=_reply_within(facts, language),
+        ),
+        (
+            _button(LEAVE_A_MESSAGE, "handoff.leave_message", language),
+            _button(KEEP_CHATTING, "handoff.keep_chatting", language),
+        ),
     )
 
 
-def cancelled_reply() -> Reply:
+def cancelled_reply(language: str | None = None) -> Reply:
+    return Reply(say("handoff.cancelled", language))
+
+
+def ask_for_message(*, needs_contact: bool, language: str | None = None) -> Reply:
+    key = "handoff.ask_message_and_contact" if needs_contact else "handoff.ask_message"
     return Reply(
-        "OK, you've left the queue and you're back with me, the bot. What can I help with? "
-        '(You can ask for a person again any time: just say "talk to a person".)'
+        say(key, language), (_button(BACK_TO_THE_BOT, "handoff.back_to_the_bot", language),)
     )
 
 
-def ask_for_message(*, needs_contact: bool) -> Reply:
-    if needs_contact:
-        text = (
-            "Please write your message for our team, with an email address or phone number "
-            "we can reach you on."
-        )
-    else:
-        text = "Please write your message for our team; they'll reply to you here."
-    return Reply(text, (BACK_TO_THE_BOT,))
-
-
-def ask_for_contact() -> Reply:
+def ask_for_contact(language: str | None = None) -> Reply:
     return Reply(
-        "Thanks. How can we reach you? Please write an email address or a phone number.",
-        (BACK_TO_THE_BOT,),
+        say("handoff.ask_contact", language),
+        (_button(BACK_TO_THE_BOT, "handoff.back_to_the_bot", language),),
     )
 
 
-def message_left_reply(facts: BusinessFacts, now: datetime, reference: str, contact: str) -> Reply:
+def message_left_reply(
+    facts: BusinessFacts,
+    now: datetime,
+    reference: str,
+    contact: str,
+    language: str | None = None,
+) -> Reply:
     if facts.hours.is_open(now):
-        when = "The team is working now"
+        when = say("handoff.team_working", language)
     else:
-        when = f"The team is back {facts.hours.describe_next_opening(now)}"
+        when = say("handoff.team_back", language, opening=facts.next_opening(now, language))
     return Reply(
-        f"Thank you, your message is with our team (reference {reference}), along with this "
-        f"conversation. {when} and will reply to {contact} within "
-        f"{facts.contact.email_reply_within}. Anything else I can help with meanwhile?"
+        say(
+            "handoff.message_left",
+            language,
+            reference=reference,
+            when=when,
+            contact=contact,
+            reply_within=_reply_within(facts, language),
+        )
     )
 
 
-def message_dropped_reply() -> Reply:
-    return Reply("OK, no message then. I'm still here: what can I help with?")
+def ended_meanwhile_reply(language: str | None = None) -> Reply:
+    """The customer wrote to a handoff that has just ended: the bot answers again."""
+    return Reply(say("handoff.ended_meanwhile", language))
 
 
-def joined_text(agent: str) -> str:
-    return f"{agent} from our team has joined the chat."
+def nothing_to_cancel_reply(language: str | None = None) -> Reply:
+    """ "Back to the bot" when there is no queue to leave."""
+    return Reply(say("handoff.nothing_to_cancel", language))
 
 
-def transferred_text(agent: str) -> str:
-    return f"{agent} from our team is taking over the chat."
+def message_dropped_reply(language: str | None = None) -> Reply:
+    return Reply(say("handoff.message_dropped", language))
 
 
-def requeued_text(position: int, wait: timedelta | None) -> str:
-    return (
-        f"Sorry, the team member you were chatting with had to leave. You keep your place: "
-        f"you're {describe_position(position)}. {_wait_sentence(wait)}"
-    )
+def joined_text(agent: str, language: str | None = None) -> str:
+    return say("handoff.joined", language, agent=agent)
 
 
-def back_to_bot_text(agent: str | None, *, closed: bool) -> str:
-    who = agent or "Our team"
-    done = "has closed the chat" if closed else "has handed you back to me"
-    return (
-        f"{who} {done}. You're chatting with the bot again: ask me anything, or say "
-        '"talk to a person" if you need the team again.'
-    )
+def transferred_text(agent: str, language: str | None = None) -> str:
+    return say("handoff.transferred", language, agent=agent)
+
+
+def requeued_text(position: int, wait: timedelta | None, language: str | None = None) -> str:
+    return _standing("handoff.requeued", position, wait, language)
+
+
+def back_to_bot_text(agent: str | None, *, closed: bool, language: str | None = None) -> str:
+    if agent is None:
+        return say("handoff.closed_by_team" if closed else "handoff.handed_back_by_team", language)
+    return say("handoff.closed" if closed else "handoff.handed_back", language, agent=agent)
 
 
 def reference_for(handoff_id: str) -> str:
@@ -165,9 +203,6 @@ def reference_for(handoff_id: str) -> str:
     return "M-" + handoff_id[-8:].upper()
 
 
-def abandoned_text() -> str:
+def abandoned_text(language: str | None = None) -> str:
     """What a customer who left mid-handoff finds when they come back."""
-    return (
-        "Your chat with the team ended because the chat page was closed. You're chatting with "
-        'the bot again: ask me anything, or say "talk to a person" if you need the team again.'
-    )
+    return say("handoff.abandoned", language)

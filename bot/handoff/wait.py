@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.catalogue import say
+
 #: Until the team has handled a few conversations, a conversation is assumed to last this long.
 DEFAULT_HANDLING = timedelta(minutes=6)
 #: How many recent conversations the median handling time is taken over.
@@ -57,13 +59,15 @@ def estimate_wait(
     return timedelta(seconds=math.ceil(ahead * per_place))
 
 
-def describe_wait(wait: timedelta) -> str:
-    """ "a minute or two", "about 8 minutes", "about 1 hour 10 minutes" (rounded up)."""
+def describe_wait(wait: timedelta, language: str | None = None) -> str:
+    """ "a minute or two", "about 8 minutes", "about 1 hour 10 minutes" (rounded up; in
+    ``language`` where the catalogue has it)."""
     minutes = math.ceil(wait.total_seconds() / 60)
     if minutes <= 2:
-        return "a minute or two"
+        return say("wait.minute_or_two", language)
     if minutes < 60:
-        return f"about {minutes} minutes"
+        return say("wait.minutes", language, minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    hour_text = f"{hours} hour{'s' if hours > 1 else ''}"
-    return f"about {hour_text}" + (f" {rest} minutes" if rest else "")
+    if hours == 1:
+        return say("wait.one_hour_minutes" if rest else "wait.one_hour", language, minutes=rest)
+    return say("wait.hours_minutes" if rest else "wait.hours", language, hours=hours, minutes=rest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.catalogue import HELPED, MORE, phrases
+from bot.catalogue import say
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.knowledge.articles import Article
 from bot.knowledge.search import Match
@@ -15,11 +15,12 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 
 def helped_question(language: str | None = None) -> Reply:
     """After an answer: did it help? In the article's language where the bot has the words."""
-    said = phrases(language)
-    question, yes, no = said.helped if said is not None else HELPED
     return Reply(
-        text=question,
-        buttons=(Button(yes, intent_payload("affirm")), Button(no, intent_payload("not_helpful"))),
+        text=say("answer.helped.question", language),
+        buttons=(
+            Button(say("answer.helped.yes", language), intent_payload("affirm")),
+            Button(say("answer.helped.no", language), intent_payload("not_helpful")),
+        ),
     )
 
 
@@ -51,8 +52,7 @@ def chat_text(markdown: str) -> str:
 def answer_reply(article: Article) -> Reply:
     text = chat_text(article.answer)
     if article.link:
-        said = phrases(article.language)
-        text += f"\n\n{said.more if said is not None else MORE} {article.link}"
+        text += f"\n\n{say('answer.more', article.language)} {article.link}"
     return Reply(text=text)
 
 

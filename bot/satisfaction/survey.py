@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalogue import person_button, phrases
-from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
+from bot.catalogue import person_button, say
+from bot.chat import Button, Reply, intent_payload
 from bot.conversations.events import current_session, customer_message, slot
 
 CSAT_SLOT = "csat"
@@ -41,11 +41,7 @@ ASKED = "asked"
 ANSWERED = "answered"
 COMMENTED = "commented"
 
-QUESTION = (
-    "One quick question before you go: how happy are you with the help you got today? "
-    "1 is poor, 5 is great. (You can skip this and keep chatting.)"
-)
-_LABELS = {1: "1 – poor", 2: "2", 3: "3", 4: "4", 5: "5 – great"}
+QUESTION = say("survey.question")
 
 #: Customer intents that say nothing about the shop (a conversation of only these is not
 #: worth a survey: "hi", "thanks", "bye").
@@ -56,13 +52,10 @@ _TYPED_SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5|stars?|out of 5|!|\.)?\s*$", 
 
 def survey_reply(language: str | None = None) -> Reply:
     """The question, with one button per score (in ``language`` where the bot has it)."""
-    said = phrases(language)
-    question, labels = QUESTION, _LABELS
-    if said is not None and said.survey is not None:
-        question, poor, great = said.survey
-        labels = {**_LABELS, 1: poor, 5: great}
+    labels = {score: str(score) for score in SCORES}
+    labels.update({1: say("survey.poor", language), 5: say("survey.great", language)})
     return Reply(
-        question,
+        say("survey.question", language),
         tuple(
             Button(labels[score], intent_payload(RATE_INTENT, **{SCORE_ENTITY: str(score)}))
             for score in SCORES
@@ -73,47 +66,18 @@ def survey_reply(language: str | None = None) -> Reply:
 def thanks_reply(score: int, *, follow_up: bool, language: str | None = None) -> Reply:
     """What the customer hears after a score (and the invitation to a comment), in
     ``language`` where the bot has it."""
-    said = phrases(language)
-    if said is not None and said.thanks is not None:
-        satisfied, passed_on, low = said.thanks
-        if score >= SATISFIED:
-            return Reply(satisfied)
-        if follow_up:
-            return Reply(passed_on, (person_button(language),))
-        return Reply(low)
     if score >= SATISFIED:
-        return Reply(
-            "Thank you! If there's anything you'd like to add, just type it here, "
-            "or carry on with another question."
-        )
+        return Reply(say("survey.thanks.satisfied", language))
     if follow_up:
-        return Reply(
-            "I'm sorry we let you down, and thank you for telling us. I've passed this "
-            "conversation to our team so a person looks at what went wrong. If you'd like to "
-            "tell us more, type it here.",
-            (TALK_TO_A_PERSON,),
-        )
-    return Reply(
-        "Thanks for telling us. What could we have done better? Type it here if you like: "
-        "it goes straight to our team."
-    )
+        return Reply(say("survey.thanks.passed_on", language), (person_button(language),))
+    return Reply(say("survey.thanks.low", language))
 
 
 def comment_reply(*, follow_up: bool, language: str | None = None) -> Reply:
     """After the comment that followed a score, in ``language`` where the bot has it."""
-    said = phrases(language)
-    if said is not None and said.comment is not None:
-        passed_on, thanks = said.comment
-        return Reply(passed_on, (person_button(language),)) if follow_up else Reply(thanks)
     if follow_up:
-        return Reply(
-            "Thank you. I've passed that to our team, and a person will look at this "
-            "conversation. Is there anything else I can help with?",
-            (TALK_TO_A_PERSON,),
-        )
-    return Reply(
-        "Thank you, I've passed that on to our team. Is there anything else I can help with?"
-    )
+        return Reply(say("survey.comment.passed_on", language), (person_button(language),))
+    return Reply(say("survey.comment.thanks", language))
 
 
 def already_rated_reply(score: int) -> Reply:

@@ -131,6 +131,27 @@ def test_claim_talk_close_writes_each_change_into_the_conversation(settings, par
     assert agent_message[0]["metadata"]["agent"] == "anna"
 
 
+def test_the_desk_tells_the_customer_in_their_language(settings, parts):
+    italian = waiting_customer(parts, "c1", language="it")
+    lithuanian = waiting_customer(parts, "c2", language="lt")
+
+    async def script(client, login):
+        anna = await login("anna")
+        for handoff in (italian, lithuanian):
+            await client.post(f"/api/handoffs/{handoff}/claim", headers=anna)
+        await client.post(f"/api/handoffs/{italian}/close", json={"note": "ok"}, headers=anna)
+        await client.post(f"/api/handoffs/{lithuanian}/release", headers=anna)
+
+    session(settings, parts, script)
+    rasa: FakeRasaApi = parts.desk.delivery.rasa  # type: ignore[assignment]
+    joined, closed = rasa.texts("c1")
+    assert joined == "anna del nostro team si è unito alla chat."
+    assert closed.startswith("anna ha chiuso la chat. Stai di nuovo parlando con il bot")
+    joined, handed_back, *_ = rasa.texts("c2")
+    assert joined == "anna iš mūsų komandos prisijungė prie pokalbio."
+    assert handed_back.startswith("anna vėl perdavė jus man.")
+
+
 def test_two_agents_claiming_at_once_exactly_one_wins(settings, parts):
     handoff = waiting_customer(parts, "c1")
 

@@ -217,3 +217,18 @@ def test_the_wait_estimate_follows_recent_handling_times(services):
 )
 def test_who_answers_while_a_handoff_is_open(status, intent, expected):
     assert next_action(status, intent) == expected
+
+
+def test_a_customer_writing_italian_hears_about_the_queue_in_italian(services):
+    online(services, "anna")
+    italian = {"code": "it", "score": 0.95}
+    asked = customer("c1", "Vorrei parlare con una persona", "request_human", language=italian)
+
+    messages, events = run(ActionHandoff(services), asked)
+
+    assert messages[0]["text"].startswith("Certo. Ho chiesto una persona del nostro team: sei il")
+    assert buttons(messages[0]) == ["Torna al bot"]
+    assert slot(events)["status"] == "queued"
+    waiting = customer("c1", "Grazie, aspetto qui", "thank", language=italian)
+    messages, _ = run(ActionHandoffWaiting(services), waiting)
+    assert messages[0]["text"].startswith("Grazie, il team lo vedrà. Sei il prossimo in coda.")
