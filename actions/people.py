@@ -90,13 +90,13 @@ class ActionHandoff(HandoffAction):
         facts = self.services.business_facts()
         now = self.services.clock()
         queue = self.services.handoff_queue
-        complaint = self._complaint(tracker, decision, facts, now)
         language = customer_language(tracker)
+        complaint = self._complaint(tracker, decision, facts, now, language)
         opening = complaint[0] if complaint else handover_opening(decision, language)
         if not facts.hours.is_open(now) or queue.staffing().agents_online == 0:
             unavailable = replies.unavailable_reply(facts, now, language)
             if complaint:  # how the team can reach them, and the reference to quote
-                text = f"{opening} {complaint_next_step(facts, now, complaint[1])}"
+                text = f"{opening} {complaint_next_step(facts, now, complaint[1], language)}"
             else:
                 text = f"{opening} {unavailable.text}".strip()
             utter(dispatcher, Reply(text, unavailable.buttons))
@@ -118,7 +118,12 @@ class ActionHandoff(HandoffAction):
         return events
 
     def _complaint(
-        self, tracker: Tracker, decision: Decision, facts: BusinessFacts, now: datetime
+        self,
+        tracker: Tracker,
+        decision: Decision,
+        facts: BusinessFacts,
+        now: datetime,
+        language: str | None,
     ) -> tuple[str, str] | None:
         """For a complaint: its ticket (new, or the one already open) — the words telling the
         customer its reference and deadlines, and the reference. None for other handoffs."""
@@ -145,6 +150,7 @@ class ActionHandoff(HandoffAction):
             reference=ticket.reference,
             first_response_due=ticket.first_response_due,
             resolution_due=ticket.resolution_due,
+            language=language,
         )
         return reply.text, ticket.reference
 

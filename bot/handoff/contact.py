@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from bot.business import BusinessFacts
+from bot.catalogue import say, words
 from bot.chat import Reply
 from bot.privacy.patterns import find_emails
 
@@ -31,23 +32,20 @@ def find_contact(text: str) -> str | None:
     return None
 
 
-def human_contact_reply(facts: BusinessFacts, now: datetime) -> Reply:
-    """How to reach a person now, given the team's hours."""
+def human_contact_reply(facts: BusinessFacts, now: datetime, language: str | None = None) -> Reply:
+    """How to reach a person now, given the team's hours (in ``language`` where the bot has
+    the words)."""
     contact = facts.contact
+    said = {
+        "phone": contact.phone,
+        "email": contact.email,
+        "reply_within": facts.placeholders(language)["email_reply_within"],
+        "hours": facts.week(language),
+    }
     if facts.hours.is_open(now):
-        text = (
-            f"Our team is working now, so you can reach a person by phone on {contact.phone}, "
-            f"or by email at {contact.email} (we reply within {contact.email_reply_within}). "
-            f"Team hours: {facts.hours.describe_week()}."
-        )
-    else:
-        text = (
-            f"Our team isn't working right now; they're back "
-            f"{facts.hours.describe_next_opening(now)}. You can email {contact.email} now and "
-            f"we'll reply within {contact.email_reply_within}, or call {contact.phone} "
-            f"when the team is back ({facts.hours.describe_week()})."
-        )
-    return Reply(text=text)
+        return Reply(text=say("contact.team_working", language, **said))
+    opening = facts.next_opening(now, language)
+    return Reply(text=say("contact.team_off", language, opening=opening, **said))
 
 
 def complaint_reply(
@@ -57,40 +55,51 @@ def complaint_reply(
     reference: str,
     first_response_due: datetime | None,
     resolution_due: datetime | None,
+    language: str | None = None,
 ) -> Reply:
     """A complaint gets an apology, its reference, the deadlines the company commits to (from
     the business facts, counted in the team's working time) and a concrete next step."""
     policy = facts.complaints
-    hours = facts.hours
     if first_response_due is not None:
-        due = hours.describe_moment(first_response_due, now=now)
-        answer = f"a person from our team will reply by {due}"
+        due = facts.moment(first_response_due, now, language)
+        answer = say("complaint.reply_by", language, due=due)
     else:
-        answer = (
-            f"a person from our team replies within {policy.first_response_hours} working hours"
-        )
+        answer = say("complaint.reply_within", language, hours=policy.first_response_hours)
     if resolution_due is not None:
-        local = resolution_due.astimezone(hours.zone)
-        resolve = (
-            f"we aim to resolve it by {local.strftime('%A')} {local.day} {local.strftime('%B')}"
+        local = resolution_due.astimezone(facts.hours.zone)
+        resolve = say(
+            "complaint.resolve_by",
+            language,
+            weekday=words("weekdays", language)[local.weekday()],
+            day=local.day,
+            month=words("moment.months", language)[local.month - 1],
         )
     else:
-        resolve = f"we aim to resolve it within {policy.resolution_days} working days"
+        resolve = say("complaint.resolve_within", language, days=policy.resolution_days)
     return Reply(
-        f"I'm sorry about this, and thank you for telling us. I've logged your complaint as "
-        f"{reference}: {answer} ({policy.first_response_hours} working hours at most), and "
-        f"{resolve}."
+        say(
+            "complaint.logged",
+            language,
+            reference=reference,
+            answer=answer,
+            hours=policy.first_response_hours,
+            resolve=resolve,
+        )
     )
 
 
-def complaint_next_step(facts: BusinessFacts, now: datetime, reference: str) -> str:
+def complaint_next_step(
+    facts: BusinessFacts, now: datetime, reference: str, language: str | None = None
+) -> str:
     """What to do now when nobody can chat: how the team can reach the customer."""
-    contact = facts.contact
     if facts.hours.is_open(now):
-        situation = "Nobody from the team is free to chat right now."
+        situation = say("complaint.nobody_free", language)
     else:
-        situation = f"Our team is back {facts.hours.describe_next_opening(now)}."
-    return (
-        f"{situation} So they can reach you, leave a message with your email address or phone "
-        f"number, or email {contact.email} quoting {reference}."
+        situation = say("complaint.team_back", language, opening=facts.next_opening(now, language))
+    return say(
+        "complaint.next_step",
+        language,
+        situation=situation,
+        email=facts.contact.email,
+        reference=reference,
     )

@@ -10,6 +10,7 @@ from bot import catalogue
 from bot.business import load_business_facts
 from bot.catalogue import CatalogueError, say, translated, words
 from bot.handoff import replies
+from bot.handoff.contact import complaint_next_step, complaint_reply, human_contact_reply
 from bot.handoff.wait import describe_wait
 from bot.knowledge.replies import helped_question
 from bot.satisfaction.survey import survey_reply
@@ -114,3 +115,22 @@ def test_what_follows_an_answer_and_the_survey_are_in_the_language():
         "5 – ottimo",
     ]
     assert survey_reply().buttons[0].title == "1 – poor"
+
+
+def test_a_complaint_is_acknowledged_with_its_deadlines_in_the_language(facts):
+    monday = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    reply = complaint_reply(
+        facts,
+        monday,
+        reference="C-1234",
+        first_response_due=monday + timedelta(hours=4),
+        resolution_due=datetime(2026, 12, 4, 17, 0, tzinfo=UTC),
+        language="it",
+    )
+    assert reply.text.startswith("Mi dispiace molto, e grazie per avercelo detto. Ho registrato")
+    assert "ti risponderà entro oggi alle 14:00 (ora del Regno Unito)" in reply.text
+    assert reply.text.endswith("contiamo di risolverlo entro venerdì 4 dicembre.")
+    next_step = complaint_next_step(facts, datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "C-1", "lt")
+    assert next_step.startswith("Mūsų komanda grįš rytoj 9:00 (JK laiku).")
+    closed = human_contact_reply(facts, datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "lt").text
+    assert "atsakysime per vieną darbo dieną" in closed and "{" not in closed
