@@ -1,9 +1,11 @@
 """What the bot says, in each language it speaks: one catalogue, one YAML file a language.
 
-``en.yml`` holds every message, under a dotted key (``handoff.queued``). ``it.yml`` and
-``lt.yml`` translate them all (written for the project); ``de.yml``, ``fr.yml`` and ``es.yml``
-the few a customer needs to be told honestly that the bot reads English only, and how to reach
-a person. A message a language leaves out is said in English.
+``en.yml`` holds every message, under a dotted key (``handoff.queued``): the replies the bot's
+own code makes (Rasa's responses in ``domain.yml`` are English) and the chat widget's labels
+(``widget.*``, written into its script by ``bot.web.assets``). ``it.yml`` and ``lt.yml``
+translate them all (written for the project); ``de.yml``, ``fr.yml`` and ``es.yml`` the few a
+customer needs to be told honestly that the bot reads English only, and how to reach a person.
+A message a language leaves out is said in English.
 
 Messages are Python format strings (``"you're {position}"``): a translation has exactly the
 English fields, and a list (the weekdays) has the English length; a file that breaks this is
@@ -46,6 +48,17 @@ def words(key: str, language: str | None = None) -> tuple[str, ...]:
     if isinstance(message, str):
         raise TypeError(f"{key} is a message: use say()")
     return message
+
+
+def section(prefix: str, language: str) -> dict[str, str]:
+    """The messages under ``prefix`` that ``language`` has, by their last name
+    (``section("widget", "it")["open"]``); a language's missing ones are not in it."""
+    start = prefix + "."
+    return {
+        key[len(start) :]: message
+        for key, message in catalogue().get(language, {}).items()
+        if key.startswith(start) and isinstance(message, str)
+    }
 
 
 def translated(key: str, language: str | None) -> bool:

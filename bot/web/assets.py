@@ -2,7 +2,8 @@
 
 One is written here rather than kept as a file: ``console/language-names.js``, the names of
 languages for the console's pages, from ``bot.language.NAMES`` (one list for Python and the
-browser)."""
+browser). And the widget's labels in each language are written into ``widget/widget.js`` from
+the message catalogue (``bot.catalogue``, its ``widget`` keys)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.catalogue import languages, section
 from bot.language import NAMES
 
 STATIC = Path(__file__).parent / "static"
@@ -36,10 +38,22 @@ def load_assets(root: Path = STATIC) -> dict[str, Asset]:
         if not path.is_file() or path.suffix in {".md", ".txt"}:
             continue
         assets[path.relative_to(root).as_posix()] = asset(path.name, path.read_bytes())
+    widget = assets["widget/widget.js"]
+    assets["widget/widget.js"] = asset("widget.js", with_texts(widget.body))
     names = json.dumps(NAMES, ensure_ascii=False, sort_keys=True)
     script = f"// bot.language.NAMES\nwindow.SupportLanguageNames = {names};\n"
     assets["console/language-names.js"] = asset("language-names.js", script.encode())
     return assets
+
+
+def with_texts(widget: bytes) -> bytes:
+    """The widget's script with its labels in every language of the catalogue written in."""
+    texts = {language: section("widget", language) for language in languages()}
+    said = {language: words for language, words in texts.items() if words}
+    marker = b"{/* widget texts */}"
+    if widget.count(marker) != 1:
+        raise ValueError("widget.js must hold the marker " + marker.decode() + " once")
+    return widget.replace(marker, json.dumps(said, ensure_ascii=False, sort_keys=True).encode())
 
 
 def asset(name: str, body: bytes) -> Asset:

@@ -1,10 +1,13 @@
 """A customer who does not write English, in a real browser: an Italian question the help
 centre answers gets the Italian article; one it does not gets, in Italian, that the bot reads
-English only, with a person in that language; and the team sees the language the customer
-writes in (not the one the shop's page was set to)."""
+English only, with a person in that language, and the queue in Italian; and the team sees the
+language the customer writes in (not the one the shop's page was set to). A shop whose page is
+in Lithuanian gets the widget's labels and the bot's replies in Lithuanian before the customer
+writes a word."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from tests.e2e.conftest import screenshot
 from tests.e2e.desk import PASSWORD, add_agent, api
 from tests.e2e.test_handoff_browser import open_console, sign_in
-from tests.e2e.test_widget_browser import ask, bot_texts, open_widget
+from tests.e2e.test_widget_browser import OtherSite, ask, bot_texts, open_widget, stored_metadata
 
 pytestmark = pytest.mark.rasa
 
@@ -45,7 +48,8 @@ def test_an_italian_customer_gets_italian_answers_an_honest_reply_and_a_person(
     screenshot(page, "widget-other-language")
 
     page.get_by_test_id("sb-choice").filter(has_text="Parla con una persona").click()
-    page.get_by_text("in the queue").first.wait_for(timeout=30000)
+    page.get_by_text("Ho chiesto una persona del nostro team").first.wait_for(timeout=30000)
+    assert page.get_by_test_id("sb-choice").filter(has_text="Torna al bot").count() == 1
     session = page.evaluate("() => localStorage.getItem('supportbot:session')")
     deadline, mine = time.monotonic() + 15, []
     while time.monotonic() < deadline and not mine:
@@ -76,3 +80,34 @@ def test_an_italian_customer_gets_italian_answers_an_honest_reply_and_a_person(
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_lithuanian_shop_page_gets_the_widget_and_the_replies_in_lithuanian(
+    running_bot, page, hours
+):
+    hours("00:00-24:00")
+    site = OtherSite(
+        f"""<!doctype html><html lang="lt-LT"><head><meta charset="utf-8"><title>Parduotuvė
+    </title></head><body><h1>Pagalba</h1>
+    <script>window.SupportbotConfig = {{ botUrl: "{running_bot.rasa_url}", storageKey: "lt" }};
+    </script><script src="{running_bot.web_url}/widget/widget.js" defer></script></body></html>"""
+    )
+    try:
+        page.goto(site.url + "/pagalba")
+        launcher = page.get_by_test_id("sb-launcher")
+        assert launcher.get_attribute("aria-label") == "Rašykite mums"
+        launcher.click()
+        assert page.get_by_test_id("sb-input").get_attribute("placeholder") == (
+            "Įrašykite savo klausimą…"
+        )
+        person = page.get_by_test_id("sb-person")
+        assert person.inner_text() == "Kalbėti su žmogumi"
+        person.click()
+        lithuanian = re.compile("Paprašiau mūsų komandos darbuotojo|Šiuo metu niekas")
+        page.get_by_test_id("sb-msg-bot").filter(has_text=lithuanian).first.wait_for(timeout=30000)
+        session = page.evaluate("localStorage.getItem('lt:session')")
+        assert "lt" in stored_metadata(running_bot, session, "language")
+        screenshot(page, "widget-lithuanian-page")
+        assert page.errors == []
+    finally:
+        site.close()

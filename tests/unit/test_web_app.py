@@ -143,3 +143,17 @@ def test_gzip_is_real_compression(app):
 
     assert gzip.decompress(asset.gzipped) == asset.body
     assert len(asset.gzipped) < len(asset.body) / 2
+
+
+def test_the_widget_is_served_with_its_labels_in_each_language_of_the_catalogue(app):
+    from bot.web.assets import load_assets, with_texts
+
+    body = load_assets()["widget/widget.js"].body.decode()
+    start = body.index("var TEXTS = ") + len("var TEXTS = ")
+    texts, _ = json.JSONDecoder().raw_decode(body[start:])
+    assert texts["en"]["open"] == "Chat with us" and texts["it"]["open"] == "Chatta con noi"
+    assert texts["lt"]["person"] == "Kalbėti su žmogumi"
+    assert texts["de"] == {"person": "Mit einem Menschen sprechen"}  # only what German has
+    assert set(texts["it"]) == set(texts["en"])
+    with pytest.raises(ValueError, match="marker"):
+        with_texts(b"var TEXTS = {};")

@@ -22,7 +22,7 @@
       title: "Customer support",
       primaryColor: "#2f6f4f",
       position: "right",
-      language: "en",
+      language: null, // "it", "lt-LT", ...: the page's own language when not set
       customerId: null,
       storageKey: "supportbot",
       maxLength: 5000,
@@ -33,34 +33,14 @@
     window.SupportbotConfig || {}
   );
 
-  var TEXTS = {
-    en: {
-      open: "Chat with us",
-      close: "Close chat",
-      person: "Talk to a person",
-      send: "Send",
-      placeholder: "Type your question…",
-      inputLabel: "Your message",
-      typing: "The assistant is typing…",
-      agentTyping: "{agent} is typing…",
-      chattingWith: "Chatting with {agent} from our team",
-      reconnecting: "Connection lost. Reconnecting… Your messages will be sent when it is back.",
-      tooLong: "Messages can be up to " + cfg.maxLength + " characters long.",
-      welcome: "Hi! Ask me about orders, delivery, returns, payments or your account. You can talk to a person at any time.",
-      you: "You said:",
-      bot: "Assistant said:",
-      team: "support team",
-      log: "Conversation",
-      newMessage: "New message",
-      attach: "Send a photo or PDF to {agent}",
-      sending: "Sending {name}…",
-      fileTooLarge: "That file is too large: you can send images and PDF documents up to 5 MB.",
-      fileFailed: "The file was not sent: {reason}",
-      openFile: "Open {name}",
-    },
-  };
-  // The widget's own labels: English ships; a site may translate them with `texts: {...}`.
-  var t = Object.assign({}, TEXTS[cfg.language] || TEXTS.en, cfg.texts || {});
+  // The customer's language: the site's `language` option, else its page's (<html lang="it">).
+  var language = String(cfg.language || document.documentElement.lang || "en").toLowerCase().split(/[-_]/)[0];
+  // The widget's own labels in each language the bot speaks, from its message catalogue
+  // (bot/catalogue, written in below when the bot serves this file); a site may change any of
+  // them with `texts: {...}`.
+  var TEXTS = {/* widget texts */};
+  var t = Object.assign({}, TEXTS.en, TEXTS[language] || {}, cfg.texts || {});
+  t.tooLong = t.tooLong.replace("{limit}", function () { return String(cfg.maxLength); });
 
   var storage = {
     get: function (key) {
@@ -330,7 +310,7 @@
   }
 
   function metadata(buttonTitle) {
-    var data = { page_url: window.location.href, page_title: document.title, language: cfg.language };
+    var data = { page_url: window.location.href, page_title: document.title, language: language };
     if (cfg.customerId) data.customer_id = String(cfg.customerId);
     if (buttonTitle) data.button_title = buttonTitle;
     return data;
