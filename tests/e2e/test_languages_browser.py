@@ -80,6 +80,9 @@ def test_an_italian_customer_gets_italian_answers_an_honest_reply_and_a_person(
         assert errors == []
     finally:
         context.close()
+    # Out of the queue again, told in Italian.
+    page.get_by_test_id("sb-choice").filter(has_text="Torna al bot").first.click()
+    page.get_by_text("sei uscito dalla coda").first.wait_for(timeout=30000)
 
 
 def test_a_lithuanian_shop_page_gets_the_widget_and_the_replies_in_lithuanian(
@@ -100,6 +103,7 @@ def test_a_lithuanian_shop_page_gets_the_widget_and_the_replies_in_lithuanian(
         assert page.get_by_test_id("sb-input").get_attribute("placeholder") == (
             "Įrašykite savo klausimą…"
         )
+        assert page.get_by_role("dialog").get_attribute("aria-label") == "Klientų aptarnavimas"
         person = page.get_by_test_id("sb-person")
         assert person.inner_text() == "Kalbėti su žmogumi"
         person.click()
@@ -108,6 +112,12 @@ def test_a_lithuanian_shop_page_gets_the_widget_and_the_replies_in_lithuanian(
         session = page.evaluate("localStorage.getItem('lt:session')")
         assert "lt" in stored_metadata(running_bot, session, "language")
         screenshot(page, "widget-lithuanian-page")
+        # Back to the bot (out of the queue, or past "nobody is free"), in Lithuanian too.
+        back = re.compile("Grįžti prie roboto|Toliau kalbėtis su robotu")
+        page.get_by_test_id("sb-choice").filter(has_text=back).first.click()
+        page.get_by_test_id("sb-msg-bot").filter(
+            has_text=re.compile("išėjote iš eilės|Aš čia")
+        ).first.wait_for(timeout=30000)
         assert page.errors == []
     finally:
         site.close()

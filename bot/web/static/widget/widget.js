@@ -19,7 +19,7 @@
     {
       botUrl: window.location.origin,
       socketPath: "/socket.io/",
-      title: "Customer support",
+      title: null, // the catalogue's, in the customer's language
       primaryColor: "#2f6f4f",
       position: "right",
       language: null, // "it", "lt-LT", ...: the page's own language when not set
@@ -180,10 +180,10 @@
     el("label", { for: "sb-input", class: "sb-sr", text: t.inputLabel }), attachButton, filePicker, input, sendButton,
   ]);
   var panel = el("section", {
-    id: "sb-panel", class: "sb-panel", role: "dialog", "aria-label": cfg.title, hidden: "", "data-testid": "sb-panel",
+    id: "sb-panel", class: "sb-panel", role: "dialog", "aria-label": cfg.title || t.title, hidden: "", "data-testid": "sb-panel",
   }, [
     el("header", { class: "sb-header" }, [
-      el("div", { class: "sb-heading" }, [el("h2", { class: "sb-title", text: cfg.title }), withAgent]),
+      el("div", { class: "sb-heading" }, [el("h2", { class: "sb-title", text: cfg.title || t.title }), withAgent]),
       personButton, closeButton,
     ]),
     status, log, typing, notice, form,
