@@ -133,7 +133,7 @@ def conversations(events: Iterable[tuple[int, str, dict[str, Any]]]) -> Iterator
 def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
     """The summary of one session (None if the customer never wrote)."""
     found: Conversation | None = None
-    awaiting_feedback = False
+    awaiting_feedback = unsure = False
     for event in events:
         what = kind(event)  # only the events the summary uses are read further
         message = customer_message(event) if what == "user" else None
@@ -148,7 +148,8 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                 found.asked_for_person = True
             if intent == COMPLAINT:
                 found.complaint = True
-            if intent == "nlu_fallback":
+            unsure = intent == "nlu_fallback"  # a fallback unless the bot answers it
+            if unsure:
                 found.fallbacks += 1
             if intent in ("not_helpful", "deny") and awaiting_feedback:
                 found.not_helpful = True
@@ -168,6 +169,9 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
             if name == "awaiting_feedback" and value is True:
                 awaiting_feedback = True
                 found.answered = True
+                if unsure:  # answered after all (e.g. from a translation): not a fallback
+                    found.fallbacks -= 1
+                    unsure = False
             elif name == ANSWER_SLOT and isinstance(value, str) and value:
                 found.articles.append(value)
             elif name == "handoff" and isinstance(value, dict):

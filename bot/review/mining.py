@@ -2,7 +2,8 @@
 
 A message is worth a look when the bot probably misunderstood it:
 
-- ``fallback``: the NLU was unsure (``nlu_fallback``);
+- ``fallback``: the NLU was unsure (``nlu_fallback``), and the bot did not answer it outright
+  after all (a question in another language answered from a translation is not one);
 - ``low_confidence``: the best intent's confidence was below ``LOW_CONFIDENCE``;
 - ``rejected_choices``: the bot answered with a menu of choices ("Did you mean ...?", or the
   topics) and the customer chose none of them;
@@ -235,6 +236,7 @@ class _ConversationReader:
                 # Answered outright: the customer's own question, not a choice they made.
                 message, said = self.latest
                 message.answered_article = self.article
+                message.signals.discard(Signal.FALLBACK)  # answered after all (a translation)
                 self.outright = _Answer(message, said, self.article)
         elif (
             name == "handoff"

@@ -76,6 +76,21 @@ def test_conversations_are_sessions_with_a_customer_message():
     assert found[1].started_at == T + timedelta(minutes=121)
 
 
+def test_a_question_the_bot_answered_from_a_translation_is_no_fallback():
+    answered, declined = conversations(
+        rows(
+            answered=[
+                user("nlu_fallback", text="Come posso restituire un articolo?"),
+                slot("awaiting_feedback", True),
+                user("affirm", minute=1, text="Sì, grazie"),
+            ],
+            declined=[user("nlu_fallback", text="Che tempo farà domani?"), user("nlu_fallback")],
+        )
+    )
+    assert (answered.fallbacks, answered.answered, answered.content_after_answer) == (0, True, True)
+    assert declined.fallbacks == 2
+
+
 def day_of_conversations():
     return rows(
         # 1: answered, the customer says thanks: contained, estimated satisfied.
