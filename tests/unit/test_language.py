@@ -15,6 +15,7 @@ from bot.dialogue.fallback import (
     only_english_reply,
     plan,
 )
+from bot.intents.in_other_languages import person_or_complaint
 from bot.language import (
     FastTextLanguageIdentifier,
     Identified,
@@ -72,6 +73,49 @@ def test_a_question_in_another_language_is_not_guessed_at():
     assert message.get("language")["code"] == "it"
     assert TextFlag.OTHER_LANGUAGE.value in message.get(TEXT_FLAGS)
     assert message.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Vorrei parlare con un operatore, per favore", "request_human"),
+        ("Norėčiau pasikalbėti su gyvu žmogumi, ne su robotu", "request_human"),
+        ("Voglio fare un reclamo formale per il pacco danneggiato", "complaint"),
+        ("Noriu pateikti skundą dėl sugadintos siuntos", "complaint"),
+        ("Il corriere era una persona molto gentile", "nlu_fallback"),  # names, asks for nobody
+        ("Posso parlare della mia esperienza nella recensione?", "nlu_fallback"),
+        ("Ar jūsų darbuotojai dirba savaitgaliais?", "nlu_fallback"),
+    ],
+)
+def test_a_person_or_a_complaint_asked_for_in_italian_or_lithuanian_is_understood(text, intent):
+    message = parsed(text)
+
+    assert TextFlag.OTHER_LANGUAGE.value in message.get(TEXT_FLAGS)
+    assert message.get("intent") == {"name": intent, "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "intent"),
+    [
+        ("operatore!", "nlu_fallback", "request_human"),  # too short to tell the language
+        ("žmogų prašau", "nlu_fallback", "request_human"),
+        ("noreciau pasikalbeti su zmogumi", "nlu_fallback", "request_human"),  # no accents: unsure
+        ("operatore!", "greet", "greet"),  # the English classifiers were sure: theirs stands
+    ],
+)
+def test_a_request_too_unclear_to_tell_its_language_is_understood_where_english_was_unsure(
+    text, english, intent
+):
+    message = parsed(text, english)
+
+    assert TextFlag.OTHER_LANGUAGE.value not in message.get(TEXT_FLAGS)
+    assert message.get("intent")["name"] == intent
+
+
+def test_each_language_is_read_with_its_own_words():
+    assert person_or_complaint("¿cómo reclamo la garantía?", "es") is None
+    assert person_or_complaint("Vorrei un reclamo", "lt") is None
+    assert person_or_complaint("Vorrei un reclamo") == "complaint"  # language unknown: any
 
 
 @pytest.mark.parametrize("text", ["hola", "where is my order", "/request_human"])

@@ -5,9 +5,11 @@ nothing to read, yet they would still name some intent. This component overrides
 common emoji are read as what people mean by them (👍 yes, 🙏 thanks, 👎 no, 👋 hello), and
 anything else without words becomes ``nlu_fallback``, so the bot asks for words instead of
 guessing. So does a message in a language the bot does not read (``other_language``, from
-``LanguageIdentifier``): an English classifier's guess at Italian is no answer; and one asking
-for a language (``asked_for_language``), which the fallback ladder answers, unless it asks for
-a person who speaks it.
+``LanguageIdentifier``): an English classifier's guess at Italian is no answer, unless it asks
+for a person or complains in Italian or Lithuanian (``bot.intents.in_other_languages``; also
+when the message is too short to tell its language and the English classifiers were unsure);
+and one asking for a language (``asked_for_language``), which the fallback ladder answers,
+unless it asks for a person who speaks it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.intents.in_other_languages import person_or_complaint
+from bot.language import LANGUAGE, identified_of
 from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.text import TextFlag
 
@@ -88,12 +92,21 @@ class UnusableMessageClassifier(GraphComponent):
             if flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
                 name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
             elif TextFlag.OTHER_LANGUAGE.value in flags:
-                name = FALLBACK_INTENT
+                identified = identified_of(message.get(LANGUAGE))
+                language = identified.code if identified is not None else None
+                text = message.get(TEXT) or ""
+                name = person_or_complaint(text, language) or FALLBACK_INTENT
             elif TextFlag.ASKED_FOR_LANGUAGE.value in flags:
                 intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
                 if intent in ASKS_FOR_A_PERSON:  # "a person who speaks Italian": keep it
                     continue
                 name = FALLBACK_INTENT
+            elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == FALLBACK_INTENT:
+                # Too short to tell the language ("operatore!", "žmogų prašau").
+                found = person_or_complaint(message.get(TEXT) or "")
+                if found is None:
+                    continue
+                name = found
             else:
                 continue
             prediction = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
