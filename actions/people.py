@@ -108,7 +108,7 @@ class ActionHandoff(HandoffAction):
             priority=decision.priority.value,
             actor="customer" if decision.trigger in CUSTOMER_ASKED else "bot",
             now=now,
-            language=customer_language(tracker),
+            language=language,
         )
         position, wait = self.where(handoff)
         queued = replies.queued_reply(position, wait, facts, language)
@@ -252,7 +252,7 @@ class ActionTakeMessage(HandoffAction):
             contact=contact,
             message=message[:MAX_MESSAGE],
             now=now,
-            language=customer_language(tracker),
+            language=language,
         )
         reference = replies.reference_for(handoff.id)
         logger.info(
