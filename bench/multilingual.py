@@ -43,7 +43,7 @@ import numpy as np
 
 from bench.common import PROJECT, percentile, rss_mb, supportbot_json, write_result
 from bench.nlu_eval import training_examples
-from bot.dialogue.fallback import english_article_note
+from bot import catalogue
 from bot.knowledge import Decision, KnowledgeIndex, KnowledgeSearcher, load_index
 from bot.knowledge.crosslingual import (
     BOTH,
@@ -196,7 +196,9 @@ def what_the_bot_does(
             translated = match is not None and match.article.id in searcher.translations.get(
                 language, {}
             )
-            if match is None or not (translated or english_article_note(language)):
+            if match is None or not (
+                translated or catalogue.translated("english_article", language)
+            ):
                 outcomes["honest reply in their language"] += 1
                 continue
             picked = match.article.id
