@@ -101,11 +101,11 @@ class ActionHandleLowConfidence(KnowledgeAction):
         elif step is Step.ASK_FOR_WORDS:
             utter(dispatcher, ask_for_words_reply(flags))
         else:
-            facts = self.services.business_facts()
+            facts, language = self.services.business_facts(), customer_language(tracker)
             utter(
                 dispatcher,
-                not_understood_reply(),
-                human_contact_reply(facts, self.services.clock()),
+                not_understood_reply(language),
+                human_contact_reply(facts, self.services.clock(), language),
             )
         return []
 

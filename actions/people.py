@@ -225,7 +225,7 @@ class ActionTakeMessage(HandoffAction):
         text = (tracker.latest_message.get("text") or "").strip()
         message = f"{draft}\n{text}".strip() if draft else text
         channel = customer_channel(tracker)
-        contact = find_contact(message)
+        contact = found = find_contact(message)  # found: what the customer is told
         language = customer_language(tracker)
         if contact is None and channel == "slack":
             contact = f"Slack user {tracker.sender_id}"
@@ -258,7 +258,7 @@ class ActionTakeMessage(HandoffAction):
         logger.info(
             "conversation %s left message %s", conversation_ref(tracker.sender_id), reference
         )
-        utter(dispatcher, replies.message_left_reply(facts, now, reference, contact, language))
+        utter(dispatcher, replies.message_left_reply(facts, now, reference, found, language))
         history = self.services.handoff_queue.history(handoff.id)
         return [SlotSet(HANDOFF_SLOT, slot_value(handoff, history[-1]))]
 

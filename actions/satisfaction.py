@@ -67,7 +67,8 @@ class ActionRateConversation(SupportAction):
         state = survey_state(tracker.events)
         if state.status in (ANSWERED, COMMENTED):
             # Once per question: a second score (a replayed button) does not overwrite the first.
-            utter(dispatcher, already_rated_reply(int(state.record.get("score") or 0)))
+            score = int(state.record.get("score") or 0)
+            utter(dispatcher, already_rated_reply(score, customer_language(tracker)))
             return []
         if score is None or state.status != ASKED:
             # "can I rate you?", or a score nobody asked for (typed, or a button's payload sent

@@ -13,7 +13,9 @@ For each message, what the NLU pipeline decides, as configured in config.yml:
   it is unsure (``nlu_fallback``), by the words of either language.
 
 Baseline, in the same run: the pipeline before (a message in another language is not
-understood; any other gets the English model's intent).
+understood; any other gets the English model's intent). And the shop questions of
+``kb_queries_it.csv`` / ``kb_queries_lt.csv`` (held out for ``bench/multilingual.py``; here
+only counted): how many of those that ask for no person are taken for a request for one.
 
     PYTHONPATH=. .venv/bin/python -m bench.person_requests
 """
@@ -125,9 +127,22 @@ def scored(data: list[Row], predicted: list[str]) -> dict[str, Any]:
     return found
 
 
+def shop_questions(english: EnglishIntents) -> dict[str, str]:
+    """The shop questions in each language taken for a request for a person or a complaint."""
+    found = {}
+    for language in ("it", "lt"):
+        with (DATA / f"kb_queries_{language}.csv").open(encoding="utf-8") as file:
+            asked = [r["text"] for r in csv.DictReader(file) if r["intent"] not in LABELS]
+        data = [Row(text, language, "other") for text in asked]
+        now, _, _ = decisions(data, english)
+        found[language] = f"{sum(p in LABELS for p in now)}/{len(data)}"
+    return found
+
+
 def main() -> None:
     english = EnglishIntents()
-    result: dict[str, Any] = {"sets": {}}
+    result: dict[str, Any] = {"sets": {}, "shop_questions_taken_for_one": shop_questions(english)}
+    print("shop questions taken for a person or complaint", result["shop_questions_taken_for_one"])
     for name, path in SETS.items():
         data = rows(path)
         result["sets"][name] = {}

@@ -36,10 +36,19 @@ class CatalogueError(ValueError):
 
 def say(key: str, language: str | None = None, /, **fields: object) -> str:
     """The message ``key`` in ``language`` (English where it has none), its fields filled."""
+    if "language" in fields:
+        raise TypeError("say(key, language, ...): the language comes second, not by name")
     message = _message(key, language)
     if not isinstance(message, str):
         raise TypeError(f"{key} is a list: use words()")
-    return message.format(**fields) if fields else message
+    return message.format(**fields)
+
+
+def spoken(key: str, language: str | None) -> str | None:
+    """The language message ``key`` is said in to a customer writing ``language``: theirs
+    where the catalogue has the words, else None (English). A reply and its buttons follow it,
+    so that one reply is never in two languages."""
+    return language if translated(key, language) else None
 
 
 def words(key: str, language: str | None = None) -> tuple[str, ...]:
@@ -142,6 +151,9 @@ def _check(where: str, key: str, message: Message, english: Message | None) -> N
 
 def _fields(message: str, where: str, key: str) -> set[str]:
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(message) if name is not None}
+        parsed = list(string.Formatter().parse(message))
     except ValueError as error:
         raise CatalogueError(f"{where}: {key}: {error} (write a brace as {{{{ or }}}})") from None
+    if any(name is not None and (spec or conversion) for _, name, spec, conversion in parsed):
+        raise CatalogueError(f"{where}: {key}: write each field plainly, as {{name}}")
+    return {name for _, name, _, _ in parsed if name is not None}

@@ -19,7 +19,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.catalogue import person_button, say, translated
+from bot.catalogue import person_button, say, spoken, translated
 from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
 from bot.dialogue.topics import TOPICS
 from bot.language import ENGLISH
@@ -157,17 +157,15 @@ def ask_to_rephrase_reply() -> Reply:
     )
 
 
-def not_understood_reply() -> Reply:
+def not_understood_reply(language: str | None = None) -> Reply:
     """Step OFFER_PERSON when the customer has not asked for one: honest, with both options."""
-    return Reply(
-        text="Sorry, I still don't understand, and I'd rather not guess. "
-        "You can ask in other words, or a person from our team can help.",
-        buttons=(TALK_TO_A_PERSON,),
-    )
+    language = spoken("not_understood", language)
+    return Reply(text=say("not_understood", language), buttons=(person_button(language),))
 
 
 def not_helpful_reply(language: str | None = None) -> Reply:
     """The answer did not help: in ``language`` where the bot has the words."""
+    language = spoken("answer.not_helpful", language)
     return Reply(text=say("answer.not_helpful", language), buttons=(person_button(language),))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.business import BusinessFacts
-from bot.catalogue import person_button, say
+from bot.catalogue import person_button, say, spoken
 from bot.chat import Reply
 from bot.escalation.decision import Decision
 
@@ -24,6 +24,7 @@ def offer_reply(
 ) -> Reply:
     """An offer of a person the customer can take or ignore (in ``language`` where the
     catalogue has it)."""
+    language = spoken("escalation.offer.offer", language)
     trigger = decision.trigger if decision.trigger in _OFFER_OPENINGS else "trouble"
     opening = say(f"escalation.offer.{trigger}", language)
     if facts.hours.is_open(now):

@@ -147,16 +147,17 @@ def message_left_reply(
     facts: BusinessFacts,
     now: datetime,
     reference: str,
-    contact: str,
+    contact: str | None,
     language: str | None = None,
 ) -> Reply:
+    """The message is with the team; the reply goes to ``contact`` (None: here, in the chat)."""
     if facts.hours.is_open(now):
         when = say("handoff.team_working", language)
     else:
         when = say("handoff.team_back", language, opening=facts.next_opening(now, language))
     return Reply(
         say(
-            "handoff.message_left",
+            "handoff.message_left" if contact else "handoff.message_left_here",
             language,
             reference=reference,
             when=when,

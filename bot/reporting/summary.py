@@ -20,6 +20,7 @@ from bot.conversations.events import (
     sessions,
     slot,
 )
+from bot.language import ENGLISH
 from bot.satisfaction.survey import ANSWERED, ASKED, COMMENTED, CSAT_SLOT, LOW, SMALL_TALK
 
 #: Customer intents that ask for a person (or leave a message for the team).
@@ -148,9 +149,10 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
                 found.asked_for_person = True
             if intent == COMPLAINT:
                 found.complaint = True
-            unsure = intent == "nlu_fallback"  # a fallback unless the bot answers it
-            if unsure:
+            if intent == "nlu_fallback":
                 found.fallbacks += 1
+            # In another language, a fallback the bot then answers (from a translation) is none.
+            unsure = intent == "nlu_fallback" and message.written_in not in (None, ENGLISH)
             if intent in ("not_helpful", "deny") and awaiting_feedback:
                 found.not_helpful = True
                 if found.articles:
@@ -169,7 +171,7 @@ def summarise(sender: str, events: list[dict[str, Any]]) -> Conversation | None:
             if name == "awaiting_feedback" and value is True:
                 awaiting_feedback = True
                 found.answered = True
-                if unsure:  # answered after all (e.g. from a translation): not a fallback
+                if unsure:  # answered after all, from a translation: not a fallback
                     found.fallbacks -= 1
                     unsure = False
             elif name == ANSWER_SLOT and isinstance(value, str) and value:

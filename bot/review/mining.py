@@ -2,8 +2,8 @@
 
 A message is worth a look when the bot probably misunderstood it:
 
-- ``fallback``: the NLU was unsure (``nlu_fallback``), and the bot did not answer it outright
-  after all (a question in another language answered from a translation is not one);
+- ``fallback``: the NLU was unsure (``nlu_fallback``); a question in another language that the
+  bot then answered outright (from a translation) is not one;
 - ``low_confidence``: the best intent's confidence was below ``LOW_CONFIDENCE``;
 - ``rejected_choices``: the bot answered with a menu of choices ("Did you mean ...?", or the
   topics) and the customer chose none of them;
@@ -51,6 +51,7 @@ from bot.conversations.events import (
 )
 from bot.conversations.repeats import REPEAT_SIMILARITY, asks_again
 from bot.handoff.slot import TAKING_MESSAGE, slot_status
+from bot.language import ENGLISH
 
 #: Below this intent confidence a message is a candidate even if the bot acted on it.
 LOW_CONFIDENCE = 0.5
@@ -236,7 +237,8 @@ class _ConversationReader:
                 # Answered outright: the customer's own question, not a choice they made.
                 message, said = self.latest
                 message.answered_article = self.article
-                message.signals.discard(Signal.FALLBACK)  # answered after all (a translation)
+                if said.written_in not in (None, ENGLISH):  # answered from a translation
+                    message.signals.discard(Signal.FALLBACK)
                 self.outright = _Answer(message, said, self.article)
         elif (
             name == "handoff"

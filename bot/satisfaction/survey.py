@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalogue import person_button, say
+from bot.catalogue import person_button, say, spoken
 from bot.chat import Button, Reply, intent_payload
 from bot.conversations.events import current_session, customer_message, slot
 
@@ -69,6 +69,7 @@ def thanks_reply(score: int, *, follow_up: bool, language: str | None = None) ->
     if score >= SATISFIED:
         return Reply(say("survey.thanks.satisfied", language))
     if follow_up:
+        language = spoken("survey.thanks.passed_on", language)
         return Reply(say("survey.thanks.passed_on", language), (person_button(language),))
     return Reply(say("survey.thanks.low", language))
 
@@ -76,17 +77,14 @@ def thanks_reply(score: int, *, follow_up: bool, language: str | None = None) ->
 def comment_reply(*, follow_up: bool, language: str | None = None) -> Reply:
     """After the comment that followed a score, in ``language`` where the bot has it."""
     if follow_up:
+        language = spoken("survey.comment.passed_on", language)
         return Reply(say("survey.comment.passed_on", language), (person_button(language),))
     return Reply(say("survey.comment.thanks", language))
 
 
-def already_rated_reply(score: int) -> Reply:
+def already_rated_reply(score: int, language: str | None = None) -> Reply:
     """A second score for the same question: the first one stands."""
-    given = f" ({score}/5)" if score in SCORES else ""
-    return Reply(
-        f"You've already rated this conversation{given}, thank you. "
-        "Is there anything else I can help with?"
-    )
+    return Reply(say("survey.already_rated", language, score=score if score in SCORES else "?"))
 
 
 @dataclass(frozen=True)

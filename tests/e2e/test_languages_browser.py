@@ -107,7 +107,7 @@ def test_a_lithuanian_shop_page_gets_the_widget_and_the_replies_in_lithuanian(
         person = page.get_by_test_id("sb-person")
         assert person.inner_text() == "Kalbėti su žmogumi"
         person.click()
-        lithuanian = re.compile("Paprašiau mūsų komandos darbuotojo|Šiuo metu niekas")
+        lithuanian = re.compile("Pakviečiau mūsų komandos darbuotoją|Šiuo metu niekas")
         page.get_by_test_id("sb-msg-bot").filter(has_text=lithuanian).first.wait_for(timeout=30000)
         session = page.evaluate("localStorage.getItem('lt:session')")
         assert "lt" in stored_metadata(running_bot, session, "language")

@@ -81,7 +81,7 @@ def test_the_queue_is_described_in_the_customers_language(facts):
     assert "L'attesa è di circa 4 minuti." in queued.text
     assert [button.title for button in queued.buttons] == ["Torna al bot"]
     long = replies.update_reply(3, timedelta(minutes=75), facts, "lt")
-    assert "eilėje 3 vietoje. Numatoma laukti apie 1 val 15 min." in long.text
+    assert "Jūsų vieta eilėje: 3. Numatoma laukti apie 1 val 15 min." in long.text
     assert [button.title for button in long.buttons] == ["Palikti žinutę", "Grįžti prie roboto"]
     assert [b.payload for b in long.buttons] == [b.payload for b in replies.update_reply(
         3, timedelta(minutes=75), facts).buttons]  # fmt: skip

@@ -77,16 +77,23 @@ def test_conversations_are_sessions_with_a_customer_message():
 
 
 def test_a_question_the_bot_answered_from_a_translation_is_no_fallback():
-    answered, declined = conversations(
+    italian = user("nlu_fallback", text="Come posso restituire un articolo?")
+    italian["parse_data"]["language"] = {"code": "it", "score": 0.98}
+    answered, declined, english = conversations(
         rows(
             answered=[
-                user("nlu_fallback", text="Come posso restituire un articolo?"),
+                italian,
                 slot("awaiting_feedback", True),
                 user("affirm", minute=1, text="Sì, grazie"),
             ],
             declined=[user("nlu_fallback", text="Che tempo farà domani?"), user("nlu_fallback")],
+            english=[
+                user("nlu_fallback", text="sale stuff back, how?"),
+                slot("awaiting_feedback", True),
+            ],
         )
     )
+    assert english.fallbacks == 1  # in English, the intents had nothing for it
     assert (answered.fallbacks, answered.answered, answered.content_after_answer) == (0, True, True)
     assert declined.fallbacks == 2
 

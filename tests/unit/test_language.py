@@ -101,6 +101,7 @@ def test_a_person_or_a_complaint_asked_for_in_italian_or_lithuanian_is_understoo
         ("žmogų prašau", "nlu_fallback", "request_human"),
         ("noreciau pasikalbeti su zmogumi", "nlu_fallback", "request_human"),  # no accents: unsure
         ("operatore!", "greet", "greet"),  # the English classifiers were sure: theirs stands
+        ("could your staff chat to the college about my order", "nlu_fallback", "nlu_fallback"),
     ],
 )
 def test_a_request_too_unclear_to_tell_its_language_is_understood_where_english_was_unsure(

@@ -373,12 +373,14 @@ def test_a_candidate_keeps_its_language_or_its_conversations():
 
 
 def test_a_fallback_the_bot_answered_from_a_translation_is_not_a_candidate_unless_wrong():
-    answered_in_italian = [
-        user("Come posso restituire un articolo?", "ask_returns", 0.2, fallback=True),
-        *answered("returns-how-to"),
-    ]
+    italian = user("Come posso restituire un articolo?", "ask_returns", 0.2, fallback=True)
+    italian["parse_data"]["language"] = {"code": "it", "score": 0.98}
+    answered_in_italian = [italian, *answered("returns-how-to")]
     assert mine(rows("c1", [*answered_in_italian, user("Sì, grazie", "affirm", 1.0)])) == []
     (wrong,) = mine(rows("c2", [*answered_in_italian, user("No", "not_helpful", 1.0)]))
     assert wrong.signals == {Signal.NEGATIVE_FEEDBACK, Signal.ANSWERED_WRONGLY}
     (unanswered,) = mine(rows("c3", [answered_in_italian[0], bot("Mi dispiace, ...")]))
     assert unanswered.signals == {Signal.FALLBACK}
+    english = user("sale stuff back, how?", "ask_returns", 0.2, fallback=True)
+    (taught,) = mine(rows("c4", [english, *answered("returns-how-to"), user("thanks", "thank", 1)]))
+    assert taught.signals == {Signal.FALLBACK}  # in English: the intents have something to learn

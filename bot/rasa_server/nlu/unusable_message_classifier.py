@@ -30,7 +30,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.intents.in_other_languages import person_or_complaint
-from bot.language import LANGUAGE, identified_of
+from bot.language import ENGLISH, LANGUAGE, confident, identified_of
 from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.text import TextFlag
 
@@ -102,8 +102,13 @@ class UnusableMessageClassifier(GraphComponent):
                     continue
                 name = FALLBACK_INTENT
             elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == FALLBACK_INTENT:
-                # Too short to tell the language ("operatore!", "žmogų prašau").
-                found = person_or_complaint(message.get(TEXT) or "")
+                # The English classifiers were unsure of a message too short or unclear to tell
+                # its language ("operatore!", "žmogų prašau"); a clearly English one stays unsure.
+                text = message.get(TEXT) or ""
+                identified = identified_of(message.get(LANGUAGE))
+                found = (
+                    None if confident(identified, text) == ENGLISH else person_or_complaint(text)
+                )
                 if found is None:
                     continue
                 name = found
