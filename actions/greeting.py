@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.base import Events, SupportAction, utter
+from actions.base import Events, SupportAction, customer_language, utter
 from bot.dialogue.greeting import greeting_reply
 
 
@@ -13,5 +13,6 @@ class ActionGreet(SupportAction):
     action_name = "action_greet"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
-        utter(dispatcher, greeting_reply(self.services.business_facts()))
+        facts = self.services.business_facts()
+        utter(dispatcher, greeting_reply(facts, customer_language(tracker)))
         return []

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from bot.business import BusinessFacts
-from bot.chat import TALK_TO_A_PERSON, Reply
+from bot.catalogue import person_button, say, spoken
+from bot.chat import Reply
 
 
-def greeting_reply(facts: BusinessFacts) -> Reply:
+def greeting_reply(facts: BusinessFacts, language: str | None = None) -> Reply:
+    """In ``language`` where the catalogue has it."""
+    language = spoken("greeting", language)
     return Reply(
-        text=(
-            f"Hi! I'm the virtual assistant of {facts.company_name}. Ask me anything about "
-            "orders, delivery, returns, payments, your account or our products. "
-            "If you'd rather talk to a person, just say so at any time."
-        ),
-        buttons=(TALK_TO_A_PERSON,),
+        text=say("greeting", language, company=facts.company_name),
+        buttons=(person_button(language),),
     )

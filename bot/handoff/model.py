@@ -35,4 +35,4 @@ class Handoff:
     note: str | None = None
     contact: str | None = None
     message: str | None = None
-    language: str | None = None  # what the customer writes in, when clear (bot.language)
+    language: str | None = None  # the customer's: written in, asked for, else the widget's

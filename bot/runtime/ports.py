@@ -16,6 +16,8 @@ from pathlib import Path
 _EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST = 10_000  # below: well-known services (PostgreSQL 5432, Redis 6379, RabbitMQ 5672)
 _given: set[int] = set()
+#: Not the shared ``random``: a test that seeds it must not make processes choose alike.
+_random = random.SystemRandom()
 
 
 def ephemeral_range() -> tuple[int, int]:
@@ -36,7 +38,7 @@ def consecutive_ports(count: int = 1) -> int:
     if stop - start < count:
         raise RuntimeError(f"no room for {count} ports outside the ephemeral range {low}-{high}")
     for _ in range(200):
-        first = random.randrange(start, stop - count + 1)
+        first = _random.randrange(start, stop - count + 1)
         ports = range(first, first + count)
         if _given.isdisjoint(ports) and all(_free(port) for port in ports):
             _given.update(ports)

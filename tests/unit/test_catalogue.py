@@ -9,6 +9,7 @@ import pytest
 from bot import catalogue
 from bot.business import load_business_facts
 from bot.catalogue import CatalogueError, say, translated, words
+from bot.dialogue.greeting import greeting_reply
 from bot.handoff import replies
 from bot.handoff.contact import complaint_next_step, complaint_reply, human_contact_reply
 from bot.handoff.wait import describe_wait
@@ -103,6 +104,14 @@ def test_when_the_team_is_back_is_said_with_the_languages_days_and_months(facts)
         facts.moment(christmas + timedelta(days=9), christmas) == "on 2 January at 18:00 (UK time)"
     )
     assert words("moment.months", "it")[0] == "gennaio"
+
+
+def test_the_greeting_is_in_the_language_with_its_button(facts):
+    italian = greeting_reply(facts, "it")
+    assert italian.text.startswith("Ciao! Sono l'assistente virtuale di Fernhill")
+    assert [b.title for b in italian.buttons] == ["Parla con una persona"]
+    german = greeting_reply(facts, "de")  # no German greeting: all of it in English
+    assert german == greeting_reply(facts) and german.buttons[0].title == "Talk to a person"
 
 
 def test_what_follows_an_answer_and_the_survey_are_in_the_language():

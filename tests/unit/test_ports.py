@@ -23,7 +23,7 @@ def test_a_port_in_use_is_never_given(monkeypatch):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         taken = busy.getsockname()[1]
-        monkeypatch.setattr(ports.random, "randrange", lambda start, stop: taken)
+        monkeypatch.setattr(ports._random, "randrange", lambda start, stop: taken)
         with pytest.raises(RuntimeError, match="no 1 consecutive free ports"):
             ports.free_port()
 

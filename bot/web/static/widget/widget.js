@@ -34,13 +34,13 @@
   );
 
   // The customer's language: the site's `language` option, else its page's (<html lang="it">).
-  var language = String(cfg.language || document.documentElement.lang || "en").toLowerCase().split(/[-_]/)[0];
+  var language = String(cfg.language || document.documentElement.lang || "en").trim().toLowerCase().split(/[-_]/)[0] || "en";
   // The widget's own labels in each language the bot speaks, from its message catalogue
   // (bot/catalogue, written in below when the bot serves this file); a site may change any of
   // them with `texts: {...}`.
   var TEXTS = {/* widget texts */};
   var t = Object.assign({}, TEXTS.en, TEXTS[language] || {}, cfg.texts || {});
-  t.tooLong = t.tooLong.replace("{limit}", function () { return String(cfg.maxLength); });
+  t.tooLong = String(t.tooLong || "").replace("{limit}", function () { return String(cfg.maxLength); });
 
   var storage = {
     get: function (key) {
