@@ -20,11 +20,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.chat import TALK_TO_A_PERSON, Reply
-from bot.conversations.events import asked_for, current_session, customer_message, written_in
+from bot.conversations.events import (
+    asked_for,
+    current_session,
+    customer_message,
+    serving_language,
+    written_in,
+)
 from bot.errors import SupportBotError
 from bot.escalation import Decision, Level, Turn, recent_turns
 from bot.escalation.replies import offer_reply
-from bot.language import language_code
 from bot.privacy.log_ids import conversation_ref
 from bot.satisfaction.survey import CSAT_SLOT, asked_record, survey_reply, worth_asking
 from bot.services import Services, default_services
@@ -165,14 +170,8 @@ def asked_language(tracker: Tracker) -> str | None:
 
 
 def customer_language(tracker: Tracker) -> str | None:
-    """The language to serve the customer in (the bot's replies, a colleague who speaks it):
-    the one they write in or asked for, else the one the website's chat widget was opened in
-    (its ``language`` option, "it-IT" → "it"); None when neither is known."""
-    written = session_language(tracker)
-    if written:
-        return written
-    metadata = tracker.latest_message.get("metadata") or {}
-    return language_code(metadata.get("language"))
+    """The language to serve the customer in (``bot.conversations.events.serving_language``)."""
+    return serving_language(tracker.events, tracker.latest_message.get("metadata"))
 
 
 def previous_user_message(tracker: Tracker) -> dict[str, Any] | None:

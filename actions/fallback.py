@@ -27,6 +27,7 @@ from bot.dialogue.fallback import (
     asked_for_language_reply,
     clarify_topic_reply,
     english_article_note,
+    not_found_here_reply,
     not_helpful_reply,
     not_understood_reply,
     only_english_reply,
@@ -91,6 +92,9 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 return answered
         if step is Step.ASKED_FOR_LANGUAGE:
             utter(dispatcher, asked_for_language_reply(settled or ENGLISH))
+        elif step is Step.ONLY_ENGLISH and language in self.services.searcher.translations:
+            # A language the help centre is written in: read, but nothing answers it.
+            utter(dispatcher, not_found_here_reply(language))
         elif step is Step.ONLY_ENGLISH:
             # In their language where the shop has the words, with a person.
             utter(dispatcher, only_english_reply(language))

@@ -12,12 +12,10 @@ from actions.base import (
     Events,
     SupportAction,
     ask_satisfaction,
-    customer_language,
     previous_user_message,
     text_flags,
     utter,
 )
-from bot.catalogue import say, translated
 from bot.chat import Reply
 from bot.conversations.events import ANSWER_SLOT
 from bot.dialogue.choices import chosen_position
@@ -86,11 +84,7 @@ class ActionAcknowledgeFeedback(SupportAction):
         if not tracker.get_slot("awaiting_feedback"):
             dispatcher.utter_message(response="utter_how_can_i_help")
             return [SlotSet("awaiting_feedback", False)]
-        language = customer_language(tracker)
-        if translated("answer.glad_it_helped", language):
-            utter(dispatcher, Reply(say("answer.glad_it_helped", language)))
-        else:
-            dispatcher.utter_message(response="utter_glad_it_helped")
+        dispatcher.utter_message(response="utter_glad_it_helped")  # bot/rasa_server/responses.py
         asked = ask_satisfaction(dispatcher, tracker, at=self.services.clock().timestamp())
         return [SlotSet("awaiting_feedback", False), *asked]
 

@@ -50,15 +50,22 @@ MIN_SCORE = 0.7
 @dataclass(frozen=True)
 class Identified:
     """A message's most likely language (ISO 639-1 where it has one) and how sure it is;
-    ``asked``: the customer asked for this language ("English, please"), whatever they wrote in."""
+    ``asked``: the customer asked for this language ("English, please"), whatever they wrote in;
+    ``by_words``: a message too short to identify, made of words only this language uses
+    ("grazie", "ačiū": ``bot.intents.small_talk``)."""
 
     code: str
     score: float
     asked: bool = False
+    by_words: bool = False
 
     def to_json(self) -> dict[str, Any]:
         found: dict[str, Any] = {"code": self.code, "score": round(self.score, 3)}
-        return {**found, "asked": True} if self.asked else found
+        if self.asked:
+            found["asked"] = True
+        if self.by_words:
+            found["by_words"] = True
+        return found
 
 
 class LanguageIdentifier(Protocol):
@@ -91,7 +98,7 @@ def other_language(identified: Identified | None, text: str) -> str | None:
 def confident(identified: Identified | None, text: str) -> str | None:
     """The message's language when the identification is sure enough to go by (any
     language, English included; the thresholds of ``other_language``)."""
-    if identified is not None and identified.asked:
+    if identified is not None and (identified.asked or identified.by_words):
         return identified.code
     if identified is None or identified.score < MIN_SCORE or len(text.split()) < MIN_WORDS:
         return None
@@ -105,7 +112,9 @@ def identified_of(value: object) -> Identified | None:
     code, score = value.get("code"), value.get("score")
     if not isinstance(code, str) or not isinstance(score, int | float):
         return None
-    return Identified(code, float(score), asked=value.get("asked") is True)
+    return Identified(
+        code, float(score), asked=value.get("asked") is True, by_words=value.get("by_words") is True
+    )
 
 
 #: How customers name a language, in English and in the languages customers write most, without

@@ -20,13 +20,13 @@ desk. So there is one rule for where a session starts, and one reading of each f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.attachments import Attachment, attachment_of, only_a_file
-from bot.language import ENGLISH, LANGUAGE, confident, identified_of
+from bot.language import ENGLISH, LANGUAGE, confident, identified_of, language_code
 
 Event = dict[str, Any]
 
@@ -155,6 +155,15 @@ class BotMessage:
     def attachment(self) -> Attachment | None:
         """The file an agent sent with the message."""
         return attachment_of(self.metadata)
+
+
+def serving_language(events: Sequence[Event], metadata: Mapping[str, Any] | None) -> str | None:
+    """The language to serve a customer in (the bot's replies, a colleague who speaks it): the
+    one they write in or asked for in this session, else the one the website's chat widget was
+    opened in (its ``language`` option in the latest message's ``metadata``, "it-IT" → "it");
+    None when neither is known."""
+    written = written_in(m for m in map(customer_message, current_session(events)) if m)
+    return written or language_code((metadata or {}).get(LANGUAGE))
 
 
 def written_in(messages: Iterable[CustomerMessage]) -> str | None:

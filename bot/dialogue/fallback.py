@@ -132,6 +132,12 @@ def only_english_reply(language: str | None = None) -> Reply:
     )
 
 
+def not_found_here_reply(language: str | None) -> Reply:
+    """A question in a language the help centre has articles in, that none answers: said in
+    it (the bot read it: no "English only"), with the way to a person."""
+    return Reply(text=say("not_found_here", language), buttons=(person_button(language),))
+
+
 def english_article_note(language: str | None) -> Reply:
     """Said before an English article that answers a question in another language: that it
     is in English, and the way to a person, in their language where the bot has the words."""

@@ -17,6 +17,7 @@ from actions.fallback import (
 from actions.greeting import ActionGreet
 from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowledgeBase
 from actions.people import ActionHandoff, ActionOfferPerson
+from bot.catalogue import say
 from bot.dialogue.fallback import ONLY_ENGLISH
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
@@ -288,8 +289,16 @@ def test_a_question_in_italian_that_no_article_answers_gets_the_honest_reply_in_
 ):
     messages, _ = ladder(services, "it", "Che tempo farà domani a Milano?")
 
-    assert messages[0]["text"].startswith("Mi dispiace, per ora capisco solo l'inglese.")
+    # The help centre is written in Italian too: the bot read it, and found nothing.
+    assert messages[0]["text"] == say("not_found_here", "it")
+    assert "inglese" not in messages[0]["text"]
     assert [b["title"] for b in messages[0]["buttons"]] == ["Parla con una persona"]
+
+
+def test_a_question_in_a_language_without_articles_is_told_the_bot_reads_english(services):
+    messages, _ = ladder(services, "de", "Wie wird das Wetter morgen in Berlin?")
+
+    assert messages[0]["text"].startswith(say("only_english", "de"))
 
 
 def test_a_question_in_italian_is_answered_with_the_italian_article(services):
@@ -357,13 +366,14 @@ def test_an_unclear_short_message_keeps_the_language_the_customer_wrote_in(
     services, earlier_language, in_lithuanian
 ):
     # A clear Lithuanian question earlier in the session, then two words the model is unsure
-    # of: the honest answer stays Lithuanian (without the earlier question: the usual ladder).
+    # of: the honest answer ("nothing found in the help centre") stays Lithuanian (without
+    # the earlier question: the usual ladder).
     earlier = tracker("Kaip grąžinti prekę?", "nlu_fallback", language=earlier_language)
     latest = tracker("ačiū labai", "nlu_fallback", language={"code": "lt", "score": 0.4})
 
     messages, _ = run(ActionHandleLowConfidence(services), _session(earlier, latest))
 
-    assert messages[0]["text"].startswith("Atsiprašau, kol kas suprantu tik") is in_lithuanian
+    assert (messages[0]["text"] == say("not_found_here", "lt")) is in_lithuanian
 
 
 def test_english_please_is_answered_and_holds_for_the_conversation(services):

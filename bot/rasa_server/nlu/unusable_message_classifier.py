@@ -6,8 +6,10 @@ common emoji are read as what people mean by them (👍 yes, 🙏 thanks, 👎 n
 anything else without words becomes ``nlu_fallback``, so the bot asks for words instead of
 guessing. So does a message in a language the bot does not read (``other_language``, from
 ``LanguageIdentifier``): an English classifier's guess at Italian is no answer, unless it asks
-for a person or complains in Italian or Lithuanian (``bot.intents.in_other_languages``; also
-when the message is too short to tell its language and the English classifiers were unsure);
+for a person, complains, or says hello, thanks, goodbye, yes or no in Italian or Lithuanian
+(``bot.intents.in_other_languages``, ``bot.intents.small_talk``; also when the message is too
+short to tell its language and the English classifiers were unsure: then words only one of
+those languages uses, "grazie", "ačiū", settle the message's language);
 and one asking for a language (``asked_for_language``), which the fallback ladder answers,
 unless it asks for a person who speaks it.
 """
@@ -30,7 +32,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.intents.in_other_languages import person_or_complaint
-from bot.language import ENGLISH, LANGUAGE, confident, identified_of
+from bot.intents.small_talk import small_talk
+from bot.language import ENGLISH, LANGUAGE, Identified, confident, identified_of
 from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.text import TextFlag
 
@@ -68,6 +71,19 @@ def emoji_intent(text: str) -> str | None:
     return None
 
 
+def in_their_words(
+    text: str, language: str | None = None, *, small_talk_only: bool = False
+) -> tuple[str, str | None] | None:
+    """The intent of a message in Italian or Lithuanian (``language``; either when None) read
+    from its words: a request for a person, a complaint (unless ``small_talk_only``) or small
+    talk; with the language its words alone tell (``bot.intents.small_talk``). None: none."""
+    found = None if small_talk_only else person_or_complaint(text, language)
+    if found is not None:
+        return found, None
+    said = small_talk(text, language)
+    return (said.intent, said.language) if said is not None else None
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class UnusableMessageClassifier(GraphComponent):
     """Replaces the predicted intent of messages that contain no words."""
@@ -95,25 +111,28 @@ class UnusableMessageClassifier(GraphComponent):
                 identified = identified_of(message.get(LANGUAGE))
                 language = identified.code if identified is not None else None
                 text = message.get(TEXT) or ""
-                name = person_or_complaint(text, language) or FALLBACK_INTENT
+                read = in_their_words(text, language)
+                name = read[0] if read else FALLBACK_INTENT
             elif TextFlag.ASKED_FOR_LANGUAGE.value in flags:
                 intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
                 if intent in ASKS_FOR_A_PERSON:  # "a person who speaks Italian": keep it
                     continue
                 name = FALLBACK_INTENT
-            elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == FALLBACK_INTENT:
-                # The English classifiers were unsure of a message too short or unclear to tell
-                # its language ("operatore!", "žmogų prašau"); a clearly English one stays unsure.
-                text = message.get(TEXT) or ""
-                identified = identified_of(message.get(LANGUAGE))
-                found = (
-                    None if confident(identified, text) == ENGLISH else person_or_complaint(text)
-                )
-                if found is None:
-                    continue
-                name = found
             else:
-                continue
+                # A message too short or unclear to tell its language: small talk in words only
+                # Italian or Lithuanian use ("sì grazie", which the English classifiers call
+                # anything); when they were unsure, any small talk ("ok") or a request for a
+                # person ("operatore!") in them. A clearly English one is left to them.
+                text = message.get(TEXT) or ""
+                if confident(identified_of(message.get(LANGUAGE)), text) == ENGLISH:
+                    continue
+                unsure = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == FALLBACK_INTENT
+                read = in_their_words(text, small_talk_only=not unsure)
+                if read is None or (not unsure and read[1] is None):
+                    continue  # "ok", "no": English too, and the English classifiers were sure
+                name, told = read
+                if told is not None:  # "grazie", "ačiū": too short to identify, yet Italian
+                    message.set(LANGUAGE, Identified(told, 1.0, by_words=True).to_json(), True)
             prediction = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, prediction, add_to_output=True)
             ranking = [
