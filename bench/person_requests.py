@@ -10,7 +10,9 @@ For each message, what the NLU pipeline decides, as configured in config.yml:
   (``bot.language.other_language``) is read by the words of that language only;
 * any other message goes to the English intent model (``IntentModel`` on MiniLM and character
   n-grams, trained on data/nlu, with the pipeline's abstention and fallback thresholds); where
-  it is unsure (``nlu_fallback``), by the words of either language.
+  it is unsure (``nlu_fallback``), by the words of either language; small talk in words only
+  those languages use replaces its intent (the pipeline's last step,
+  ``read_in_other_languages``).
 
 Baseline, in the same run: the pipeline before (a message in another language is not
 understood; any other gets the English model's intent). And the shop questions of
@@ -33,8 +35,8 @@ import yaml
 
 from bench.common import PROJECT, write_result
 from bench.nlu_eval import training_examples
-from bot.intents.in_other_languages import person_or_complaint
 from bot.language import FastTextLanguageIdentifier, other_language
+from bot.rasa_server.nlu.unusable_message_classifier import read_in_other_languages
 from bot.text import inspect_message
 
 DATA = PROJECT / "bench" / "data"
@@ -96,19 +98,18 @@ class EnglishIntents:
 
 
 def decisions(data: list[Row], english: EnglishIntents) -> tuple[list[str], list[str], int]:
-    """The intent now and before for each message, and how many were read as their language."""
+    """The intent now and before for each message, and how many were read as their language.
+    Now: the pipeline's last step (``read_in_other_languages``) over the English intent."""
     identifier = FastTextLanguageIdentifier()
     now, before, flagged = [], [], 0
     for row in data:
-        language = other_language(identifier.identify(row.text), row.text)
-        if language is not None:
-            flagged += 1
-            before.append(FALLBACK)
-            now.append(person_or_complaint(row.text, language) or FALLBACK)
-            continue
-        intent = english.intent(row.text)
+        identified = identifier.identify(row.text)
+        clear = other_language(identified, row.text) is not None
+        flagged += clear
+        intent = FALLBACK if clear else english.intent(row.text)
         before.append(intent)
-        now.append((person_or_complaint(row.text) or FALLBACK) if intent == FALLBACK else intent)
+        read = read_in_other_languages(row.text, identified, intent, other_language=clear)
+        now.append(read[0] if read is not None else intent)
     return now, before, flagged
 
 

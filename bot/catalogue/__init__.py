@@ -1,8 +1,9 @@
 """What the bot says, in each language it speaks: one catalogue, one YAML file a language.
 
 ``en.yml`` holds every message, under a dotted key (``handoff.queued``): the replies the bot's
-own code makes (Rasa's responses in ``domain.yml`` are English) and the chat widget's labels
-(``widget.*``, written into its script by ``bot.web.assets``). ``it.yml`` and ``lt.yml``
+own code makes, Rasa's responses (``response.<name>``: ``domain.yml``'s English, said in another
+language by ``bot.rasa_server.responses``) and the chat widget's labels (``widget.*``, written
+into its script by ``bot.web.assets``). ``it.yml`` and ``lt.yml``
 translate them all (written for the project); ``de.yml``, ``fr.yml`` and ``es.yml`` the few a
 customer needs to be told honestly that the bot reads English only, and how to reach a person.
 A message a language leaves out is said in English.

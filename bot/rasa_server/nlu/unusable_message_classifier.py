@@ -71,6 +71,33 @@ def emoji_intent(text: str) -> str | None:
     return None
 
 
+def read_in_other_languages(
+    text: str, identified: Identified | None, intent: str | None, *, other_language: bool
+) -> tuple[str, Identified | None] | None:
+    """The intent that replaces the English classifiers' ``intent`` for a message in Italian or
+    Lithuanian words, with the language its words alone tell; None: theirs stands.
+
+    * A message clearly in another language (``other_language``): a request for a person, a
+      complaint or small talk in that language's words, else ``nlu_fallback``: an English
+      classifier's guess at Italian is no answer.
+    * A message too short or unclear to tell its language: small talk in words only Italian or
+      Lithuanian use ("sì grazie", which the English classifiers call anything); when they were
+      unsure, also small talk shared with English ("ok") and a request for a person
+      ("operatore!"). A clearly English message is left to them.
+    """
+    if other_language:
+        read = in_their_words(text, identified.code if identified is not None else None)
+        return (read[0] if read else FALLBACK_INTENT), None
+    if confident(identified, text) == ENGLISH:
+        return None
+    unsure = intent == FALLBACK_INTENT
+    read = in_their_words(text, small_talk_only=not unsure)
+    if read is None or (not unsure and read[1] is None):
+        return None  # "ok", "no": English too, and the English classifiers were sure
+    name, told = read
+    return name, Identified(told, 1.0, by_words=True) if told is not None else None
+
+
 def in_their_words(
     text: str, language: str | None = None, *, small_talk_only: bool = False
 ) -> tuple[str, str | None] | None:
@@ -107,32 +134,26 @@ class UnusableMessageClassifier(GraphComponent):
             flags = set(message.get(TEXT_FLAGS) or [])
             if flags & {TextFlag.EMPTY.value, TextFlag.NO_WORDS.value}:
                 name = emoji_intent(message.get(TEXT) or "") or FALLBACK_INTENT
-            elif TextFlag.OTHER_LANGUAGE.value in flags:
-                identified = identified_of(message.get(LANGUAGE))
-                language = identified.code if identified is not None else None
-                text = message.get(TEXT) or ""
-                read = in_their_words(text, language)
-                name = read[0] if read else FALLBACK_INTENT
-            elif TextFlag.ASKED_FOR_LANGUAGE.value in flags:
+            elif (
+                TextFlag.ASKED_FOR_LANGUAGE.value in flags
+                and TextFlag.OTHER_LANGUAGE.value not in flags  # read in its words, below
+            ):
                 intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
                 if intent in ASKS_FOR_A_PERSON:  # "a person who speaks Italian": keep it
                     continue
                 name = FALLBACK_INTENT
             else:
-                # A message too short or unclear to tell its language: small talk in words only
-                # Italian or Lithuanian use ("sì grazie", which the English classifiers call
-                # anything); when they were unsure, any small talk ("ok") or a request for a
-                # person ("operatore!") in them. A clearly English one is left to them.
-                text = message.get(TEXT) or ""
-                if confident(identified_of(message.get(LANGUAGE)), text) == ENGLISH:
+                read = read_in_other_languages(
+                    message.get(TEXT) or "",
+                    identified_of(message.get(LANGUAGE)),
+                    (message.get(INTENT) or {}).get(INTENT_NAME_KEY),
+                    other_language=TextFlag.OTHER_LANGUAGE.value in flags,
+                )
+                if read is None:
                     continue
-                unsure = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == FALLBACK_INTENT
-                read = in_their_words(text, small_talk_only=not unsure)
-                if read is None or (not unsure and read[1] is None):
-                    continue  # "ok", "no": English too, and the English classifiers were sure
                 name, told = read
                 if told is not None:  # "grazie", "ačiū": too short to identify, yet Italian
-                    message.set(LANGUAGE, Identified(told, 1.0, by_words=True).to_json(), True)
+                    message.set(LANGUAGE, told.to_json(), add_to_output=True)
             prediction = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, prediction, add_to_output=True)
             ranking = [
