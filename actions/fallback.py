@@ -27,6 +27,7 @@ from bot.dialogue.fallback import (
     asked_for_language_reply,
     clarify_topic_reply,
     english_article_note,
+    languages_to_try,
     not_found_here_reply,
     not_helpful_reply,
     not_understood_reply,
@@ -90,6 +91,18 @@ class ActionHandleLowConfidence(KnowledgeAction):
             answered = self.answer_across_languages(dispatcher, text, language)
             if answered is not None:
                 return answered
+        elif step in _ASKING_AGAIN and usable and settled is None:
+            # Too short or unclear to tell its language, nothing said before: maybe one the
+            # help centre is written in, typed without accents ("kaip grazinti preke").
+            identified = identified_of(message.get(LANGUAGE))
+            for unsure in languages_to_try(
+                identified.code if identified else None,
+                customer_language(tracker),
+                self.services.searcher.translations,
+            ):
+                answered = self.answer_in_translation(dispatcher, text, unsure)
+                if answered is not None:
+                    return answered
         if step is Step.ASKED_FOR_LANGUAGE:
             utter(dispatcher, asked_for_language_reply(settled or ENGLISH))
         elif step is Step.ONLY_ENGLISH and language in self.services.searcher.translations:
@@ -112,6 +125,16 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 human_contact_reply(facts, self.services.clock(), language),
             )
         return []
+
+    def answer_in_translation(
+        self, dispatcher: CollectingDispatcher, text: str, language: str
+    ) -> Events | None:
+        """A message of unsure language that an article's ``language`` translation clearly
+        answers: that translation (None: none does)."""
+        match = self.services.crosslingual.search(text, language, self.services.searcher)
+        if match is None or match.translation is None:
+            return None
+        return self.reply_with_answer(dispatcher, match.translation)
 
     def answer_across_languages(
         self, dispatcher: CollectingDispatcher, text: str, language: str | None

@@ -5,8 +5,11 @@ and ``kb_queries_lt.csv``, never used to choose anything):
 
 * what the bot does with each question, as its NLU and fallback ladder decide: answered in
   their language from a translated article, or from an English one with a note (right or
-  wrong), read as English, or an honest reply ("I only understand English", in their language,
-  with a person); abstain recall on the questions nothing in the knowledge base answers;
+  wrong), read as English (where the English search declines, the translations are searched as
+  the fallback ladder does for a message of unsure language: ``languages_to_try``), or an
+  honest reply (in their language, with a person); abstain recall on the questions nothing in
+  the knowledge base answers; and the English held-out questions (``kb_queries_test.csv``,
+  ``kb_queries_customer.csv``) the ladder would answer from a translation (none should be);
 * knowledge-base top-1 and top-3: the other-language search (``bot.knowledge.crosslingual``,
   by meaning and by wording) over the articles and their translations; by meaning against the
   English articles alone (the index built without the translations); and the English search of
@@ -44,6 +47,7 @@ import numpy as np
 from bench.common import PROJECT, percentile, rss_mb, supportbot_json, write_result
 from bench.nlu_eval import training_examples
 from bot import catalogue
+from bot.dialogue.fallback import languages_to_try
 from bot.knowledge import Decision, KnowledgeIndex, KnowledgeSearcher, load_index
 from bot.knowledge.crosslingual import (
     BOTH,
@@ -53,7 +57,7 @@ from bot.knowledge.crosslingual import (
     Rule,
     UniversalSentenceEncoder,
 )
-from bot.language import ENGLISH, FastTextLanguageIdentifier, other_language
+from bot.language import ENGLISH, FastTextLanguageIdentifier, Identified, other_language
 from bot.text import inspect_message
 
 DATA = PROJECT / "bench" / "data"
@@ -178,14 +182,56 @@ def english_search(searcher: KnowledgeSearcher, data: list[Row]) -> dict[str, An
     }
 
 
+def unsure_answer(
+    text: str,
+    identified: Identified | None,
+    searcher: KnowledgeSearcher,
+    crosslingual: CrossLingualSearcher,
+) -> tuple[str, str] | None:
+    """What the fallback ladder answers a message of unsure language that the English search
+    declined (no widget language here): the article and the translation's language, or None."""
+    guessed = identified.code if identified is not None else None
+    for code in languages_to_try(guessed, None, searcher.translations):
+        match = crosslingual.search(text, code, searcher)
+        if match is not None and match.translation is not None:
+            return match.article.id, code
+    return None
+
+
+def english_answered_in_another_language(
+    identifier: FastTextLanguageIdentifier,
+    searcher: KnowledgeSearcher,
+    crosslingual: CrossLingualSearcher,
+) -> dict[str, str]:
+    """English held-out questions (``kb_queries_test.csv``, ``kb_queries_customer.csv``) the
+    bot would answer from another language's translation: none should be."""
+    found = {}
+    for name in ("kb_queries_test.csv", "kb_queries_customer.csv"):
+        with (DATA / name).open(encoding="utf-8", newline="") as file:
+            asked = [r["text"] for r in csv.DictReader(file)]
+        answered = 0
+        for text in asked:
+            identified = identifier.identify(text)
+            if other_language(identified, text) is not None:
+                continue
+            if searcher.search(text).decision is not Decision.DECLINE:
+                continue
+            answered += unsure_answer(text, identified, searcher, crosslingual) is not None
+        found[name] = f"{answered}/{len(asked)}"
+    return found
+
+
 def what_the_bot_does(
     data: list[Row],
+    written: str,
     identifier: FastTextLanguageIdentifier,
     searcher: KnowledgeSearcher,
     crosslingual: CrossLingualSearcher,
 ) -> dict[str, Any]:
-    """Each question as the bot handles it: recognised as another language (then answered
-    cross-lingually or told honestly), or read as English (then the English search decides)."""
+    """Each question (written in ``written``) as the bot handles it: recognised as another
+    language (then answered cross-lingually or told honestly), or read as English (then the
+    English search decides, and where it declines, the articles' translations are searched
+    as the fallback ladder does)."""
     outcomes: Counter[str] = Counter()
     picked: str | None
     for row in data:
@@ -206,12 +252,19 @@ def what_the_bot_does(
         else:
             result = searcher.search(row.text)
             if result.decision is Decision.DECLINE:
-                outcomes["read as English: declined"] += 1
-                continue
-            if result.decision is Decision.CLARIFY:
-                outcomes["read as English: asked which article"] += 1
-                continue
-            picked, how = result.best.article.id if result.best else None, "read as English"
+                found = unsure_answer(row.text, identified, searcher, crosslingual)
+                if found is None:
+                    outcomes["read as English: declined"] += 1
+                    continue
+                picked, code = found
+                how = "unsure of its language, in " + (
+                    "their language" if code == written else "another language"
+                )
+            else:
+                if result.decision is Decision.CLARIFY:
+                    outcomes["read as English: asked which article"] += 1
+                    continue
+                picked, how = result.best.article.id if result.best else None, "read as English"
         if row.expected_id is None:
             outcomes[f"{how}: answered a question nothing answers"] += 1
         else:
@@ -317,12 +370,17 @@ def main() -> None:
         "chosen_on_tuning": tuning,
         "encoder_cost": cost,
         "languages": {},
+        "english_answered_from_a_translation": english_answered_in_another_language(
+            identifier, searcher, crosslingual
+        ),
     }
     for language, data in held_out.items():
         result["languages"][language] = {
             "questions": len(data),
             "out_of_scope": sum(1 for r in data if not r.expected_id),
-            "what_the_bot_does": what_the_bot_does(data, identifier, searcher, crosslingual),
+            "what_the_bot_does": what_the_bot_does(
+                data, language, identifier, searcher, crosslingual
+            ),
             "knowledge_base": {
                 "with_translations": cross_lingual_search(
                     Scored(crosslingual, searcher, data, language)

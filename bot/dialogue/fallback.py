@@ -16,7 +16,7 @@ is told in it what the bot can do in it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.catalogue import person_button, say, spoken, translated
@@ -93,6 +93,21 @@ def plan(
     if topics:
         return Step.CLARIFY_TOPIC
     return Step.ASK_TO_REPHRASE
+
+
+def languages_to_try(
+    guessed: str | None, served: str | None, translated: Iterable[str]
+) -> list[str]:
+    """For a message too short or unclear to tell its language that the English search does
+    not answer ("kaip grazinti preke", typed without accents): the languages the help centre
+    is written in (``translated``) to look for it in, best first: the one the customer is
+    served in (the widget's), the language identification's unsure ``guessed`` one, then the
+    others; only the customer's own when the guess is English (an English question is not
+    answered from an Italian article)."""
+    languages = sorted(translated)
+    ordered = [served, guessed, *languages]
+    wanted = [served] if guessed in (None, ENGLISH) else ordered
+    return [code for code in dict.fromkeys(wanted) if code in languages and code != ENGLISH]
 
 
 def clarify_topic_reply(topics: Sequence[str]) -> Reply:

@@ -18,7 +18,7 @@ from actions.greeting import ActionGreet
 from actions.knowledge import ActionAcknowledgeFeedback, ActionAnswerFromKnowledgeBase
 from actions.people import ActionHandoff, ActionOfferPerson
 from bot.catalogue import say
-from bot.dialogue.fallback import ONLY_ENGLISH
+from bot.dialogue.fallback import ONLY_ENGLISH, languages_to_try
 from bot.embeddings.shared import encode_vector
 from bot.errors import IndexMissingError
 from bot.handoff.model import Presence
@@ -310,6 +310,48 @@ def test_a_question_in_italian_is_answered_with_the_italian_article(services):
     assert slot(events, "last_article") == "account-password-reset"
     assert helped["text"] == "Ho risposto alla tua domanda?"
     assert [b["title"] for b in helped["buttons"]] == ["Sì, grazie", "No"]
+
+
+@pytest.mark.parametrize(
+    ("guessed", "widget", "answered"),
+    [
+        ({"code": "lt", "score": 0.35}, None, True),  # unsure, but not English by its look
+        ({"code": "lv", "score": 0.3}, None, True),  # a neighbour's guess: still looked for
+        ({"code": "en", "score": 0.5}, None, False),  # looks English: not from a translation
+        ({"code": "en", "score": 0.5}, "lt-LT", True),  # ... unless the widget says Lithuanian
+    ],
+)
+def test_a_question_too_unclear_to_tell_its_language_is_looked_for_in_the_translations(
+    services, guessed, widget, answered
+):
+    # Lithuanian typed without accents: too unsure to go by, and the English search declines.
+    unsure = tracker("kaip grazinti preke", "nlu_fallback", language=guessed)
+    if widget is not None:
+        unsure.latest_message["metadata"] = {"language": widget}
+    messages, _ = run(ActionHandleLowConfidence(services), unsure)
+
+    assert messages[0]["text"].startswith("1. Eikite į **Mano paskyra") is answered
+
+
+def test_an_english_conversation_is_not_answered_from_a_translation(services):
+    english = tracker(
+        "kaip grazinti preke",
+        "nlu_fallback",
+        language={"code": "lt", "score": 0.35},
+        earlier=[("where is my order please", "ask_order_status")],
+    )
+    english.events[1]["parse_data"]["language"] = {"code": "en", "score": 0.98}
+    messages, _ = run(ActionHandleLowConfidence(services), english)
+
+    assert not messages[0]["text"].startswith("1. Eikite")
+
+
+def test_the_languages_a_message_of_unsure_language_is_looked_for_in():
+    assert languages_to_try("lt", None, {"it", "lt"}) == ["lt", "it"]
+    assert languages_to_try("pl", "it", {"it", "lt"}) == ["it", "lt"]  # the widget's first
+    assert languages_to_try("en", None, {"it", "lt"}) == []
+    assert languages_to_try("en", "lt", {"it", "lt"}) == ["lt"]
+    assert languages_to_try(None, "de", {"it", "lt"}) == []
 
 
 def test_a_question_in_lithuanian_is_answered_with_the_lithuanian_article(services):
