@@ -116,7 +116,7 @@ class ActionHandleLowConfidence(KnowledgeAction):
         elif step is Step.ASK_TO_REPHRASE:
             utter(dispatcher, ask_to_rephrase_reply())
         elif step is Step.ASK_FOR_WORDS:
-            utter(dispatcher, ask_for_words_reply(flags))
+            utter(dispatcher, ask_for_words_reply(flags, customer_language(tracker)))
         else:
             facts, language = self.services.business_facts(), customer_language(tracker)
             utter(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.business.hours import WEEKDAYS, BusinessHours, OpeningHours
-from bot.catalogue import weekday_names
+from bot.catalogue import say, weekday_names
 from bot.errors import BusinessFactsError
 from bot.language import language_code
 
@@ -124,7 +124,11 @@ class BusinessFacts:
 
     def week(self, language: str | None = None) -> str:
         """The support hours in words, in ``language`` where the file and catalogue have it."""
-        return self.hours.describe_week(weekday_names(language), self.timezone_label(language))
+        return self.hours.describe_week(
+            weekday_names(language),
+            self.timezone_label(language),
+            say("moment.no_regular_hours", language),
+        )
 
     def next_opening(self, now: datetime, language: str | None = None) -> str:
         """When the team is next at work, seen from ``now`` ("tomorrow at 9:00 (UK time)")."""

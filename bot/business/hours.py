@@ -138,10 +138,14 @@ class BusinessHours:
         return None
 
     def describe_week(
-        self, days: Sequence[str] | None = None, timezone_label: str | None = None
+        self,
+        days: Sequence[str] | None = None,
+        timezone_label: str | None = None,
+        no_hours: str = "no regular hours",
     ) -> str:
         """The weekly schedule in words, e.g. 'Monday–Friday 9:00–17:00 (UK time)'; ``days``:
-        the weekdays' names in another language, Monday first (and the timezone's label)."""
+        the weekdays' names in another language, Monday first (and the timezone's label, and
+        the words for a week without hours)."""
         names = days or [day.capitalize() for day in WEEKDAYS]
         groups: list[tuple[int, int, OpeningHours]] = []
         for index, hours in enumerate(self.weekly):
@@ -152,7 +156,7 @@ class BusinessHours:
             else:
                 groups.append((index, index, hours))
         if not groups:
-            return "no regular hours"
+            return no_hours
         parts = []
         for first, last, hours in groups:
             span = names[first] if last == first else f"{names[first]}–{names[last]}"

@@ -23,6 +23,7 @@ from typing import Any
 from bot.accounts import Agent, Role
 from bot.attachments import Attachment
 from bot.business import BusinessFacts
+from bot.catalogue import say
 from bot.conversations.events import customer_message, slot
 from bot.desk.assist import ArticleSuggestions
 from bot.desk.delivery import OutboxDelivery
@@ -487,8 +488,12 @@ class SupportDesk:
 
     def _telling_joined(self, after: Handoff, change: Transition) -> list[dict[str, Any]]:
         """For an automatic assignment: who joined is known only inside the change."""
-        agent = after.agent or "Someone"
-        return self._telling(lambda language: replies.joined_text(agent, language))(after, change)
+        agent = after.agent
+
+        def joined(language: str | None) -> str:
+            return replies.joined_text(agent or say("handoff.someone", language), language)
+
+        return self._telling(joined)(after, change)
 
     async def _add_message(
         self, handoff: Handoff, text: str, *, buttons: list[dict[str, str]] | None = None

@@ -122,15 +122,12 @@ def clarify_topic_reply(topics: Sequence[str]) -> Reply:
     )
 
 
-def ask_for_words_reply(flags: frozenset[TextFlag]) -> Reply:
-    if TextFlag.EMPTY in flags:
-        text = "Your message seems to be empty. What can I help you with?"
-    else:
-        text = (
-            "I can only read words, not emoji or symbols on their own. "
-            "Could you tell me in a few words what you need?"
-        )
-    return Reply(text=text, buttons=(TALK_TO_A_PERSON,))
+def ask_for_words_reply(flags: frozenset[TextFlag], language: str | None = None) -> Reply:
+    """An empty message, or one of emoji or symbols only: asked for words, in ``language``
+    where the catalogue has them, with the way to a person."""
+    key = "ask_for_words.empty" if TextFlag.EMPTY in flags else "ask_for_words.symbols"
+    said = spoken(key, language)
+    return Reply(text=say(key, said), buttons=(person_button(said),))
 
 
 ONLY_ENGLISH = say("only_english")

@@ -109,7 +109,9 @@ def test_a_photo_and_a_pdf_go_both_ways(running_bot, browser, page, hours):
         picker.set_input_files(
             {"name": "cat.png", "mimeType": "image/png", "buffer": b"<svg onload=alert(1)>"}
         )
-        page.get_by_test_id("sb-notice").filter(has_text="cannot be sent").wait_for(timeout=10000)
+        page.get_by_test_id("sb-notice").filter(
+            has_text="This kind of file cannot be sent: you can send images"
+        ).wait_for(timeout=10000)  # the widget's own words (in the customer's language)
         assert page.get_by_test_id("sb-msg-customer").count() == customer_messages
 
         # A reload shows both files again, from the conversation's history.

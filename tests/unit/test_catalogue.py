@@ -8,13 +8,16 @@ import pytest
 
 from bot import catalogue
 from bot.business import load_business_facts
+from bot.business.hours import BusinessHours
 from bot.catalogue import CatalogueError, say, translated, words
+from bot.dialogue.fallback import ask_for_words_reply
 from bot.dialogue.greeting import greeting_reply
 from bot.handoff import replies
 from bot.handoff.contact import complaint_next_step, complaint_reply, human_contact_reply
 from bot.handoff.wait import describe_wait
 from bot.knowledge.replies import helped_question
 from bot.satisfaction.survey import survey_reply
+from bot.text import TextFlag
 from tests.conftest import PROJECT
 
 #: The demo shop is complete in these (the others: the honest "English only" and a person).
@@ -143,3 +146,17 @@ def test_a_complaint_is_acknowledged_with_its_deadlines_in_the_language(facts):
     assert next_step.startswith("Mūsų komanda grįš rytoj 9:00 (JK laiku).")
     closed = human_contact_reply(facts, datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "lt").text
     assert "atsakysime per vieną darbo dieną" in closed and "{" not in closed
+
+
+def test_a_week_without_hours_and_asking_for_words_are_said_in_the_language():
+    closed = BusinessHours("Europe/London", "UK time", (None,) * 7, frozenset())
+    assert closed.describe_week() == "no regular hours"
+    assert closed.describe_week(no_hours=say("moment.no_regular_hours", "it")) == (
+        "nessun orario fisso"
+    )
+    empty = ask_for_words_reply(frozenset({TextFlag.EMPTY}), "lt")
+    assert empty.text == "Atrodo, kad jūsų žinutė tuščia. Kuo galiu padėti?"
+    assert [b.title for b in empty.buttons] == ["Kalbėti su žmogumi"]
+    symbols = ask_for_words_reply(frozenset({TextFlag.NO_WORDS}), "de")  # no German words
+    assert symbols.text.startswith("I can only read words")
+    assert symbols.buttons[0].title == "Talk to a person"

@@ -401,8 +401,13 @@
     fetch(cfg.uploadUrl + encodeURIComponent(sessionId), { method: "POST", body: body })
       .then(function (reply) {
         return reply.json().catch(function () { return {}; }).then(function (data) {
-          if (!reply.ok || !data.file) throw new Error(data.error || String(reply.status));
-          return data.file;
+          if (reply.ok && data.file) return data.file;
+          // Why, in the customer's language where the widget has the words (the web service's
+          // reason is English): too large, a kind not accepted, no person in the chat now.
+          var said = { 413: t.fileTooLarge, 415: t.fileType, 409: t.fileNoAgent }[reply.status];
+          var failed = new Error(data.error || String(reply.status));
+          failed.said = said;
+          throw failed;
         });
       })
       .then(function (file) {
@@ -411,7 +416,9 @@
       })
       .catch(function (error) {
         pending.remove();
-        notice.textContent = t.fileFailed.replace("{reason}", function () { return error.message || "network error"; });
+        notice.textContent = error.said || t.fileFailed.replace("{reason}", function () {
+          return error instanceof TypeError ? t.fileNetwork : error.message;  // fetch: no network
+        });
       });
     input.focus();
   }
