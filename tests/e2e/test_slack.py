@@ -118,6 +118,26 @@ def test_a_button_click_continues_the_conversation(running_bot, fake_slack):
     fake_slack.wait_for_text(channel, "glad that helped")
 
 
+def test_italian_and_lithuanian_customers_are_served_in_their_language(running_bot, fake_slack):
+    # Slack says nothing of a customer's language: it is read from what they write.
+    user, channel = ids()
+    send_event(running_bot, event_body(user, channel, "Buongiorno"))
+    fake_slack.wait_for_text(channel, "Sono l'assistente virtuale")
+    send_event(running_bot, event_body(user, channel, "Come posso restituire un articolo?"))
+    feedback = fake_slack.wait_for_text(channel, "Ho risposto alla tua domanda?")
+    texts = [p.text for p in fake_slack.messages_to(channel)]
+    assert any("https://fernhill.example/it/help/returns/how-to" in t for t in texts)
+    assert feedback.buttons == ["Sì, grazie", "No"]
+    send_event(running_bot, event_body(user, channel, "grazie mille, arrivederci"))
+    fake_slack.wait_for_text(channel, "Grazie per averci scritto")
+
+    user, channel = ids()
+    send_event(running_bot, event_body(user, channel, "kaip grazinti preke"))  # no accents
+    fake_slack.wait_for_text(channel, "Ar atsakiau į jūsų klausimą?")
+    texts = [p.text for p in fake_slack.messages_to(channel)]
+    assert any("https://fernhill.example/lt/help/returns/how-to" in t for t in texts)
+
+
 def test_a_mention_in_a_channel_is_answered_in_a_thread(running_bot, fake_slack):
     user, _ = ids()
     channel = "C" + uuid.uuid4().hex[:8].upper()
