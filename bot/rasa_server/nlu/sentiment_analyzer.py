@@ -4,13 +4,16 @@ Adds ``sentiment`` to the parse data (``{"label", "confidence", "scores", "model
 is kept in the tracker with each user turn, for the escalation policy, reports and
 retraining. The built-in model continues the forward pass the embedding featurizer already
 ran (see ``bot.sentiment.branch``); a configured Hugging Face checkpoint
-(``SUPPORTBOT_SENTIMENT_MODEL``) runs its own. A message without words gets no sentiment.
+(``SUPPORTBOT_SENTIMENT_MODEL``) runs its own. A message clearly in another language is read
+by the head on the multilingual encoder (``bot.sentiment.crosslingual``; the encoder loaded
+with the first such message), where the encoder reads that language. A message without
+words gets no sentiment.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -20,7 +23,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.embeddings.multilingual import UniversalSentenceEncoder
 from bot.errors import SentimentModelError
+from bot.language import LANGUAGE, Identified, identified_of
 from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
 from bot.rasa_server.nlu.sentence_embedding_featurizer import (
     ENCODER_STATES,
@@ -29,6 +34,8 @@ from bot.rasa_server.nlu.sentence_embedding_featurizer import (
 )
 from bot.sentiment import Sentiment, SentimentModel
 from bot.sentiment.branch import META_FILE, SentimentBranch
+from bot.sentiment.crosslingual import FILE as CROSSLINGUAL_FILE
+from bot.sentiment.crosslingual import CrossLingualSentiment
 from bot.sentiment.training import load_sentiment_model
 from bot.settings import Settings
 from bot.text import TextFlag
@@ -55,6 +62,8 @@ class SentimentAnalyzer(GraphComponent):
         self._settings = settings
         self._model: SentimentModel | None = None
         self._failed = False
+        #: The head for other languages, loaded with the first such message (False: none).
+        self._other: CrossLingualSentiment | Literal[False] | None = None
 
     @classmethod
     def create(
@@ -83,10 +92,13 @@ class SentimentAnalyzer(GraphComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
-            if TextFlag.OTHER_LANGUAGE.value in (message.get(TEXT_FLAGS) or []):
-                continue  # an English model's reading of another language: not known
             try:
-                sentiment = self._read(text, states)
+                if TextFlag.OTHER_LANGUAGE.value in (message.get(TEXT_FLAGS) or []):
+                    # Not the English model's to read: the multilingual head's, where the
+                    # encoder reads the language (not Lithuanian: no sentiment).
+                    sentiment = self._read_other(text, identified_of(message.get(LANGUAGE)))
+                else:
+                    sentiment = self._read(text, states)
             except SentimentModelError as exc:
                 if not self._failed:  # say it once, keep serving without sentiment
                     logger.error("sentiment unavailable: %s", exc)
@@ -95,6 +107,24 @@ class SentimentAnalyzer(GraphComponent):
             if sentiment is not None:
                 message.set(SENTIMENT, sentiment.as_dict(), add_to_output=True)
         return messages
+
+    def _read_other(self, text: str, identified: Identified | None) -> Sentiment | None:
+        language = identified.code if identified is not None else None
+        if not CrossLingualSentiment.reads(language):
+            return None
+        if self._other is None:
+            self._other = CrossLingualSentiment.load(
+                self._settings.sentiment_dir, UniversalSentenceEncoder()
+            )
+            if self._other is None:
+                self._other = False  # trained before the head existed: say so once
+                logger.warning(
+                    "no sentiment for messages in other languages: %s has no %s "
+                    "(run `supportbot sentiment train`)",
+                    self._settings.sentiment_dir,
+                    CROSSLINGUAL_FILE,
+                )
+        return self._other.predict([text])[0] if self._other else None
 
     def _read(self, text: str, states: EncoderStates | None) -> Sentiment | None:
         if self._failed:
