@@ -74,7 +74,7 @@ class ActionHandleLowConfidence(KnowledgeAction):
         if step is Step.ANSWER_FROM_KNOWLEDGE_BASE and result is not None:
             if TextFlag.TRUNCATED in flags:  # however it was understood, say what was read
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
-            return self.reply_with_result(dispatcher, result)
+            return self.reply_with_result(dispatcher, result, served=customer_language(tracker))
         settled, language = session_language(tracker), None
         if step is Step.ONLY_ENGLISH and asked_language(tracker) == ENGLISH:
             # The customer asked for English: whatever this looked like, they are answered in
@@ -184,6 +184,8 @@ class ActionHandleOutOfScope(KnowledgeAction):
         if result.decision is Decision.ANSWER and result.best is not None:
             if TextFlag.TRUNCATED in flags:
                 utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
-            return self.reply_with_answer(dispatcher, result.best.article)
+            return self.reply_with_answer(
+                dispatcher, result.best.article, served=customer_language(tracker)
+            )
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

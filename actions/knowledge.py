@@ -12,6 +12,7 @@ from actions.base import (
     Events,
     SupportAction,
     ask_satisfaction,
+    customer_language,
     previous_user_message,
     text_flags,
     utter,
@@ -38,10 +39,20 @@ class KnowledgeAction(SupportAction):
     """Shared by actions that reply with knowledge-base results."""
 
     def reply_with_answer(
-        self, dispatcher: CollectingDispatcher, article: Article, *, language: str | None = None
+        self,
+        dispatcher: CollectingDispatcher,
+        article: Article,
+        *,
+        language: str | None = None,
+        served: str | None = None,
     ) -> Events:
         """The article, then "did that answer your question?" in ``language`` (by default the
-        article's own)."""
+        article's own). ``served``: the customer's language (``customer_language``): the
+        article's translation into it is answered where the knowledge base has one (an
+        Italian customer whose short "e il rimborso?" the English search answered)."""
+        if served is not None and served != article.language:
+            translations = self.services.searcher.translations.get(served, {})
+            article = translations.get(article.id, article)
         utter(dispatcher, answer_reply(article), helped_question(language or article.language))
         return [
             SlotSet(ANSWER_SLOT, article.id),
@@ -62,10 +73,13 @@ class KnowledgeAction(SupportAction):
             SlotSet("awaiting_feedback", False),
         ]
 
-    def reply_with_result(self, dispatcher: CollectingDispatcher, result: SearchResult) -> Events:
-        """Answer, clarify or decline, as the search decided."""
+    def reply_with_result(
+        self, dispatcher: CollectingDispatcher, result: SearchResult, *, served: str | None
+    ) -> Events:
+        """Answer (in the ``served`` language where translated), clarify or decline, as the
+        search decided."""
         if result.decision is Decision.ANSWER and result.best is not None:
-            return self.reply_with_answer(dispatcher, result.best.article)
+            return self.reply_with_answer(dispatcher, result.best.article, served=served)
         if result.decision is Decision.CLARIFY:
             return self.reply_with_choices(dispatcher, result.choices)
         return self.reply_with_decline(dispatcher)
@@ -105,7 +119,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
             article = searcher.article(str(chosen_id))
             if article is None:  # the article was removed since the button was shown
                 return self.reply_with_decline(dispatcher)
-            return self.reply_with_answer(dispatcher, article)
+            return self.reply_with_answer(dispatcher, article, served=customer_language(tracker))
 
         if intent == "choose_option":
             return self._typed_choice(dispatcher, tracker, text)
@@ -129,7 +143,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
                     intro=f"These are the closest questions I have about "
                     f"{topic.label.lower()}. Is it one of them?",
                 )
-        return self.reply_with_result(dispatcher, result)
+        return self.reply_with_result(dispatcher, result, served=customer_language(tracker))
 
     def _typed_choice(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
@@ -145,7 +159,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
         article = self.services.searcher.article(offered[position])
         if article is None:
             return self.reply_with_decline(dispatcher)
-        return self.reply_with_answer(dispatcher, article)
+        return self.reply_with_answer(dispatcher, article, served=customer_language(tracker))
 
     def _topic_button(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic
@@ -157,7 +171,7 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
             # The customer picked a topic for the question the bot did not understand.
             result = searcher.search(previous["text"], categories=topic.categories)
             if result.decision is not Decision.DECLINE:
-                return self.reply_with_result(dispatcher, result)
+                return self.reply_with_result(dispatcher, result, served=customer_language(tracker))
         menu = searcher.search(topic.label, categories=topic.categories, limit=TOPIC_MENU_SIZE)
         if not menu.matches:
             return self.reply_with_decline(dispatcher)

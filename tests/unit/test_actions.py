@@ -671,3 +671,23 @@ def _concrete(base: type) -> list[type]:
             found.append(cls)
         found.extend(_concrete(cls))
     return found
+
+
+def test_an_article_chosen_in_an_italian_conversation_is_answered_in_italian(services):
+    chosen = {"entity": "article_id", "value": "account-password-reset"}
+    italian = tracker(
+        "/choose_option",
+        "choose_option",
+        entities=[chosen],
+        earlier=[("Ho dimenticato la password, come faccio ad entrare?", "nlu_fallback")],
+    )
+    italian.events[1]["parse_data"]["language"] = {"code": "it", "score": 0.97}
+    english = tracker("/choose_option", "choose_option", entities=[chosen])
+
+    answer, helped = run(ActionAnswerFromKnowledgeBase(services), italian)[0]
+    translation = services.searcher.translations["it"]["account-password-reset"]
+    assert answer["text"].endswith(f"Per saperne di più: {translation.link}")
+    assert helped["text"] == "Ho risposto alla tua domanda?"
+    answer, helped = run(ActionAnswerFromKnowledgeBase(services), english)[0]
+    assert helped["text"] == "Did that answer your question?"
+    assert "Per saperne" not in answer["text"]
