@@ -10,15 +10,12 @@ import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.training_data.message import Message
 
 from bot.catalogue import catalogue, words
 from bot.intents.small_talk import Said, small_talk
 from bot.language import Identified
-from bot.rasa_server.nlu.language_identifier import LanguageIdentifier
-from bot.rasa_server.nlu.message_cleaner import TEXT_FLAGS
-from bot.rasa_server.nlu.unusable_message_classifier import UnusableMessageClassifier
 from bot.rasa_server.responses import CatalogueResponses, in_language
+from tests.unit.test_language import parsed  # the NLU's last steps over a stated intent
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -68,15 +65,6 @@ def test_each_language_is_read_with_its_own_small_talk():
     assert small_talk("grazie", "lt") is None
     assert small_talk("ačiū", "it") is None
     assert small_talk("grazie", "it") == Said("thank", "it")
-
-
-def parsed(text: str, intent: str) -> Message:
-    message = Message(data={"text": text, TEXT_FLAGS: []})
-    LanguageIdentifier().process([message])
-    message.set("intent", {"name": intent, "confidence": 0.91})
-    message.set("intent_ranking", [{"name": intent, "confidence": 0.91}])
-    UnusableMessageClassifier().process([message])
-    return message
 
 
 @pytest.mark.parametrize(
