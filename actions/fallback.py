@@ -17,9 +17,7 @@ from actions.base import (
 )
 from actions.knowledge import KnowledgeAction
 from bot.catalogue import translated
-from bot.chat import Reply
 from bot.dialogue.fallback import (
-    LONG_MESSAGE_NOTE,
     RankedIntent,
     Step,
     ask_for_words_reply,
@@ -28,6 +26,7 @@ from bot.dialogue.fallback import (
     clarify_topic_reply,
     english_article_note,
     languages_to_try,
+    long_message_note,
     not_found_here_reply,
     not_helpful_reply,
     not_understood_reply,
@@ -73,7 +72,7 @@ class ActionHandleLowConfidence(KnowledgeAction):
         )
         if step is Step.ANSWER_FROM_KNOWLEDGE_BASE and result is not None:
             if TextFlag.TRUNCATED in flags:  # however it was understood, say what was read
-                utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
+                utter(dispatcher, long_message_note(customer_language(tracker)))
             return self.reply_with_result(dispatcher, result, served=customer_language(tracker))
         settled, language = session_language(tracker), None
         if step is Step.ONLY_ENGLISH and asked_language(tracker) == ENGLISH:
@@ -112,9 +111,12 @@ class ActionHandleLowConfidence(KnowledgeAction):
             # In their language where the shop has the words, with a person.
             utter(dispatcher, only_english_reply(language))
         elif step is Step.CLARIFY_TOPIC:
-            utter(dispatcher, clarify_topic_reply(plausible_topics(ranking)))
+            utter(
+                dispatcher,
+                clarify_topic_reply(plausible_topics(ranking), customer_language(tracker)),
+            )
         elif step is Step.ASK_TO_REPHRASE:
-            utter(dispatcher, ask_to_rephrase_reply())
+            utter(dispatcher, ask_to_rephrase_reply(customer_language(tracker)))
         elif step is Step.ASK_FOR_WORDS:
             utter(dispatcher, ask_for_words_reply(flags, customer_language(tracker)))
         else:
@@ -183,7 +185,7 @@ class ActionHandleOutOfScope(KnowledgeAction):
         result = self.services.searcher.search(text, shared_vectors=tracker.latest_message)
         if result.decision is Decision.ANSWER and result.best is not None:
             if TextFlag.TRUNCATED in flags:
-                utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
+                utter(dispatcher, long_message_note(customer_language(tracker)))
             return self.reply_with_answer(
                 dispatcher, result.best.article, served=customer_language(tracker)
             )

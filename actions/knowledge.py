@@ -17,10 +17,11 @@ from actions.base import (
     text_flags,
     utter,
 )
+from bot.catalogue import say, spoken
 from bot.chat import Reply
 from bot.conversations.events import ANSWER_SLOT
 from bot.dialogue.choices import chosen_position
-from bot.dialogue.fallback import FALLBACK_INTENT, LONG_MESSAGE_NOTE
+from bot.dialogue.fallback import FALLBACK_INTENT, long_message_note
 from bot.dialogue.topics import TOPICS, Topic
 from bot.knowledge import Article, Decision, Match, SearchResult
 from bot.knowledge.replies import (
@@ -50,9 +51,7 @@ class KnowledgeAction(SupportAction):
         article's own). ``served``: the customer's language (``customer_language``): the
         article's translation into it is answered where the knowledge base has one (an
         Italian customer whose short "e il rimborso?" the English search answered)."""
-        if served is not None and served != article.language:
-            translations = self.services.searcher.translations.get(served, {})
-            article = translations.get(article.id, article)
+        article = self.in_language(article, served)
         utter(dispatcher, answer_reply(article), helped_question(language or article.language))
         return [
             SlotSet(ANSWER_SLOT, article.id),
@@ -60,14 +59,24 @@ class KnowledgeAction(SupportAction):
             SlotSet("awaiting_feedback", True),
         ]
 
+    def in_language(self, article: Article, served: str | None) -> Article:
+        """The article's translation into ``served`` where the knowledge base has one."""
+        if served is None or served == article.language:
+            return article
+        return self.services.searcher.translations.get(served, {}).get(article.id, article)
+
     def reply_with_choices(
         self,
         dispatcher: CollectingDispatcher,
         choices: Sequence[Match],
         *,
         intro: str | None = None,
+        served: str | None = None,
     ) -> Events:
-        utter(dispatcher, choose_article_reply(choices, intro=intro))
+        """ "Which one do you mean?", each article by its question (translated where the
+        customer's language has it)."""
+        articles = [self.in_language(m.article, served) for m in choices]
+        utter(dispatcher, choose_article_reply(articles, intro=intro, language=served))
         return [
             SlotSet("offered_articles", [m.article.id for m in choices]),
             SlotSet("awaiting_feedback", False),
@@ -76,16 +85,18 @@ class KnowledgeAction(SupportAction):
     def reply_with_result(
         self, dispatcher: CollectingDispatcher, result: SearchResult, *, served: str | None
     ) -> Events:
-        """Answer (in the ``served`` language where translated), clarify or decline, as the
-        search decided."""
+        """Answer, clarify or decline, as the search decided, in the ``served`` language where
+        the knowledge base and the catalogue have it."""
         if result.decision is Decision.ANSWER and result.best is not None:
             return self.reply_with_answer(dispatcher, result.best.article, served=served)
         if result.decision is Decision.CLARIFY:
-            return self.reply_with_choices(dispatcher, result.choices)
-        return self.reply_with_decline(dispatcher)
+            return self.reply_with_choices(dispatcher, result.choices, served=served)
+        return self.reply_with_decline(dispatcher, served)
 
-    def reply_with_decline(self, dispatcher: CollectingDispatcher) -> Events:
-        utter(dispatcher, decline_reply())
+    def reply_with_decline(
+        self, dispatcher: CollectingDispatcher, served: str | None = None
+    ) -> Events:
+        utter(dispatcher, decline_reply(served))
         return [SlotSet("offered_articles", None), SlotSet("awaiting_feedback", False)]
 
 
@@ -113,56 +124,55 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name")
         text: str = message.get("text") or ""
+        served = customer_language(tracker)
 
         chosen_id = next(tracker.get_latest_entity_values("article_id"), None)
         if chosen_id:
             article = searcher.article(str(chosen_id))
             if article is None:  # the article was removed since the button was shown
-                return self.reply_with_decline(dispatcher)
-            return self.reply_with_answer(dispatcher, article, served=customer_language(tracker))
+                return self.reply_with_decline(dispatcher, served)
+            return self.reply_with_answer(dispatcher, article, served=served)
 
         if intent == "choose_option":
-            return self._typed_choice(dispatcher, tracker, text)
+            return self._typed_choice(dispatcher, tracker, text, served)
 
         topic = TOPICS.get(intent or "")
         if topic is not None and text.startswith("/"):
-            return self._topic_button(dispatcher, tracker, topic)
+            return self._topic_button(dispatcher, tracker, topic, served)
 
         if TextFlag.TRUNCATED in text_flags(tracker):
-            utter(dispatcher, Reply(LONG_MESSAGE_NOTE))
+            utter(dispatcher, long_message_note(served))
         result = searcher.search(text, shared_vectors=tracker.latest_message)
         if result.decision is Decision.DECLINE and topic is not None:
             # The classifier knows the topic but no article is close: offer the topic's
             # nearest articles rather than nothing, and say that they are only the closest.
             related = searcher.search(text, categories=topic.categories, limit=3)
             if related.matches:
-                utter(dispatcher, Reply("I couldn't find an answer to exactly that."))
+                said = spoken("knowledge.closest", served)
+                utter(dispatcher, Reply(say("knowledge.not_exactly", said)))
                 return self.reply_with_choices(
                     dispatcher,
                     related.matches,
-                    intro=f"These are the closest questions I have about "
-                    f"{topic.label.lower()}. Is it one of them?",
+                    intro=say("knowledge.closest", said, topic=topic.label_in(said).lower()),
+                    served=served,
                 )
-        return self.reply_with_result(dispatcher, result, served=customer_language(tracker))
+        return self.reply_with_result(dispatcher, result, served=served)
 
     def _typed_choice(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, served: str | None
     ) -> Events:
         offered: Sequence[str] = tracker.get_slot("offered_articles") or []
         position = chosen_position(text, offered=len(offered)) if offered else None
         if position is None:
-            utter(
-                dispatcher,
-                Reply("Sorry, I'm not sure which one you mean. Could you ask your question again?"),
-            )
+            utter(dispatcher, Reply(say("knowledge.which_one", served)))
             return [SlotSet("awaiting_feedback", False)]
         article = self.services.searcher.article(offered[position])
         if article is None:
-            return self.reply_with_decline(dispatcher)
-        return self.reply_with_answer(dispatcher, article, served=customer_language(tracker))
+            return self.reply_with_decline(dispatcher, served)
+        return self.reply_with_answer(dispatcher, article, served=served)
 
     def _topic_button(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic, served: str | None
     ) -> Events:
         searcher = self.services.searcher
         previous = previous_user_message(tracker)
@@ -171,12 +181,14 @@ class ActionAnswerFromKnowledgeBase(KnowledgeAction):
             # The customer picked a topic for the question the bot did not understand.
             result = searcher.search(previous["text"], categories=topic.categories)
             if result.decision is not Decision.DECLINE:
-                return self.reply_with_result(dispatcher, result, served=customer_language(tracker))
+                return self.reply_with_result(dispatcher, result, served=served)
         menu = searcher.search(topic.label, categories=topic.categories, limit=TOPIC_MENU_SIZE)
         if not menu.matches:
-            return self.reply_with_decline(dispatcher)
+            return self.reply_with_decline(dispatcher, served)
+        said = spoken("knowledge.common", served)
         return self.reply_with_choices(
             dispatcher,
             menu.matches,
-            intro=f"Here are common questions about {topic.label.lower()}. Which one is yours?",
+            intro=say("knowledge.common", said, topic=topic.label_in(said).lower()),
+            served=served,
         )

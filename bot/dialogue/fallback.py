@@ -110,14 +110,17 @@ def languages_to_try(
     return [code for code in dict.fromkeys(wanted) if code in languages and code != ENGLISH]
 
 
-def clarify_topic_reply(topics: Sequence[str]) -> Reply:
-    buttons = [Button(TOPICS[t].label, intent_payload(t)) for t in topics]
+def clarify_topic_reply(topics: Sequence[str], language: str | None = None) -> Reply:
+    """ "Is your question about one of these?" with the topics, in ``language`` where the
+    catalogue has the words."""
+    said = spoken("fallback.clarify", language)
+    buttons = [Button(TOPICS[t].label_in(said), intent_payload(t)) for t in topics]
     return Reply(
-        text="Sorry, I'm not sure I understood. Is your question about one of these?",
+        text=say("fallback.clarify", said),
         buttons=(
             *buttons,
-            Button("Something else", intent_payload("not_helpful")),
-            TALK_TO_A_PERSON,
+            Button(say("fallback.something_else", said), intent_payload("not_helpful")),
+            person_button(said),
         ),
     )
 
@@ -167,12 +170,9 @@ def asked_for_language_reply(language: str) -> Reply:
     return only_english_reply(language)
 
 
-def ask_to_rephrase_reply() -> Reply:
-    return Reply(
-        text="Sorry, I didn't understand that. Could you say it in other words? "
-        "You can also talk to a person from our team.",
-        buttons=(TALK_TO_A_PERSON,),
-    )
+def ask_to_rephrase_reply(language: str | None = None) -> Reply:
+    said = spoken("fallback.rephrase", language)
+    return Reply(text=say("fallback.rephrase", said), buttons=(person_button(said),))
 
 
 def not_understood_reply(language: str | None = None) -> Reply:
@@ -192,7 +192,7 @@ CUT_MESSAGE_NOTE = (
     "Please send the rest in another message."
 )
 
-LONG_MESSAGE_NOTE = (
-    "That's a long message, so I read the beginning. "
-    "If I missed something important, a person from our team can read all of it."
-)
+
+def long_message_note(language: str | None = None) -> Reply:
+    """Said before the reply to a message too long to read whole."""
+    return Reply(say("fallback.long_message", language))

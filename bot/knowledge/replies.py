@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.catalogue import say
-from bot.chat import TALK_TO_A_PERSON, Button, Reply, intent_payload
+from bot.catalogue import person_button, say, spoken
+from bot.chat import Button, Reply, intent_payload
 from bot.knowledge.articles import Article
-from bot.knowledge.search import Match
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 
@@ -56,24 +55,27 @@ def answer_reply(article: Article) -> Reply:
     return Reply(text=text)
 
 
-def choose_article_reply(matches: Sequence[Match], *, intro: str | None = None) -> Reply:
+def choose_article_reply(
+    articles: Sequence[Article], *, intro: str | None = None, language: str | None = None
+) -> Reply:
+    """ "Which one do you mean?" with a button for each article (its question: the caller
+    gives the translations where the customer has them), in ``language`` where the catalogue
+    has the words; ``intro`` instead of the question."""
+    said = spoken("knowledge.choose", language)
     buttons = [
-        Button(m.article.question, intent_payload("choose_option", article_id=m.article.id))
-        for m in matches
+        Button(article.question, intent_payload("choose_option", article_id=article.id))
+        for article in articles
     ]
     return Reply(
-        text=intro or "I found a few answers that might fit. Which one do you mean?",
+        text=intro or say("knowledge.choose", said),
         buttons=(
             *buttons,
-            Button("None of these", intent_payload("not_helpful")),
-            TALK_TO_A_PERSON,
+            Button(say("knowledge.none_of_these", said), intent_payload("not_helpful")),
+            person_button(said),
         ),
     )
 
 
-def decline_reply() -> Reply:
-    return Reply(
-        text="Sorry, I couldn't find an answer to that in our help centre, and I'd rather not "
-        "guess. You can ask in other words, or talk to a person from our team.",
-        buttons=(TALK_TO_A_PERSON,),
-    )
+def decline_reply(language: str | None = None) -> Reply:
+    said = spoken("knowledge.decline", language)
+    return Reply(text=say("knowledge.decline", said), buttons=(person_button(said),))

@@ -10,12 +10,18 @@ from bot import catalogue
 from bot.business import load_business_facts
 from bot.business.hours import BusinessHours
 from bot.catalogue import CatalogueError, say, translated, words
-from bot.dialogue.fallback import ask_for_words_reply
+from bot.dialogue.fallback import (
+    ask_for_words_reply,
+    ask_to_rephrase_reply,
+    clarify_topic_reply,
+    long_message_note,
+)
 from bot.dialogue.greeting import greeting_reply
 from bot.handoff import replies
 from bot.handoff.contact import complaint_next_step, complaint_reply, human_contact_reply
 from bot.handoff.wait import describe_wait
-from bot.knowledge.replies import helped_question
+from bot.knowledge import Article
+from bot.knowledge.replies import choose_article_reply, decline_reply, helped_question
 from bot.satisfaction.survey import survey_reply
 from bot.text import TextFlag
 from tests.conftest import PROJECT
@@ -160,3 +166,23 @@ def test_a_week_without_hours_and_asking_for_words_are_said_in_the_language():
     symbols = ask_for_words_reply(frozenset({TextFlag.NO_WORDS}), "de")  # no German words
     assert symbols.text.startswith("I can only read words")
     assert symbols.buttons[0].title == "Talk to a person"
+
+
+def test_the_ladder_and_the_choices_are_in_the_language():
+    clarify = clarify_topic_reply(["ask_returns", "ask_refund"], "it")
+    assert clarify.text.startswith("Mi dispiace, non sono sicuro di aver capito")
+    assert [b.title for b in clarify.buttons] == [
+        "Resi e cambi",
+        "Rimborsi",
+        "Altro",
+        "Parla con una persona",
+    ]
+    assert clarify_topic_reply(["ask_returns"]).buttons[0].title == "Returns and exchanges"
+    assert decline_reply("lt").buttons[0].title == "Kalbėti su žmogumi"
+    assert decline_reply("de") == decline_reply()  # no German words: all of it in English
+    article = Article("returns-policy", "Posso restituire un regalo?", (), "x", "c")
+    choose = choose_article_reply([article], language="it")
+    assert choose.text == say("knowledge.choose", "it")
+    assert [b.title for b in choose.buttons][1:] == ["Nessuna di queste", "Parla con una persona"]
+    assert ask_to_rephrase_reply("lt").text.startswith("Atsiprašau, nesupratau.")
+    assert long_message_note("it").text.startswith("Il messaggio è lungo")

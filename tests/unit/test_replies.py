@@ -5,7 +5,7 @@ import json
 from bot.business import load_business_facts
 from bot.dialogue.greeting import greeting_reply
 from bot.handoff.contact import complaint_next_step, complaint_reply, human_contact_reply
-from bot.knowledge import Article, Match
+from bot.knowledge import Article
 from bot.knowledge.replies import answer_reply, chat_text, choose_article_reply
 from tests.conftest import CLOSED_TIME, OPEN_TIME, PROJECT
 
@@ -27,9 +27,7 @@ def test_an_answer_shows_its_source_link():
 
 
 def test_choice_buttons_carry_the_article_id_as_an_entity():
-    matches = [Match(Article("returns-policy", "Returns?", (), "x", "c"), 0.9, "t")]
-
-    reply = choose_article_reply(matches)
+    reply = choose_article_reply([Article("returns-policy", "Returns?", (), "x", "c")])
 
     payload = reply.buttons[0].payload
     assert payload.startswith("/choose_option")
