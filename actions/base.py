@@ -158,6 +158,21 @@ def user_intents(tracker: Tracker) -> Sequence[str | None]:
     return [m.intent for m in messages if m is not None]
 
 
+def unanswered_in_a_row(tracker: Tracker) -> int:
+    """How many of the customer's latest messages, this one included, were not understood and
+    got no article (a question in Italian the help centre has nothing for, twice)."""
+    count, answered = 0, False
+    for event in reversed(current_session(tracker.events)):
+        if event.get("event") == "slot" and event.get("name") == "awaiting_feedback":
+            answered = answered or event.get("value") is True
+        elif event.get("event") == "user":
+            message = customer_message(event)
+            if answered or message is None or message.intent != "nlu_fallback":
+                break
+            count, answered = count + 1, False
+    return count
+
+
 def session_language(tracker: Tracker) -> str | None:
     """The language the customer writes in, from this session's messages clear enough to
     tell (``bot.language``); None when none was."""

@@ -12,12 +12,14 @@ from actions.base import (
     customer_language,
     session_language,
     text_flags,
+    unanswered_in_a_row,
     user_intents,
     utter,
 )
 from actions.knowledge import KnowledgeAction
 from bot.catalogue import translated
 from bot.dialogue.fallback import (
+    UNCLEAR_MESSAGES_BEFORE_PERSON,
     RankedIntent,
     Step,
     ask_for_words_reply,
@@ -102,9 +104,16 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 answered = self.answer_in_translation(dispatcher, text, unsure)
                 if answered is not None:
                     return answered
+        translated_here = language in self.services.searcher.translations
+        if (
+            step is Step.ONLY_ENGLISH
+            and translated_here
+            and unanswered_in_a_row(tracker) >= UNCLEAR_MESSAGES_BEFORE_PERSON
+        ):
+            step = Step.OFFER_PERSON  # as in English: stop asking, give the ways to a person
         if step is Step.ASKED_FOR_LANGUAGE:
             utter(dispatcher, asked_for_language_reply(settled or ENGLISH))
-        elif step is Step.ONLY_ENGLISH and language in self.services.searcher.translations:
+        elif step is Step.ONLY_ENGLISH and translated_here:
             # A language the help centre is written in: read, but nothing answers it.
             utter(dispatcher, not_found_here_reply(language))
         elif step is Step.ONLY_ENGLISH:

@@ -98,7 +98,7 @@ def other_language(identified: Identified | None, text: str) -> str | None:
 def confident(identified: Identified | None, text: str) -> str | None:
     """The message's language when the identification is sure enough to go by (any
     language, English included; the thresholds of ``other_language``)."""
-    if identified is not None and (identified.asked or identified.by_words):
+    if identified is not None and identified.asked:
         return identified.code
     if identified is None or identified.score < MIN_SCORE or len(text.split()) < MIN_WORDS:
         return None

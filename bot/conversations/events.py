@@ -124,6 +124,13 @@ class CustomerMessage:
         return confident(identified_of(self.parse.get(LANGUAGE)), self.text)
 
     @property
+    def told_by_words(self) -> str | None:
+        """The language of a message too short to identify, told by words only it uses
+        ("grazie", "ačiū": ``bot.intents.small_talk``)."""
+        identified = identified_of(self.parse.get(LANGUAGE))
+        return identified.code if identified is not None and identified.by_words else None
+
+    @property
     def asked_for(self) -> str | None:
         """The language the message asked the conversation to go on in ("English, please")."""
         identified = identified_of(self.parse.get(LANGUAGE))
@@ -160,10 +167,18 @@ class BotMessage:
 def serving_language(events: Sequence[Event], metadata: Mapping[str, Any] | None) -> str | None:
     """The language to serve a customer in (the bot's replies, a colleague who speaks it): the
     one they write in or asked for in this session, else the one the website's chat widget was
-    opened in (its ``language`` option in the latest message's ``metadata``, "it-IT" → "it");
-    None when neither is known."""
-    written = written_in(m for m in map(customer_message, current_session(events)) if m)
-    return written or language_code((metadata or {}).get(LANGUAGE))
+    opened in (its ``language`` option in the latest message's ``metadata``, "it-IT" → "it"),
+    else the one the words of a short message told ("Buongiorno" in Slack); None when none is
+    known."""
+    messages = [m for m in map(customer_message, current_session(events)) if m]
+    written = written_in(messages)
+    if written:
+        return written
+    widget = language_code((metadata or {}).get(LANGUAGE))
+    if widget:
+        return widget
+    # Only then a short "Buongiorno" or "ačiū": no clear message, no widget to go by.
+    return next((m.told_by_words for m in reversed(messages) if m.told_by_words), None)
 
 
 def written_in(messages: Iterable[CustomerMessage]) -> str | None:

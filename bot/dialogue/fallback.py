@@ -150,7 +150,8 @@ def only_english_reply(language: str | None = None) -> Reply:
 def not_found_here_reply(language: str | None) -> Reply:
     """A question in a language the help centre has articles in, that none answers: said in
     it (the bot read it: no "English only"), with the way to a person."""
-    return Reply(text=say("not_found_here", language), buttons=(person_button(language),))
+    said = spoken("not_found_here", language)
+    return Reply(text=say("not_found_here", said), buttons=(person_button(said),))
 
 
 def english_article_note(language: str | None) -> Reply:

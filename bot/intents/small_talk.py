@@ -10,7 +10,8 @@ A message counts only when every word in it is one of these (or a word that goes
 "grazie, ma il pacco non è arrivato" is a question, left to the rest of the pipeline. When words
 of several kinds come together, the one that decides is, in order: goodbye ("grazie e
 arrivederci"), no ("no grazie"), yes ("sì grazie"), thanks, hello. "ciao" is hello alone and
-goodbye after thanks ("grazie, ciao").
+goodbye after thanks ("grazie, ciao"); "a presto" is goodbye, "presto!" (hurry) is not small
+talk; a yes with a question mark ("sicuro?", "tikrai?") is a question, not a yes.
 
 Some words belong to one language only ("grazie", "ačiū", "buongiorno"); others are shared with
 English or with each other ("ok", "no", "si"). A message of words of one language only tells its
@@ -47,7 +48,7 @@ WORDS: dict[str, dict[str, frozenset[str]]] = {
     "it": {
         GREET: known("ciao salve buongiorno buonasera buonpomeriggio giorno sera ehi"),
         THANK: known("grazie ringrazio ringraziamo ringraziamenti gentilissimo"),
-        GOODBYE: known("arrivederci arrivederla addio presto prossima giornata serata"),
+        GOODBYE: known("arrivederci arrivederla addio apresto prossima giornata serata"),
         AFFIRM: known(
             "si certo certamente esatto esattamente ok okay perfetto giusto sicuro accordo "
             "ottimo benissimo bene"
@@ -55,7 +56,7 @@ WORDS: dict[str, dict[str, frozenset[str]]] = {
         DENY: known("no niente nient nulla"),
     },
     "lt": {
-        GREET: known("labas laba sveiki sveikas sveika sveikinu rytas vakaras diena"),
+        GREET: known("labas laba sveiki sveikas sveika sveikinu rytas vakaras vakaro diena"),
         THANK: known("aciu dekoju dekui dekojame"),
         GOODBYE: known("viso gero iki sudie pasimatymo geros dienos"),
         AFFIRM: known("taip gerai zinoma tikrai aisku tinka puiku ok okay"),
@@ -66,13 +67,15 @@ WORDS: dict[str, dict[str, frozenset[str]]] = {
 FILLERS = {
     "it": known(
         "e mille tante tanto molto ancora di per l aiuto tutto tutti a te vi la buon buona "
-        "d altro va"
+        "d altro va alla"
     ),
-    "lt": known("labai jums tau uz pagalba ir visiems labo"),
+    "lt": known("labai jums tau uz pagalba ir visiems labo viskas"),
 }
 #: Words English speakers use as well, or both languages: they tell no language.
 SHARED = frozenset({"ciao", "ok", "okay", "no", "si", "ehi", "va", "e", "a", "di", "la"})
 _CIAO = "ciao"
+#: "a presto" is goodbye; "presto!" alone is "hurry up".
+_A_PRESTO = re.compile(r"\ba\s+presto\b")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -88,7 +91,7 @@ class Said:
 def small_talk(text: str, language: str | None = None) -> Said | None:
     """Hello, thanks, goodbye, yes or no in ``language`` (Italian or Lithuanian; either when
     not known), see the module's docstring; None for anything else."""
-    words = _WORD.findall(folded(text))
+    words = _WORD.findall(_A_PRESTO.sub("apresto", folded(text)))
     if not words or len(words) > MOST_WORDS:
         return None
     candidates = [language] if language in WORDS else [] if language else list(WORDS)
@@ -97,6 +100,8 @@ def small_talk(text: str, language: str | None = None) -> Said | None:
         return None
     intents = {said for _, said in found}
     intent = next(kind for kind in PRECEDENCE if kind in intents)
+    if intent == AFFIRM and "?" in text:
+        return None  # "sicuro?", "tikrai?": a question, not a yes
     own = [code for code, said in found if said == intent and _tells(words, code)]
     return Said(intent, own[0] if len(own) == 1 else None)
 

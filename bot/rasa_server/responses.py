@@ -38,21 +38,35 @@ class CatalogueResponses(TemplatedNaturalLanguageGenerator):
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if response is None:
             return None
-        return in_language(response, utter_action, customer_language(tracker))
+        given = {**tracker.current_slot_values(), **kwargs}
+        fields = {name: value for name, value in given.items() if name != "language"}
+        return in_language(response, utter_action, customer_language(tracker), fields)
 
 
-def in_language(response: dict[str, Any], name: str, language: str | None) -> dict[str, Any]:
-    """The rendered ``response`` ``name`` in ``language`` where the catalogue has it."""
+def in_language(
+    response: dict[str, Any],
+    name: str,
+    language: str | None,
+    fields: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The rendered ``response`` ``name`` in ``language`` where the catalogue has it: its text
+    (its ``{slot}`` fields filled from ``fields``) and, when they match the domain's one for
+    one, its buttons' titles. A response without text (an image, a custom payload) is left as
+    it is."""
     key = f"response.{name}"
-    if not translated(f"{key}.text", language):
+    if not response.get("text") or not translated(f"{key}.text", language):
         return response
-    said = {**response, "text": say(f"{key}.text", language)}
-    buttons = response.get("buttons")
+    try:
+        said = {**response, "text": say(f"{key}.text", language, **(fields or {}))}
+    except (KeyError, IndexError):  # a field the translation names and nobody gave
+        return response
+    buttons = response.get("buttons") or []
     if buttons and translated(f"{key}.buttons", language):
         titles = words(f"{key}.buttons", language)
-        said["buttons"] = [
-            {**button, "title": title} for button, title in zip(buttons, titles, strict=False)
-        ]
+        if len(titles) == len(buttons):
+            said["buttons"] = [
+                {**button, "title": title} for button, title in zip(buttons, titles, strict=True)
+            ]
     return said
 
 

@@ -23,6 +23,8 @@ from bot.sentiment import dataset
 from bot.sentiment.base import SentimentModel
 from bot.sentiment.branch import DEFAULT_FROM_LAYER, META_FILE, SentimentBranch
 from bot.sentiment.checkpoint import CheckpointSentiment
+from bot.sentiment.crosslingual import NEGATIVE_AT as CROSSLINGUAL_NEGATIVE_AT
+from bot.sentiment.crosslingual import C as CROSSLINGUAL_C
 from bot.sentiment.crosslingual import CrossLingualSentiment
 from bot.sentiment.evaluation import evaluate
 from bot.settings import Settings
@@ -38,6 +40,8 @@ RECIPE = {
     "epochs": 4,
     "learning_rate": 2e-4,
     "negative_at": 0.3,
+    "multilingual_c": CROSSLINGUAL_C,  # the head for other languages (see its module)
+    "multilingual_negative_at": CROSSLINGUAL_NEGATIVE_AT,
 }
 
 
@@ -77,6 +81,11 @@ def train(
         progress=progress,
     )
     seconds = round(time.monotonic() - started, 1)
+    progress("training the head for other languages (multilingual encoder)")
+    head = CrossLingualSentiment.train(
+        UniversalSentenceEncoder(), [e.text for e in train_split], [e.label for e in train_split]
+    )
+    head.save(out)  # before sentiment.json: a model saved is a whole one
     branch.meta["fingerprint"] = expected_fingerprint(data_dir, embedder)
     branch.meta["negative_at"] = RECIPE.get("negative_at")
     metrics = evaluate(branch, heldout, timed=False)
@@ -92,11 +101,6 @@ def train(
         f"trained in {seconds:.0f}s; held-out accuracy {metrics['accuracy']:.3f}, "
         f"negative F1 {metrics['negative_f1']:.3f}"
     )
-    progress("training the head for other languages (multilingual encoder)")
-    head = CrossLingualSentiment.train(
-        UniversalSentenceEncoder(), [e.text for e in train_split], [e.label for e in train_split]
-    )
-    head.save(out)
     return metrics
 
 

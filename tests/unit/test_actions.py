@@ -343,7 +343,7 @@ def test_an_english_conversation_is_not_answered_from_a_translation(services):
     english.events[1]["parse_data"]["language"] = {"code": "en", "score": 0.98}
     messages, _ = run(ActionHandleLowConfidence(services), english)
 
-    assert not messages[0]["text"].startswith("1. Eikite")
+    assert messages[0]["text"] == say("fallback.rephrase")  # the English ladder, in English
 
 
 def test_the_languages_a_message_of_unsure_language_is_looked_for_in():
@@ -411,6 +411,7 @@ def test_an_unclear_short_message_keeps_the_language_the_customer_wrote_in(
     # of: the honest answer ("nothing found in the help centre") stays Lithuanian (without
     # the earlier question: the usual ladder).
     earlier = tracker("Kaip grąžinti prekę?", "nlu_fallback", language=earlier_language)
+    earlier.events.append({"event": "slot", "name": "awaiting_feedback", "value": True})
     latest = tracker("ačiū labai", "nlu_fallback", language={"code": "lt", "score": 0.4})
 
     messages, _ = run(ActionHandleLowConfidence(services), _session(earlier, latest))
@@ -691,3 +692,19 @@ def test_an_article_chosen_in_an_italian_conversation_is_answered_in_italian(ser
     answer, helped = run(ActionAnswerFromKnowledgeBase(services), english)[0]
     assert helped["text"] == "Did that answer your question?"
     assert "Per saperne" not in answer["text"]
+
+
+def test_an_italian_question_unanswered_twice_gets_the_ways_to_a_person(services):
+    weather = written_in("it", "Mi sapete dire che tempo farà domani a Milano?")
+    again = written_in("it", "E dopodomani pioverà a Roma secondo voi?")
+    answered = written_in("it", "Ho dimenticato la password, come faccio ad entrare?")
+    answered.events.append({"event": "slot", "name": "awaiting_feedback", "value": True})
+
+    first, _ = run(ActionHandleLowConfidence(services), _session(weather))
+    second, _ = run(ActionHandleLowConfidence(services), _session(weather, again))
+    after_an_answer, _ = run(ActionHandleLowConfidence(services), _session(answered, again))
+
+    assert first[0]["text"] == say("not_found_here", "it")
+    assert second[0]["text"] == say("not_understood", "it")
+    assert len(second) == 2  # and how to reach the team, in Italian
+    assert after_an_answer[0]["text"] == say("not_found_here", "it")

@@ -12,6 +12,7 @@ from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.catalogue import catalogue, words
+from bot.conversations.events import serving_language
 from bot.intents.small_talk import Said, small_talk
 from bot.language import Identified
 from bot.rasa_server.responses import CatalogueResponses, in_language
@@ -152,3 +153,25 @@ def test_the_catalogues_english_responses_are_the_domains():
         assert " ".join(variation["text"].split()) == english[f"response.{name}.text"], name
         titles = tuple(button["title"] for button in variation.get("buttons", []))
         assert titles == english.get(f"response.{name}.buttons", ()), name
+
+
+def test_a_word_of_small_talk_does_not_change_a_conversations_language():
+    english = {"code": "en", "score": 0.98}
+    grazie = {"code": "it", "score": 1.0, "by_words": True}
+    events = [
+        {"event": "session_started"},
+        {"event": "user", "text": "where is my parcel please", "parse_data": {"language": english}},
+        {"event": "user", "text": "grazie", "parse_data": {"language": grazie}},
+        {"event": "user", "text": "and refunds?", "parse_data": {}},
+    ]
+    assert serving_language(events, {"language": "en-GB"}) == "en"
+    assert serving_language([events[0], events[2]], {"language": "lt"}) == "lt"  # the widget's
+    assert serving_language([events[0], events[2]], None) == "it"  # nothing else: its words
+
+
+def test_responses_without_text_or_with_other_buttons_are_left_as_rasa_made_them():
+    image = {"image": "https://shop.example/map.png"}
+    assert in_language(image, "utter_goodbye", "it") == image
+    one_button = {"text": "x", "buttons": [{"title": "What can you do?", "payload": "/a"}]}
+    said = in_language(one_button, "utter_out_of_scope", "it")  # the domain's has two
+    assert said["text"].startswith("Mi dispiace") and said["buttons"] == one_button["buttons"]

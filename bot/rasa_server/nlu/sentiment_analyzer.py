@@ -113,9 +113,14 @@ class SentimentAnalyzer(GraphComponent):
         if not CrossLingualSentiment.reads(language):
             return None
         if self._other is None:
-            self._other = CrossLingualSentiment.load(
-                self._settings.sentiment_dir, UniversalSentenceEncoder()
-            )
+            try:
+                self._other = CrossLingualSentiment.load(
+                    self._settings.sentiment_dir, UniversalSentenceEncoder()
+                )
+            except Exception:  # a damaged file: messages in other languages get none
+                logger.exception("cannot read the sentiment head for other languages")
+                self._other = False
+                return None
             if self._other is None:
                 self._other = False  # trained before the head existed: say so once
                 logger.warning(
@@ -124,7 +129,14 @@ class SentimentAnalyzer(GraphComponent):
                     self._settings.sentiment_dir,
                     CROSSLINGUAL_FILE,
                 )
-        return self._other.predict([text])[0] if self._other else None
+        if not self._other:
+            return None
+        try:
+            return self._other.predict([text])[0]
+        except Exception:  # a damaged file, the encoder's package missing: serve without it
+            logger.exception("sentiment in other languages unavailable (kept off until restart)")
+            self._other = False
+            return None
 
     def _read(self, text: str, states: EncoderStates | None) -> Sentiment | None:
         if self._failed:
