@@ -96,14 +96,17 @@ class ActionHandleLowConfidence(KnowledgeAction):
             # Too short or unclear to tell its language, nothing said before: maybe one the
             # help centre is written in, typed without accents ("kaip grazinti preke").
             identified = identified_of(message.get(LANGUAGE))
-            for unsure in languages_to_try(
-                identified.code if identified else None,
-                customer_language(tracker),
-                self.services.searcher.translations,
-            ):
-                answered = self.answer_in_translation(dispatcher, text, unsure)
-                if answered is not None:
-                    return answered
+            match = self.services.crosslingual.first_translation(
+                text,
+                languages_to_try(
+                    identified.code if identified else None,
+                    customer_language(tracker),
+                    self.services.searcher.translations,
+                ),
+                self.services.searcher,
+            )
+            if match is not None and match.translation is not None:
+                return self.reply_with_answer(dispatcher, match.translation)
         translated_here = language in self.services.searcher.translations
         if (
             step is Step.ONLY_ENGLISH
@@ -136,16 +139,6 @@ class ActionHandleLowConfidence(KnowledgeAction):
                 human_contact_reply(facts, self.services.clock(), language),
             )
         return []
-
-    def answer_in_translation(
-        self, dispatcher: CollectingDispatcher, text: str, language: str
-    ) -> Events | None:
-        """A message of unsure language that an article's ``language`` translation clearly
-        answers: that translation (None: none does)."""
-        match = self.services.crosslingual.search(text, language, self.services.searcher)
-        if match is None or match.translation is None:
-            return None
-        return self.reply_with_answer(dispatcher, match.translation)
 
     def answer_across_languages(
         self, dispatcher: CollectingDispatcher, text: str, language: str | None

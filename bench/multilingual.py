@@ -192,11 +192,11 @@ def unsure_answer(
     """What the fallback ladder answers a message of unsure language that the English search
     declined (no widget language here): the article and the translation's language, or None."""
     guessed = identified.code if identified is not None else None
-    for code in languages_to_try(guessed, None, searcher.translations):
-        match = crosslingual.search(text, code, searcher)
-        if match is not None and match.translation is not None:
-            return match.article.id, code
-    return None
+    unsure = languages_to_try(guessed, None, searcher.translations)
+    match = crosslingual.first_translation(text, unsure, searcher)
+    if match is None or match.translation is None:
+        return None
+    return match.article.id, match.translation.language
 
 
 def english_answered_in_another_language(

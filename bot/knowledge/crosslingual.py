@@ -202,6 +202,18 @@ class CrossLingualSearcher:
         translation = index.translations.get(language, {}).get(article_id)
         return CrossLingualMatch(index.articles[article_id], best, translation)
 
+    def first_translation(
+        self, text: str, languages: Sequence[str], source: ArticleSource
+    ) -> CrossLingualMatch | None:
+        """The match in the first of ``languages`` whose translation of an article clearly
+        answers ``text`` (a message of unsure language: ``bot.dialogue.fallback``'s
+        ``languages_to_try``); None when none does."""
+        for language in languages:
+            match = self.search(text, language, source)
+            if match is not None and match.translation is not None:
+                return match
+        return None
+
     def _signals(self, texts: Sequence[str], language: str, index: _Index) -> Signals:
         count = len(index.article_ids)
         meaning = wording = None

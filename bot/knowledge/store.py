@@ -239,8 +239,9 @@ def build_index(
     # Taken before reading: a file edited while the index builds makes the index stale (and
     # rebuilt), instead of being recorded as built from content the index does not contain.
     fingerprint = kb_fingerprint(source)
-    articles = read_source(source)
-    translations = read_translations(source)
+    originals, facts = load_articles(source), _facts(source)
+    articles = render_articles(originals, facts)
+    translations = read_translations(source, originals, facts)
     folder = source if source.is_dir() else None
     if search_config is None:
         search_config = (
@@ -265,11 +266,14 @@ def read_source(source: Path) -> list[Article]:
     return render_articles(load_articles(source), _facts(source))
 
 
-def read_translations(source: Path) -> list[Article]:
-    """The translations of a folder's articles (``translations``), rendered the same way."""
+def read_translations(
+    source: Path, originals: Sequence[Article], facts: BusinessFacts | None
+) -> list[Article]:
+    """The translations of a folder's ``originals`` (``translations``), rendered the same way
+    (the articles and business facts are read once, by the caller)."""
     if not source.is_dir():
         return []
-    return render_articles(load_translations(source, load_articles(source)), _facts(source))
+    return render_articles(load_translations(source, originals), facts)
 
 
 def _facts(source: Path) -> BusinessFacts | None:
