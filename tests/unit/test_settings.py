@@ -62,6 +62,18 @@ def test_child_environment_points_rasa_at_our_action_server_and_tracker_store(tm
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
 
 
+def test_servers_get_as_many_openmp_threads_as_torch_threads(tmp_path: Path):
+    # An inherited OMP_NUM_THREADS (or none: a pool per core) would spin on the other core.
+    settings = Settings.from_env(
+        {"SUPPORTBOT_HOME": str(tmp_path), "SUPPORTBOT_TORCH_THREADS": "3"}
+    )
+
+    env = settings.child_environment({"OMP_NUM_THREADS": "16"})
+
+    assert env["OMP_NUM_THREADS"] == "3"
+    assert Settings.create(home=tmp_path).child_environment({})["OMP_NUM_THREADS"] == "1"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
