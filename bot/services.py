@@ -286,6 +286,7 @@ class Services:
         manifest = self.check_knowledge_index()
         self.business_facts()
         self.searcher.search("warm up")
+        self.crosslingual.warm_up(self.searcher)
         logger.info(
             "knowledge base ready: %d articles (%s index)", manifest.articles, manifest.index_kind
         )

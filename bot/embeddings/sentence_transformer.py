@@ -199,13 +199,12 @@ class EncodedBatch:
     layers: tuple[Any, ...]  # torch tensors (texts, tokens, hidden): embeddings, layer 1, ...
     mask: Any  # torch tensor (texts, tokens): 1 for real tokens
 
-    def states(self, index: int, layer: int) -> tuple[Any, Any]:
-        """Text ``index``'s hidden states after ``layer`` and its mask, without padding."""
-        length = int(self.mask[index].sum())
-        return (
-            self.layers[layer][index : index + 1, :length],
-            self.mask[index : index + 1, :length],
-        )
+    def states(self, indexes: Sequence[int], layer: int) -> tuple[Any, Any]:
+        """Texts ``indexes``' hidden states after ``layer`` and their mask, padded only to the
+        longest of them (one text: without padding)."""
+        rows = list(indexes)
+        length = int(self.mask[rows].sum(dim=1).max())
+        return self.layers[layer][rows, :length], self.mask[rows, :length]
 
 
 def model_name(folder: Path) -> str:

@@ -23,10 +23,11 @@ with a person (``bot.dialogue.fallback``). The rules were chosen on
 ``bench/data/multilingual_tuning.csv`` (``bench/multilingual.py``, which reports the held-out
 figures): the most questions answered right with at most 2% answered wrongly.
 
-The encoder is loaded on the first question read by meaning (about a second; 120 MB; a
-language matched by wording only never loads it), and the articles' vectors are computed once
-for each index the searcher serves (under a second for the demo's 80 articles and their
-translations).
+The encoder is loaded on the first question read by meaning (about a second; 120 MB), and the
+articles' vectors are computed once for each index the searcher serves (under a second for the
+demo's 80 articles and their translations). The action server does both as it starts
+(``warm_up``): done with the first such question, they held up every conversation for about
+2.5 seconds under load (the server runs one action at a time).
 """
 
 from __future__ import annotations
@@ -151,8 +152,7 @@ class _Index:
     article_ids: tuple[str, ...]
     meaning: tuple[_Texts, list[str]]  # the texts the encoder reads ...
     wording: Mapping[str, tuple[_Texts, CharacterGrams]]  # by language
-    #: ... and their vectors, made on the first question read by meaning (a wording-only
-    #: language never loads the encoder).
+    #: ... and their vectors, made by ``warm_up`` or on the first question read by meaning.
     meaning_vectors: Matrix | None = None
 
 
@@ -213,6 +213,12 @@ class CrossLingualSearcher:
             if match is not None and match.translation is not None:
                 return match
         return None
+
+    def warm_up(self, source: ArticleSource) -> None:
+        """Load the encoder and the articles' vectors now (about 2 seconds with the demo's
+        translations), not with the first such question: a server runs one message at a
+        time, so that question would hold up every conversation meanwhile."""
+        self._meaning(self._index_of(source))
 
     def _signals(self, texts: Sequence[str], language: str, index: _Index) -> Signals:
         count = len(index.article_ids)

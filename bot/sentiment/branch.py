@@ -91,22 +91,22 @@ class SentimentBranch:
         return results
 
     def predict_encoded(self, batch: EncodedBatch, indexes: Sequence[int]) -> list[Sentiment]:
-        """Sentiment of texts ``indexes`` of an encoded batch (one text at a time, unpadded)."""
+        """Sentiment of texts ``indexes`` of an encoded batch, in one pass of the branch."""
         import torch
 
+        if not indexes:
+            return []
         self.top.eval()
-        results = []
         with torch.inference_mode():
-            for index in indexes:
-                hidden, mask = batch.states(index, self.from_layer)
-                probabilities = torch.softmax(self.logits(hidden, mask), dim=-1)[0].tolist()
-                scores = dict(zip(LABELS, probabilities, strict=True))
-                results.append(
-                    Sentiment.from_scores(
-                        scores, model=self.model_id, negative_at=self.meta.get("negative_at")
-                    )
-                )
-        return results
+            hidden, mask = batch.states(indexes, self.from_layer)
+            rows = torch.softmax(self.logits(hidden, mask), dim=-1).tolist()
+        negative_at = self.meta.get("negative_at")
+        return [
+            Sentiment.from_scores(
+                dict(zip(LABELS, row, strict=True)), model=self.model_id, negative_at=negative_at
+            )
+            for row in rows
+        ]
 
     def train(
         self,

@@ -14,7 +14,23 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.storage.engines import contains_pattern, engine_for
+from bot.storage.engines import SQLITE_BUSY_TIMEOUT, contains_pattern, engine_for
+
+
+def kept_open(engine: sa.engine.Engine, sessions: Any) -> tuple[sa.engine.Engine, Any]:
+    """Rasa's store's engine and session maker, or for a SQLite file ones that keep their
+    connections open (SQLAlchemy 1.4 opens a new one for every session of a file database).
+    The store is used from one thread at a time: Rasa's event loop."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine, sessions
+    kept = sa.create_engine(
+        engine.url,
+        poolclass=sa.pool.QueuePool,
+        pool_size=2,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
+    )
+    engine.dispose()
+    return kept, sa.orm.sessionmaker(bind=kept)
 
 
 class ConversationStore:

@@ -57,7 +57,7 @@ def test_top_layers_continue_a_bfloat16_pass_and_return_float32(minilm, minilm_b
         top = TopLayers.copied(embedder, 3)
         batch = embedder.encode(texts)
         with torch.inference_mode():
-            outputs.append(top.pooled(*batch.states(0, 3)))
+            outputs.append(top.pooled(*batch.states([0], 3)))
     full, half = outputs
 
     assert half.dtype == torch.float32

@@ -138,3 +138,19 @@ def test_a_language_matched_by_wording_only_never_loads_the_encoder(
     assert made > len(demo_searcher.articles)
     searcher.search("Ho dimenticato la password, come faccio ad entrare?", "it", demo_searcher)
     assert counting.texts == made + 1  # the vectors are kept: only the question
+
+
+def test_warmed_up_the_first_question_read_by_meaning_encodes_only_itself(
+    multilingual_encoder, demo_searcher
+):
+    # The action server warms up before serving: the first Italian question must not hold up
+    # every conversation while the articles are encoded.
+    counting = CountingEncoder(multilingual_encoder)
+    searcher = CrossLingualSearcher(counting)
+
+    searcher.warm_up(demo_searcher)
+    warmed = counting.texts
+    assert warmed > len(demo_searcher.articles)
+    assert searcher.search("Posso pagare a rate?", "it", demo_searcher) is not None
+
+    assert counting.texts == warmed + 1

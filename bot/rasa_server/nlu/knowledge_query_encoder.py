@@ -31,8 +31,8 @@ from bot.knowledge.store import MANIFEST, encoder_file_name, read_manifest
 from bot.knowledge.tuned_encoder import TunedEncoder
 from bot.rasa_server.nlu.sentence_embedding_featurizer import (
     ENCODER_STATES,
-    EncoderStates,
     SentenceEmbeddingFeaturizer,
+    same_passes,
 )
 from bot.settings import Settings
 
@@ -71,18 +71,16 @@ class KnowledgeQueryEncoder(GraphComponent):
         return training_data  # the search vector is not an input of intent training
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            states = message.get(ENCODER_STATES)  # the sentiment analyzer removes them
-            if not isinstance(states, EncoderStates):
-                continue
-            encoder = self._current(states.embedder)
+        # The sentiment analyzer removes the states after this.
+        for same in same_passes([message.get(ENCODER_STATES) for message in messages]):
+            encoder = self._current(same.embedder)
             if encoder is None:
                 continue
-            hidden, mask = states.batch.states(states.index, encoder.top.from_layer)
-            vector = encoder.embed_states(hidden, mask)
-            message.set(
-                KB_EMBEDDING, encode_vector(vector, model_id=encoder.model_id), add_to_output=True
-            )
+            hidden, mask = same.batch.states(same.indexes, encoder.top.from_layer)
+            vectors = encoder.embed_states(hidden, mask)
+            for position, vector in zip(same.positions, vectors, strict=True):
+                shared = encode_vector(vector, model_id=encoder.model_id)
+                messages[position].set(KB_EMBEDDING, shared, add_to_output=True)
         return messages
 
     def _current(self, embedder: SentenceTransformerEmbedder) -> TunedEncoder | None:

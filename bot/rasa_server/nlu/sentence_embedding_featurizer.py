@@ -7,6 +7,7 @@ The model loads from the local package (or ``model_path``), never from a hub.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,32 @@ class EncoderStates:
     batch: EncodedBatch
     index: int
     embedder: SentenceTransformerEmbedder
+
+
+@dataclass(frozen=True)
+class SamePass:
+    """Texts encoded by one forward pass: their positions among the messages and their
+    indexes in the pass."""
+
+    batch: EncodedBatch
+    embedder: SentenceTransformerEmbedder
+    positions: list[int]
+    indexes: list[int]
+
+
+def same_passes(states: Sequence[object]) -> list[SamePass]:
+    """The messages' ``EncoderStates`` (anything else: no words encoded) grouped by the
+    forward pass they came from (messages parsed together share one), so that a branch
+    continues each pass once for all its texts."""
+    groups: dict[int, SamePass] = {}
+    for position, state in enumerate(states):
+        if isinstance(state, EncoderStates):
+            group = groups.setdefault(
+                id(state.batch), SamePass(state.batch, state.embedder, [], [])
+            )
+            group.positions.append(position)
+            group.indexes.append(state.index)
+    return list(groups.values())
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)

@@ -31,6 +31,7 @@ from bot.rasa_server.nlu.sentence_embedding_featurizer import (
     ENCODER_STATES,
     EncoderStates,
     SentenceEmbeddingFeaturizer,
+    same_passes,
 )
 from bot.sentiment import Sentiment, SentimentModel
 from bot.sentiment.branch import META_FILE, SentimentBranch
@@ -86,26 +87,29 @@ class SentimentAnalyzer(GraphComponent):
         return training_data  # sentiment is not an input of intent training
 
     def process(self, messages: list[Message]) -> list[Message]:
+        english: list[tuple[Message, EncoderStates | None]] = []
         for message in messages:
             states = message.get(ENCODER_STATES)
             message.data.pop(ENCODER_STATES, None)  # in-process only, never stored
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
+            if TextFlag.OTHER_LANGUAGE.value in (message.get(TEXT_FLAGS) or []):
+                # Not the English model's to read: the multilingual head's, where the
+                # encoder reads the language (not Lithuanian: no sentiment).
+                _store(message, self._read_other(text, identified_of(message.get(LANGUAGE))))
+            else:
+                english.append((message, states))
+        if english:
             try:
-                if TextFlag.OTHER_LANGUAGE.value in (message.get(TEXT_FLAGS) or []):
-                    # Not the English model's to read: the multilingual head's, where the
-                    # encoder reads the language (not Lithuanian: no sentiment).
-                    sentiment = self._read_other(text, identified_of(message.get(LANGUAGE)))
-                else:
-                    sentiment = self._read(text, states)
+                sentiments = self._read([m.get(TEXT) for m, _ in english], [s for _, s in english])
             except SentimentModelError as exc:
                 if not self._failed:  # say it once, keep serving without sentiment
                     logger.error("sentiment unavailable: %s", exc)
                 self._failed = True
-                continue
-            if sentiment is not None:
-                message.set(SENTIMENT, sentiment.as_dict(), add_to_output=True)
+                return messages
+            for (message, _), sentiment in zip(english, sentiments, strict=True):
+                _store(message, sentiment)
         return messages
 
     def _read_other(self, text: str, identified: Identified | None) -> Sentiment | None:
@@ -138,18 +142,27 @@ class SentimentAnalyzer(GraphComponent):
             self._other = False
             return None
 
-    def _read(self, text: str, states: EncoderStates | None) -> Sentiment | None:
+    def _read(self, texts: list[str], states: list[EncoderStates | None]) -> list[Sentiment | None]:
+        """The sentiment of each text (parsed together: each forward pass continued once)."""
         if self._failed:
-            return None
+            return [None] * len(texts)
         if self._model is None:
-            embedder = states.embedder if states is not None else None
+            embedder = next((s.embedder for s in states if s is not None), None)
             self._model = load_sentiment_model(self._settings, embedder)
             logger.info("sentiment model loaded: %s", self._model.model_id)
-        if isinstance(self._model, SentimentBranch):
-            if states is None:
-                return None  # no words the encoder read
-            return self._model.predict_encoded(states.batch, [states.index])[0]
-        return self._model.predict([text])[0]
+        if not isinstance(self._model, SentimentBranch):
+            return list(self._model.predict(texts))
+        sentiments: list[Sentiment | None] = [None] * len(texts)  # None: no words it read
+        for same in same_passes(states):
+            read = self._model.predict_encoded(same.batch, same.indexes)
+            for position, sentiment in zip(same.positions, read, strict=True):
+                sentiments[position] = sentiment
+        return sentiments
+
+
+def _store(message: Message, sentiment: Sentiment | None) -> None:
+    if sentiment is not None:
+        message.set(SENTIMENT, sentiment.as_dict(), add_to_output=True)
 
 
 def _model_available(settings: Settings) -> bool:
