@@ -89,9 +89,13 @@ class IntentModel:
     def familiarity(self, embedding: npt.NDArray[np.float32]) -> float | None:
         """Cosine similarity of a message to the nearest training example (None for a model
         saved without its examples: retrain it to let the classifier abstain)."""
+        return self.familiarities(embedding.reshape(1, -1))[0]
+
+    def familiarities(self, embeddings: npt.NDArray[np.float32]) -> list[float | None]:
+        """``familiarity`` of each row of ``embeddings``."""
         if self.examples is None or not len(self.examples):
-            return None
-        return float((self.examples @ embedding.reshape(-1)).max())
+            return [None] * len(embeddings)
+        return [float(v) for v in (embeddings @ self.examples.T).max(axis=1)]
 
     @functools.cached_property
     def _vectorizer(self) -> Any:
@@ -111,9 +115,14 @@ class IntentModel:
         self, text: str, embedding: npt.NDArray[np.float32], *, limit: int = 10
     ) -> list[tuple[str, float]]:
         """The ``limit`` most likely intents for one text, best first."""
-        probabilities = self.predict_proba([text], embedding.reshape(1, -1))[0]
-        order = np.argsort(-probabilities)[:limit]
-        return [(self.labels[i], float(probabilities[i])) for i in order]
+        return self.rankings([text], embedding.reshape(1, -1), limit=limit)[0]
+
+    def rankings(
+        self, texts: Sequence[str], embeddings: npt.NDArray[np.float32], *, limit: int = 10
+    ) -> list[list[tuple[str, float]]]:
+        """``rank`` of each text (the messages parsed together, in one go)."""
+        rows = self.predict_proba(texts, embeddings)
+        return [[(self.labels[i], float(row[i])) for i in np.argsort(-row)[:limit]] for row in rows]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

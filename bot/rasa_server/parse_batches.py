@@ -9,13 +9,14 @@ Under load several conversations' messages are waiting on the Rasa server's even
 once.
 
 ``install()`` wraps ``Agent.handle_message``: before taking the conversation's lock, a message
-joins the messages that reached the same point within the same few turns of the event loop,
-and the NLU graph runs once for all of them (our components read a list of messages: one
-forward pass, each branch continued once). Each message then goes on with its own parse data,
-exactly as Rasa would have made it (``MessageProcessor._parse_message_with_graph`` and what
-``parse_message`` adds); Rasa does not parse a message that has parse data. A message alone
-waits for nothing but those few turns (microseconds). The NLU reads no conversation (no
-component of ``config.yml`` takes the tracker), so parsing before the lock changes nothing.
+waits for others to join it while the server is busy with other messages (``TURNS``,
+``LONGEST_WAIT``), and the NLU graph runs once for the group (our components read a list of
+messages: one forward pass, each branch continued once, the intent classifier once). Each
+message then goes on with its own parse data, exactly as Rasa would have made it
+(``MessageProcessor._parse_message_with_graph`` and what ``parse_message`` adds); Rasa does
+not parse a message that has parse data. A message while no other is being handled is parsed
+at once. The NLU reads no conversation (no component of ``config.yml`` takes the tracker), so
+parsing before the lock changes nothing.
 
 If the run for a group fails (a component raising on one odd message), each message of the
 group is parsed by Rasa on its own as before, so only that message meets the error.
@@ -39,9 +40,14 @@ logger = logging.getLogger(__name__)
 
 ParseData = dict[str, Any]
 
-#: Turns of the event loop a group waits for more messages: each message's request goes
-#: through a few awaits (reading the body, the channel's checks) between arriving and here.
-TURNS = 3
+#: How long a message waits for others to join it: this many turns of the event loop, at
+#: most this long. It waits only while other messages are being handled; a message alone is
+#: parsed at once. A turn runs whatever work is ready: when the other messages are waiting
+#: for the action server or the database, the turns take microseconds, and when the server
+#: is busy, each is a step of another message's work, so a message waits about as long as
+#: the server is busy anyway, and the messages arriving meanwhile join it.
+TURNS = 40
+LONGEST_WAIT = 0.05
 #: The most messages read in one run (a longer group is split: past this a batch gains little).
 MOST = 16
 
@@ -76,18 +82,26 @@ class ParseGroups:
     def __init__(self, agent: Agent) -> None:
         self._agent = agent
         self._waiting: list[tuple[UserMessage, asyncio.Future[ParseData | None]]] = []
+        self._since = 0.0  # when the first of them began waiting (the loop's clock)
+        #: Messages being handled (waiting here, or past it and not answered yet).
+        self.handling = 0
 
     async def parse(self, message: UserMessage) -> ParseData | None:
         """The message's parse data, or None if Rasa should parse it itself."""
-        future: asyncio.Future[ParseData | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ParseData | None] = loop.create_future()
         self._waiting.append((message, future))
         if len(self._waiting) == 1:
-            asyncio.get_running_loop().call_soon(self._after, TURNS - 1)
+            self._since = loop.time()
+            loop.call_soon(self._go_or_wait, TURNS)  # after the others that arrived with it
         return await future
 
-    def _after(self, turns: int) -> None:
-        if turns > 0 and len(self._waiting) < MOST:
-            asyncio.get_running_loop().call_soon(self._after, turns - 1)
+    def _go_or_wait(self, turns: int) -> None:
+        loop = asyncio.get_running_loop()
+        others_handled = self.handling > len(self._waiting)
+        waited = loop.time() - self._since
+        if others_handled and turns > 0 and len(self._waiting) < MOST and waited < LONGEST_WAIT:
+            loop.call_soon(self._go_or_wait, turns - 1)
             return
         waiting, self._waiting = self._waiting, []
         for start in range(0, len(waiting), MOST):
@@ -112,12 +126,18 @@ _original_handle_message = Agent.handle_message
 
 async def handle_message(self: Agent, message: UserMessage) -> Any:
     """``Agent.handle_message``, the message parsed with those that came with it."""
-    processor = self.processor
-    ours = processor is not None and processor.http_interpreter is None
-    if ours and self.is_ready() and message.parse_data is None:
-        groups = self.__dict__.setdefault("_parse_groups", ParseGroups(self))
-        message.parse_data = await groups.parse(message)
-    return await _original_handle_message(self, message)
+    groups: ParseGroups | None = self.__dict__.get("_parse_groups")
+    if groups is None:
+        groups = self.__dict__["_parse_groups"] = ParseGroups(self)
+    groups.handling += 1
+    try:
+        processor = self.processor
+        ours = processor is not None and processor.http_interpreter is None
+        if ours and self.is_ready() and message.parse_data is None:
+            message.parse_data = await groups.parse(message)
+        return await _original_handle_message(self, message)
+    finally:
+        groups.handling -= 1
 
 
 def install() -> None:

@@ -76,3 +76,28 @@ def test_a_model_saved_without_its_examples_knows_no_familiarity(trained, tmp_pa
     (tmp_path / "examples.npy").unlink()  # as saved before examples were kept
 
     assert IntentModel.load(tmp_path).familiarity(embedder.embed(["anything"])[0]) is None
+
+
+def test_messages_ranked_together_are_ranked_as_each_alone():
+    texts = ["where is my parcel", "refund please", "hi", ""]
+    rng = np.random.default_rng(3)
+    train_texts = ["where is my order", "track my parcel", "I want a refund", "money back", "hello"]
+    embeddings = rng.normal(size=(len(train_texts), 8)).astype(np.float32)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    model = IntentModel.fit(
+        train_texts,
+        embeddings,
+        ["track", "track", "refund", "refund", "greet"],
+        c=1.0,
+        char_weight=0.5,
+    )
+    asked = rng.normal(size=(len(texts), 8)).astype(np.float32)
+
+    together = model.rankings(texts, asked, limit=3)
+    familiar = model.familiarities(asked)
+
+    for i, text in enumerate(texts):
+        alone = model.rank(text, asked[i], limit=3)
+        assert [name for name, _ in together[i]] == [name for name, _ in alone]
+        assert [p for _, p in together[i]] == pytest.approx([p for _, p in alone])
+        assert familiar[i] == pytest.approx(model.familiarity(asked[i]))

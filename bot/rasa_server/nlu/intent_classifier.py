@@ -108,16 +108,18 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            if self._model is None:
-                continue
-            ranking = self._model.rank(
-                message.get(TEXT) or "",
-                _embedding(message),
-                limit=int(self._config["ranking_length"]),
-            )
+        if self._model is None or not messages:
+            return messages
+        # The messages parsed together (bot.rasa_server.parse_batches), in one go.
+        embeddings = np.stack([_embedding(message) for message in messages])
+        rankings = self._model.rankings(
+            [message.get(TEXT) or "" for message in messages],
+            embeddings,
+            limit=int(self._config["ranking_length"]),
+        )
+        familiarities = self._model.familiarities(embeddings)
+        for message, ranking, familiarity in zip(messages, rankings, familiarities, strict=True):
             entries = [{"name": n, "confidence": c} for n, c in ranking]
-            familiarity = self._model.familiarity(_embedding(message))
             message.set(
                 FAMILIARITY_KEY,
                 None if familiarity is None else round(familiarity, 4),
