@@ -45,7 +45,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.storage.tracker import count_of, kept_open
+from bot.storage.tracker import count_of, kept_open, latest_and_count
 
 
 class StreamingSQLTrackerStore(SQLTrackerStore):
@@ -104,7 +104,6 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
         engine, sessions = kept_open(self.engine, self.sessionmaker)  # type: ignore[has-type]
         self.engine, self.sessionmaker = engine, sessions
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
-        self._saving: dict[str, int] = {}  # conversation: its events stored, when known
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         kept = self._kept.pop(sender_id, None)
@@ -114,30 +113,40 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
         return await super().retrieve(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        known = _stored_events(self._kept.pop(tracker.sender_id, None), tracker, self.domain)
-        if known is not None:
-            self._saving[tracker.sender_id] = known
-        try:
-            await super().save(tracker)
-        finally:
-            self._saving.pop(tracker.sender_id, None)
+        kept = self._kept.pop(tracker.sender_id, None)
+        known = _stored_events(kept, tracker, self.domain)
+        if kept is not None and known is not None:
+            await self._save_kept(tracker, kept, known)
+            return
+        await super().save(tracker)
         # Kept only if reading the database would give exactly its events: not for a
         # conversation of several sessions (Rasa reads back only the latest) or a replaced
         # history.
         with self.session_scope() as session:  # one connection: SQLite opens one per session
-            if known is not None:  # its stored events and the new ones, all of one session
-                read_back = len(tracker.events)
-            else:
-                read_back = count_of(self._event_query(session, tracker.sender_id, False))
+            read_back = count_of(self._event_query(session, tracker.sender_id, False))
             stored = self._stored(session, tracker.sender_id)
         if read_back == len(tracker.events):
-            self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), stored, self.domain)
-            while len(self._kept) > KEPT_CONVERSATIONS:
-                self._kept.popitem(last=False)
+            self._keep(tracker, stored)
 
-    def _stored_count(self, session: Any, tracker: DialogueStateTracker) -> int:
-        known = self._saving.get(tracker.sender_id)
-        return known if known is not None else super()._stored_count(session, tracker)
+    async def _save_kept(self, tracker: DialogueStateTracker, kept: _Kept, known: int) -> None:
+        """Store the new events of the tracker kept since its last save (the same rows as
+        Rasa's store), knowing what the database then holds without asking it: what it held
+        (checked when the tracker was served) and these rows."""
+        new_events = list(itertools.islice(tracker.events, known, None))
+        with self.session_scope() as session:
+            rows = [self._row(tracker.sender_id, event) for event in new_events]
+            session.add_all(rows)
+            session.flush()  # the rows' ids
+            latest = max((int(row.id) for row in rows), default=kept.stored[0])
+            session.commit()
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        self._keep(tracker, (latest, kept.stored[1] + len(rows)))
+
+    def _keep(self, tracker: DialogueStateTracker, stored: tuple[int | None, int]) -> None:
+        self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), stored, self.domain)
+        while len(self._kept) > KEPT_CONVERSATIONS:
+            self._kept.popitem(last=False)
 
     def _still_current(self, kept: _Kept) -> bool:
         """Nothing added to it since it was saved, nobody else wrote, the same domain."""
@@ -149,8 +158,7 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
     def _stored(self, session: Any, sender_id: str) -> tuple[int | None, int]:
         """The database's latest event id and number of events for the conversation."""
         query = session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == sender_id)
-        last = query.order_by(self.SQLEvent.id.desc()).first()
-        return (int(last[0]) if last is not None else None, count_of(query))
+        return latest_and_count(query, self.SQLEvent.id)
 
 
 def _stored_events(

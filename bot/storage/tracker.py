@@ -215,3 +215,11 @@ def count_of(query: Any) -> int:
     event's whole JSON to count them: at turn 500 of one conversation the two counts of a
     save were 9% of the Rasa server's time."""
     return int(query.with_entities(sa.func.count()).order_by(None).scalar() or 0)
+
+
+def latest_and_count(query: Any, id_column: Any) -> tuple[int | None, int]:
+    """The largest ``id_column`` among an ORM query's rows and their number, in one query."""
+    latest, count = (
+        query.with_entities(sa.func.max(id_column), sa.func.count()).order_by(None).one()
+    )
+    return (int(latest) if latest is not None else None, int(count or 0))

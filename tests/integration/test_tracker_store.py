@@ -238,6 +238,7 @@ def test_a_kept_conversation_is_saved_without_counting_and_stores_as_rasa(tmp_pa
         asyncio.run(SQLTrackerStore.save(rasa, tracker))
 
     assert counted == []  # never asked the database how many it holds
+    assert asyncio.run(ours.retrieve("k8")) is tracker  # what it knew the database holds, it does
     columns = "sender_id, type_name, intent_name, action_name, data"
     with sqlite3.connect(tmp_path / "ours.db") as a, sqlite3.connect(tmp_path / "rasa.db") as b:
         query = f"SELECT {columns} FROM events ORDER BY id"
