@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.errors import SupportBotError
+from bot.heap import freeze_loaded
 from bot.services import services_for
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
 
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         services_for(settings).warm_up()  # the same instance the actions will use
+        freeze_loaded()
     except SupportBotError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

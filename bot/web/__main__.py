@@ -18,6 +18,7 @@ from bot.desk.feed import DeskFeed
 from bot.desk.files import ChatFiles
 from bot.desk.slack_notice import SlackAgentNotice
 from bot.errors import SupportBotError
+from bot.heap import freeze_loaded
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.leases import SqlLeases
@@ -106,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         company=facts.company_name,
         desk=desk_parts(services),
     )
+    freeze_loaded()
     web.run_app(
         app,
         host=settings.host,
