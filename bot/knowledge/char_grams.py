@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.text import folded
 
@@ -24,6 +23,10 @@ class CharacterGrams:
     """Texts by their character n-grams; cosines of questions with them."""
 
     def __init__(self, texts: Sequence[str]) -> None:
+        # Imported here: importing scikit-learn takes 0.27 s, which every command that
+        # reaches this module (``bot.services``, the CLI's help) would otherwise pay.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=GRAMS, preprocessor=folded, sublinear_tf=True
         )

@@ -3,7 +3,7 @@
 Rasa parses each message on its own, so each one costs a forward pass of the encoder and of
 its tuned branches (sentiment, the knowledge base's search vector). For a message of a few
 tokens that pass is mostly reading the weights, whatever the number of texts: the whole NLU
-costs 16.7 ms of CPU for a message parsed alone, 6.0 ms a message in groups of four, 4.1 in
+costs 15.6 ms of CPU for a message parsed alone, 5.1 ms a message in groups of four, 3.1 in
 groups of eight, with the same intents (``bench/parse_groups.py``, ``parse_groups.json``).
 Under load several conversations' messages are waiting on the Rasa server's event loop at
 once.

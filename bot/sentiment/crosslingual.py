@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from bot.embeddings.multilingual import ENCODER_LANGUAGES, Matrix, SentenceEncoder
 from bot.sentiment.base import LABELS, Sentiment
@@ -52,6 +51,8 @@ class CrossLingualSentiment:
     def train(
         cls, encoder: SentenceEncoder, texts: Sequence[str], labels: Sequence[str]
     ) -> CrossLingualSentiment:
+        from sklearn.linear_model import LogisticRegression  # 0.3 s to import: only to train
+
         vectors = encode(encoder, texts)
         model = LogisticRegression(C=C, max_iter=2000).fit(vectors, list(labels))
         order = [list(model.classes_).index(label) for label in LABELS]

@@ -1,5 +1,5 @@
 """Commands that run no model import none: ``supportbot --help`` and the supervisor start fast
-and small (importing spaCy, torch or TensorFlow costs seconds and 600 MB)."""
+and small (importing spaCy, torch or TensorFlow costs seconds and 600 MB, scikit-learn 0.3 s)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import pytest
 
 from tests.conftest import PROJECT
 
-HEAVY = ("torch", "tensorflow", "spacy", "thinc", "rasa", "transformers", "sentence_transformers")
+HEAVY = (
+    "torch", "tensorflow", "spacy", "thinc", "rasa", "transformers", "sentence_transformers",
+    "sklearn",  # 0.3 s: the help of every command paid it once (bot.knowledge.crosslingual)
+)  # fmt: skip
 
 
 def modules_after(argv: list[str]) -> list[str]:
