@@ -114,7 +114,11 @@ class ParseGroups:
             results: list[ParseData | None] = list(parse_together(processor, [m for m, _ in group]))
         except Exception:
             # Rasa parses each of them, as before, and meets the error with that message only.
-            logger.debug("parsing %d messages together failed", len(group), exc_info=True)
+            logger.warning(
+                "parsing %d messages together failed: each is parsed on its own",
+                len(group),
+                exc_info=True,
+            )
             results = [None] * len(group)
         for (_, future), result in zip(group, results, strict=True):
             if not future.done():

@@ -125,3 +125,36 @@ def test_a_message_with_parse_data_is_not_parsed_again():
 
     assert served.processor.graph_runner.runs == []
     assert message.parse_data["intent"]["name"] == "affirm"
+
+
+def test_while_another_message_is_handled_a_message_waits_for_those_arriving_soon_after():
+    served = agent()
+    processor = served.processor
+    release = asyncio.Event()
+    busy = UserMessage("a message past its parse", sender_id="other")
+    busy.parse_data = {"text": busy.text, "intent": {"name": "x"}}
+
+    async def handle_slowly(message: UserMessage) -> list[dict[str, Any]]:
+        if message is busy:
+            await release.wait()  # say, waiting for the action server
+        processor.handled.append(message)
+        return []
+
+    processor.handle_message = handle_slowly  # type: ignore[method-assign]
+    first = UserMessage("where is my order", sender_id="customer-1")
+    second = UserMessage("refund please", sender_id="customer-2")
+
+    async def scenario() -> None:
+        in_flight = asyncio.create_task(parse_batches.handle_message(served, busy))
+        await asyncio.sleep(0)
+        one = asyncio.create_task(parse_batches.handle_message(served, first))
+        for _ in range(5):  # a few turns of the loop later
+            await asyncio.sleep(0)
+        two = asyncio.create_task(parse_batches.handle_message(served, second))
+        await asyncio.gather(one, two)
+        release.set()
+        await in_flight
+
+    asyncio.run(scenario())
+
+    assert processor.graph_runner.runs == [["where is my order", "refund please"]]
