@@ -286,7 +286,10 @@ class Services:
         manifest = self.check_knowledge_index()
         self.business_facts()
         self.searcher.search("warm up")
-        self.crosslingual.warm_up(self.searcher)
+        try:
+            self.crosslingual.warm_up(self.searcher)
+        except Exception:  # serve English anyway; such questions meet the error as before
+            logger.exception("the search of questions in other languages could not be loaded")
         logger.info(
             "knowledge base ready: %d articles (%s index)", manifest.articles, manifest.index_kind
         )

@@ -12,20 +12,25 @@ once.
 waits for others to join it while the server is busy with other messages (``TURNS``,
 ``LONGEST_WAIT``), and the NLU graph runs once for the group (our components read a list of
 messages: one forward pass, each branch continued once, the intent classifier once). Each
-message then goes on with its own parse data, exactly as Rasa would have made it
-(``MessageProcessor._parse_message_with_graph`` and what ``parse_message`` adds); Rasa does
-not parse a message that has parse data. A message while no other is being handled is parsed
-at once. The NLU reads no conversation (no component of ``config.yml`` takes the tracker), so
-parsing before the lock changes nothing.
+message then goes on with its own parse data, made as Rasa makes it
+(``MessageProcessor._parse_message_with_graph`` and what ``parse_message`` adds, without its
+debug log line); Rasa does not parse a message that has parse data. The texts of a group are
+padded to the longest, so a message's scores are the same up to rounding, not bit for bit: in
+float32 the sentiment's probabilities agree to five decimals, in bfloat16 to about 1e-4 (the
+intents of ``bench/parse_groups.py``'s messages never changed). A message while no other is
+being handled is parsed at once. The NLU reads no conversation (no component of
+``config.yml`` takes the tracker), so parsing before the lock changes nothing.
 
 If the run for a group fails (a component raising on one odd message), each message of the
-group is parsed by Rasa on its own as before, so only that message meets the error.
+group is parsed by Rasa on its own as before, so only that message meets the error. So is a
+message whose agent loaded another model between its parse and its handling.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from rasa.core.agent import Agent
@@ -76,24 +81,32 @@ def parse_together(processor: MessageProcessor, messages: list[UserMessage]) -> 
     return results
 
 
+#: A message's parse data and the processor (the model) that made it.
+Parsed = tuple[ParseData, MessageProcessor]
+
+
 class ParseGroups:
     """The messages waiting to be parsed on one event loop, and their runs of the NLU."""
 
     def __init__(self, agent: Agent) -> None:
-        self._agent = agent
-        self._waiting: list[tuple[UserMessage, asyncio.Future[ParseData | None]]] = []
+        # Weakly: the agent holds this, and a cycle would keep a replaced model alive.
+        self._agent = weakref.ref(agent)
+        self._waiting: list[tuple[UserMessage, asyncio.Future[Parsed | None]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # where a look is scheduled
         self._since = 0.0  # when the first of them began waiting (the loop's clock)
         #: Messages being handled (waiting here, or past it and not answered yet).
         self.handling = 0
 
-    async def parse(self, message: UserMessage) -> ParseData | None:
-        """The message's parse data, or None if Rasa should parse it itself."""
+    async def parse(self, message: UserMessage) -> Parsed | None:
+        """The message's parse data and the processor that made it; None if Rasa should
+        parse it itself."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[ParseData | None] = loop.create_future()
-        self._waiting.append((message, future))
-        if len(self._waiting) == 1:
+        future: asyncio.Future[Parsed | None] = loop.create_future()
+        if self._loop is not loop:  # nothing scheduled on this loop (another one ended)
+            self._waiting, self._loop = [], loop
             self._since = loop.time()
             loop.call_soon(self._go_or_wait, TURNS)  # after the others that arrived with it
+        self._waiting.append((message, future))
         return await future
 
     def _go_or_wait(self, turns: int) -> None:
@@ -103,15 +116,18 @@ class ParseGroups:
         if others_handled and turns > 0 and len(self._waiting) < MOST and waited < LONGEST_WAIT:
             loop.call_soon(self._go_or_wait, turns - 1)
             return
-        waiting, self._waiting = self._waiting, []
+        waiting, self._waiting, self._loop = self._waiting, [], None
         for start in range(0, len(waiting), MOST):
             self._run(waiting[start : start + MOST])
 
-    def _run(self, group: list[tuple[UserMessage, asyncio.Future[ParseData | None]]]) -> None:
-        processor = self._agent.processor
+    def _run(self, group: list[tuple[UserMessage, asyncio.Future[Parsed | None]]]) -> None:
+        agent = self._agent()
+        processor = agent.processor if agent is not None else None
+        results: list[Parsed | None] = [None] * len(group)
         try:
-            assert processor is not None
-            results: list[ParseData | None] = list(parse_together(processor, [m for m, _ in group]))
+            if processor is not None:
+                parsed = parse_together(processor, [m for m, _ in group])
+                results = [(data, processor) for data in parsed]
         except Exception:
             # Rasa parses each of them, as before, and meets the error with that message only.
             logger.warning(
@@ -119,7 +135,6 @@ class ParseGroups:
                 len(group),
                 exc_info=True,
             )
-            results = [None] * len(group)
         for (_, future), result in zip(group, results, strict=True):
             if not future.done():
                 future.set_result(result)
@@ -138,7 +153,9 @@ async def handle_message(self: Agent, message: UserMessage) -> Any:
         processor = self.processor
         ours = processor is not None and processor.http_interpreter is None
         if ours and self.is_ready() and message.parse_data is None:
-            message.parse_data = await groups.parse(message)
+            parsed = await groups.parse(message)
+            if parsed is not None and parsed[1] is self.processor:  # not another model's
+                message.parse_data = parsed[0]
         return await _original_handle_message(self, message)
     finally:
         groups.handling -= 1

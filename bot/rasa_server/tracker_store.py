@@ -11,8 +11,9 @@ number of its events are unchanged: another Rasa server of a cluster, an erasure
 one session (Rasa's store reads back only the latest), and the domain is the same. Otherwise,
 or for a conversation not seen lately, it reads the database as Rasa's store does. Rasa's lock
 store already makes each conversation's messages run one at a time, across servers. Saving a
-kept tracker stores its new events without counting the stored ones again (it knows how many
-there are), and every count is the database's own (``count_of``).
+kept tracker stores its new events itself, knowing what the database then holds (the latest
+id and the number of events it held when the tracker was served, and the rows just added)
+without asking; every count it does ask for is the database's own (``count_of``).
 
 With an event broker, Rasa's ``TrackerStore.stream_events`` reads the whole stored
 conversation back (every event, deserialised and replayed) at each save, only to find which

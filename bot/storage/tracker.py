@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.storage.engines import SQLITE_BUSY_TIMEOUT, contains_pattern, engine_for
+from bot.storage.engines import contains_pattern, engine_for
 
 
 def kept_open(engine: sa.engine.Engine, sessions: Any) -> tuple[sa.engine.Engine, Any]:
@@ -27,7 +27,9 @@ def kept_open(engine: sa.engine.Engine, sessions: Any) -> tuple[sa.engine.Engine
         engine.url,
         poolclass=sa.pool.QueuePool,
         pool_size=2,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
+        # SQLite's own wait for a lock (5 s), as Rasa's engine has: the store runs on the
+        # event loop, so a longer wait would hold every conversation up for longer.
+        connect_args={"check_same_thread": False},
     )
     engine.dispose()
     return kept, sa.orm.sessionmaker(bind=kept)

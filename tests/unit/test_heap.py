@@ -39,3 +39,18 @@ def test_the_rasa_server_freezes_each_model_it_loads(monkeypatch):
     assert wrapped(object(), "models/two.tar.gz") == "loaded"
     assert loaded == ["models/one.tar.gz", "models/two.tar.gz"]
     assert frozen == [True, True]  # after each load
+
+
+def test_a_frozen_cycle_that_became_garbage_is_collected_at_the_next_freeze():
+    class Model:
+        pass
+
+    replaced = Model()
+    replaced.me = replaced  # type: ignore[attr-defined]  # like an agent and its parts
+    try:
+        freeze_loaded()
+        del replaced
+        freeze_loaded()  # a new model loaded
+    finally:
+        gc.unfreeze()
+    assert not any(type(o) is Model for o in gc.get_objects())

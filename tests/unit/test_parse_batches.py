@@ -158,3 +158,42 @@ def test_while_another_message_is_handled_a_message_waits_for_those_arriving_soo
     asyncio.run(scenario())
 
     assert processor.graph_runner.runs == [["where is my order", "refund please"]]
+
+
+def test_a_message_whose_agent_loaded_another_model_meanwhile_is_parsed_by_rasa():
+    served = agent()
+    old = served.processor
+    new = Processor()
+
+    def run_then_replace(inputs: dict[str, Any], targets: list[str]) -> dict[str, list[Message]]:
+        result = Runner.run(old.graph_runner, inputs, targets)
+        served.processor = new  # type: ignore[assignment]  # a model loaded meanwhile
+        return result
+
+    old.graph_runner.run = run_then_replace  # type: ignore[method-assign]
+
+    [message] = handle_together(served, ["where is my order"])
+
+    assert message.parse_data is None  # the new model parses it itself
+    assert new.handled == [message]
+
+
+def test_a_group_left_waiting_by_an_event_loop_that_ended_does_not_hold_up_the_next():
+    served = agent()
+    groups = parse_batches.ParseGroups(served)
+    served.__dict__["_parse_groups"] = groups
+
+    async def left_waiting() -> None:
+        groups.handling += 2  # another message is being handled: this one would wait
+        asyncio.get_running_loop().create_task(groups.parse(UserMessage("hi", sender_id="a")))
+        await asyncio.sleep(0)  # the loop ends before its group runs
+
+    asyncio.run(left_waiting())
+    groups.handling = 0
+
+    async def next_message() -> None:
+        message = UserMessage("where is my order", sender_id="b")
+        await asyncio.wait_for(parse_batches.handle_message(served, message), timeout=5)
+        assert message.parse_data is not None
+
+    asyncio.run(next_message())
