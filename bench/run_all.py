@@ -4,7 +4,8 @@ By default the quick ones (a few minutes): knowledge-base quality (the demo's he
 queries, and HWU64 imported as an FAQ), NLU cross-validation and out-of-scope detection,
 REST latency beside a bare ``rasa init`` bot, the encoder's variants, messages parsed in
 groups, the processes' memory and the commands' start time, the widget's load cost in
-Chromium, socket.io round trips, sentiment, escalation, complaints recognised in the wording, the live handoff, and the storage layer on SQLite and PostgreSQL. ``--all`` adds
+Chromium, socket.io round trips, sentiment, escalation, complaints recognised in the wording,
+the live handoff, and the storage layer on SQLite and PostgreSQL. ``--all`` adds
 the index scale test (1M entries, ~15 minutes), Rasa's DIET reference cross-validation
 (~6 minutes), the fresh-clone timings (~15 minutes), the sentiment recipe search
 (~35 minutes), the tuned encoder's recipe (~6 minutes), mining 100k logged messages for
