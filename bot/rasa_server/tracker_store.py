@@ -69,10 +69,20 @@ class StreamingSQLTrackerStore(SQLTrackerStore):
             return
         with self.session_scope() as session:
             new_events = list(self._additional_events(session, tracker))
-            for event in new_events:
-                session.add(self._row(tracker.sender_id, event))
+        await self._store(tracker.sender_id, new_events)
+
+    async def _store(self, sender_id: str, events: list[Event]) -> int | None:
+        """Store the events' rows (Rasa's) and, with a broker, publish them once committed:
+        the largest id given to them (None for no events)."""
+        with self.session_scope() as session:
+            rows = [self._row(sender_id, event) for event in events]
+            session.add_all(rows)
+            session.flush()  # the rows' ids
+            latest = max((int(row.id) for row in rows), default=None)
             session.commit()
-        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, events, sender_id)
+        return latest
 
     def _row(self, sender_id: str, event: Event) -> Any:
         """The row Rasa's own ``SQLTrackerStore.save`` stores for the event."""
@@ -134,15 +144,9 @@ class CachingSQLTrackerStore(StreamingSQLTrackerStore):
         Rasa's store), knowing what the database then holds without asking it: what it held
         (checked when the tracker was served) and these rows."""
         new_events = list(itertools.islice(tracker.events, known, None))
-        with self.session_scope() as session:
-            rows = [self._row(tracker.sender_id, event) for event in new_events]
-            session.add_all(rows)
-            session.flush()  # the rows' ids
-            latest = max((int(row.id) for row in rows), default=kept.stored[0])
-            session.commit()
-        if self.event_broker is not None:
-            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-        self._keep(tracker, (latest, kept.stored[1] + len(rows)))
+        latest = await self._store(tracker.sender_id, new_events)
+        stored = (kept.stored[0] if latest is None else latest, kept.stored[1] + len(new_events))
+        self._keep(tracker, stored)
 
     def _keep(self, tracker: DialogueStateTracker, stored: tuple[int | None, int]) -> None:
         self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), stored, self.domain)
