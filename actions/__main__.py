@@ -4,21 +4,26 @@ Before serving, it checks that the knowledge-base index exists and matches the k
 and the embedding model, and that the business facts load — a missing or stale index stops it
 with a message naming the command that builds it. Then it loads the model and the index, so the
 first customer does not wait for them, and serves rasa-sdk's webhook to callers with the token
-Rasa is given (``SUPPORTBOT_ACTIONS_TOKEN``, or one kept under ``var/secrets``).
+Rasa is given (``SUPPORTBOT_ACTIONS_TOKEN``, or one kept under ``var/secrets``). A long
+conversation's call carries only its latest events: the earlier ones are put back before the
+action runs (``put_back_earlier_events``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hmac
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from bot.conversations.window import EarlierEvents
 from bot.errors import SupportBotError
 from bot.heap import freeze_loaded
-from bot.services import services_for
+from bot.services import Services, services_for
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
 
 
@@ -59,6 +64,7 @@ def serve(settings: Settings, *, port: int) -> None:
     from sanic.response import HTTPResponse
 
     token = settings.actions_token or settings.stored_secret("actions_token")
+    put_back_earlier_events(services_for(settings))
     app = create_app("actions", cors_origins=None)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
 
@@ -72,6 +78,29 @@ def serve(settings: Settings, *, port: int) -> None:
 
     # On loopback unless a deployment says (SUPPORTBOT_ACTIONS_HOST).
     app.run(settings.actions_host, port, workers=utils.number_of_sanic_workers())
+
+
+def put_back_earlier_events(services: Services) -> None:
+    """Before an action runs, rasa-sdk's executor puts back the events Rasa left out of a long
+    conversation's call (``bot.conversations.window``), from the previous call or the tracker
+    store."""
+    from rasa_sdk.executor import ActionExecutor
+
+    original = ActionExecutor.run
+    if getattr(original, "_supportbot", False):
+        return
+    store = services.conversation_store()
+    earlier = EarlierEvents(lambda sender, limit: store.events(sender, limit=limit))
+
+    @functools.wraps(original)
+    async def run(self: ActionExecutor, action_call: dict[str, Any]) -> dict[str, Any] | None:
+        tracker, sender = action_call.get("tracker"), action_call.get("sender_id")
+        if isinstance(tracker, dict) and isinstance(sender, str):
+            await earlier.complete(sender, tracker)
+        return await original(self, action_call)
+
+    run._supportbot = True  # type: ignore[attr-defined]
+    ActionExecutor.run = run
 
 
 if __name__ == "__main__":
