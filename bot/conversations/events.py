@@ -20,13 +20,15 @@ desk. So there is one rule for where a session starts, and one reading of each f
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from bot.attachments import Attachment, attachment_of, only_a_file
-from bot.language import ENGLISH, LANGUAGE, confident, identified_of, language_code
+from bot.language import ENGLISH, LANGUAGE, Identified, confident, identified_of, language_code
 
 Event = dict[str, Any]
 
@@ -118,22 +120,27 @@ class CustomerMessage:
         """The file sent with the message (set by the channel that checked it)."""
         return attachment_of(self.metadata)
 
-    @property
+    @cached_property
+    def identified(self) -> Identified | None:
+        """What the NLU found of the message's language (``bot.language``)."""
+        return identified_of(self.parse.get(LANGUAGE))
+
+    @cached_property
     def written_in(self) -> str | None:
         """The message's language, when it is clear enough to go by (``bot.language``)."""
-        return confident(identified_of(self.parse.get(LANGUAGE)), self.text)
+        return confident(self.identified, self.text)
 
     @property
     def told_by_words(self) -> str | None:
         """The language of a message too short to identify, told by words only it uses
         ("grazie", "ačiū": ``bot.intents.small_talk``)."""
-        identified = identified_of(self.parse.get(LANGUAGE))
+        identified = self.identified
         return identified.code if identified is not None and identified.by_words else None
 
     @property
     def asked_for(self) -> str | None:
         """The language the message asked the conversation to go on in ("English, please")."""
-        identified = identified_of(self.parse.get(LANGUAGE))
+        identified = self.identified
         return identified.code if identified is not None and identified.asked else None
 
     @property
@@ -200,10 +207,29 @@ def asked_for(messages: Iterable[CustomerMessage]) -> str | None:
     return next((m.asked_for for m in reversed(list(messages)) if m.asked_for), None)
 
 
+#: Customer messages lately read, by their event's identity (kept with the event, so the
+#: identity stays its own). A long conversation's events are read again and again: at each
+#: action call, the session's language, turns and survey come from all of them
+#: (``bot.conversations.window`` keeps the event dictionaries from one call to the next).
+_READ: OrderedDict[int, tuple[Event, CustomerMessage]] = OrderedDict()
+READ_KEPT = 8192
+
+
 def customer_message(event: Event) -> CustomerMessage | None:
     """The customer's message in a ``user`` event (None for any other event)."""
     if kind(event) != "user":
         return None
+    read = _READ.get(id(event))
+    if read is not None and read[0] is event:
+        return read[1]
+    message = _customer_message(event)
+    _READ[id(event)] = (event, message)
+    if len(_READ) > READ_KEPT:
+        _READ.popitem(last=False)
+    return message
+
+
+def _customer_message(event: Event) -> CustomerMessage:
     parse = event.get("parse_data") or {}
     intent = parse.get("intent") or {}
     best, best_confidence = _best_intent(parse)

@@ -13,6 +13,7 @@ from bot.rasa_server import (
     loaded_model,
     parse_batches,
     policy_states,
+    tracker_replay,
 )
 
 # Whatever the server loads first (a component, a policy or a channel), Rasa's check of the
@@ -21,9 +22,11 @@ from bot.rasa_server import (
 # and the Memoization and Rule policies predict from remembered states (see policy_states: a
 # long conversation's states are no longer all rebuilt for every prediction), and messages that
 # arrive together are parsed together (see parse_batches: one forward pass for all of them), and
-# a loaded model is left out of garbage collections (loaded_model).
+# a loaded model is left out of garbage collections (loaded_model), and a long tracker's applied
+# events and copies are not replayed from its first event each time (tracker_replay).
 action_request.install()
 action_response.install()
 loaded_model.install()
 parse_batches.install()
 policy_states.install()
+tracker_replay.install()

@@ -1,0 +1,124 @@
+"""A long tracker's applied events and copies, without replaying it every time.
+
+Rasa 3.6 replays a tracker's every event for two questions it asks several times per message:
+its applied events (``DialogueStateTracker.applied_events``: the session's events without the
+reverted ones; the processor asks before each message whether the session has any, and policies
+and ``get_last_event_for`` ask again) and a copy of it (``DialogueStateTracker.copy``, before
+each action it runs). At turn 100 of one conversation the two were about 4 ms of the Rasa
+server's time per message, and grew with every turn (``docs/performance.md``).
+
+``install()`` changes both; the answers are Rasa's own (``tests/unit/test_tracker_replay.py``
+compares them on conversations with sessions, reverts, pauses, follow-ups and loops):
+
+* **Applied events are remembered per tracker**, with the events they were read from, and
+  continued when the tracker has only gained events that are simply applied (no session start,
+  restart, revert or loop: with one of them, or an action of a loop, Rasa's rule is applied from
+  the start again). Each call still returns a new list.
+* **A copy takes the tracker's state instead of replaying its events**: Rasa requires that
+  state to be what replaying the events gives ("MUST be re-creatable by processing all the
+  events", ``DialogueStateTracker.__init__``). The copy shares the events and slot values, as
+  a replay does, and has its own slots, latest action and loop, which events change in place.
+  A tracker whose oldest events were dropped (``max_event_history``), that has no domain's
+  slots, or of a subclass (training's trackers) is replayed as before.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.shared.core.events import (
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+)
+from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
+
+#: Events after which the applied events are not the earlier ones and the new ones.
+_REWRITING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
+_REMEMBERED = "_supportbot_applied_events"
+
+
+@dataclass
+class _Applied:
+    seen: int  # how many of the tracker's events were read
+    last_seen: Event | None
+    events: list[Event]
+
+
+def _continued(tracker: DialogueStateTracker, remembered: _Applied) -> list[Event] | None:
+    """The applied events from those remembered and the events added since; None when they
+    must be read again from the start."""
+    events = tracker.events
+    if len(events) < remembered.seen or (events.maxlen and len(events) >= events.maxlen):
+        return None
+    if remembered.seen and events[remembered.seen - 1] is not remembered.last_seen:
+        return None
+    new = list(itertools.islice(events, remembered.seen, None))
+    if any(isinstance(event, _REWRITING) for event in new):
+        return None
+    return remembered.events + new
+
+
+def _remembering(original: Callable[[DialogueStateTracker], list[Event]]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def applied_events(self: DialogueStateTracker) -> list[Event]:
+        remembered = self.__dict__.get(_REMEMBERED)
+        applied = _continued(self, remembered) if remembered is not None else None
+        if applied is None:
+            applied = original(self)
+            if any(isinstance(event, ActiveLoop) for event in self.events):
+                # A loop's later action may undo earlier events: read from the start each time.
+                self.__dict__.pop(_REMEMBERED, None)
+                return applied
+        self.__dict__[_REMEMBERED] = _Applied(
+            len(self.events), self.events[-1] if self.events else None, applied
+        )
+        return list(applied)
+
+    applied_events._supportbot = True  # type: ignore[attr-defined]
+    return applied_events
+
+
+def _copying(
+    original: Callable[[DialogueStateTracker], DialogueStateTracker],
+) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def copy_of(self: DialogueStateTracker) -> DialogueStateTracker:
+        events = self.events
+        if (
+            type(self) is not DialogueStateTracker  # a subclass may keep more
+            or isinstance(self.slots, AnySlotDict)
+            or (events.maxlen and len(events) >= events.maxlen)
+        ):
+            return original(self)
+        duplicate = self.init_copy()
+        duplicate.events = duplicate._create_events(list(events))
+        duplicate.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+        duplicate._paused = self._paused
+        duplicate.followup_action = self.followup_action
+        duplicate.latest_action = (
+            dict(self.latest_action) if self.latest_action else self.latest_action
+        )
+        duplicate.latest_message = self.latest_message
+        duplicate.latest_bot_utterance = self.latest_bot_utterance
+        duplicate.active_loop = copy.copy(self.active_loop)
+        return duplicate
+
+    copy_of._supportbot = True  # type: ignore[attr-defined]
+    return copy_of
+
+
+def install() -> None:
+    """Remembered applied events and copies without replay for Rasa's trackers (idempotent)."""
+    if not getattr(DialogueStateTracker.applied_events, "_supportbot", False):
+        DialogueStateTracker.applied_events = _remembering(DialogueStateTracker.applied_events)
+    if not getattr(DialogueStateTracker.copy, "_supportbot", False):
+        DialogueStateTracker.copy = _copying(DialogueStateTracker.copy)
