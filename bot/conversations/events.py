@@ -20,7 +20,6 @@ desk. So there is one rule for where a session starts, and one reading of each f
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from functools import cached_property
 from typing import Any
 
 from bot.attachments import Attachment, attachment_of, only_a_file
+from bot.conversations.by_identity import ByIdentity
 from bot.language import ENGLISH, LANGUAGE, Identified, confident, identified_of, language_code
 
 Event = dict[str, Any]
@@ -207,26 +207,9 @@ def asked_for(messages: Iterable[CustomerMessage]) -> str | None:
     return next((m.asked_for for m in reversed(list(messages)) if m.asked_for), None)
 
 
-#: Customer messages lately read, by their event's identity (kept with the event, so the
-#: identity stays its own). A long conversation's events are read again and again: at each
-#: action call, the session's language, turns and survey come from all of them
-#: (``bot.conversations.window`` keeps the event dictionaries from one call to the next).
-_READ: OrderedDict[int, tuple[Event, CustomerMessage]] = OrderedDict()
-READ_KEPT = 8192
-
-
 def customer_message(event: Event) -> CustomerMessage | None:
     """The customer's message in a ``user`` event (None for any other event)."""
-    if kind(event) != "user":
-        return None
-    read = _READ.get(id(event))
-    if read is not None and read[0] is event:
-        return read[1]
-    message = _customer_message(event)
-    _READ[id(event)] = (event, message)
-    if len(_READ) > READ_KEPT:
-        _READ.popitem(last=False)
-    return message
+    return _read_message(event) if kind(event) == "user" else None
 
 
 def _customer_message(event: Event) -> CustomerMessage:
@@ -254,6 +237,10 @@ def _customer_message(event: Event) -> CustomerMessage:
         parse=parse,
         timestamp=timestamp(event),
     )
+
+
+#: Each event is read once (``by_identity``): a long session's are read at every message.
+_read_message: ByIdentity[Event, CustomerMessage] = ByIdentity(_customer_message, most=8192)
 
 
 def bot_message(event: Event) -> BotMessage | None:

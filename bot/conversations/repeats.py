@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from bot.conversations.by_identity import ByIdentity
 from bot.conversations.events import CONVERSATIONAL_INTENTS, CustomerMessage
 from bot.embeddings.base import Vectors
 from bot.embeddings.shared import TEXT_EMBEDDING, decode_vector
@@ -60,11 +61,24 @@ def is_question(text: str, intent: str | None) -> bool:
 
 def message_vector(message: CustomerMessage) -> Vectors | None:
     """The NLU's embedding stored with ``message`` (1-D, unit length), if any."""
+    return _decoded(message)
+
+
+def _vector(message: CustomerMessage) -> Vectors | None:
     payload = message.parse.get(TEXT_EMBEDDING)
     if not isinstance(payload, dict):
         return None
     vector = decode_vector(payload, model_id=payload.get("model"), dimension=None)
-    return None if vector is None else vector.reshape(-1)
+    if vector is None:
+        return None
+    vector = vector.reshape(-1)
+    vector.setflags(write=False)  # shared by every reader of the message
+    return vector
+
+
+#: Each message's vector is decoded once (the escalation looks back on the latest 30 at every
+#: message; ``customer_message`` gives the same message for the same event).
+_decoded: ByIdentity[CustomerMessage, Vectors | None] = ByIdentity(_vector, most=4096)
 
 
 def same_meaning(

@@ -31,10 +31,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.conversations.by_identity import ByIdentity
 from bot.escalation import ESCALATION_SLOT, EscalationConfig, Level, Turn, assess, turns_from_events
 from bot.escalation.history import recent_window
 from bot.handoff.lifecycle import Status
@@ -130,4 +131,9 @@ def _recent_turns(tracker: DialogueStateTracker) -> list[Turn]:
     the JSON form: converting a long tracker's every event would cost each turn."""
     events = list(tracker.events)
     start, earlier = recent_window(events, lambda event: event.type_name)
-    return turns_from_events([e.as_dict() for e in events[start:]], earlier_turns=earlier)
+    return turns_from_events([_as_dict(e) for e in events[start:]], earlier_turns=earlier)
+
+
+#: Each event of a kept tracker is converted once (``bot.conversations.by_identity``; the
+#: latest turns are looked back on at every message).
+_as_dict: ByIdentity[Event, dict[str, Any]] = ByIdentity(lambda event: event.as_dict(), most=16384)
