@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import time
 from datetime import datetime
 
 import pytest
 
 from bot.business import load_business_facts
+from bot.conversations.window import SENT_EVENTS
 from tests.e2e.conftest import AGENT_CHANNEL
-from tests.e2e.test_running_bot import new_sender, payloads, texts
+from tests.e2e.test_running_bot import action_server_pid, new_sender, payloads, texts
 from tests.e2e.test_slack import click, event_body, ids, send_event
 from tests.integration.conftest import supportbot
 
@@ -55,6 +58,47 @@ def test_asked_once_at_the_end_with_a_typed_score_and_a_comment(running_bot):
     assert attribution["stage"] == "bot" and attribution["handoff"] is False
     assert attribution["intents"] == ["ask_payment_methods"]
     assert attribution["articles"]  # the answer that helped
+
+
+QUESTIONS = [
+    "how do I return an item?",
+    "do you ship to germany",
+    "can i pay with paypal",
+    "are the boots waterproof",
+    "when will I get my refund",
+    "do you have a student discount",
+    "how long does delivery take?",
+    "what's your phone number",
+]
+
+
+def test_asked_once_however_long_the_conversation(running_bot):
+    """A long conversation's action calls carry only its latest events
+    (bot/conversations/window.py): the action server puts back the earlier ones, from its
+    previous calls or, once restarted, from the tracker store, and still knows it asked."""
+    sender = new_sender()
+    running_bot.say(sender, "can i pay in instalments?")
+    assert QUESTION in texts(running_bot.say(sender, "yes"))
+    running_bot.say(sender, "4")
+    for question in QUESTIONS + QUESTIONS:
+        running_bot.say(sender, question)
+        assert QUESTION not in texts(running_bot.say(sender, "yes"))
+    with sqlite3.connect(running_bot.data_dir / "tracker.db") as db:
+        (stored,) = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)
+        ).fetchone()
+    assert stored > 2 * SENT_EVENTS
+
+    restarts = running_bot.log().count("action server is back")
+    os.kill(action_server_pid(running_bot), signal.SIGKILL)
+    deadline = time.monotonic() + 180
+    while running_bot.log().count("action server is back") == restarts:
+        assert time.monotonic() < deadline, running_bot.log()[-3000:]
+        time.sleep(1)
+    assert "Return items" in texts(running_bot.say(sender, "how do I return an item?"))
+    assert QUESTION not in texts(running_bot.say(sender, "yes"))
+    assert "earlier events not found" not in running_bot.log()
+    assert [r["status"] for r in csat_records(running_bot, sender)] == ["asked", "answered"]
 
 
 def test_a_question_after_a_score_is_answered_not_taken_as_a_comment(running_bot):
