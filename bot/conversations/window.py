@@ -10,7 +10,8 @@ summary, the turns the escalation looks back on), so they cannot simply do with 
 * The Rasa server (``bot.rasa_server.action_request``) sends the latest ``SENT_EVENTS`` events,
   or all of them when the session starts among those (``leaves_out``). When it leaves some out
   it says how many and which (``earlier_marker``: the count, and the first and last left-out
-  events' kind and time).
+  events' kind and time). Each call names its conversation in a header
+  (``CONVERSATION_HEADER``), by which a balancer keeps a conversation on one action server.
 * The action server (``EarlierEvents``) puts them back before the action runs: from the events
   of that conversation's previous call, which it keeps (the usual case: one call gives the next
   its earlier events), else from the tracker store (after a restart, or with several action
@@ -24,6 +25,7 @@ old messages (``action_request``); the actions read those of the latest ones onl
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -40,10 +42,18 @@ SENT_EVENTS = 100
 EARLIER = "supportbot_earlier_events"
 #: How many events the action server keeps for the next calls (of all conversations).
 KEPT_EVENTS = 100_000
+#: The header naming an action call's conversation (``conversation_key``): a balancer in front
+#: of several action servers sends a conversation's calls to the same one.
+CONVERSATION_HEADER = "X-Supportbot-Conversation"
 
 Marker = dict[str, Any]
 #: Reads a conversation's latest ``limit`` events from the tracker store, oldest first.
 StoreReader = Callable[[str, int], list[Event]]
+
+
+def conversation_key(sender_id: str) -> str:
+    """The conversation, as the action calls' header names it (a hash: not its id)."""
+    return hashlib.sha256(sender_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def leaves_out(total: int, latest: Sequence[Event]) -> bool:

@@ -13,7 +13,9 @@ session, with a note of the ones left out, which the action server puts back fro
 calls or the tracker store (``bot.conversations.window``): the request no longer grows with the
 conversation. Of the events sent, those of customer messages before the latest
 ``LOOKBACK_TURNS`` leave out their vectors and tokens; every other field goes. The tracker's own
-events are not changed (the request holds copies of them). It also encodes the
+events are not changed (the request holds copies of them). Each action call names its
+conversation (hashed) in the ``CONVERSATION_HEADER``: with several action servers, the balancer
+sends a conversation's calls to the same one (``bot.runtime.haproxy``). It also encodes the
 JSON of Rasa's requests with ujson (already installed with Rasa; about twice as fast as the
 standard library for these bodies), falling back to Rasa's own encoding for anything ujson
 refuses (a lone surrogate, bytes): the body decodes to the same values.
@@ -33,7 +35,14 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.nlu.constants import TEXT
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.conversations.window import EARLIER, SENT_EVENTS, earlier_marker, leaves_out
+from bot.conversations.window import (
+    CONVERSATION_HEADER,
+    EARLIER,
+    SENT_EVENTS,
+    conversation_key,
+    earlier_marker,
+    leaves_out,
+)
 from bot.embeddings.shared import KB_EMBEDDING, TEXT_EMBEDDING
 from bot.escalation.history import LOOKBACK_TURNS
 
@@ -108,7 +117,17 @@ def encoded(body: Any) -> bytes | None:
 def _faster(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     async def request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("json") is not None and (data := encoded(kwargs["json"])) is not None:
+        body = kwargs.get("json")
+        if (
+            isinstance(body, dict)
+            and "next_action" in body
+            and isinstance(body.get("sender_id"), str)
+        ):
+            # An action call: the balancer in front of several action servers sends each
+            # conversation's calls to the same one, which has its earlier events.
+            key = conversation_key(body["sender_id"])
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), CONVERSATION_HEADER: key}
+        if body is not None and (data := encoded(body)) is not None:
             del kwargs["json"]
             kwargs["data"] = data  # sent with Rasa's "Content-Type: application/json"
         return await original(self, *args, **kwargs)
@@ -119,7 +138,8 @@ def _faster(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def install() -> None:
     """Rasa's action calls with the session's latest events, without the earlier messages'
-    vectors, and its requests' JSON encoded faster (idempotent)."""
+    vectors, naming their conversation in a header, and its requests' JSON encoded faster
+    (idempotent)."""
     if not getattr(RemoteAction._action_call_format, "_supportbot", False):
         RemoteAction._action_call_format = _lighter(RemoteAction._action_call_format)
     if not getattr(EndpointConfig.request, "_supportbot", False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.conversations.window import CONVERSATION_HEADER
 from bot.runtime.topology import Topology, loopback
 from bot.settings import Settings
 
@@ -98,7 +99,10 @@ def haproxy_config(topology: Topology, settings: Settings) -> str:
         "    default_backend actions",
         "",
         "backend actions",
-        "    balance leastconn",
+        # Each conversation's calls go to the same action server, which keeps its earlier
+        # events (bot/conversations/window.py); calls without the header go round.
+        f"    balance hdr({CONVERSATION_HEADER})",
+        "    hash-type consistent",
         "    option httpchk GET /health",
         *(
             f"    server actions{n} {loopback(settings.actions_host)}:{p} check"

@@ -14,7 +14,14 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.conversations.window import EARLIER, SENT_EVENTS, EarlierEvents, earlier_marker
+from bot.conversations.window import (
+    CONVERSATION_HEADER,
+    EARLIER,
+    SENT_EVENTS,
+    EarlierEvents,
+    conversation_key,
+    earlier_marker,
+)
 from bot.embeddings.shared import encode_vector
 from bot.escalation.history import LOOKBACK_TURNS, recent_turns
 from bot.rasa_server import action_request
@@ -239,3 +246,24 @@ def test_the_action_server_keeps_long_conversations_within_its_bound():
     assert read == []
     assert len(next_call("a")["events"]) == 5  # dropped, and not in the (empty) store
     assert read == ["a"]
+
+
+def test_an_action_call_names_its_conversation_for_the_balancer():
+    sent: list[dict] = []
+
+    async def request(self, *args, **kwargs):
+        sent.append(kwargs)
+
+    call = {"next_action": "action_answer", "sender_id": "customer-7", "tracker": {}}
+    faster = action_request._faster(request)
+    asyncio.run(faster(None, method="post", json=call, headers={"X-Other": "1"}))
+    asyncio.run(faster(None, method="post", json={"text": "not an action call"}))
+
+    assert sent[0]["headers"] == {
+        "X-Other": "1",
+        CONVERSATION_HEADER: conversation_key("customer-7"),
+    }
+    assert json.loads(sent[0]["data"]) == call
+    assert "headers" not in sent[1]
+    assert conversation_key("customer-7") != conversation_key("customer-8")
+    assert "customer" not in conversation_key("customer-7")
