@@ -92,7 +92,7 @@ class SupportAction(Action, ABC):
     def _add_pending_offer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """The policy decided to offer a person after this message: add it below the reply."""
         try:
-            _turns, decision = recorded_escalation(tracker)
+            decision = latest_escalation(tracker)
             if decision is None or decision.level is not Level.OFFER:
                 return
             facts = self.services.business_facts()
@@ -145,6 +145,13 @@ def recorded_escalation(tracker: Tracker) -> tuple[list[Turn], Decision | None]:
     """The session's latest turns, and the escalation recorded for the latest message (if any)."""
     turns = recent_turns(tracker.events)
     return turns, Decision.from_record(turns[-1].escalation) if turns else None
+
+
+def latest_escalation(tracker: Tracker) -> Decision | None:
+    """The escalation recorded for the latest message (if any), from its turn alone: every
+    action asks, and only the handover reads the turns before it."""
+    turns = recent_turns(tracker.events, last=1)
+    return Decision.from_record(turns[-1].escalation) if turns else None
 
 
 def text_flags(tracker: Tracker) -> frozenset[TextFlag]:

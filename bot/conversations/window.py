@@ -107,8 +107,8 @@ class EarlierEvents:
         if not isinstance(count, int) or count <= 0:
             return None
         kept = self._kept.get(sender_id)
-        if kept is not None and _names(kept[:count], marker):
-            return kept[:count]
+        if kept is not None and _names(earlier := kept[:count], marker):
+            return earlier
         try:
             stored = await asyncio.to_thread(self._read_store, sender_id, count + SENT_EVENTS)
         except Exception:  # the store is down: the action still runs on what it was sent
