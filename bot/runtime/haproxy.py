@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.conversations.window import CONVERSATION_HEADER
 from bot.runtime.topology import Topology, loopback
 from bot.settings import Settings
 
@@ -18,6 +17,9 @@ def server_name(n: int) -> str:
 
 
 def haproxy_config(topology: Topology, settings: Settings) -> str:
+    # Here, not at the top: every command imports this module, few write the configuration.
+    from bot.conversations.window import CONVERSATION_HEADER
+
     assert topology.proxy_port is not None
     host, port = loopback(settings.host), topology.proxy_port
     rasa = topology.rasa_ports(settings)

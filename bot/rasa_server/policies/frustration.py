@@ -136,4 +136,4 @@ def _recent_turns(tracker: DialogueStateTracker) -> list[Turn]:
 
 #: Each event of a kept tracker is converted once (``bot.conversations.by_identity``; the
 #: latest turns are looked back on at every message).
-_as_dict: ByIdentity[Event, dict[str, Any]] = ByIdentity(lambda event: event.as_dict(), most=16384)
+_as_dict: ByIdentity[Event, dict[str, Any]] = ByIdentity(lambda event: event.as_dict(), most=8192)
