@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -38,27 +37,16 @@ from rasa.core.policies.memoization import MemoizationPolicy
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.core.constants import ACTION_UNLIKELY_INTENT_NAME, PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import (
-    ActionExecuted,
-    ActionReverted,
-    ActiveLoop,
-    Event,
-    Restarted,
-    SessionStarted,
-    UserUtteranceReverted,
-)
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_server.tracker_replay import simply_added
 
 #: Conversations whose states are remembered (the least recently used are dropped), as many as
 #: the tracker store keeps.
 REMEMBERED_CONVERSATIONS = 500
 
 _predicting: contextvars.ContextVar[bool] = contextvars.ContextVar("predicting", default=False)
-
-
-#: Events after which the applied events are not simply the earlier ones and the new ones
-#: (``DialogueStateTracker.applied_events``): with one of them, the states are rebuilt.
-_REWRITING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
 
 
 @dataclass
@@ -160,20 +148,10 @@ class RememberedStates:
 
 def _added(fold: _Fold, tracker: DialogueStateTracker, domain: Domain) -> list[Event] | None:
     """The conversation's events after those the fold has seen, when they are simply added
-    to its applied events; None when its states must be rebuilt. Events are only ever
-    appended to a tracker, so if the last one seen is still in its place, the ones before it
-    are too."""
-    events = tracker.events
-    if not fold.continues or fold.domain is not domain or len(events) < fold.seen:
+    to its applied events; None when its states must be rebuilt."""
+    if not fold.continues or fold.domain is not domain:
         return None
-    if events.maxlen is not None and len(events) >= events.maxlen:
-        return None  # the oldest may have been dropped
-    if fold.seen and events[fold.seen - 1] is not fold.last_seen:
-        return None
-    new = list(itertools.islice(events, fold.seen, None))
-    if any(isinstance(event, _REWRITING) for event in new):
-        return None
-    return new
+    return simply_added(tracker, fold.seen, fold.last_seen)
 
 
 def _copies(states: list[State]) -> list[State]:

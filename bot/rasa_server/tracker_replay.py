@@ -41,8 +41,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
 
-#: Events after which the applied events are not the earlier ones and the new ones.
-_REWRITING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
+#: Events after which the applied events are not the earlier ones and the new ones
+#: (``DialogueStateTracker.applied_events``).
+REWRITING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
 _REMEMBERED = "_supportbot_applied_events"
 
 
@@ -53,25 +54,30 @@ class _Applied:
     events: list[Event]
 
 
-def _continued(tracker: DialogueStateTracker, remembered: _Applied) -> list[Event] | None:
-    """The applied events from those remembered and the events added since; None when they
-    must be read again from the start."""
+def simply_added(
+    tracker: DialogueStateTracker, seen: int, last_seen: Event | None
+) -> list[Event] | None:
+    """The tracker's events after its first ``seen`` (the last of which was ``last_seen``),
+    when they are simply added to its applied events; None when the applied events must be
+    read again from the start. Events are only ever appended to a tracker, so if the last one
+    seen is still in its place, the ones before it are too."""
     events = tracker.events
-    if len(events) < remembered.seen or (events.maxlen and len(events) >= events.maxlen):
+    if len(events) < seen or (events.maxlen is not None and len(events) >= events.maxlen):
+        return None  # fewer, or the oldest may have been dropped
+    if seen and events[seen - 1] is not last_seen:
         return None
-    if remembered.seen and events[remembered.seen - 1] is not remembered.last_seen:
+    new = list(itertools.islice(events, seen, None))
+    if any(isinstance(event, REWRITING) for event in new):
         return None
-    new = list(itertools.islice(events, remembered.seen, None))
-    if any(isinstance(event, _REWRITING) for event in new):
-        return None
-    return remembered.events + new
+    return new
 
 
 def _remembering(original: Callable[[DialogueStateTracker], list[Event]]) -> Callable[..., Any]:
     @functools.wraps(original)
     def applied_events(self: DialogueStateTracker) -> list[Event]:
         remembered = self.__dict__.get(_REMEMBERED)
-        applied = _continued(self, remembered) if remembered is not None else None
+        new = simply_added(self, remembered.seen, remembered.last_seen) if remembered else None
+        applied = remembered.events + new if remembered and new is not None else None
         if applied is None:
             applied = original(self)
             if any(isinstance(event, ActiveLoop) for event in self.events):
