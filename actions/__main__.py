@@ -17,7 +17,7 @@ import hmac
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.conversations.window import EarlierEvents
@@ -25,6 +25,7 @@ from bot.errors import SupportBotError
 from bot.heap import freeze_loaded
 from bot.services import Services, services_for
 from bot.settings import OFFLINE_ENVIRONMENT, Settings
+from bot.wrapping import wrap_once
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,21 +87,20 @@ def put_back_earlier_events(services: Services) -> None:
     store."""
     from rasa_sdk.executor import ActionExecutor
 
-    original = ActionExecutor.run
-    if getattr(original, "_supportbot", False):
-        return
     store = services.conversation_store()
     earlier = EarlierEvents(lambda sender, limit: store.events(sender, limit=limit))
 
-    @functools.wraps(original)
-    async def run(self: ActionExecutor, action_call: dict[str, Any]) -> dict[str, Any] | None:
-        tracker, sender = action_call.get("tracker"), action_call.get("sender_id")
-        if isinstance(tracker, dict) and isinstance(sender, str):
-            await earlier.complete(sender, tracker)
-        return await original(self, action_call)
+    def completing(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        async def run(self: ActionExecutor, action_call: dict[str, Any]) -> dict[str, Any] | None:
+            tracker, sender = action_call.get("tracker"), action_call.get("sender_id")
+            if isinstance(tracker, dict) and isinstance(sender, str):
+                await earlier.complete(sender, tracker)
+            return await original(self, action_call)
 
-    run._supportbot = True  # type: ignore[attr-defined]
-    ActionExecutor.run = run
+        return run
+
+    wrap_once(ActionExecutor, "run", completing)
 
 
 if __name__ == "__main__":

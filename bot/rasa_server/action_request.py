@@ -45,6 +45,7 @@ from bot.conversations.window import (
 )
 from bot.embeddings.shared import KB_EMBEDDING, TEXT_EMBEDDING
 from bot.escalation.history import LOOKBACK_TURNS
+from bot.wrapping import wrap_once
 
 #: What is left out of earlier customer messages.
 LEFT_OUT = frozenset({TEXT_EMBEDDING, KB_EMBEDDING, TOKENS_NAMES[TEXT]})
@@ -102,7 +103,6 @@ def _lighter(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str,
             leave_out_earlier_vectors(sent)
         return request
 
-    action_call_format._supportbot = True  # type: ignore[attr-defined]
     return action_call_format
 
 
@@ -132,7 +132,6 @@ def _faster(original: Callable[..., Any]) -> Callable[..., Any]:
             kwargs["data"] = data  # sent with Rasa's "Content-Type: application/json"
         return await original(self, *args, **kwargs)
 
-    request._supportbot = True  # type: ignore[attr-defined]
     return request
 
 
@@ -140,7 +139,5 @@ def install() -> None:
     """Rasa's action calls with the session's latest events, without the earlier messages'
     vectors, naming their conversation in a header, and its requests' JSON encoded faster
     (idempotent)."""
-    if not getattr(RemoteAction._action_call_format, "_supportbot", False):
-        RemoteAction._action_call_format = _lighter(RemoteAction._action_call_format)
-    if not getattr(EndpointConfig.request, "_supportbot", False):
-        EndpointConfig.request = _faster(EndpointConfig.request)
+    wrap_once(RemoteAction, "_action_call_format", _lighter)
+    wrap_once(EndpointConfig, "request", _faster)

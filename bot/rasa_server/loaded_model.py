@@ -15,6 +15,7 @@ from typing import Any
 from rasa.core.agent import Agent
 
 from bot.heap import freeze_loaded
+from bot.wrapping import wrap_once
 
 
 def _freezing(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,11 +25,9 @@ def _freezing(original: Callable[..., Any]) -> Callable[..., Any]:
         freeze_loaded()
         return loaded
 
-    load_model._supportbot = True  # type: ignore[attr-defined]
     return load_model
 
 
 def install() -> None:
     """Freeze each model the agents of this process load (idempotent)."""
-    if not getattr(Agent.load_model, "_supportbot", False):
-        Agent.load_model = _freezing(Agent.load_model)
+    wrap_once(Agent, "load_model", _freezing)

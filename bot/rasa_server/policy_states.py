@@ -41,6 +41,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_server.tracker_replay import simply_added
+from bot.wrapping import wrap_once
 
 #: Conversations whose states are remembered (the least recently used are dropped), as many as
 #: the tracker store keeps.
@@ -252,10 +253,7 @@ def predicting() -> Iterator[None]:
 def install() -> None:
     """Remembered states for Rasa's Memoization and Rule policies when they predict
     (idempotent)."""
-    if getattr(MemoizationPolicy._prediction_states, "_supportbot", False):
+    if not wrap_once(MemoizationPolicy, "_prediction_states", _remembering):
         return
-    remembering = _remembering(MemoizationPolicy._prediction_states)
-    remembering._supportbot = True  # type: ignore[attr-defined]
-    MemoizationPolicy._prediction_states = remembering
     for policy in (MemoizationPolicy, RulePolicy):
         policy.predict_action_probabilities = _predicting_with(policy.predict_action_probabilities)

@@ -41,6 +41,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
 
+from bot.wrapping import wrap_once
+
 #: Events after which the applied events are not the earlier ones and the new ones
 #: (``DialogueStateTracker.applied_events``).
 REWRITING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
@@ -89,7 +91,6 @@ def _remembering(original: Callable[[DialogueStateTracker], list[Event]]) -> Cal
         )
         return list(applied)
 
-    applied_events._supportbot = True  # type: ignore[attr-defined]
     return applied_events
 
 
@@ -118,13 +119,10 @@ def _copying(
         duplicate.active_loop = copy.copy(self.active_loop)
         return duplicate
 
-    copy_of._supportbot = True  # type: ignore[attr-defined]
     return copy_of
 
 
 def install() -> None:
     """Remembered applied events and copies without replay for Rasa's trackers (idempotent)."""
-    if not getattr(DialogueStateTracker.applied_events, "_supportbot", False):
-        DialogueStateTracker.applied_events = _remembering(DialogueStateTracker.applied_events)
-    if not getattr(DialogueStateTracker.copy, "_supportbot", False):
-        DialogueStateTracker.copy = _copying(DialogueStateTracker.copy)
+    wrap_once(DialogueStateTracker, "applied_events", _remembering)
+    wrap_once(DialogueStateTracker, "copy", _copying)
