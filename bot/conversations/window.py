@@ -41,11 +41,10 @@ SENT_EVENTS = 100
 #: Where in the request's tracker the left-out events are described.
 EARLIER = "supportbot_earlier_events"
 #: How many events the action server keeps for the next calls (of all conversations); past it,
-#: the conversations least recently served read their earlier events from the tracker store,
-#: which is slower: with 20,000, ``bench/cluster.py`` answered 58 rather than 67 questions a
-#: second on one box (40 long conversations) and its soak's p95 went from 0.17 to 0.31 s (500).
-#: Under the scale benchmark's load the action server's resident memory rose from about 680 to
-#: 900 MB with either bound.
+#: the conversations least recently served read their earlier events from the tracker store.
+#: ``bench/cluster.py`` measured 20,000 and 100,000 alike (scale: one box 58 and 57 answers a
+#: second; soak: p95 0.31 and 0.32 s; the action server's resident memory 680 MB at rest, 880-
+#: 915 MB after the scale load with either); the larger spares long conversations the store.
 KEPT_EVENTS = 100_000
 #: The header naming an action call's conversation (``conversation_key``): a balancer in front
 #: of several action servers sends a conversation's calls to the same one.
