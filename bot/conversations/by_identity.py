@@ -4,7 +4,9 @@ A long conversation's events are read again at every message: the session's lang
 latest turns and their vectors, the survey's state (``bot.conversations.window`` keeps the
 action server's event dictionaries from one call to the next, and Rasa's tracker keeps its
 event objects). Reading each once is enough, as long as nobody changes an event in place,
-which nothing here does.
+which nothing here does. It helps only where the same objects come back: the escalation's
+look-back (``bot.escalation.history.turns_from_events``) copies each event first, so its
+messages and vectors are read anew each time (``docs/performance.md``, *What is left*).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ V = TypeVar("V")
 
 
 class ByIdentity(Generic[K, V]):
-    """``compute(key)``, remembered for the ``most`` keys lately used. Each key is kept with
-    its value, so its identity cannot pass to another object meanwhile."""
+    """``compute(key)``, remembered for the ``most`` keys last computed (the oldest dropped
+    first, however recently it was asked for). Each key is kept with its value, so its identity
+    cannot pass to another object meanwhile."""
 
     def __init__(self, compute: Callable[[K], V], most: int) -> None:
         self._compute = compute

@@ -76,8 +76,9 @@ def _vector(message: CustomerMessage) -> Vectors | None:
     return vector
 
 
-#: Each message's vector is decoded once (the escalation looks back on the latest 30 at every
-#: message; ``customer_message`` gives the same message for the same event).
+#: Each message's vector is decoded once per message object (``customer_message`` gives the
+#: same message for the same event; the escalation's look-back copies events first, so there
+#: it does not yet help: ``bot.conversations.by_identity``).
 _decoded: ByIdentity[CustomerMessage, Vectors | None] = ByIdentity(_vector, most=4096)
 
 
